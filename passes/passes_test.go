@@ -1,0 +1,99 @@
+package passes
+
+import (
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/tensorcc/tcc/frontend"
+	"github.com/tensorcc/tcc/interp"
+	"github.com/tensorcc/tcc/ir"
+)
+
+func compile(t *testing.T, src string) *ir.Kernel {
+	t.Helper()
+	prog, err := frontend.Compile(frontend.Source{Name: "p.tc", Text: []byte(src)})
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	return prog.Kernels[0]
+}
+
+func TestFoldConstants(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      string // substring of the printed statement after folding
+		absent    string // substring that must be gone
+	}{
+		{"int arithmetic", `kernel K(A: i32[N]) -> (C: i32[N]) { C[i] = A[i] * (2 + 3) }`, "* 5)", "2 + 3"},
+		{"mul by one", `kernel K(A: f32[N]) -> (C: f32[N]) { C[i] = A[i] * 1.0 }`, "C[i] = A[i]", "*"},
+		{"f32 rounding", `kernel K(A: f32[N]) -> (C: f32[N]) { C[i] = A[i] + 0.1 * 3.0 }`, "0.30000001192092896", "0.1"},
+		{"select on constant", `kernel K(A: f32[N]) -> (C: f32[N]) { C[i] = select(1 < 2, A[i], 0.0) }`, "C[i] = A[i]", "select"},
+		{"saturating cast", `kernel K(A: i32[N]) -> (C: i32[N]) { C[i] = A[i] + i32(3.0e10) }`, "2147483647", "3e+10"},
+		{"i32 wrap", `kernel K(A: i32[N]) -> (C: i32[N]) { C[i] = A[i] + i32(2147483647) + 0 }`, "2147483647", "+ 0)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := compile(t, tt.src)
+			if err := Run(k, []Pass{{Name: "fold", Run: Fold}}, nil); err != nil {
+				t.Fatal(err)
+			}
+			got := k.Stmts[0].String()
+			if !strings.Contains(got, tt.want) || (tt.absent != "" && strings.Contains(got, tt.absent)) {
+				t.Errorf("after fold: %s\nwant it to contain %q and not %q", got, tt.want, tt.absent)
+			}
+		})
+	}
+}
+
+func TestDeadCode(t *testing.T) {
+	k := compile(t, `kernel K(A: f32[N]) -> (C: f32[N]) {
+    T[i] = exp(A[i])
+    U[i] = A[i] * 2.0
+    C[i] = U[i] + 1.0
+}`)
+	if err := Run(k, Default(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(k.Stmts) != 2 || len(k.Temps) != 1 || k.Temps[0].Name != "U" || k.Temps[0].Index != 0 {
+		t.Fatalf("after dce:\n%s", k)
+	}
+}
+
+// TestPipelinePreservesMeaning checks, with the reference interpreter, that the
+// default pipeline does not change what a kernel computes.
+func TestPipelinePreservesMeaning(t *testing.T) {
+	src := `kernel K(A: f32[M, N], s: f32) -> (C: f32[M], D: i32[M]) {
+    T[m, n] = A[m, n] * (2.0 * 0.5) + 0.0
+    Dead[m] = sum(n: A[m, n])
+    C[m] = sum(n where n % 2 == 1: T[m, n] * s) + f32(3 - 3)
+    D[m] = i32(max(n: A[m, n] * 100.0)) + (7 / 2) * 0
+}`
+	const M, N = 5, 7
+	rng := rand.New(rand.NewSource(1))
+	a := make([]float32, M*N)
+	for i := range a {
+		a[i] = rng.Float32()*2 - 1
+	}
+	eval := func(k *ir.Kernel) []interp.Output {
+		out, err := interp.Eval(k, a, float32(1.5), nil, nil, M, N)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := eval(compile(t, src))
+	k := compile(t, src)
+	if err := Run(k, Default(), nil); err != nil {
+		t.Fatal(err)
+	}
+	after := eval(k)
+	for i := range before[0].Float {
+		if d := before[0].Float[i] - after[0].Float[i]; d > 1e-6 || d < -1e-6 {
+			t.Errorf("C[%d]: %v before, %v after", i, before[0].Float[i], after[0].Float[i])
+		}
+		if before[1].Int[i] != after[1].Int[i] {
+			t.Errorf("D[%d]: %v before, %v after", i, before[1].Int[i], after[1].Int[i])
+		}
+	}
+}
