@@ -1,0 +1,387 @@
+package amd64
+
+import (
+	"math"
+
+	"github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/tensorcc/tcc/ir"
+	"github.com/tensorcc/tcc/loop"
+)
+
+func (g *gen) call(e *loop.Call, hint reg.Register) val {
+	t := e.T
+	if e.Fn == loop.FMA {
+		return g.fma(e, hint)
+	}
+	fn := ir.Func(e.Fn)
+	if int(e.Fn) < 0 || int(e.Fn) > int(ir.Clamp) || len(e.Args) != fn.Arity() {
+		g.fail("call of function %d with %d arguments", e.Fn, len(e.Args))
+	}
+	el := t.Elem
+	if el.IsInteger() {
+		return g.intCall(fn, e, hint)
+	}
+	if !isFloatScalar(el) {
+		g.fail("%v on %v", fn, el)
+	}
+	switch fn {
+	case ir.Min, ir.Max:
+		x := g.expr(e.Args[0])
+		s := g.srcOf(e.Args[1])
+		d := g.fdst(t, hint, x)
+		g.minmax(fn == ir.Max, t, s, x.r, d)
+		return val{r: d, t: t, tmp: true}
+	case ir.Clamp:
+		x := g.expr(e.Args[0])
+		lo := g.srcOf(e.Args[1])
+		d := g.fdst(t, hint, x)
+		g.minmax(true, t, lo, x.r, d)
+		hi := g.srcOf(e.Args[2])
+		g.minmax(false, t, hi, d, d)
+		return val{r: d, t: t, tmp: true}
+	case ir.Relu:
+		x := g.expr(e.Args[0])
+		z := g.cvec(t, 0)
+		d := g.fdst(t, hint, x)
+		g.minmax(true, t, src{op: z}, x.r, d)
+		return val{r: d, t: t, tmp: true}
+	case ir.Abs:
+		x := g.expr(e.Args[0])
+		d := g.fdst(t, hint, x)
+		g.logic("and", g.bitsVec(t, signMask(el)-1), x.r, d)
+		return val{r: d, t: t, tmp: true}
+	case ir.Sqrt, ir.Rsqrt:
+		x := g.expr(e.Args[0])
+		d := g.fdst(t, hint, x)
+		g.sqrt(t, x.r, d)
+		if fn == ir.Rsqrt {
+			one := g.cvec(t, 1)
+			g.arith(ir.Div, t, src{op: d}, one, d)
+		}
+		return val{r: d, t: t, tmp: true}
+	case ir.Floor, ir.Ceil, ir.Round:
+		x := g.expr(e.Args[0])
+		d := g.fdst(t, hint, x)
+		imm := map[ir.Func]uint8{ir.Round: 0x8, ir.Floor: 0x9, ir.Ceil: 0xa}[fn]
+		g.round(t, imm, x.r, d)
+		return val{r: d, t: t, tmp: true}
+	}
+	return g.mathFunc(fn, e, hint)
+}
+
+func (g *gen) sqrt(t loop.Type, x, d reg.Register) {
+	switch {
+	case t.Lanes == 1 && t.Elem.Bits == 32:
+		g.c.VSQRTSS(x, x, d)
+	case t.Lanes == 1:
+		g.c.VSQRTSD(x, x, d)
+	case t.Elem.Bits == 32:
+		g.c.VSQRTPS(x, d)
+	default:
+		g.c.VSQRTPD(x, d)
+	}
+}
+
+// round rounds with the VROUND/VRNDSCALE immediate imm (0x8 nearest even,
+// 0x9 floor, 0xa ceil; precision exceptions suppressed).
+func (g *gen) round(t loop.Type, imm uint8, x, d reg.Register) {
+	i := operand.U8(imm)
+	switch {
+	case t.Lanes == 1 && t.Elem.Bits == 32:
+		g.c.VROUNDSS(i, x, x, d)
+	case t.Lanes == 1:
+		g.c.VROUNDSD(i, x, x, d)
+	case d.Size() == 64 && t.Elem.Bits == 32:
+		g.c.VRNDSCALEPS(i, x, d)
+	case d.Size() == 64:
+		g.c.VRNDSCALEPD(i, x, d)
+	case t.Elem.Bits == 32:
+		g.c.VROUNDPS(i, x, d)
+	default:
+		g.c.VROUNDPD(i, x, d)
+	}
+}
+
+func (g *gen) intCall(fn ir.Func, e *loop.Call, hint reg.Register) val {
+	t := e.T
+	switch fn {
+	case ir.Floor, ir.Ceil, ir.Round:
+		return g.expr(e.Args[0])
+	}
+	if t.Lanes == 1 {
+		g.fail("scalar integer %v", fn)
+	}
+	switch fn {
+	case ir.Min, ir.Max:
+		x := g.expr(e.Args[0])
+		s := g.srcOf(e.Args[1])
+		d := g.fdst(t, hint, x)
+		g.minmax(fn == ir.Max, t, s, x.r, d)
+		return val{r: d, t: t, tmp: true}
+	case ir.Relu:
+		x := g.expr(e.Args[0])
+		z := g.dst(t, nil)
+		g.zero(z)
+		d := g.fdst(t, hint, x)
+		g.minmax(true, t, src{op: z}, x.r, d)
+		return val{r: d, t: t, tmp: true}
+	case ir.Abs:
+		if t.Elem.Bits != 32 || t.Elem.Class != ir.Int {
+			break
+		}
+		x := g.expr(e.Args[0])
+		d := g.fdst(t, hint, x)
+		g.c.VPABSD(x.r, d)
+		return val{r: d, t: t, tmp: true}
+	}
+	g.fail("vector integer %v", fn)
+	return val{}
+}
+
+// fma translates a*b+c with VFMADD231, folding a load or broadcast operand and
+// accumulating in place when c is the destination variable.
+func (g *gen) fma(e *loop.Call, hint reg.Register) val {
+	t := e.T
+	if len(e.Args) != 3 {
+		g.fail("fma with %d arguments", len(e.Args))
+	}
+	if !isFloatScalar(t.Elem) {
+		g.fail("fma on %v", t.Elem)
+	}
+	a, b, cc := e.Args[0], e.Args[1], e.Args[2]
+	// Fold the operand that is a load or broadcast; the other goes in a register.
+	if _, ok := foldable(a); ok {
+		a, b = b, a
+	} else if _, ok := a.(*loop.Broadcast); ok && g.avx512 {
+		a, b = b, a
+	}
+	var d reg.Register
+	if r, ok := cc.(*loop.Ref); ok && hint != nil && g.vars[r.Var] == hint && g.offs[r.Var] == 0 {
+		d = hint
+	}
+	av := g.expr(a)
+	s := g.srcOf(b)
+	if d == nil {
+		cv := g.expr(cc)
+		if cv.tmp {
+			d = cv.r
+		} else {
+			if t.Lanes == 1 {
+				d = g.c.XMM()
+			} else {
+				d = g.dst(t, hint)
+			}
+			g.move(cv, d)
+		}
+	}
+	f32 := t.Elem.Bits == 32
+	switch {
+	case t.Lanes == 1 && f32:
+		g.c.VFMADD231SS(g.regOf(s, t), av.r, d)
+	case t.Lanes == 1:
+		g.c.VFMADD231SD(g.regOf(s, t), av.r, d)
+	case s.bcst && f32:
+		g.c.VFMADD231PS_BCST(s.op, av.r, d)
+	case s.bcst:
+		g.c.VFMADD231PD_BCST(s.op, av.r, d)
+	case f32:
+		g.c.VFMADD231PS(s.op, av.r, d)
+	default:
+		g.c.VFMADD231PD(s.op, av.r, d)
+	}
+	return val{r: d, t: t, tmp: true}
+}
+
+// ---- casts ----
+
+func (g *gen) cast(e *loop.Cast, hint reg.Register) val {
+	from, to := e.X.Type(), e.T
+	fe, te := from.Elem, to.Elem
+	if from.Lanes != to.Lanes {
+		g.fail("cast changes lane count")
+	}
+	if fe == te {
+		return g.expr(e.X)
+	}
+	if to.Lanes == 1 {
+		return g.scalarCast(e)
+	}
+	// Vector casts.
+	switch {
+	case fe == ir.F16 && te == ir.F32:
+		x := g.expr(e.X)
+		d := g.dst(to, hint)
+		g.c.VCVTPH2PS(x.r, d)
+		return val{r: d, t: to, tmp: true}
+	case fe == ir.F32 && te == ir.F16:
+		x := g.expr(e.X)
+		d := g.vecReg(to)
+		g.c.VCVTPS2PH(operand.U8(0), x.r, d)
+		return val{r: d, t: to, tmp: true}
+	case fe == ir.BF16 && te == ir.F32:
+		x := g.expr(e.X)
+		d := g.dst(to, hint)
+		g.c.VPMOVZXWD(x.r, d)
+		g.c.VPSLLD(operand.U8(16), d, d)
+		return val{r: d, t: to, tmp: true}
+	case fe == ir.F32 && te == ir.F64:
+		x := g.expr(e.X)
+		d := g.dst(to, hint)
+		g.c.VCVTPS2PD(x.r, d)
+		return val{r: d, t: to, tmp: true}
+	case fe == ir.F64 && te == ir.F32:
+		x := g.expr(e.X)
+		d := g.dst(to, hint)
+		g.c.VCVTPD2PS(x.r, d)
+		return val{r: d, t: to, tmp: true}
+	case fe == ir.I32 && te == ir.F32:
+		x := g.expr(e.X)
+		d := g.dst(to, hint)
+		g.c.VCVTDQ2PS(x.r, d)
+		return val{r: d, t: to, tmp: true}
+	case fe == ir.F32 && te == ir.I32:
+		return g.f32ToI32(e, hint)
+	case (fe == ir.I8 || fe == ir.U8 || fe == ir.I16 || fe == ir.U16) && te == ir.I32:
+		x := g.expr(e.X)
+		d := g.dst(to, hint)
+		switch fe {
+		case ir.I8:
+			g.c.VPMOVSXBD(x.r, d)
+		case ir.U8:
+			g.c.VPMOVZXBD(x.r, d)
+		case ir.I16:
+			g.c.VPMOVSXWD(x.r, d)
+		case ir.U16:
+			g.c.VPMOVZXWD(x.r, d)
+		}
+		return val{r: d, t: to, tmp: true}
+	}
+	g.fail("vector cast %v -> %v", fe, te)
+	return val{}
+}
+
+// f32ToI32 converts with round-half-even, saturation and NaN -> 0.
+func (g *gen) f32ToI32(e *loop.Cast, hint reg.Register) val {
+	to := e.T
+	x := g.expr(e.X)
+	d := g.dst(to, hint)
+	g.c.VCVTPS2DQ(x.r, d) // overflow and NaN give 0x80000000
+	big := g.cvec(e.X.Type(), 2147483648)
+	maxi := g.bitsVec(to, math.MaxInt32)
+	if g.avx512 {
+		k := g.c.K()
+		g.c.VCMPPS(operand.U8(0x1d), big, x.r, k) // x >= 2^31
+		g.c.VMOVDQU32(maxi, k, d)
+		kn := g.c.K()
+		g.c.VCMPPS(operand.U8(0x07), x.r, x.r, kn) // ordered
+		g.c.VMOVDQU32_Z(d, kn, d)
+		return val{r: d, t: to, tmp: true}
+	}
+	m := g.vecReg(e.X.Type())
+	g.c.VCMPPS(operand.U8(0x1d), big, x.r, m)
+	g.c.VBLENDVPS(m, maxi, d, d)
+	g.c.VCMPPS(operand.U8(0x07), x.r, x.r, m)
+	g.c.VANDPS(m, d, d)
+	return val{r: d, t: to, tmp: true}
+}
+
+// intRange returns the finite range of integer type t.
+func intRange(t ir.DType) (lo, hi int64) {
+	if t.Class == ir.Uint {
+		return 0, int64(uint64(1)<<uint(t.Bits) - 1)
+	}
+	return -1 << uint(t.Bits-1), 1<<uint(t.Bits-1) - 1
+}
+
+func (g *gen) scalarCast(e *loop.Cast) val {
+	from, to := e.X.Type(), e.T
+	fe, te := from.Elem, to.Elem
+	x := g.expr(e.X)
+	switch {
+	case fe.Class == ir.Bool && te.IsInteger():
+		return val{r: x.r, t: to}
+	case fe.Class == ir.Bool && isFloatScalar(te):
+		return g.intToFloat(x, to)
+	case fe.IsInteger() && te.IsInteger():
+		lo, hi := intRange(te)
+		flo, fhi := intRange(fe)
+		if flo >= lo && (fhi <= hi || te.Bits == 64) {
+			return val{r: x.r, t: to}
+		}
+		r := g.c.GP64()
+		g.c.MOVQ(x.r, r)
+		t := g.c.GP64()
+		g.c.MOVQ(operand.I64(hi), t)
+		g.c.CMPQ(r, t)
+		g.c.CMOVQGT(t, r)
+		if flo < lo {
+			g.c.MOVQ(operand.I64(lo), t)
+			g.c.CMPQ(r, t)
+			g.c.CMOVQLT(t, r)
+		}
+		return val{r: r, t: to, tmp: true}
+	case fe.IsInteger() && isFloatScalar(te):
+		return g.intToFloat(x, to)
+	case isFloatScalar(fe) && isFloatScalar(te):
+		d := g.c.XMM()
+		if fe.Bits == 32 {
+			g.c.VCVTSS2SD(x.r, x.r, d)
+		} else {
+			g.c.VCVTSD2SS(x.r, x.r, d)
+		}
+		return val{r: d, t: to, tmp: true}
+	case fe == ir.F16 && te == ir.F32:
+		d := g.c.XMM()
+		g.c.VMOVQ(x.r, d)
+		g.c.VCVTPH2PS(d, d)
+		return val{r: d, t: to, tmp: true}
+	case fe == ir.BF16 && te == ir.F32:
+		r := g.c.GP64()
+		g.c.MOVQ(x.r, r)
+		g.c.SHLQ(operand.U8(16), r)
+		d := g.c.XMM()
+		g.c.VMOVQ(r, d)
+		return val{r: d, t: to, tmp: true}
+	case fe == ir.F32 && te == ir.F16:
+		d := g.c.XMM()
+		g.c.VCVTPS2PH(operand.U8(0), x.r, d)
+		r := g.c.GP64()
+		g.c.VMOVQ(d, r)
+		g.c.MOVWQZX(r.As16(), r)
+		return val{r: r, t: to, tmp: true}
+	case isFloatScalar(fe) && te.IsInteger() && te.Bits <= 32:
+		// Convert through f64, where every bound is exact.
+		f := x.r
+		if fe.Bits == 32 {
+			f = g.c.XMM()
+			g.c.VCVTSS2SD(x.r, x.r, f)
+		}
+		lo, hi := intRange(te)
+		c := g.c.XMM()
+		g.c.VMAXSD(g.scalarData(ir.F64, &loop.Const{Float: float64(lo)}), f, c)
+		g.c.VMINSD(g.scalarData(ir.F64, &loop.Const{Float: float64(hi)}), c, c)
+		r := g.c.GP64()
+		g.c.VCVTSD2SIQ(c, r)
+		m := g.c.XMM()
+		g.c.VCMPSD(operand.U8(0x07), f, f, m) // ordered: all ones
+		mg := g.c.GP64()
+		g.c.VMOVQ(m, mg)
+		g.c.ANDQ(mg, r)
+		return val{r: r, t: to, tmp: true}
+	}
+	g.fail("scalar cast %v -> %v", fe, te)
+	return val{}
+}
+
+func (g *gen) intToFloat(x val, to loop.Type) val {
+	d := g.c.XMM()
+	g.c.VXORPS(d, d, d)
+	if to.Elem.Bits == 32 {
+		g.c.VCVTSI2SSQ(x.r, d, d)
+	} else {
+		g.c.VCVTSI2SDQ(x.r, d, d)
+	}
+	return val{r: d, t: to, tmp: true}
+}

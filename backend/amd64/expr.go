@@ -1,0 +1,698 @@
+package amd64
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/mmcloughlin/avo/attr"
+	"github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/tensorcc/tcc/ir"
+	"github.com/tensorcc/tcc/loop"
+)
+
+func (g *gen) expr(e loop.Expr) val { return g.exprHint(e, nil) }
+
+// exprHint translates e; when hint is non-nil the result may be produced
+// directly in hint (the caller's destination register).
+func (g *gen) exprHint(e loop.Expr, hint reg.Register) val {
+	t := e.Type()
+	// Common scalar integer subexpressions (sizes, bounds, offsets) are
+	// computed once per straight-line block.
+	if t.Lanes == 1 && isIntLike(t.Elem) {
+		switch e.(type) {
+		case *loop.Bin, *loop.Un, *loop.Select, *loop.Cast, *loop.Call:
+			in := g.info(e)
+			if !in.load {
+				key := "cse:" + in.key + "@" + g.offsFor(in.deps)
+				if c, ok := g.cache[key]; ok {
+					return val{r: c.r, t: t}
+				}
+				v := g.exprNoCSE(e, hint)
+				if v.r.Kind() == reg.KindGP {
+					g.cache[key] = cached{r: v.r, deps: in.deps}
+					v.tmp = false
+				}
+				return v
+			}
+		}
+	}
+	return g.exprNoCSE(e, hint)
+}
+
+func (g *gen) exprNoCSE(e loop.Expr, hint reg.Register) val {
+	t := e.Type()
+	switch e := e.(type) {
+	case *loop.Const:
+		return g.constVal(e, hint)
+	case *loop.Ref:
+		return g.ref(e)
+	case *loop.Load:
+		if v, ok := g.reused(e, e.T.Lanes, false, func() val { return g.load(e, nil) }); ok {
+			return v
+		}
+		return g.load(e, hint)
+	case *loop.Broadcast:
+		if l, ok := e.X.(*loop.Load); ok {
+			if v, ok := g.reused(l, e.T.Lanes, true, func() val { return g.broadcast(e, nil) }); ok {
+				return v
+			}
+		}
+		return g.broadcast(e, hint)
+	case *loop.Bin:
+		if t.Lanes == 1 && isIntLike(t.Elem) && isIntLike(e.X.Type().Elem) {
+			return g.intBin(e)
+		}
+		if e.Op.IsCompare() {
+			return g.compare(e)
+		}
+		if e.Op == ir.And || e.Op == ir.Or {
+			return g.maskLogic(e)
+		}
+		return g.floatBin(e, hint)
+	case *loop.Un:
+		return g.unary(e, hint)
+	case *loop.Call:
+		return g.call(e, hint)
+	case *loop.Select:
+		return g.sel(e, hint)
+	case *loop.Cast:
+		return g.cast(e, hint)
+	case *loop.HReduce:
+		return g.hreduce(e)
+	}
+	g.fail("expression %T", e)
+	return val{}
+}
+
+// ---- constants ----
+
+func (g *gen) dataBytes(b []byte) operand.Mem {
+	key := string(b)
+	if m, ok := g.consts[key]; ok {
+		return m
+	}
+	g.nconst++
+	m := g.c.StaticGlobal(fmt.Sprintf("%s_c%d", g.name, g.nconst))
+	g.c.DataAttributes(attr.RODATA | attr.NOPTR)
+	for i := 0; i+4 <= len(b); i += 4 {
+		g.c.AppendDatum(operand.U32(binary.LittleEndian.Uint32(b[i:])))
+	}
+	g.consts[key] = m
+	return m
+}
+
+// scalarData returns a memory operand holding the constant c of element type t.
+func (g *gen) scalarData(t ir.DType, c *loop.Const) operand.Mem {
+	switch {
+	case t == ir.F32:
+		return g.f32Data(float32(c.Float))
+	case t == ir.F64:
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(c.Float))
+		return g.dataBytes(b[:])
+	case t.IsInteger() && t.Bits == 64:
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], uint64(c.Int))
+		return g.dataBytes(b[:])
+	case t.IsInteger() && t.Bits == 32:
+		var b [4]byte
+		binary.LittleEndian.PutUint32(b[:], uint32(c.Int))
+		return g.dataBytes(b[:])
+	}
+	g.fail("constant of type %v", t)
+	return operand.Mem{}
+}
+
+func (g *gen) f32Data(f float32) operand.Mem {
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], math.Float32bits(f))
+	return g.dataBytes(b[:])
+}
+
+func (g *gen) u32Data(u uint32) operand.Mem {
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], u)
+	return g.dataBytes(b[:])
+}
+
+func (g *gen) constVal(c *loop.Const, hint reg.Register) val {
+	t := c.T
+	if t.Lanes == 1 && isIntLike(t.Elem) {
+		r := g.c.GP64()
+		v := c.Int
+		switch {
+		case t.Elem.Class == ir.Int && t.Elem.Bits < 64:
+			v = signExt(v, t.Elem.Bits)
+		case t.Elem.Class == ir.Uint:
+			v = int64(uint64(v) & (1<<uint(t.Elem.Bits) - 1))
+		}
+		if v == 0 {
+			g.c.XORQ(r, r)
+		} else {
+			g.c.MOVQ(operand.I64(v), r)
+		}
+		return val{r: r, t: t, tmp: true}
+	}
+	if t.Lanes == 1 {
+		if !isFloatScalar(t.Elem) {
+			g.fail("scalar constant of type %v", t.Elem)
+		}
+		r := g.c.XMM()
+		if t.Elem.Bits == 32 {
+			g.c.VMOVSS(g.scalarData(t.Elem, c), r)
+		} else {
+			g.c.VMOVSD(g.scalarData(t.Elem, c), r)
+		}
+		return val{r: r, t: t, tmp: true}
+	}
+	key := fmt.Sprintf("const:%v:%d:%d:%x", t.Elem, t.Lanes, c.Int, math.Float64bits(c.Float))
+	if cc, ok := g.cache[key]; ok {
+		return val{r: cc.r, t: t}
+	}
+	r := g.vecReg(t)
+	defer func() { g.cache[key] = cached{r: r} }()
+	if (t.Elem.IsFloat() && c.Float == 0 && !math.Signbit(c.Float)) || (isIntLike(t.Elem) && c.Int == 0) {
+		g.zero(r)
+		return val{r: r, t: t}
+	}
+	g.bcastMem(t.Elem, g.scalarData(t.Elem, c), r)
+	return val{r: r, t: t}
+}
+
+func signExt(v int64, bits int) int64 {
+	s := uint(64 - bits)
+	return v << s >> s
+}
+
+// dst returns hint when usable for a value of type t, else a fresh register.
+func (g *gen) dst(t loop.Type, hint reg.Register) reg.Register {
+	if hint != nil && hint.Kind() == reg.KindVector && int(hint.Size()) == t.Lanes*t.Elem.Bits/8 {
+		return hint
+	}
+	return g.vecReg(t)
+}
+
+func (g *gen) zero(r reg.Register) {
+	if r.Size() == 64 {
+		g.c.VPXORD(r, r, r)
+	} else {
+		g.c.VXORPS(r, r, r)
+	}
+}
+
+// bcastMem broadcasts the scalar at m into every lane of r.
+func (g *gen) bcastMem(elem ir.DType, m operand.Mem, r reg.Register) {
+	switch elem.Bits {
+	case 32:
+		g.c.VBROADCASTSS(m, r)
+	case 64:
+		if r.Size() == 16 {
+			g.c.VMOVDDUP(m, r)
+		} else {
+			g.c.VBROADCASTSD(m, r)
+		}
+	case 16:
+		g.c.VPBROADCASTW(m, r)
+	case 8:
+		g.c.VPBROADCASTB(m, r)
+	default:
+		g.fail("broadcast of %v", elem)
+	}
+}
+
+// ---- variables ----
+
+func (g *gen) ref(e *loop.Ref) val {
+	v := e.Var
+	if n, ok := g.params[v]; ok {
+		if v.T.Lanes != 1 {
+			g.fail("vector parameter")
+		}
+		var r reg.Register
+		switch {
+		case isIntLike(v.T.Elem) || v.T.Elem.Bits == 16:
+			r = g.c.GP64()
+		case isFloatScalar(v.T.Elem):
+			r = g.c.XMM()
+		default:
+			g.fail("parameter of type %v", v.T.Elem)
+		}
+		g.c.Load(g.c.Param(n), r)
+		return val{r: r, t: v.T, tmp: true}
+	}
+	r, ok := g.vars[v]
+	if !ok {
+		g.fail("variable %s read before assignment", v.Name)
+	}
+	if off := g.offs[v]; off != 0 {
+		t := g.c.GP64()
+		g.c.LEAQ(operand.Mem{Base: r, Disp: int(off)}, t)
+		return val{r: t, t: v.T, tmp: true}
+	}
+	return val{r: r, t: v.T}
+}
+
+// ---- memory ----
+
+// maskFor returns an AVX-512 opmask with the low count bits set.
+func (g *gen) kmask(count loop.Expr) reg.Register {
+	key, deps, ok := g.linKey(count)
+	key = "kmask:" + key
+	if c, hit := g.cache[key]; hit && ok {
+		return c.r
+	}
+	n := g.expr(count)
+	ones := g.c.GP64()
+	g.c.MOVQ(operand.I64(-1), ones)
+	m := g.c.GP64()
+	g.c.BZHIQ(n.r, ones, m)
+	k := g.c.K()
+	g.c.KMOVQ(m, k)
+	if ok {
+		g.cache[key] = cached{r: k, deps: deps}
+	}
+	return k
+}
+
+var iota32 = func() []byte {
+	b := make([]byte, 32)
+	for i := 0; i < 8; i++ {
+		binary.LittleEndian.PutUint32(b[4*i:], uint32(i))
+	}
+	return b
+}()
+
+var iota64 = func() []byte {
+	b := make([]byte, 32)
+	for i := 0; i < 4; i++ {
+		binary.LittleEndian.PutUint64(b[8*i:], uint64(i))
+	}
+	return b
+}()
+
+// vmask returns an AVX2 lane mask (all ones in lanes < count) for lanes of the
+// given width in a register of size bytes.
+func (g *gen) vmask(count loop.Expr, bits, bytes int) reg.Register {
+	key, deps, ok := g.linKey(count)
+	key = fmt.Sprintf("vmask%d/%d:%s", bits, bytes, key)
+	if c, hit := g.cache[key]; hit && ok {
+		return c.r
+	}
+	n := g.expr(count)
+	x := g.c.XMM()
+	g.c.VMOVQ(n.r, x)
+	var m reg.VecVirtual
+	if bytes == 16 {
+		m = g.c.XMM()
+	} else {
+		m = g.c.YMM()
+	}
+	switch bits {
+	case 32:
+		g.c.VPBROADCASTD(x, m)
+		g.c.VPCMPGTD(g.dataBytes(iota32), m, m)
+	case 64:
+		g.c.VPBROADCASTQ(x, m)
+		g.c.VPCMPGTQ(g.dataBytes(iota64), m, m)
+	default:
+		g.fail("avx2 tail of %d-bit lanes", bits)
+	}
+	if ok {
+		g.cache[key] = cached{r: m, deps: deps}
+	}
+	return m
+}
+
+// foldable reports whether e can be used as a full-vector memory operand.
+func foldable(e loop.Expr) (*loop.Load, bool) {
+	l, ok := e.(*loop.Load)
+	if !ok || l.Count != nil || l.Guard != nil || l.T.Lanes == 1 {
+		return nil, false
+	}
+	return l, true
+}
+
+func (g *gen) load(e *loop.Load, hint reg.Register) val {
+	t := e.T
+	var skip string
+	if e.Guard != nil {
+		if e.Guard.Type().Lanes != 1 {
+			g.fail("vector guard")
+		}
+		skip = g.label("guard")
+	}
+	if t.Lanes == 1 {
+		var r reg.Register
+		var load func(m operand.Mem)
+		switch {
+		case isFloatScalar(t.Elem):
+			r = g.c.XMM()
+			load = func(m operand.Mem) {
+				if t.Elem.Bits == 32 {
+					g.c.VMOVSS(m, r)
+				} else {
+					g.c.VMOVSD(m, r)
+				}
+			}
+		case t.Elem.Class == ir.Int || t.Elem.Class == ir.Uint || t.Elem.Bits == 16 || t.Elem.Bits == 8:
+			r = g.c.GP64()
+			signed := t.Elem.Class == ir.Int
+			load = func(m operand.Mem) {
+				switch {
+				case t.Elem.Bits == 64:
+					g.c.MOVQ(m, r)
+				case t.Elem.Bits == 32 && signed:
+					g.c.MOVLQSX(m, r)
+				case t.Elem.Bits == 32:
+					g.c.MOVL(m, r.(reg.GPVirtual).As32())
+				case t.Elem.Bits == 16 && signed:
+					g.c.MOVWQSX(m, r)
+				case t.Elem.Bits == 16:
+					g.c.MOVWQZX(m, r)
+				case t.Elem.Bits == 8 && signed:
+					g.c.MOVBQSX(m, r)
+				case t.Elem.Bits == 8:
+					g.c.MOVBQZX(m, r)
+				default:
+					g.fail("load of %v", t.Elem)
+				}
+			}
+		default:
+			g.fail("scalar load of %v", t.Elem)
+		}
+		if skip != "" {
+			if r.Kind() == reg.KindGP {
+				g.c.XORQ(r, r)
+			} else {
+				g.c.VXORPS(r, r, r)
+			}
+			g.branchFalse(e.Guard, skip)
+			load(g.addr(e.Buf, e.Index))
+			g.place(skip)
+		} else {
+			load(g.addr(e.Buf, e.Index))
+		}
+		return val{r: r, t: t, tmp: true}
+	}
+	r := g.dst(t, hint)
+	if skip != "" {
+		g.zero(r)
+		g.branchFalse(e.Guard, skip)
+	}
+	var k, vm reg.Register
+	if e.Count != nil {
+		if g.avx512 {
+			k = g.kmask(e.Count)
+		} else {
+			vm = g.vmask(e.Count, t.Elem.Bits, int(r.Size()))
+		}
+	}
+	m := g.addr(e.Buf, e.Index)
+	switch {
+	case k != nil:
+		switch t.Elem.Bits {
+		case 32:
+			g.c.VMOVUPS_Z(m, k, r)
+		case 64:
+			g.c.VMOVUPD_Z(m, k, r)
+		case 16:
+			g.c.VMOVDQU16_Z(m, k, r)
+		case 8:
+			g.c.VMOVDQU8_Z(m, k, r)
+		}
+	case vm != nil:
+		switch t.Elem.Bits {
+		case 32:
+			g.c.VMASKMOVPS(m, vm, r)
+		case 64:
+			g.c.VMASKMOVPD(m, vm, r)
+		}
+	default:
+		g.c.VMOVUPS(m, r)
+	}
+	if skip != "" {
+		g.place(skip)
+	}
+	return val{r: r, t: t, tmp: true}
+}
+
+func (g *gen) store(s *loop.Store) {
+	t := s.Value.Type()
+	if t.Elem != s.Buf.Elem {
+		g.fail("store of %v into %v buffer", t.Elem, s.Buf.Elem)
+	}
+	v := g.expr(s.Value)
+	defer g.stored(s.Buf)
+	if t.Lanes == 1 {
+		m := g.addr(s.Buf, s.Index)
+		switch {
+		case isFloatScalar(t.Elem) && t.Elem.Bits == 32:
+			g.c.VMOVSS(v.r, m)
+		case isFloatScalar(t.Elem):
+			g.c.VMOVSD(v.r, m)
+		case v.r.Kind() == reg.KindGP:
+			gp := v.r.(reg.GPVirtual)
+			switch t.Elem.Bits {
+			case 64:
+				g.c.MOVQ(gp, m)
+			case 32:
+				g.c.MOVL(gp.As32(), m)
+			case 16:
+				g.c.MOVW(gp.As16(), m)
+			case 8:
+				g.c.MOVB(gp.As8(), m)
+			default:
+				g.fail("store of %v", t.Elem)
+			}
+		default:
+			g.fail("store of %v", t.Elem)
+		}
+		return
+	}
+	if s.Count == nil {
+		g.c.VMOVUPS(v.r, g.addr(s.Buf, s.Index))
+		return
+	}
+	if g.avx512 {
+		k := g.kmask(s.Count)
+		m := g.addr(s.Buf, s.Index)
+		switch t.Elem.Bits {
+		case 32:
+			g.c.VMOVUPS(v.r, k, m)
+		case 64:
+			g.c.VMOVUPD(v.r, k, m)
+		case 16:
+			g.c.VMOVDQU16(v.r, k, m)
+		case 8:
+			g.c.VMOVDQU8(v.r, k, m)
+		}
+		return
+	}
+	vm := g.vmask(s.Count, t.Elem.Bits, int(v.r.Size()))
+	m := g.addr(s.Buf, s.Index)
+	if t.Elem.Bits == 32 {
+		g.c.VMASKMOVPS(v.r, vm, m)
+	} else {
+		g.c.VMASKMOVPD(v.r, vm, m)
+	}
+}
+
+func (g *gen) memset(s *loop.Memset) {
+	if s.Buf.Elem.IsPacked() {
+		g.fail("memset of packed buffer")
+	}
+	defer g.stored(s.Buf)
+	es := int64(s.Buf.Elem.Bits / 8)
+	p := g.c.GP64()
+	g.c.LEAQ(g.addr(s.Buf, s.Index), p)
+	n := g.c.GP64()
+	g.c.MOVQ(g.expr(s.Len).r, n)
+	if es != 1 {
+		g.c.IMUL3Q(operand.I32(es), n, n)
+	}
+	z := g.c.GP64()
+	g.c.XORQ(z, z)
+	w, b, end := g.label("msw"), g.label("msb"), g.label("msend")
+	g.place(w)
+	g.c.CMPQ(n, operand.I32(8))
+	g.c.JLT(operand.LabelRef(b))
+	g.c.MOVQ(z, operand.Mem{Base: p})
+	g.c.ADDQ(operand.I32(8), p)
+	g.c.SUBQ(operand.I32(8), n)
+	g.c.JMP(operand.LabelRef(w))
+	g.place(b)
+	g.c.CMPQ(n, operand.I32(0))
+	g.c.JLE(operand.LabelRef(end))
+	g.c.MOVB(z.As8(), operand.Mem{Base: p})
+	g.c.INCQ(p)
+	g.c.DECQ(n)
+	g.c.JMP(operand.LabelRef(b))
+	g.place(end)
+}
+
+// ---- broadcast ----
+
+func (g *gen) broadcast(e *loop.Broadcast, hint reg.Register) val {
+	t := e.T
+	r := g.dst(t, hint)
+	if l, ok := e.X.(*loop.Load); ok && l.Guard == nil && l.T.Lanes == 1 && !l.Buf.Elem.IsPacked() {
+		g.bcastMem(t.Elem, g.addr(l.Buf, l.Index), r)
+		return val{r: r, t: t, tmp: true}
+	}
+	if c, ok := e.X.(*loop.Const); ok {
+		return g.constVal(&loop.Const{T: t, Int: c.Int, Float: c.Float}, hint)
+	}
+	x := g.expr(e.X)
+	switch {
+	case x.r.Kind() == reg.KindVector:
+		if t.Elem.Bits == 32 {
+			g.c.VBROADCASTSS(x.r, r)
+		} else if r.Size() == 16 {
+			g.c.VMOVDDUP(x.r, r)
+		} else {
+			g.c.VBROADCASTSD(x.r, r)
+		}
+	case x.r.Kind() == reg.KindGP:
+		xm := g.c.XMM()
+		g.c.VMOVQ(x.r, xm)
+		switch t.Elem.Bits {
+		case 64:
+			g.c.VPBROADCASTQ(xm, r)
+		case 32:
+			g.c.VPBROADCASTD(xm, r)
+		case 16:
+			g.c.VPBROADCASTW(xm, r)
+		case 8:
+			g.c.VPBROADCASTB(xm, r)
+		}
+	default:
+		g.fail("broadcast of %v", e.X.Type().Elem)
+	}
+	return val{r: r, t: t, tmp: true}
+}
+
+// ---- integer scalars ----
+
+// normalize re-extends r after a 64-bit operation on a narrower compute type.
+func (g *gen) normalize(r reg.Register, t ir.DType) {
+	gp := r.(reg.GPVirtual)
+	switch {
+	case t.Class == ir.Int && t.Bits == 32:
+		g.c.MOVLQSX(gp.As32(), gp)
+	case t.Class == ir.Uint && t.Bits == 32:
+		g.c.MOVL(gp.As32(), gp.As32())
+	case t.Class == ir.Bool, t.Bits == 64:
+	default:
+		g.fail("integer compute type %v", t)
+	}
+}
+
+func (g *gen) intBin(e *loop.Bin) val {
+	t := e.T
+	if e.Op.IsCompare() {
+		x := g.expr(e.X)
+		y := g.intOperand(e.Y)
+		r := g.c.GP64()
+		g.c.XORQ(r, r)
+		g.c.CMPQ(x.r, y)
+		r8 := r.(reg.GPVirtual).As8()
+		switch e.Op {
+		case ir.Lt:
+			g.c.SETLT(r8)
+		case ir.Le:
+			g.c.SETLE(r8)
+		case ir.Gt:
+			g.c.SETGT(r8)
+		case ir.Ge:
+			g.c.SETGE(r8)
+		case ir.Eq:
+			g.c.SETEQ(r8)
+		case ir.Ne:
+			g.c.SETNE(r8)
+		}
+		return val{r: r, t: t, tmp: true}
+	}
+	x := g.expr(e.X)
+	r := g.c.GP64()
+	g.c.MOVQ(x.r, r)
+	switch e.Op {
+	case ir.Add, ir.Sub, ir.Mul, ir.And, ir.Or:
+		y := g.intOperand(e.Y)
+		switch e.Op {
+		case ir.Add:
+			g.c.ADDQ(y, r)
+		case ir.Sub:
+			g.c.SUBQ(y, r)
+		case ir.Mul:
+			if _, ok := y.(operand.I32); ok {
+				g.c.IMUL3Q(y, r, r)
+			} else {
+				g.c.IMULQ(y, r)
+			}
+		case ir.And:
+			g.c.ANDQ(y, r)
+		case ir.Or:
+			g.c.ORQ(y, r)
+		}
+		g.normalize(r, t.Elem)
+		return val{r: r, t: t, tmp: true}
+	case ir.Div, ir.Mod:
+		return g.intDivMod(e, r)
+	}
+	g.fail("integer operator %v", e.Op)
+	return val{}
+}
+
+// intDivMod computes floor division (0 for a zero divisor) or the
+// non-negative remainder of r by e.Y.
+func (g *gen) intDivMod(e *loop.Bin, r reg.Register) val {
+	t := e.T
+	if c, ok := e.Y.(*loop.Const); ok && c.Int > 0 && c.Int&(c.Int-1) == 0 {
+		sh := uint64(0)
+		for int64(1)<<sh < c.Int {
+			sh++
+		}
+		if e.Op == ir.Div {
+			g.c.SARQ(operand.U8(sh), r)
+		} else {
+			g.c.ANDQ(operand.I32(c.Int-1), r)
+		}
+		g.normalize(r, t.Elem)
+		return val{r: r, t: t, tmp: true}
+	}
+	if t.Elem.Class == ir.Uint {
+		g.fail("unsigned division")
+	}
+	y := g.expr(e.Y)
+	done := g.label("divz")
+	out := g.c.GP64()
+	g.c.XORQ(out, out)
+	g.c.TESTQ(y.r, y.r)
+	g.c.JEQ(operand.LabelRef(done))
+	g.c.MOVQ(r, reg.RAX)
+	g.c.CQO()
+	g.c.IDIVQ(y.r)
+	// Floor: when the remainder is non-zero and its sign differs from the
+	// divisor's, q -= 1 and rem += y.
+	fix := g.label("divfix")
+	g.c.TESTQ(reg.RDX, reg.RDX)
+	g.c.JEQ(operand.LabelRef(fix))
+	sgn := g.c.GP64()
+	g.c.MOVQ(reg.RDX, sgn)
+	g.c.XORQ(y.r, sgn)
+	g.c.JGE(operand.LabelRef(fix))
+	g.c.DECQ(reg.RAX)
+	g.c.ADDQ(y.r, reg.RDX)
+	g.c.Label(fix)
+	if e.Op == ir.Div {
+		g.c.MOVQ(reg.RAX, out)
+	} else {
+		g.c.MOVQ(reg.RDX, out)
+	}
+	g.normalize(out, t.Elem)
+	g.place(done)
+	return val{r: out, t: t, tmp: true}
+}

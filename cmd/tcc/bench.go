@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/tensorcc/tcc/backend/amd64"
+	"github.com/tensorcc/tcc/cmd/tcc/internal/bench"
+	"github.com/tensorcc/tcc/driver"
+)
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", "FILE -k KERNEL -s M=1024,N=1024,K=1024 [-threads N] [-target go,amd64]\n\nBench generates the package for FILE into a temporary module with a harness\nthat fills the inputs with random values, warms up, times several runs and\nprints the median time per call, the throughput (flops counted from the IR:\n2 per multiply-add in a reduction; bytes for memory-bound kernels) and, where\nthe machine's peak is known, the fraction of it reached. The go command must\nbe on PATH. TCC_CPU in the environment forces the amd64 dispatch level.", stderr)
+	kname := fs.String("k", "", "`kernel` to time (required)")
+	sizes := fs.String("s", "", "size values `M=1024,N=1024,...` (every size symbol)")
+	threads := fs.Int("threads", 0, "GOMAXPROCS for the run (default: all cores)")
+	target := fs.String("target", "", "comma-separated `targets` (go, amd64; default: every backend)")
+	runs := fs.Int("runs", 7, "number of timed runs")
+	files, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return usagef("want exactly one FILE")
+	}
+	if *kname == "" {
+		return usagef("-k KERNEL is required")
+	}
+	sz, err := parseSizes(*sizes)
+	if err != nil {
+		return usagef("-s: %v", err)
+	}
+	targets, err := parseTargets(*target)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if targets == nil {
+		targets = allTargets
+	}
+	if *threads < 0 || *runs < 1 {
+		return usagef("-threads must be >= 0 and -runs >= 1")
+	}
+	prog, err := compileFiles(files, stderr)
+	if err != nil {
+		return err
+	}
+	k := prog.Kernel(*kname)
+	if k == nil {
+		return fmt.Errorf("%s has no kernel %q", files[0], *kname)
+	}
+	if _, err := bench.SizeValues(k, sz); err != nil {
+		return usagef("%v", err)
+	}
+	gen, err := driver.Generate(prog, driver.Options{Package: "kern", Targets: targets, Source: files[0]})
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	probe, err := amd64.ProbeFiles("probe")
+	if err != nil {
+		return fmt.Errorf("machine probes: %w", err)
+	}
+	res, err := bench.Measure(context.Background(), k, gen, bench.Options{Sizes: sz, Threads: *threads, Runs: *runs, Probe: probe})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "kernel   %s  %s  targets %s  threads %s  TCC_CPU=%s\n", k.Name, *sizes, strings.Join(targets, ","), threadsString(*threads), os.Getenv("TCC_CPU"))
+	fmt.Fprint(stdout, bench.Report(res))
+	return nil
+}
+
+func threadsString(n int) string {
+	if n == 0 {
+		return "all"
+	}
+	return fmt.Sprint(n)
+}

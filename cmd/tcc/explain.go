@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/tensorcc/tcc/ir"
+	"github.com/tensorcc/tcc/loop"
+	"github.com/tensorcc/tcc/lower"
+	"github.com/tensorcc/tcc/passes"
+)
+
+// explainTargets are the targets whose loop IR explain prints.
+var explainTargets = []loop.Target{loop.TargetGo, loop.TargetAVX2, loop.TargetAVX512}
+
+func runExplain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("explain", "FILE -k KERNEL\n\nExplain prints the kernel's tensor-level IR as the front end produced it and\nafter each pass, then the loop-level IR for each target.", stderr)
+	kname := fs.String("k", "", "`kernel` to explain (required)")
+	files, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return usagef("want exactly one FILE")
+	}
+	if *kname == "" {
+		return usagef("-k KERNEL is required")
+	}
+	k, err := kernelOf(files[0], *kname, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "== front end\n%s\n", k)
+	err = passes.Run(k, passes.Default(), func(name string, k *ir.Kernel) {
+		fmt.Fprintf(stdout, "== after pass %s\n%s\n", name, k)
+	})
+	if err != nil {
+		return err
+	}
+	for _, t := range explainTargets {
+		lk, err := lower.Lower(k, t)
+		if err != nil {
+			return fmt.Errorf("lower for %s: %w", t.Name, err)
+		}
+		fmt.Fprintf(stdout, "== loop IR for %s\n%s\n", t.Name, lk)
+	}
+	return nil
+}

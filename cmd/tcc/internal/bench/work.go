@@ -1,0 +1,102 @@
+// Package bench implements `tcc bench`: it counts a kernel's work from its IR,
+// writes a timing harness around the generated package in a temporary module,
+// runs it and reports time, throughput and the fraction of the machine's peak.
+package bench
+
+import (
+	"fmt"
+
+	"github.com/tensorcc/tcc/ir"
+)
+
+// Work is the amount of work one call of a kernel does.
+type Work struct {
+	// Flops counts arithmetic operations: one per +, -, *, / and function
+	// call, one per point combined into a reduction, so a multiply-add in a
+	// reduction counts 2.
+	Flops float64
+	// Bytes is the minimum memory traffic: every parameter read once and
+	// every output written once, in storage bytes.
+	Bytes float64
+}
+
+// MemoryBound reports whether the kernel does fewer than 8 flops per byte
+// moved; its speed is then reported in GB/s rather than GFLOP/s.
+func (w Work) MemoryBound() bool { return w.Flops < 8*w.Bytes }
+
+// Count returns the work of one call of k with the given size values
+// (indexed by ir.Size.Index).
+func Count(k *ir.Kernel, sizes []int) Work {
+	var w Work
+	for _, s := range k.Stmts {
+		points := 1.0
+		for _, v := range s.Index {
+			points *= float64(v.Extent.Eval(sizes))
+		}
+		w.Flops += points * exprFlops(s.Value, sizes)
+	}
+	for _, t := range k.Params {
+		w.Bytes += float64(t.Type.StorageBytes(t.Count(sizes)))
+	}
+	for _, t := range k.Outputs {
+		w.Bytes += float64(t.Type.StorageBytes(t.Count(sizes)))
+	}
+	return w
+}
+
+// exprFlops counts the operations to evaluate e once.
+func exprFlops(e ir.Expr, sizes []int) float64 {
+	switch e := e.(type) {
+	case *ir.Binary:
+		n := exprFlops(e.X, sizes) + exprFlops(e.Y, sizes)
+		switch e.Op {
+		case ir.Add, ir.Sub, ir.Mul, ir.Div:
+			n++
+		}
+		return n
+	case *ir.Unary:
+		return exprFlops(e.X, sizes)
+	case *ir.Call:
+		n := 1.0
+		for _, a := range e.Args {
+			n += exprFlops(a, sizes)
+		}
+		return n
+	case *ir.Select:
+		return exprFlops(e.Cond, sizes) + exprFlops(e.A, sizes) + exprFlops(e.B, sizes)
+	case *ir.Cast:
+		return exprFlops(e.X, sizes)
+	case *ir.Reduce:
+		points := 1.0
+		for _, v := range e.Vars {
+			points *= float64(v.Extent.Eval(sizes))
+		}
+		return points * (exprFlops(e.Body, sizes) + 1)
+	}
+	// Reads, constants, sizes and indices cost nothing; subscripts are
+	// address arithmetic, not flops.
+	return 0
+}
+
+// Report formats a result: time per call, GFLOP/s and GB/s, the headline
+// figure first (GB/s for memory-bound kernels).
+func Report(r *Result) string {
+	sec := r.Median.Seconds()
+	gflops := r.Work.Flops / sec / 1e9
+	gbs := r.Work.Bytes / sec / 1e9
+	s := fmt.Sprintf("time     %v per call (median of runs; min %v)\n", r.Median, r.Min)
+	flops := fmt.Sprintf("compute  %.2f GFLOP/s (%.4g flops per call)", gflops, r.Work.Flops)
+	if r.PeakGFLOPS > 0 {
+		flops += fmt.Sprintf(", %.1f%% of the %.1f GFLOP/s f32 FMA peak", 100*gflops/r.PeakGFLOPS, r.PeakGFLOPS)
+	}
+	flops += "\n"
+	mem := fmt.Sprintf("memory   %.2f GB/s (%.4g bytes per call)", gbs, r.Work.Bytes)
+	if r.PeakGBs > 0 {
+		mem += fmt.Sprintf(", %.1f%% of the %.1f GB/s read bandwidth", 100*gbs/r.PeakGBs, r.PeakGBs)
+	}
+	mem += "\n"
+	if r.Work.MemoryBound() {
+		return s + mem + flops
+	}
+	return s + flops + mem
+}

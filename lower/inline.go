@@ -1,0 +1,125 @@
+package lower
+
+import "github.com/tensorcc/tcc/ir"
+
+// maxInlineNodes bounds the size of an intermediate's expression that is
+// recomputed at every read.
+const maxInlineNodes = 16
+
+// chooseInlining decides which intermediates are computed inside their consumers
+// instead of being materialised. An intermediate is inlined when its statement has
+// no reduction, every read of it uses plain index variables that provably cover
+// its extent (so no out-of-range zero can occur), and either it is cheap or it is
+// read exactly once at the consumer's own point (so nothing is recomputed).
+func (l *lowerer) chooseInlining() {
+	type use struct {
+		reads   int
+		ok      bool
+		samePt  bool // every read is at the consumer's left-side point, outside reductions
+		readers int
+	}
+	uses := map[*ir.Tensor]*use{}
+	for _, t := range l.k.Temps {
+		uses[t] = &use{ok: true, samePt: true}
+	}
+	for _, s := range l.k.Stmts {
+		var visit func(e ir.Expr, inReduce bool)
+		visit = func(e ir.Expr, inReduce bool) {
+			switch e := e.(type) {
+			case *ir.Read:
+				if u := uses[e.Tensor]; u != nil {
+					u.reads++
+					if !l.plainInRange(e) {
+						u.ok = false
+					}
+					if inReduce || !sameLeftPoint(s, e) {
+						u.samePt = false
+					}
+				}
+			case *ir.Reduce:
+				if e.Where != nil {
+					visit(e.Where, true)
+				}
+				visit(e.Body, true)
+				return
+			}
+			for _, c := range ir.Children(e) {
+				visit(c, inReduce)
+			}
+		}
+		visit(s.Value, false)
+	}
+	for _, t := range l.k.Temps {
+		s := l.defs[t]
+		u := uses[t]
+		if s == nil || !u.ok || hasReduce(s.Value) {
+			continue
+		}
+		cheap := nodeCount(s.Value) <= maxInlineNodes && !expensive(s.Value)
+		if cheap || (u.reads == 1 && u.samePt) || u.reads == 0 {
+			l.inline[t] = s
+		}
+	}
+}
+
+// plainInRange reports whether every subscript of r is a plain index variable
+// whose extent equals the tensor's dimension.
+func (l *lowerer) plainInRange(r *ir.Read) bool {
+	if len(r.Subs) != len(r.Tensor.Dims) {
+		return false
+	}
+	for i, sub := range r.Subs {
+		x, ok := sub.(*ir.Index)
+		if !ok || !l.eq.same(x.Var.Extent, r.Tensor.Dims[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameLeftPoint reports whether r reads at s's left-side index point.
+func sameLeftPoint(s *ir.Stmt, r *ir.Read) bool {
+	if len(r.Subs) != len(s.Index) {
+		return false
+	}
+	for i, sub := range r.Subs {
+		x, ok := sub.(*ir.Index)
+		if !ok || x.Var != s.Index[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func hasReduce(e ir.Expr) bool {
+	found := false
+	ir.Walk(e, func(x ir.Expr) bool {
+		if _, ok := x.(*ir.Reduce); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+func nodeCount(e ir.Expr) int {
+	n := 0
+	ir.Walk(e, func(ir.Expr) bool { n++; return true })
+	return n
+}
+
+// expensive reports whether e calls a transcendental function.
+func expensive(e ir.Expr) bool {
+	found := false
+	ir.Walk(e, func(x ir.Expr) bool {
+		if c, ok := x.(*ir.Call); ok {
+			switch c.Fn {
+			case ir.Exp, ir.Exp2, ir.Log, ir.Log2, ir.Tanh, ir.Sigmoid, ir.Gelu, ir.Silu,
+				ir.Erf, ir.Sin, ir.Cos, ir.Pow:
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}

@@ -1,0 +1,254 @@
+package lower
+
+import (
+	"github.com/tensorcc/tcc/ir"
+	"github.com/tensorcc/tcc/loop"
+)
+
+// Parallel-step thresholds, in estimated flops.
+const (
+	minParallelWork = 1 << 15 // statically smaller statements run serially
+	chunkWork       = 1 << 14 // target work per chunk when it is static
+)
+
+// lowerStmt lowers one statement to a Step and its Func, vectorised when the
+// target and the statement allow.
+func (l *lowerer) lowerStmt(s *ir.Stmt, name string) (*loop.Step, error) {
+	vec := false
+	if l.t.VectorBits > 0 && len(s.Index) > 0 {
+		v := s.Index[len(s.Index)-1]
+		vec = l.vecLanes(s.Value) > 1 && l.vecOK(s.Value, v, nil)
+	}
+	b := l.newFnb(name)
+	if err := b.stmt(s, vec); err != nil {
+		return nil, err
+	}
+	if b.vector {
+		b.f.VectorBits = l.t.VectorBits
+		b.f.Target = l.t.Name
+	}
+	work, _, perIter, err := l.work(s)
+	if err != nil {
+		return nil, err
+	}
+	step := &loop.Step{Func: b.f, Work: work}
+	if b.f.Lo != nil {
+		step.Parallel = true
+		step.Extent, err = l.dimExpr(s.Index[0].Extent)
+		if err != nil {
+			return nil, err
+		}
+		step.Grain = 1
+		if perIter > 0 && perIter < chunkWork {
+			step.Grain = int((chunkWork + perIter - 1) / perIter)
+		}
+	}
+	return step, nil
+}
+
+// parallelOK reports whether the outermost left-side loop of s may run in
+// parallel chunks.
+func (l *lowerer) parallelOK(s *ir.Stmt) bool {
+	if len(s.Index) == 0 || s.Target.Type.IsPacked() {
+		return false // chunks of a packed tensor could share a byte
+	}
+	_, static, _, err := l.work(s)
+	if err != nil {
+		return false
+	}
+	return static < 0 || static >= minParallelWork
+}
+
+// stmt builds the Func body for s.
+func (b *fnb) stmt(s *ir.Stmt, vec bool) error {
+	l := b.l
+	buf := l.bufs[s.Target]
+	root := newLevel(1, nil)
+	root.out = &b.f.Body
+	b.levels = []*level{root}
+	if s.Target.Kind == ir.Output && s.Target.Type.IsPacked() {
+		// Clears the padding bits of the last byte, which the stores never touch.
+		b.f.Body = append(b.f.Body, &loop.Memset{Buf: buf, Index: loop.I64(0), Len: buf.Len})
+	}
+	n := len(s.Index)
+	if n == 0 {
+		x, err := b.expr(s.Value)
+		if err != nil {
+			return err
+		}
+		*root.out = append(*root.out, &loop.Store{Buf: buf, Index: loop.I64(0), Value: x})
+		return nil
+	}
+	parallel := l.parallelOK(s)
+	if parallel {
+		b.f.Lo = &loop.Var{Name: b.name("lo"), T: loop.Int64}
+		b.f.Hi = &loop.Var{Name: b.name("hi"), T: loop.Int64}
+	}
+	exts := make([]loop.Expr, n)
+	for i, v := range s.Index {
+		e, err := l.dimExpr(v.Extent)
+		if err != nil {
+			return err
+		}
+		exts[i] = e
+	}
+	// Outer levels: every left-side variable but the last.
+	type outer struct {
+		lv    *loop.Var
+		level *level
+	}
+	outers := make([]outer, n-1)
+	for i, v := range s.Index[:n-1] {
+		lv := b.loopVar(v.Name)
+		outers[i] = outer{lv, newLevel(1, nil, v)}
+		b.bind[v] = binding{x: loop.R(lv)}
+		b.push(outers[i].level)
+	}
+	// storeIndex is the linear index of the target at the left-side point.
+	storeIndex := func() loop.Expr {
+		var idx loop.Expr = loop.I64(0)
+		for i, v := range s.Index {
+			idx = loop.Add(loop.Mul(idx, exts[i]), b.bind[v].x)
+		}
+		return idx
+	}
+	emit := func() error {
+		x, err := b.expr(s.Value)
+		if err != nil {
+			return err
+		}
+		top := b.top()
+		st := &loop.Store{Buf: buf, Index: storeIndex(), Value: b.widen(x, top.lanes)}
+		if top.lanes > 1 {
+			st.Count = top.count
+		}
+		*top.out = append(*top.out, st)
+		return nil
+	}
+	last := s.Index[n-1]
+	lo, hi := loop.Expr(loop.I64(0)), exts[n-1]
+	if n == 1 && parallel {
+		lo, hi = loop.R(b.f.Lo), loop.R(b.f.Hi)
+	}
+	var inner []loop.Stmt
+	var err error
+	if vec {
+		lanes := l.vecLanes(s.Value)
+		if w := l.t.VectorBits / s.Target.Type.Bits; s.Target.Type.Bits > 0 && w < lanes {
+			lanes = w
+		}
+		inner, err = b.simpleLoop(last, lo, loop.Sub(hi, loop.I64(int64(lanes-1))), lanes, lanes, nil, true, emit)
+		if err == nil {
+			// Start of the tail: lo + floor((hi-lo)/lanes)*lanes.
+			start := loop.Add(lo, loop.Mul(loop.Div(loop.Sub(hi, lo), loop.I64(int64(lanes))), loop.I64(int64(lanes))))
+			var tail []loop.Stmt
+			tail, err = b.tailLoop(last, start, hi, lanes, emit)
+			inner = append(inner, tail...)
+		}
+		b.vector = true
+	} else {
+		inner, err = b.simpleLoop(last, lo, hi, 1, 1, nil, false, emit)
+	}
+	if err != nil {
+		return err
+	}
+	// Wrap the outer levels, innermost first.
+	for i := n - 2; i >= 0; i-- {
+		o := outers[i]
+		body := append(*o.level.out, inner...)
+		lo, hi := loop.Expr(loop.I64(0)), exts[i]
+		if i == 0 && parallel {
+			lo, hi = loop.R(b.f.Lo), loop.R(b.f.Hi)
+		}
+		inner = []loop.Stmt{&loop.For{Var: o.lv, Lo: lo, Hi: hi, Step: 1, Body: body}}
+	}
+	*root.out = append(*root.out, inner...)
+	for _, v := range s.Index[:n-1] {
+		delete(b.bind, v)
+	}
+	return nil
+}
+
+// work estimates the flops of s as an expression over sizes; static is its value
+// when every extent is constant (-1 otherwise) and perIter the static work of one
+// iteration of the outermost loop (-1 when not static).
+func (l *lowerer) work(s *ir.Stmt) (work loop.Expr, static, perIter int64, err error) {
+	cost, cstatic, err := l.cost(s.Value, map[*ir.Tensor]bool{})
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	work, static = cost, cstatic
+	perIter = cstatic
+	for i, v := range s.Index {
+		d, err := l.dimExpr(v.Extent)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		work = loop.Mul(work, d)
+		n, ok := constValue(v.Extent)
+		if !ok || static < 0 {
+			static = -1
+		} else {
+			static *= n
+		}
+		if i > 0 {
+			if !ok || perIter < 0 {
+				perIter = -1
+			} else {
+				perIter *= n
+			}
+		}
+	}
+	return work, static, perIter, nil
+}
+
+// cost estimates the flops of one evaluation of e.
+func (l *lowerer) cost(e ir.Expr, seen map[*ir.Tensor]bool) (loop.Expr, int64, error) {
+	switch e := e.(type) {
+	case *ir.Read:
+		if s, ok := l.inline[e.Tensor]; ok && !seen[e.Tensor] {
+			seen[e.Tensor] = true
+			c, st, err := l.cost(s.Value, seen)
+			delete(seen, e.Tensor)
+			return c, st, err
+		}
+		return loop.I64(1), 1, nil
+	case *ir.Reduce:
+		c, st, err := l.cost(e.Body, seen)
+		if err != nil {
+			return nil, 0, err
+		}
+		c = loop.Add(c, loop.I64(1))
+		if st >= 0 {
+			st++
+		}
+		for _, v := range e.Vars {
+			d, err := l.dimExpr(v.Extent)
+			if err != nil {
+				return nil, 0, err
+			}
+			c = loop.Mul(c, d)
+			if n, ok := constValue(v.Extent); ok && st >= 0 {
+				st *= n
+			} else {
+				st = -1
+			}
+		}
+		return c, st, nil
+	}
+	var c loop.Expr = loop.I64(1)
+	var st int64 = 1
+	for _, ch := range ir.Children(e) {
+		cc, cst, err := l.cost(ch, seen)
+		if err != nil {
+			return nil, 0, err
+		}
+		c = loop.Add(c, cc)
+		if cst < 0 || st < 0 {
+			st = -1
+		} else {
+			st += cst
+		}
+	}
+	return c, st, nil
+}

@@ -1,0 +1,514 @@
+package gemm
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tensorcc/tcc/ir"
+	"github.com/tensorcc/tcc/layout"
+	"github.com/tensorcc/tcc/loop"
+)
+
+// Parallel decomposition. The parallel range of the Step enumerates
+// (batch group, NC block) pairs: batches are split into at most maxGroups groups
+// (group g handles batches g, g+G, ...) and N into NC blocks, at least about
+// ncSplit of them when N allows. Each pair writes a disjoint part of C and owns
+// one slot of every scratch buffer, so the result does not depend on how the range
+// is split into chunks, and the scratch stays bounded by about
+// maxGroups * (N + ncSplit*NR) * KC elements.
+const (
+	maxGroups = 8
+	ncSplit   = 8
+)
+
+// side is one packed operand seen in the orientation of the computation: rows
+// (A side: the output's rows, B side: k) by columns (A side: k, B side: the
+// output's columns).
+type side struct {
+	buf      *loop.Buf
+	cast     bool
+	row, col loop.Expr   // element strides
+	batch    []loop.Expr // per batch variable; nil when not indexed
+}
+
+// lowering holds the state of one Lower call.
+type lowering struct {
+	m   *Matmul
+	env Env
+	t   loop.Target
+	bl  Blocking
+	f   *loop.Func
+	acc ir.DType
+	// orientation
+	a, b           side
+	rowVar, colVar *ir.Var
+	mExt, nExt     ir.Dim
+	cRow, cCol     Stride
+	cBuf           *loop.Buf
+	n              int
+	inline         bool // recompute index values instead of holding them in locals
+}
+
+// Lower returns the steps computing m for env.Target(): a BLIS-style loop nest
+// with packed operands and a register-blocked micro-kernel, run in parallel over
+// (batch group, NC block) pairs.
+func Lower(m *Matmul, env Env) ([]*loop.Step, error) {
+	if m == nil || env == nil {
+		return nil, errors.New("gemm: nil matmul or env")
+	}
+	t := env.Target()
+	lw := &lowering{m: m, env: env, t: t, acc: m.Acc}
+	lw.bl = Choose(t, m.Acc)
+	lw.cBuf = env.Buf(m.C)
+	bufA, bufB := env.Buf(m.A.Tensor), env.Buf(m.B.Tensor)
+	if lw.cBuf == nil || bufA == nil || bufB == nil {
+		return nil, fmt.Errorf("gemm: %s: missing buffer for an operand", m.C.Name)
+	}
+	batchStrides := func(op Operand) []loop.Expr {
+		out := make([]loop.Expr, len(op.Batch))
+		for i, s := range op.Batch {
+			if op.HasBatch[i] {
+				out[i] = s.Expr(env)
+			}
+		}
+		return out
+	}
+	a := side{buf: bufA, cast: m.A.Cast, row: m.A.Row.Expr(env), col: m.A.Col.Expr(env), batch: batchStrides(m.A)}
+	b := side{buf: bufB, cast: m.B.Cast, row: m.B.Row.Expr(env), col: m.B.Col.Expr(env), batch: batchStrides(m.B)}
+	lw.a, lw.b = a, b
+	lw.rowVar, lw.colVar, lw.mExt, lw.nExt, lw.cRow, lw.cCol = m.I, m.J, m.M, m.N, m.CRow, m.CCol
+	if !m.CCol.IsUnit() && m.CRow.IsUnit() {
+		// C is stored transposed: compute C^T = B^T A^T so that the micro-tile's
+		// columns are contiguous in C.
+		lw.a = side{buf: bufB, cast: m.B.Cast, row: b.col, col: b.row, batch: b.batch}
+		lw.b = side{buf: bufA, cast: m.A.Cast, row: a.col, col: a.row, batch: a.batch}
+		lw.rowVar, lw.colVar, lw.mExt, lw.nExt, lw.cRow, lw.cCol = m.J, m.I, m.N, m.M, m.CCol, m.CRow
+	}
+	if lw.bl.Lanes > 1 && !lw.cCol.IsUnit() {
+		// No contiguous output dimension: fall back to the scalar tile.
+		lw.bl = Choose(loop.Target{Name: t.Name, VectorRegs: 16, L1: t.L1, L2: t.L2, L3: t.L3}, m.Acc)
+	}
+	return lw.build()
+}
+
+func (lw *lowering) newVar(name string, t loop.Type) *loop.Var {
+	lw.n++
+	v := &loop.Var{Name: fmt.Sprintf("%s_%d", name, lw.n), T: t}
+	lw.f.Locals = append(lw.f.Locals, v)
+	return v
+}
+
+func (lw *lowering) scalarVar(name string) *loop.Var { return lw.newVar(name, tI64) }
+
+// let returns e as a value usable in later statements: a local assigned in
+// stmts, or, when inlining (or when e is a constant or a variable), e itself.
+func (lw *lowering) let(stmts *[]loop.Stmt, name string, e loop.Expr) loop.Expr {
+	switch e.(type) {
+	case *loop.Const, *loop.Ref:
+		return e
+	}
+	if lw.inline {
+		return e
+	}
+	v := lw.scalarVar(name)
+	*stmts = append(*stmts, assign(v, e))
+	return ref(v)
+}
+
+// keep is let that always uses a local (for values used many times).
+func (lw *lowering) keep(stmts *[]loop.Stmt, name string, e loop.Expr) loop.Expr {
+	inline := lw.inline
+	lw.inline = false
+	defer func() { lw.inline = inline }()
+	return lw.let(stmts, name, e)
+}
+
+// loopVar returns a new For variable (loop variables are not Locals).
+func (lw *lowering) loopVar(name string) *loop.Var {
+	lw.n++
+	return &loop.Var{Name: fmt.Sprintf("%s_%d", name, lw.n), T: tI64}
+}
+
+func assign(v *loop.Var, e loop.Expr) loop.Stmt { return &loop.Assign{Dst: v, Value: e} }
+
+func forLoop(v *loop.Var, lo, hi loop.Expr, step int64, body ...loop.Stmt) *loop.For {
+	return &loop.For{Var: v, Lo: lo, Hi: hi, Step: step, Body: body}
+}
+
+func (lw *lowering) build() ([]*loop.Step, error) {
+	m, env, bl := lw.m, lw.env, lw.bl
+	MR, NR, L := int64(bl.MR), int64(bl.NR), bl.Lanes
+	name := m.C.Name
+	// Size-level expressions (over size variables only).
+	M, N, K := env.Dim(lw.mExt), env.Dim(lw.nExt), env.Dim(m.KDim)
+	var batchExt []loop.Expr
+	var bt loop.Expr = i64(1)
+	for i, v := range m.Batch {
+		e := env.Dim(v.Extent)
+		batchExt = append(batchExt, e)
+		if i == 0 {
+			bt = e
+		} else {
+			bt = mul(bt, e)
+		}
+	}
+	groups := func() loop.Expr { return minE(bt, i64(maxGroups)) }
+	ncE := func() loop.Expr {
+		return minE(i64(int64(bl.NC)), maxE(i64(NR), roundUp(ceilDiv(N, ncSplit), NR)))
+	}
+	nNC := func() loop.Expr { return ceilDiv2(N, ncE()) }
+	kcE := func() loop.Expr {
+		if m.C.Type != m.Acc {
+			// The output cannot hold partial sums: one KC block spanning K.
+			return K
+		}
+		return minE(i64(int64(bl.KC)), K)
+	}
+	mcE := func() loop.Expr { return minE(i64(int64(bl.MC)), roundUp(M, MR)) }
+	nIter := func() loop.Expr { return mul(groups(), nNC()) }
+
+	hasEpi := m.Epilogue != nil
+	vnni := lw.useVNNI()
+	correct := vnni && lw.a.buf.Elem == ir.I8 // A is biased to u8 by +128
+	packA := env.NewScratch(name+"_packA", m.Acc, mul(nIter(), mul(mcE(), kcE())))
+	packB := env.NewScratch(name+"_packB", m.Acc, mul(nIter(), mul(kcE(), ncE())))
+	var csum *loop.Buf
+	if correct {
+		csum = env.NewScratch(name+"_colsum", ir.I32, mul(nIter(), ncE()))
+	}
+	var tile *loop.Buf
+	if hasEpi {
+		tile = env.NewScratch(name+"_tile", m.Acc, mul(nIter(), i64(MR*NR)))
+	}
+	layA, err := layout.Panel(bl.MC, bl.KC, 0, bl.MR)
+	if err != nil {
+		return nil, fmt.Errorf("gemm: %s: %w", name, err)
+	}
+	layB, err := layout.Panel(bl.KC, bl.NC, 1, bl.NR)
+	if err != nil {
+		return nil, fmt.Errorf("gemm: %s: %w", name, err)
+	}
+	packA.Layout, packB.Layout = layA, layB
+
+	f := &loop.Func{Name: "gemm_" + name, Target: lw.t.Name}
+	if L > 1 {
+		f.VectorBits = L * m.Acc.Bits
+	}
+	if lw.t.Name == "go" || L == 1 && lw.t.Name == "" {
+		f.Target = ""
+	}
+	lw.f = f
+	f.Lo = &loop.Var{Name: "lo", T: tI64}
+	f.Hi = &loop.Var{Name: "hi", T: tI64}
+	// On vector (assembly) targets, index values outside the micro-kernel are
+	// recomputed where used instead of held in locals: the assembler keeps locals
+	// in general-purpose registers and does not spill, so a deep loop nest must
+	// keep few scalars live. The Go compiler does better with locals.
+	lw.inline = L > 1
+
+	var body []loop.Stmt
+	vM, vN, vK := lw.let(&body, "m", M), lw.let(&body, "n", N), lw.let(&body, "k", K)
+	vBt := lw.let(&body, "batches", bt)
+	vG, vNC := lw.let(&body, "groups", groups()), lw.let(&body, "ncb", ncE())
+	vnNC, vKC, vMC := lw.let(&body, "nnc", nNC()), lw.let(&body, "kcb", kcE()), lw.let(&body, "mcb", mcE())
+	cRowE, cColE := lw.let(&body, "crs", lw.cRow.Expr(env)), lw.let(&body, "ccs", lw.cCol.Expr(env))
+	aRowE, aColE := lw.let(&body, "ars", lw.a.row), lw.let(&body, "acs", lw.a.col)
+	bRowE, bColE := lw.let(&body, "brs", lw.b.row), lw.let(&body, "bcs", lw.b.col)
+
+	vt := lw.loopVar("t")
+	var iter []loop.Stmt
+	vg := lw.let(&iter, "g", div(ref(vt), vnNC))
+	vjc := lw.let(&iter, "jc", mul(mod(ref(vt), vnNC), vNC))
+	vnc := lw.let(&iter, "nc", minE(vNC, sub(vN, vjc)))
+	vaSlot := lw.let(&iter, "aslot", mul(ref(vt), mul(vMC, vKC)))
+	vbSlot := lw.let(&iter, "bslot", mul(ref(vt), mul(vKC, vNC)))
+	var vtSlot loop.Expr
+	if hasEpi {
+		vtSlot = lw.let(&iter, "tslot", mul(ref(vt), i64(MR*NR)))
+	}
+
+	// Batch loop: the q-th batch of group g is g + q*G.
+	vq := lw.loopVar("q")
+	var bbody []loop.Stmt
+	vbi := lw.let(&bbody, "b", add(vg, mul(ref(vq), vG)))
+	bind := map[*ir.Var]loop.Expr{}
+	var offA, offB, offC loop.Expr = i64(0), i64(0), i64(0)
+	if len(m.Batch) > 0 {
+		rem := vbi
+		for i := len(m.Batch) - 1; i >= 0; i-- {
+			vc := lw.let(&bbody, "bc", mod(rem, batchExt[i]))
+			if i > 0 {
+				rem = lw.let(&bbody, "rem", div(rem, batchExt[i]))
+			}
+			bind[m.Batch[i]] = vc
+			if lw.a.batch[i] != nil {
+				offA = add(offA, mul(vc, lw.a.batch[i]))
+			}
+			if lw.b.batch[i] != nil {
+				offB = add(offB, mul(vc, lw.b.batch[i]))
+			}
+			offC = add(offC, mul(vc, m.CBatch[i].Expr(env)))
+		}
+	}
+	vOffA, vOffB, vOffC := lw.let(&bbody, "offa", offA), lw.let(&bbody, "offb", offB), lw.let(&bbody, "offc", offC)
+
+	// K == 0: the sum is empty.
+	zero, err := lw.zeroFill(vM, vjc, vnc, vOffC, cRowE, cColE, bind)
+	if err != nil {
+		return nil, err
+	}
+	bbody = append(bbody, &loop.If{Cond: cmp(ir.Eq, vK, i64(0)), Then: zero})
+
+	// KC loop.
+	vpb := lw.loopVar("pb")
+	var kbody []loop.Stmt
+	vpc := lw.let(&kbody, "pc", mul(ref(vpb), vKC))
+	vkc := lw.let(&kbody, "kc", minE(vKC, sub(vK, vpc)))
+	vlast := lw.let(&kbody, "last", add(vpc, vkc))
+	// kd is the depth of the packed panels: kc, or kc/4 words of 4 bytes (VNNI).
+	kd := vkc
+	if vnni {
+		kd = lw.let(&kbody, "kd", ceilDiv(vkc, 4))
+	}
+	// Pack B: logical (kc x nc) tile of the B side at (pc, jc).
+	bsrc := lw.let(&kbody, "bsrc", add(vOffB, add(mul(vpc, bRowE), mul(vjc, bColE))))
+	var packBStmts []loop.Stmt
+	if vnni {
+		packBStmts, err = lw.packWith(layB, packB, vbSlot, [2]loop.Expr{kd, vnc}, func(c [2]loop.Expr, g loop.Expr) loop.Expr {
+			return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
+				kq := add(mul(c[0], i64(4)), i64(q))
+				return add(bsrc, add(mul(kq, bRowE), mul(c[1], bColE))), and(g, cmp(ir.Lt, kq, vkc))
+			}, lw.b.buf, false)
+		})
+	} else {
+		packBStmts, err = lw.pack(layB, packB, vbSlot, [2]loop.Expr{vkc, vnc}, lw.b, bsrc, bRowE, bColE)
+	}
+	if err != nil {
+		return nil, err
+	}
+	kbody = append(kbody, packBStmts...)
+	var vcslot loop.Expr
+	if correct {
+		// Column sums of the B block for the +128 bias of A.
+		vcslot = lw.let(&kbody, "cslot", mul(ref(vt), vNC))
+		vj, vk := lw.loopVar("sj"), lw.loopVar("sk")
+		vs := lw.newVar("csum", loop.Scalar(ir.I32))
+		ld := &loop.Cast{X: &loop.Load{Buf: lw.b.buf, Index: add(bsrc, add(mul(ref(vk), bRowE), mul(ref(vj), bColE))), T: loop.Scalar(lw.b.buf.Elem)}, T: loop.Scalar(ir.I32)}
+		kbody = append(kbody,
+			forLoop(vj, i64(0), vnc, 1,
+				assign(vs, &loop.Const{T: loop.Scalar(ir.I32)}),
+				forLoop(vk, i64(0), vkc, 1, assign(vs, &loop.Bin{Op: ir.Add, X: ref(vs), Y: ld, T: loop.Scalar(ir.I32)})),
+				&loop.Store{Buf: csum, Index: add(vcslot, ref(vj)), Value: ref(vs)}))
+	}
+
+	// MC loop.
+	vib := lw.loopVar("ib")
+	var ibody []loop.Stmt
+	vic := lw.let(&ibody, "ic", mul(ref(vib), vMC))
+	vmc := lw.let(&ibody, "mc", minE(vMC, sub(vM, vic)))
+	asrc := lw.let(&ibody, "asrc", add(vOffA, add(mul(vic, aRowE), mul(vpc, aColE))))
+	var packAStmts []loop.Stmt
+	if vnni {
+		packAStmts, err = lw.packWith(layA, packA, vaSlot, [2]loop.Expr{vmc, kd}, func(c [2]loop.Expr, g loop.Expr) loop.Expr {
+			return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
+				kq := add(mul(c[1], i64(4)), i64(q))
+				return add(asrc, add(mul(c[0], aRowE), mul(kq, aColE))), and(g, cmp(ir.Lt, kq, vkc))
+			}, lw.a.buf, correct)
+		})
+	} else {
+		packAStmts, err = lw.pack(layA, packA, vaSlot, [2]loop.Expr{vmc, vkc}, lw.a, asrc, aRowE, aColE)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ibody = append(ibody, packAStmts...)
+
+	// Macro-kernel: NR-wide, MR-tall micro-tiles.
+	vjr, vir := lw.loopVar("jr"), lw.loopVar("ir")
+	var jrBody, irBody []loop.Stmt
+	vnr := lw.let(&jrBody, "nr", minE(i64(NR), sub(vnc, ref(vjr))))
+	vmr := lw.let(&irBody, "mr", minE(i64(MR), sub(vmc, ref(vir))))
+	vpa, vpbp := lw.scalarVar("pa"), lw.scalarVar("pbp")
+	irBody = append(irBody,
+		assign(vpa, add(vaSlot, mul(ref(vir), kd))),
+		assign(vpbp, add(vbSlot, mul(ref(vjr), kd))))
+	vctile := lw.keep(&irBody, "ct", add(vOffC, add(mul(add(vic, ref(vir)), cRowE), mul(add(vjc, ref(vjr)), cColE))))
+	var cpos loop.Expr
+	if correct {
+		cpos = add(vcslot, ref(vjr))
+	}
+	micro, err := lw.micro(microArgs{
+		packA: packA, packB: packB, tile: tile,
+		pa: vpa, pb: vpbp, kc: kd, mr: vmr, nr: vnr, vnni: vnni, csum: csum, cpos: cpos,
+		ctile: vctile, cRow: cRowE, cCol: cColE,
+		first: cmp(ir.Eq, vpc, i64(0)), last: cmp(ir.Ge, vlast, vK),
+		tslot: vtSlot,
+		row:   add(vic, ref(vir)), col: add(vjc, ref(vjr)),
+		bind: bind,
+	})
+	if err != nil {
+		return nil, err
+	}
+	irBody = append(irBody, micro...)
+	jrBody = append(jrBody, forLoop(vir, i64(0), vmc, MR, irBody...))
+	ibody = append(ibody, forLoop(vjr, i64(0), vnc, NR, jrBody...))
+	kbody = append(kbody, forLoop(vib, i64(0), ceilDiv2(vM, vMC), 1, ibody...))
+	bbody = append(bbody, forLoop(vpb, i64(0), ceilDiv2(vK, vKC), 1, kbody...))
+
+	nb := ceilDiv2(sub(vBt, vg), vG)
+	iter = append(iter, forLoop(vq, i64(0), nb, 1, bbody...))
+	body = append(body, forLoop(vt, ref(f.Lo), ref(f.Hi), 1, iter...))
+	f.Body = body
+
+	work := mul(i64(2), mul(bt, mul(M, mul(N, K))))
+	step := &loop.Step{Func: f, Parallel: true, Extent: nIter(), Grain: 1, Work: work}
+	return []*loop.Step{step}, nil
+}
+
+// ceilDiv2 returns ceil(x / y) for x >= 0 and y >= 0 (0 when y is 0).
+func ceilDiv2(x, y loop.Expr) loop.Expr {
+	return div(sub(add(x, y), i64(1)), y)
+}
+
+// pack fills dst[slot:] with the logical tile of extents ext of operand s starting
+// at src (element strides rs, cs along the tile's two dimensions), in the order
+// of the loops derived from the panel layout lay, padding with zeros beyond ext.
+func (lw *lowering) pack(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, s side, src, rs, cs loop.Expr) ([]loop.Stmt, error) {
+	return lw.packWith(lay, dst, slot, ext, func(coord [2]loop.Expr, guard loop.Expr) loop.Expr {
+		idx := add(src, add(mul(coord[0], rs), mul(coord[1], cs)))
+		var val loop.Expr = &loop.Load{Buf: s.buf, Index: idx, T: loop.Scalar(s.buf.Elem), Guard: guard}
+		if s.cast || s.buf.Elem != lw.acc {
+			val = &loop.Cast{X: val, T: loop.Scalar(lw.acc)}
+		}
+		return val
+	})
+}
+
+// packWith is pack with the element value given by value(coord, guard), where
+// guard (nil when always true) tells whether coord lies inside the tile.
+func (lw *lowering) packWith(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, value func(coord [2]loop.Expr, guard loop.Expr) loop.Expr) ([]loop.Stmt, error) {
+	loops, err := lay.Loops()
+	if err != nil {
+		return nil, fmt.Errorf("gemm: pack %s: %w", dst.Name, err)
+	}
+	// The outermost loop of each dimension covers the run-time extent; inner ones
+	// keep their constant extent (tile sizes) and are guarded.
+	outer := map[int]int{}
+	guarded := map[int]bool{}
+	for i, lp := range loops {
+		if o, ok := outer[lp.Dim]; !ok || loops[o].DimStride < lp.DimStride {
+			outer[lp.Dim] = i
+		}
+	}
+	var pre []loop.Stmt
+	extents := make([]loop.Expr, len(loops))
+	for i, lp := range loops {
+		if outer[lp.Dim] == i {
+			extents[i] = ceilDiv(ext[lp.Dim], int64(lp.DimStride))
+		} else {
+			extents[i] = i64(int64(lp.Extent))
+			guarded[lp.Dim] = true
+		}
+	}
+	// Buffer strides of the dense buffer from the run-time extents.
+	strides := make([]loop.Expr, len(loops))
+	var st loop.Expr = i64(1)
+	for i := len(loops) - 1; i >= 0; i-- {
+		if c, ok := st.(*loop.Const); ok {
+			strides[i] = c
+		} else {
+			v := lw.scalarVar("pst")
+			pre = append(pre, assign(v, st))
+			strides[i] = ref(v)
+		}
+		st = mul(st, extents[i])
+	}
+	vars := make([]*loop.Var, len(loops))
+	for i := range loops {
+		vars[i] = lw.loopVar("px")
+	}
+	var coord [2]loop.Expr
+	coord[0], coord[1] = i64(0), i64(0)
+	off := slot
+	for i, lp := range loops {
+		coord[lp.Dim] = add(coord[lp.Dim], mul(ref(vars[i]), i64(int64(lp.DimStride))))
+		off = add(off, mul(ref(vars[i]), strides[i]))
+	}
+	var guard loop.Expr
+	for d := 0; d < 2; d++ {
+		if guarded[d] {
+			guard = and(guard, cmp(ir.Lt, coord[d], ext[d]))
+		}
+	}
+	var stmt loop.Stmt = &loop.Store{Buf: dst, Index: off, Value: value(coord, guard)}
+	for i := len(loops) - 1; i >= 0; i-- {
+		stmt = forLoop(vars[i], i64(0), extents[i], 1, stmt)
+	}
+	return append(pre, stmt), nil
+}
+
+// zeroFill writes the value of an empty sum (through the epilogue) to the rows
+// [0, m) and columns [jc, jc+nc) of C.
+func (lw *lowering) zeroFill(m, jc, nc, offC, cRow, cCol loop.Expr, bind map[*ir.Var]loop.Expr) ([]loop.Stmt, error) {
+	vi, vj := lw.loopVar("zi"), lw.loopVar("zj")
+	var val loop.Expr = &loop.Const{T: loop.Scalar(lw.acc)}
+	if lw.m.Epilogue != nil {
+		b := copyBind(bind)
+		b[lw.rowVar], b[lw.colVar], b[lw.m.AccVar] = ref(vi), ref(vj), val
+		e, err := lw.env.Expr(lw.m.Epilogue, b, 1)
+		if err != nil {
+			return nil, fmt.Errorf("gemm: %s: epilogue: %w", lw.m.C.Name, err)
+		}
+		val = e
+	}
+	st := &loop.Store{Buf: lw.cBuf, Index: add(offC, add(mul(ref(vi), cRow), mul(ref(vj), cCol))), Value: val}
+	return []loop.Stmt{forLoop(vi, i64(0), m, 1, forLoop(vj, jc, add(jc, nc), 1, st))}, nil
+}
+
+func copyBind(b map[*ir.Var]loop.Expr) map[*ir.Var]loop.Expr {
+	c := make(map[*ir.Var]loop.Expr, len(b)+3)
+	for k, v := range b {
+		c[k] = v
+	}
+	return c
+}
+
+// vnniEnabled gates the VNNI lowering of i8 GEMMs (loop.DotU8S8). It stays off
+// until loop.Verify and the Go and amd64 backends accept DotU8S8; the tests turn
+// it on to check the lowering with the test evaluator.
+var vnniEnabled = false
+
+// useVNNI reports whether the i8 x i8 (or u8 x i8) -> i32 product is lowered
+// with the 4-way byte dot product: A's bytes (biased to u8 by +128 when signed)
+// and B's signed bytes are packed four k-steps to an i32 word.
+func (lw *lowering) useVNNI() bool {
+	ae, be := lw.a.buf.Elem, lw.b.buf.Elem
+	return vnniEnabled && lw.t.VNNI && lw.bl.Lanes > 1 && lw.acc == ir.I32 && lw.a.cast && lw.b.cast &&
+		(ae == ir.I8 || ae == ir.U8) && be == ir.I8
+}
+
+// bytes4 returns the i32 word holding the four bytes at k = 4g+q, q = 0..3, of an
+// operand: at(q) gives the element index and guard of byte q (out-of-tile bytes
+// are zero). Signed bytes are stored in two's complement (x mod 256); bias adds
+// 128 to each signed byte, turning it into the unsigned byte x+128.
+func (lw *lowering) bytes4(at func(q int64) (loop.Expr, loop.Expr), buf *loop.Buf, bias bool) loop.Expr {
+	i32 := loop.Scalar(ir.I32)
+	c := func(v int64) loop.Expr { return &loop.Const{T: i32, Int: v} }
+	var word loop.Expr
+	for q := int64(0); q < 4; q++ {
+		idx, g := at(q)
+		var b loop.Expr = &loop.Cast{X: &loop.Load{Buf: buf, Index: idx, T: loop.Scalar(buf.Elem), Guard: g}, T: i32}
+		if bias {
+			b = &loop.Bin{Op: ir.Add, X: b, Y: c(128), T: i32}
+		} else if buf.Elem.IsSigned() {
+			b = &loop.Bin{Op: ir.Mod, X: b, Y: c(256), T: i32}
+		}
+		if q > 0 {
+			b = &loop.Bin{Op: ir.Mul, X: b, Y: c(1 << (8 * q)), T: i32}
+			word = &loop.Bin{Op: ir.Add, X: word, Y: b, T: i32}
+		} else {
+			word = b
+		}
+	}
+	return word
+}

@@ -1,0 +1,243 @@
+package tests
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sbinet/npyio"
+)
+
+// tcc runs the tcc binary with args in dir and returns stdout, stderr and
+// the exit status.
+func tcc(t *testing.T, dir string, args ...string) (stdout, stderr string, status int) {
+	t.Helper()
+	cmd := exec.Command(tccBinary(t), args...)
+	cmd.Dir = dir
+	cmd.Env = offlineEnv()
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		status = ee.ExitCode()
+	default:
+		t.Fatalf("tcc %v: %v", args, err)
+	}
+	return o.String(), e.String(), status
+}
+
+// TestCheckErrors runs every bad program of the front end's table
+// (frontend/testdata/errors, each listing its errors as "// ERROR
+// LINE:COL: message") through `tcc check`, expecting exactly those
+// FILE:LINE:COL lines on stderr and status 1, and through `tcc compile`,
+// expecting status 1 and no output directory.
+func TestCheckErrors(t *testing.T) {
+	dir := filepath.Join(repoRoot(t), "frontend", "testdata", "errors")
+	files, err := filepath.Glob(filepath.Join(dir, "*.tc"))
+	if err != nil || len(files) == 0 {
+		t.Skipf("no error table in %s (%v)", dir, err)
+	}
+	for _, path := range files {
+		name := filepath.Base(path)
+		t.Run(strings.TrimSuffix(name, ".tc"), func(t *testing.T) {
+			text, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, line := range strings.Split(string(text), "\n") {
+				if s, ok := strings.CutPrefix(strings.TrimSpace(line), "// ERROR "); ok {
+					want = append(want, name+":"+s)
+				}
+			}
+			if len(want) == 0 {
+				t.Skip("no // ERROR lines")
+			}
+			stdout, stderr, status := tcc(t, dir, "check", name)
+			if status != 1 {
+				t.Errorf("tcc check: status %d, want 1", status)
+			}
+			if stdout != "" {
+				t.Errorf("tcc check wrote to stdout: %q", stdout)
+			}
+			if got := strings.TrimRight(stderr, "\n"); got != strings.Join(want, "\n") {
+				t.Errorf("tcc check stderr:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+			}
+			out := filepath.Join(t.TempDir(), "pkg")
+			_, _, status = tcc(t, dir, "compile", "-o", out, name)
+			if status != 1 {
+				t.Errorf("tcc compile: status %d, want 1", status)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("tcc compile created %s on error", out)
+			}
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	root := repoRoot(t)
+	tests := []struct {
+		args   []string
+		status int
+		stdout string // substring
+		stderr string // substring
+	}{
+		{nil, 2, "", "Usage"},
+		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{[]string{"help"}, 0, "compile", ""},
+		{[]string{"check", "-h"}, 0, "", "usage: tcc check"},
+		{[]string{"compile", "-h"}, 0, "", "-target"},
+		{[]string{"run", "-h"}, 0, "", "NAME=FILE.npy"},
+		{[]string{"bench", "-h"}, 0, "", "-threads"},
+		{[]string{"explain", "-h"}, 0, "", "-k"},
+		{[]string{"check"}, 2, "", "no files"},
+		{[]string{"compile", "-bogus", "x.tc"}, 2, "", "flag provided but not defined"},
+		{[]string{"compile", "-target", "sparc", "examples/matmul.tc"}, 2, "", `unknown target "sparc"`},
+		{[]string{"explain", "examples/matmul.tc"}, 2, "", "-k KERNEL is required"},
+		{[]string{"run", "examples/matmul.tc", "-k", "Matmul", "-i", "A=a.npy"}, 2, "", "missing -i for B"},
+		{[]string{"check", "no/such/file.tc"}, 1, "", "no such file"},
+		{[]string{"check", "examples/matmul.tc", "examples/softmax.tc"}, 0, "", ""},
+		{[]string{"explain", "examples/matmul.tc", "-k", "Nope"}, 1, "", `no kernel "Nope"`},
+		{[]string{"version"}, 0, "tcc ", ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			stdout, stderr, status := tcc(t, root, tt.args...)
+			if status != tt.status {
+				t.Errorf("status %d, want %d (stderr %q)", status, tt.status, stderr)
+			}
+			if !strings.Contains(stdout, tt.stdout) {
+				t.Errorf("stdout %q does not contain %q", stdout, tt.stdout)
+			}
+			if !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("stderr %q does not contain %q", stderr, tt.stderr)
+			}
+			if tt.stderr == "" && tt.status == 0 && stderr != "" {
+				t.Errorf("unexpected stderr %q", stderr)
+			}
+		})
+	}
+}
+
+// TestExamplesCompile compiles every example with `tcc compile` and builds
+// the packages (default and purego) and vets them.
+func TestExamplesCompile(t *testing.T) {
+	root := repoRoot(t)
+	examples, _ := filepath.Glob(filepath.Join(root, "examples", "*.tc"))
+	if len(examples) < 6 {
+		t.Fatalf("only %d examples", len(examples))
+	}
+	mod := writeModule(t, "examples.test", nil)
+	for _, ex := range examples {
+		name := strings.TrimSuffix(filepath.Base(ex), ".tc")
+		out := filepath.Join(mod, name)
+		if _, stderr, status := tcc(t, root, "compile", "-o", out, "-pkg", name, ex); status != 0 {
+			t.Fatalf("tcc compile %s: status %d\n%s", ex, status, stderr)
+		}
+	}
+	for _, args := range [][]string{{"vet", "./..."}, {"build", "-tags", "purego", "./..."}} {
+		if out, err := goRun(t, mod, offlineEnv(), args...); err != nil {
+			t.Errorf("go %v: %v\n%s", args, err, truncate(out, 8000))
+		}
+	}
+}
+
+// TestRun runs examples/matmul.tc with `tcc run` on .npy files and checks
+// the product against a float64 reference.
+func TestRun(t *testing.T) {
+	root := repoRoot(t)
+	dir := t.TempDir()
+	const M, K, N = 3, 4, 5
+	var a [M][K]float32
+	var b [K][N]float32
+	for m := range a {
+		for k := range a[m] {
+			a[m][k] = float32((m*K+k)%7) - 3
+		}
+	}
+	for k := range b {
+		for n := range b[k] {
+			b[k][n] = float32((k*N+n)%5)*0.5 - 1
+		}
+	}
+	write := func(name string, v any) {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := npyio.Write(f, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.npy", a)
+	write("b.npy", b)
+	ex := filepath.Join(root, "examples", "matmul.tc")
+	if _, stderr, status := tcc(t, dir, "run", ex, "-k", "Matmul", "-i", "A=a.npy", "-i", "B=b.npy", "-o", "C=c.npy"); status != 0 {
+		t.Fatalf("tcc run: status %d\n%s", status, stderr)
+	}
+	f, err := os.Open(filepath.Join(dir, "c.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := npyio.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Header.Descr.Shape; len(got) != 2 || got[0] != M || got[1] != N {
+		t.Fatalf("c.npy shape %v, want [%d %d]", got, M, N)
+	}
+	var c []float32
+	if err := r.Read(&c); err != nil {
+		t.Fatal(err)
+	}
+	for m := 0; m < M; m++ {
+		for n := 0; n < N; n++ {
+			want := 0.0
+			for k := 0; k < K; k++ {
+				want += float64(a[m][k]) * float64(b[k][n])
+			}
+			if got := float64(c[m*N+n]); math.Abs(got-want) > 1e-5 {
+				t.Errorf("C[%d, %d] = %v, want %v", m, n, got, want)
+			}
+		}
+	}
+}
+
+func TestExplain(t *testing.T) {
+	stdout, stderr, status := tcc(t, repoRoot(t), "explain", "examples/softmax.tc", "-k", "Softmax")
+	if status != 0 {
+		t.Fatalf("status %d\n%s", status, stderr)
+	}
+	for _, want := range []string{"== front end", "kernel Softmax(", "== after pass", "== loop IR for go", "== loop IR for avx2", "== loop IR for avx512"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("explain output lacks %q", want)
+		}
+	}
+}
+
+func TestBench(t *testing.T) {
+	stdout, stderr, status := tcc(t, repoRoot(t), "bench", "examples/matmul.tc", "-k", "Matmul", "-s", "M=32,K=48,N=40", "-runs", "2", "-threads", "1")
+	if status != 0 {
+		t.Fatalf("status %d\n%s", status, stderr)
+	}
+	// 2 flops per multiply-add: 2*32*48*40 = 122880.
+	for _, want := range []string{"time ", "GFLOP/s (1.229e+05 flops per call)", "GB/s"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("bench output %q lacks %q", stdout, want)
+		}
+	}
+	if _, stderr, status := tcc(t, repoRoot(t), "bench", "examples/matmul.tc", "-k", "Matmul", "-s", "M=32,K=48"); status != 2 || !strings.Contains(stderr, "no value for size N") {
+		t.Errorf("missing size: status %d, stderr %q", status, stderr)
+	}
+}
