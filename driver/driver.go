@@ -314,6 +314,18 @@ func (kg *kernelGen) generate(opts Options, asm bool) (map[string][]byte, error)
 			return nil, fmt.Errorf("amd64 %s: %w", t.Name, err)
 		}
 		inAsm := map[string]bool{}
+		if !allTranslated(lk, asmSrc, stubs, t.Name) {
+			// Some leaf the assembler cannot translate: a Go translation of vector
+			// code emulates every lane and is both huge and slower than the
+			// portable code, so this instruction set runs the portable runner.
+			sig, args := kg.runnerSignature()
+			fwd := fmt.Sprintf("// %s_%s runs the portable code: not every step of %s has %s assembly yet.\nfunc %s_%s(%s) {\n\t%s_go(%s)\n}\n",
+				runName(k), t.Name, k.Name, t.Name, runName(k), t.Name, sig, runName(k), args)
+			if files[kg.base+"_"+t.Name+"_amd64.go"], err = goFile(kg.pkg, AsmConstraint, opts.Source, []byte(fwd)); err != nil {
+				return nil, fmt.Errorf("%s runner: %w", t.Name, err)
+			}
+			continue
+		}
 		if len(asmSrc) > 0 {
 			names, err := stubNames(stubs)
 			if err != nil {
@@ -357,6 +369,33 @@ func %s(%s) {
 		return nil, fmt.Errorf("dispatch: %w", err)
 	}
 	return files, nil
+}
+
+// allTranslated reports whether the assembly for target covers every leaf
+// function of lk.
+func allTranslated(lk *loop.Kernel, asmSrc, stubs []byte, target string) bool {
+	if len(asmSrc) == 0 {
+		return len(lk.Funcs) == 0
+	}
+	names, err := stubNames(stubs)
+	if err != nil {
+		return false
+	}
+	have := map[string]bool{}
+	for _, n := range names {
+		have[n] = true
+	}
+	for _, f := range lk.Funcs {
+		if !have[golang.LeafName(lk, f, target)] {
+			return false
+		}
+	}
+	for _, st := range lk.Steps {
+		if !have[golang.LeafName(lk, st.Func, target)] {
+			return false
+		}
+	}
+	return true
 }
 
 var vnniRE = regexp.MustCompile(`(?m)VPDPBUSD|VPDPWSSD|^// Requires:.*VNNI`)

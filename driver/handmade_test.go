@@ -149,9 +149,8 @@ func shiftKernel() (*ir.Kernel, func(loop.Target) *loop.Kernel) {
 	}
 }
 
-// scale4: Y[j] = X[j] * 2 for Y: f32[M / 4]... no: Y: f32[K / 4], X: f32[K],
-// Y[j] = X[4*j] * 2, with 4-lane vectors, a tail through Count, and a
-// divisibility check.
+// scale4: Y[j] = X[4*j] * 2 for X: f32[K], Y: f32[K / 4]: a strided read and
+// a divisibility check.
 func scale4Kernel() (*ir.Kernel, func(loop.Target) *loop.Kernel) {
 	kk := &ir.Size{Name: "K"}
 	x := tensor("X", ir.Input, ir.F32, ir.SizeDim(kk))
@@ -166,17 +165,6 @@ func scale4Kernel() (*ir.Kernel, func(loop.Target) *loop.Kernel) {
 		jv := ivar("j")
 		X, Y := l.buf[x], l.buf[y]
 		m := lbin(ir.Div, lref(l.size[kk]), lint(4))
-		v := &loop.Var{Name: "v", T: loop.Vec(ir.F32, 4)}
-		cnt := &loop.Call{Fn: loop.Fn(ir.Min), Args: []loop.Expr{lbin(ir.Sub, m, lref(jv)), lint(4)}, T: loop.Scalar(ir.I64)}
-		// v = {X[4j], X[4j+4], ...} gathered lane by lane is not expressible; use a
-		// strided scalar loop to fill a vector through Select instead: keep it
-		// simple and load X[4j .. 4j+3] then use lane 0 only via HReduce? No:
-		// compute Y[j..j+3] = 2*X[4*(j+l)] with four scalar loads broadcast into a
-		// vector sum of masked selects would be contrived, so the vector path
-		// here loads Y-shaped data from X's first K/4 elements in a second
-		// function and the scalar path does the real work.
-		_ = v
-		_ = cnt
 		s := &loop.Func{Name: "s0", Body: []loop.Stmt{
 			&loop.For{Var: jv, Lo: lint(0), Hi: m, Step: 1, Body: []loop.Stmt{
 				&loop.Store{Buf: Y, Index: lref(jv), Value: lbin(ir.Mul,

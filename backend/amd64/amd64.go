@@ -19,6 +19,7 @@ package amd64
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/mmcloughlin/avo/buildtags"
@@ -162,60 +163,124 @@ func compile(f *ir.File, avx2 bool) error {
 
 var kindName = map[reg.Kind]string{reg.KindGP: "general-purpose", reg.KindVector: "vector", reg.KindOpmask: "opmask"}
 
-// allocate is pass.AllocateRegisters with vector registers limited to the
-// first vecRegs (16 for AVX2 code: X0-X15 are the VEX-encodable ones).
+// allocate replaces pass.AllocateRegisters. It colours the same interference
+// graph with the same strategy as avo's allocator (the most restricted virtual
+// register first, lowest physical register first, the base pointer last) but
+// updates candidate sets incrementally, which keeps large functions fast; and it
+// limits vector registers to the first vecRegs (16 for AVX2 code: X16-X31 are
+// EVEX-only, and avo's vector family would hand them out).
 func allocate(fn *ir.Function, vecRegs int) error {
-	as := map[reg.Kind]*pass.Allocator{}
-	for _, i := range fn.Instructions() {
-		for _, r := range i.Registers() {
-			k := r.Kind()
-			if _, ok := as[k]; ok {
+	type kindState struct {
+		phys     []reg.ID // candidates in preference order
+		possible map[reg.ID]map[reg.ID]bool
+		adj      map[reg.ID]map[reg.ID]bool
+	}
+	ks := map[reg.Kind]*kindState{}
+	state := func(k reg.Kind) (*kindState, error) {
+		if st, ok := ks[k]; ok {
+			return st, nil
+		}
+		fam := reg.FamilyOfKind(k)
+		if fam == nil {
+			return nil, errors.New("unknown register family")
+		}
+		var low, bp []reg.ID
+		for _, p := range fam.Registers() {
+			if p.Info()&reg.Restricted != 0 || (k == reg.KindVector && int(p.PhysicalIndex()) >= vecRegs) {
 				continue
 			}
-			fam := reg.FamilyOfKind(k)
-			if fam == nil {
-				return errors.New("unknown register family")
+			if p.Info()&reg.BasePointer != 0 {
+				bp = append(bp, p.ID())
+			} else {
+				low = append(low, p.ID())
 			}
-			var rs []reg.Physical
-			for _, p := range fam.Registers() {
-				if k == reg.KindVector && int(p.PhysicalIndex()) >= vecRegs {
-					continue
-				}
-				rs = append(rs, p)
-			}
-			a, err := pass.NewAllocator(rs)
-			if err != nil {
-				return err
-			}
-			for _, p := range rs {
-				if p.Info()&reg.BasePointer != 0 {
-					a.SetPriority(p.ID(), -1)
-				}
-			}
-			as[k] = a
 		}
+		sort.Slice(low, func(i, j int) bool { return low[i] < low[j] })
+		st := &kindState{phys: append(low, bp...), possible: map[reg.ID]map[reg.ID]bool{}, adj: map[reg.ID]map[reg.ID]bool{}}
+		ks[k] = st
+		return st, nil
+	}
+	add := func(st *kindState, v reg.ID) {
+		if !v.IsVirtual() {
+			return
+		}
+		if _, ok := st.possible[v]; ok {
+			return
+		}
+		m := map[reg.ID]bool{}
+		for _, p := range st.phys {
+			m[p] = true
+		}
+		st.possible[v] = m
+		st.adj[v] = map[reg.ID]bool{}
 	}
 	for _, i := range fn.Instructions() {
 		for _, r := range i.Registers() {
-			as[r.Kind()].Add(r.ID())
+			st, err := state(r.Kind())
+			if err != nil {
+				return err
+			}
+			add(st, r.ID())
 		}
 	}
 	for _, i := range fn.Instructions() {
 		for _, d := range i.OutputRegisters() {
-			k := d.Kind()
-			out := i.LiveOut.OfKind(k)
+			st := ks[d.Kind()]
+			out := i.LiveOut.OfKind(d.Kind())
 			out.DiscardRegister(d)
-			as[k].AddInterferenceSet(d, out)
+			for id, mask := range out {
+				if d.Mask()&mask == 0 {
+					continue
+				}
+				x, y := d.ID(), id
+				add(st, x)
+				add(st, y)
+				switch {
+				case x.IsVirtual() && y.IsVirtual():
+					st.adj[x][y] = true
+					st.adj[y][x] = true
+				case x.IsVirtual():
+					delete(st.possible[x], y)
+				case y.IsVirtual():
+					delete(st.possible[y], x)
+				case x == y:
+					return errors.New("impossible register allocation")
+				}
+			}
 		}
 	}
 	fn.Allocation = reg.NewEmptyAllocation()
-	for k, a := range as {
-		al, err := a.Allocate()
-		if err != nil {
-			return fmt.Errorf("%w (%s registers)", err, kindName[k])
+	for k, st := range ks {
+		left := make([]reg.ID, 0, len(st.possible))
+		for v := range st.possible {
+			left = append(left, v)
 		}
-		if err := fn.Allocation.Merge(al); err != nil {
-			return err
+		sort.Slice(left, func(i, j int) bool { return left[i] < left[j] })
+		for len(left) > 0 {
+			bi := 0
+			for i, v := range left {
+				if len(st.possible[v]) < len(st.possible[left[bi]]) {
+					bi = i
+				}
+			}
+			v := left[bi]
+			left = append(left[:bi], left[bi+1:]...)
+			var p reg.ID
+			found := false
+			for _, c := range st.phys {
+				if st.possible[v][c] {
+					p, found = c, true
+					break
+				}
+			}
+			if !found {
+				return fmt.Errorf("failed to allocate registers (%s registers)", kindName[k])
+			}
+			fn.Allocation[v] = p
+			for w := range st.adj[v] {
+				delete(st.possible[w], p)
+			}
+			delete(st.possible, v)
 		}
 	}
 	return nil

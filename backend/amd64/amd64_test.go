@@ -113,9 +113,6 @@ func TestElementwise(t *testing.T) {
 		{
 			name: "halves",
 			build: func(tg loop.Target) (*loop.Kernel, *loop.Func) {
-				if tg.Name == "avx2" {
-					return nil, nil // 16-bit masked tails are not supported on AVX2
-				}
 				l := lanesFor(tg, f32)
 				vt := loop.Vec(f32, l)
 				return elementwise(tg, "Halves", []ir.DType{ir.F16, ir.BF16}, ir.F16, l, func(xs []loop.Expr) loop.Expr {
@@ -125,34 +122,7 @@ func TestElementwise(t *testing.T) {
 				})
 			},
 			test: ewTest([]string{"uint16", "uint16"}, "uint16", "0x3c00 + i*37 + J*5",
-				"f32ToF16(f16ToF32(x0[i]) + math.Float32frombits(uint32(x1[i])<<16))", 0) + `
-}
-
-// f16ToF32 decodes an IEEE half (normal numbers only, as the inputs).
-func f16ToF32(h uint16) float32 {
-	e := int(h>>10) & 31
-	m := float64(h & 1023)
-	v := math.Ldexp(1+m/1024, e-15)
-	if h&0x8000 != 0 {
-		v = -v
-	}
-	return float32(v)
-}
-
-// f32ToF16 rounds a normal-range float32 to half, nearest even.
-func f32ToF16(f float32) uint16 {
-	x := float64(f)
-	s := uint16(0)
-	if x < 0 {
-		s, x = 0x8000, -x
-	}
-	fr, e := math.Frexp(x) // x = fr * 2^e, fr in [0.5, 1)
-	m := math.RoundToEven((fr*2 - 1) * 1024)
-	ee := e - 1 + 15
-	if m == 1024 {
-		m, ee = 0, ee+1
-	}
-	return s | uint16(ee)<<10 | uint16(m)`,
+				"f32ToF16(f16ToF32(x0[i]) + math.Float32frombits(uint32(x1[i])<<16))", 0),
 		},
 	}
 	runCases(t, cases)
@@ -183,3 +153,90 @@ func TestUnsupported(t *testing.T) {
 		t.Fatalf("go target: err = %v", err)
 	}
 }
+
+// TestIntReduce checks integer horizontal reductions, scalar integer min/max/
+// abs and saturating narrowing casts: y[i] = clamp(abs(sum of an 8- or 16-lane
+// vector of x) - max(i,3), ...) computed per element.
+func TestIntReduce(t *testing.T) {
+	cases := []asmCase{{
+		name: "ireduce",
+		build: func(tg loop.Target) (*loop.Kernel, *loop.Func) {
+			l := lanesFor(tg, ir.I32)
+			n := v("N", loop.Scalar(ir.I64))
+			x := buf("x", ir.I32, loop.InputBuf)
+			y := buf("y", ir.I32, loop.OutputBuf)
+			k := &loop.Kernel{Name: "IReduce", Sizes: []*loop.Var{n}, Inputs: []*loop.Buf{x}, Outputs: []*loop.Buf{y}}
+			i := v("i", loop.Scalar(ir.I64))
+			s32 := loop.Scalar(ir.I32)
+			vec := load(x, bin(ir.Mul, ref(i), ci(int64(l))), l)
+			sum := &loop.HReduce{Op: ir.RSum, X: vec, T: s32}
+			mx := &loop.HReduce{Op: ir.RMax, X: vec, T: s32}
+			val := &loop.Bin{Op: ir.Sub, X: call(loop.Fn(ir.Abs), sum), Y: call(loop.Fn(ir.Max), mx, &loop.Const{T: s32, Int: 3}), T: s32}
+			val2 := call(loop.Fn(ir.Clamp), val, &loop.Const{T: s32, Int: -1000}, &loop.Const{T: s32, Int: 100000})
+			f := &loop.Func{Name: "s0", Locals: []*loop.Var{i}, VectorBits: tg.VectorBits, Target: tg.Name}
+			f.Body = []loop.Stmt{&loop.For{Var: i, Lo: ci(0), Hi: ref(n), Step: 1,
+				Body: []loop.Stmt{&loop.Store{Buf: y, Index: ref(i), Value: val2}}}}
+			k.Funcs = []*loop.Func{f}
+			return k, f
+		},
+		test: `	for _, n := range []int{0, 1, 5} {
+		l := {{lanes}}
+		x := make([]int32, n*l)
+		for i := range x { x[i] = int32((i*7919)%20001 - 10000) }
+		y := make([]int32, n)
+		{{fn}}(x, y, n)
+		for i := 0; i < n; i++ {
+			s, m := int32(0), int32(math.MinInt32)
+			for j := 0; j < l; j++ { s += x[i*l+j]; if x[i*l+j] > m { m = x[i*l+j] } }
+			if s < 0 { s = -s }
+			if m < 3 { m = 3 }
+			w := s - m
+			if w < -1000 { w = -1000 }
+			if w > 100000 { w = 100000 }
+			if y[i] != w { t.Fatalf("n=%d i=%d: got %d want %d", n, i, y[i], w) }
+		}
+	}`,
+	}, {
+		name: "narrow",
+		build: func(tg loop.Target) (*loop.Kernel, *loop.Func) {
+			if tg.Name != "avx512" {
+				return nil, nil
+			}
+			return elementwise(tg, "Narrow", []ir.DType{ir.I32}, ir.U8, 16, func(xs []loop.Expr) loop.Expr {
+				return &loop.Cast{X: xs[0], T: loop.Vec(ir.U8, 16)}
+			})
+		},
+		test: ewTest([]string{"int32"}, "uint8", "(i*97)%700-200", "math.Max(0, math.Min(255, float64(x0[i])))", 0),
+	}}
+	runCases(t, cases)
+}
+
+// testHelpers are Go helpers shared by the generated tests.
+const testHelpers = `
+// f16ToF32 decodes an IEEE half (normal numbers only, as the inputs).
+func f16ToF32(h uint16) float32 {
+	e := int(h>>10) & 31
+	m := float64(h & 1023)
+	v := math.Ldexp(1+m/1024, e-15)
+	if h&0x8000 != 0 {
+		v = -v
+	}
+	return float32(v)
+}
+
+// f32ToF16 rounds a normal-range float32 to half, nearest even.
+func f32ToF16(f float32) uint16 {
+	x := float64(f)
+	s := uint16(0)
+	if x < 0 {
+		s, x = 0x8000, -x
+	}
+	fr, e := math.Frexp(x) // x = fr * 2^e, fr in [0.5, 1)
+	m := math.RoundToEven((fr*2 - 1) * 1024)
+	ee := e - 1 + 15
+	if m == 1024 {
+		m, ee = 0, ee+1
+	}
+	return s | uint16(ee)<<10 | uint16(m)
+}
+`

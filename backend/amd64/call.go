@@ -15,6 +15,9 @@ func (g *gen) call(e *loop.Call, hint reg.Register) val {
 	if e.Fn == loop.FMA {
 		return g.fma(e, hint)
 	}
+	if e.Fn == loop.DotU8S8 {
+		return g.dotU8S8(e, hint)
+	}
 	fn := ir.Func(e.Fn)
 	if int(e.Fn) < 0 || int(e.Fn) > int(ir.Clamp) || len(e.Args) != fn.Arity() {
 		g.fail("call of function %d with %d arguments", e.Fn, len(e.Args))
@@ -111,7 +114,7 @@ func (g *gen) intCall(fn ir.Func, e *loop.Call, hint reg.Register) val {
 		return g.expr(e.Args[0])
 	}
 	if t.Lanes == 1 {
-		g.fail("scalar integer %v", fn)
+		return g.scalarIntCall(fn, e)
 	}
 	switch fn {
 	case ir.Min, ir.Max:
@@ -194,6 +197,39 @@ func (g *gen) fma(e *loop.Call, hint reg.Register) val {
 	return val{r: d, t: t, tmp: true}
 }
 
+// dotU8S8 translates the VNNI byte dot product c + a·b (a unsigned, b signed
+// bytes per i32 lane) to VPDPBUSD, accumulating in place when c is the
+// destination variable and folding a load or broadcast of b.
+func (g *gen) dotU8S8(e *loop.Call, hint reg.Register) val {
+	t := e.T
+	if !g.avx512 || t.Lanes == 1 || t.Elem.Bits != 32 || !t.Elem.IsInteger() || len(e.Args) != 3 {
+		g.fail("DotU8S8 of %v x %d on this target", t.Elem, t.Lanes)
+	}
+	a, b, cc := e.Args[0], e.Args[1], e.Args[2]
+	var d reg.Register
+	if r, ok := cc.(*loop.Ref); ok && hint != nil && g.vars[r.Var] == hint {
+		d = hint
+	}
+	av := g.expr(a)
+	var s src
+	if l, ok := foldable(b); ok && !l.Buf.Elem.IsPacked() {
+		s = g.srcOf(b)
+	} else {
+		s = src{op: g.expr(b).r}
+	}
+	if d == nil {
+		cv := g.expr(cc)
+		if cv.tmp {
+			d = cv.r
+		} else {
+			d = g.dst(t, hint)
+			g.move(cv, d)
+		}
+	}
+	g.c.VPDPBUSD(s.op, av.r, d)
+	return val{r: d, t: t, tmp: true}
+}
+
 // ---- casts ----
 
 func (g *gen) cast(e *loop.Cast, hint reg.Register) val {
@@ -235,6 +271,41 @@ func (g *gen) cast(e *loop.Cast, hint reg.Register) val {
 		x := g.expr(e.X)
 		d := g.dst(to, hint)
 		g.c.VCVTPD2PS(x.r, d)
+		return val{r: d, t: to, tmp: true}
+	case fe == ir.I32 && te == ir.I64, fe == ir.U32 && te == ir.I64, fe == ir.I32 && te == ir.F64:
+		x := g.expr(e.X)
+		d := g.dst(to, hint)
+		switch {
+		case te == ir.F64:
+			g.c.VCVTDQ2PD(x.r, d)
+		case fe == ir.I32:
+			g.c.VPMOVSXDQ(x.r, d)
+		default:
+			g.c.VPMOVZXDQ(x.r, d)
+		}
+		return val{r: d, t: to, tmp: true}
+	case g.avx512 && fe == ir.I32 && (te == ir.I8 || te == ir.U8 || te == ir.I16 || te == ir.U16):
+		// Saturate, then narrow (AVX-512 VPMOV*).
+		x := g.expr(e.X)
+		src := x.r
+		if te.Class == ir.Uint {
+			lo, hi := intRange(te)
+			c := g.vecReg(from)
+			g.c.VPMAXSD(g.constVal(&loop.Const{T: from, Int: lo}, nil).r, x.r, c)
+			g.c.VPMINSD(g.constVal(&loop.Const{T: from, Int: hi}, nil).r, c, c)
+			src = c
+		}
+		d := g.vecReg(to)
+		switch {
+		case te == ir.I8:
+			g.c.VPMOVSDB(src, d)
+		case te == ir.I16:
+			g.c.VPMOVSDW(src, d)
+		case te == ir.U8:
+			g.c.VPMOVDB(src, d)
+		default:
+			g.c.VPMOVDW(src, d)
+		}
 		return val{r: d, t: to, tmp: true}
 	case fe == ir.I32 && te == ir.F32:
 		x := g.expr(e.X)
@@ -384,4 +455,48 @@ func (g *gen) intToFloat(x val, to loop.Type) val {
 		g.c.VCVTSI2SDQ(x.r, d, d)
 	}
 	return val{r: d, t: to, tmp: true}
+}
+
+// scalarIntCall translates min, max, clamp, abs and relu on scalar integers
+// with compares and conditional moves.
+func (g *gen) scalarIntCall(fn ir.Func, e *loop.Call) val {
+	t := e.T
+	x := g.expr(e.Args[0])
+	d := g.c.GP64()
+	g.c.MOVQ(x.r, d)
+	pick := func(y operand.Op, takeIfLess bool) {
+		yr, ok := y.(reg.Register)
+		if !ok {
+			yr = g.c.GP64()
+			g.c.MOVQ(y, yr)
+		}
+		g.c.CMPQ(yr, d)
+		if takeIfLess {
+			g.c.CMOVQLT(yr, d) // d = min(d, y)
+		} else {
+			g.c.CMOVQGT(yr, d) // d = max(d, y)
+		}
+	}
+	switch fn {
+	case ir.Min:
+		pick(g.expr(e.Args[1]).r, true)
+	case ir.Max:
+		pick(g.expr(e.Args[1]).r, false)
+	case ir.Clamp:
+		pick(g.expr(e.Args[1]).r, false)
+		pick(g.expr(e.Args[2]).r, true)
+	case ir.Relu:
+		z := g.c.GP64()
+		g.c.XORQ(z, z)
+		pick(z, false)
+	case ir.Abs:
+		n := g.c.GP64()
+		g.c.MOVQ(d, n)
+		g.c.NEGQ(n)
+		pick(n, false)
+		g.normalize(d, t.Elem)
+	default:
+		g.fail("scalar integer %v", fn)
+	}
+	return val{r: d, t: t, tmp: true}
 }

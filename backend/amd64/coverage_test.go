@@ -21,6 +21,9 @@ import (
 // results of the translated code are checked against the interpreter by the
 // conformance suite in package tests, for the default dispatch and TCC_CPU=avx2.)
 func TestLoweredCoverage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("lowers the whole conformance suite; skipped in -short mode")
+	}
 	files, _ := filepath.Glob("../../tests/testdata/conformance/*.tc")
 	if len(files) == 0 {
 		t.Skip("no conformance sources")

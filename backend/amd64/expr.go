@@ -27,6 +27,9 @@ func (g *gen) exprHint(e loop.Expr, hint reg.Register) val {
 			in := g.info(e)
 			if !in.load {
 				key := "cse:" + in.key + "@" + g.offsFor(in.deps)
+				if r, ok := g.pinned[key]; ok {
+					return val{r: r, t: t}
+				}
 				if c, ok := g.cache[key]; ok {
 					return val{r: c.r, t: t}
 				}
@@ -169,7 +172,7 @@ func (g *gen) constVal(c *loop.Const, hint reg.Register) val {
 		return val{r: r, t: t, tmp: true}
 	}
 	key := fmt.Sprintf("const:%v:%d:%d:%x", t.Elem, t.Lanes, c.Int, math.Float64bits(c.Float))
-	if cc, ok := g.cache[key]; ok {
+	if cc, ok := g.cache[key]; ok && !g.lean {
 		return val{r: cc.r, t: t}
 	}
 	r := g.vecReg(t)
@@ -195,12 +198,11 @@ func (g *gen) dst(t loop.Type, hint reg.Register) reg.Register {
 	return g.vecReg(t)
 }
 
+// zero clears r. VXORPS with identical inputs is the form avo's liveness
+// knows as a pure definition (VPXORD is not, and would make r live from the
+// function entry); on ZMM it needs AVX512DQ.
 func (g *gen) zero(r reg.Register) {
-	if r.Size() == 64 {
-		g.c.VPXORD(r, r, r)
-	} else {
-		g.c.VXORPS(r, r, r)
-	}
+	g.c.VXORPS(r, r, r)
 }
 
 // bcastMem broadcasts the scalar at m into every lane of r.
@@ -243,10 +245,7 @@ func (g *gen) ref(e *loop.Ref) val {
 		g.c.Load(g.c.Param(n), r)
 		return val{r: r, t: v.T, tmp: true}
 	}
-	r, ok := g.vars[v]
-	if !ok {
-		g.fail("variable %s read before assignment", v.Name)
-	}
+	r := g.rawVar(v)
 	if off := g.offs[v]; off != 0 {
 		t := g.c.GP64()
 		g.c.LEAQ(operand.Mem{Base: r, Disp: int(off)}, t)
@@ -403,6 +402,13 @@ func (g *gen) load(e *loop.Load, hint reg.Register) val {
 		g.branchFalse(e.Guard, skip)
 	}
 	var k, vm reg.Register
+	if e.Count != nil && !g.avx512 && t.Elem.Bits != 32 && t.Elem.Bits != 64 {
+		g.bounceLoad(e, r)
+		if skip != "" {
+			g.place(skip)
+		}
+		return val{r: r, t: t, tmp: true}
+	}
 	if e.Count != nil {
 		if g.avx512 {
 			k = g.kmask(e.Count)
@@ -491,6 +497,10 @@ func (g *gen) store(s *loop.Store) {
 		}
 		return
 	}
+	if t.Elem.Bits != 32 && t.Elem.Bits != 64 {
+		g.bounceStore(s, v.r)
+		return
+	}
 	vm := g.vmask(s.Count, t.Elem.Bits, int(v.r.Size()))
 	m := g.addr(s.Buf, s.Index)
 	if t.Elem.Bits == 32 {
@@ -502,7 +512,8 @@ func (g *gen) store(s *loop.Store) {
 
 func (g *gen) memset(s *loop.Memset) {
 	if s.Buf.Elem.IsPacked() {
-		g.fail("memset of packed buffer")
+		g.memsetBits(s)
+		return
 	}
 	defer g.stored(s.Buf)
 	es := int64(s.Buf.Elem.Bits / 8)
@@ -695,4 +706,112 @@ func (g *gen) intDivMod(e *loop.Bin, r reg.Register) val {
 	g.normalize(out, t.Elem)
 	g.place(done)
 	return val{r: out, t: t, tmp: true}
+}
+
+// memsetBits zeroes elements [Index, Index+Len) of a packed buffer: single
+// bits up to a byte boundary, whole bytes, then the remaining bits. Only bytes
+// that hold an element of the range are touched.
+func (g *gen) memsetBits(s *loop.Memset) {
+	defer g.stored(s.Buf)
+	bits := int64(s.Buf.Elem.Bits)
+	p := g.c.GP64()
+	g.c.MOVQ(g.expr(s.Index).r, p)
+	g.c.IMUL3Q(operand.I32(bits), p, p)
+	e := g.c.GP64()
+	g.c.MOVQ(g.expr(s.Len).r, e)
+	g.c.IMUL3Q(operand.I32(bits), e, e)
+	g.c.ADDQ(p, e)
+	base := g.c.GP64()
+	g.c.Load(g.c.Param(g.bufs[s.Buf]).Base(), base)
+	clear := func() {
+		t, c, x := g.c.GP64(), g.c.GP64(), g.c.GP64()
+		g.c.MOVQ(p, t)
+		g.c.SHRQ(operand.U8(3), t)
+		g.c.MOVQ(p, c)
+		g.c.ANDQ(operand.I32(7), c)
+		g.c.MOVBQZX(operand.Mem{Base: base, Index: t, Scale: 1}, x)
+		g.c.BTRQ(c, x)
+		g.c.MOVB(x.As8(), operand.Mem{Base: base, Index: t, Scale: 1})
+		g.c.INCQ(p)
+	}
+	head, bytes, tail, end := g.label("mbh"), g.label("mbb"), g.label("mbt"), g.label("mbe")
+	g.place(head)
+	g.c.CMPQ(p, e)
+	g.c.JGE(operand.LabelRef(end))
+	g.c.TESTQ(operand.I32(7), p)
+	g.c.JEQ(operand.LabelRef(bytes))
+	clear()
+	g.c.JMP(operand.LabelRef(head))
+	g.place(bytes)
+	n := g.c.GP64()
+	g.c.LEAQ(operand.Mem{Base: p, Disp: 8}, n)
+	g.c.CMPQ(n, e)
+	g.c.JGT(operand.LabelRef(tail))
+	t := g.c.GP64()
+	g.c.MOVQ(p, t)
+	g.c.SHRQ(operand.U8(3), t)
+	g.c.MOVB(operand.U8(0), operand.Mem{Base: base, Index: t, Scale: 1})
+	g.c.ADDQ(operand.I32(8), p)
+	g.c.JMP(operand.LabelRef(bytes))
+	g.place(tail)
+	g.c.CMPQ(p, e)
+	g.c.JGE(operand.LabelRef(end))
+	clear()
+	g.c.JMP(operand.LabelRef(tail))
+	g.place(end)
+}
+
+// bounce returns a 32-byte stack buffer used for AVX2 tails of 8- and 16-bit
+// lanes, which have no masked load or store.
+func (g *gen) bounce() operand.Mem {
+	if g.bounceBuf == nil {
+		m := g.c.AllocLocal(32)
+		g.bounceBuf = &m
+	}
+	return *g.bounceBuf
+}
+
+// copyBytes copies count elements of es bytes from src to dst addresses
+// (registers), one byte at a time.
+func (g *gen) copyBytes(count loop.Expr, es int64, src, dst reg.Register) {
+	n := g.c.GP64()
+	g.c.MOVQ(g.expr(count).r, n)
+	if es != 1 {
+		g.c.IMUL3Q(operand.I32(es), n, n)
+	}
+	j := g.c.GP64()
+	g.c.XORQ(j, j)
+	head, end := g.label("cpy"), g.label("cpyend")
+	g.place(head)
+	g.c.CMPQ(j, n)
+	g.c.JGE(operand.LabelRef(end))
+	t := g.c.GP64()
+	g.c.MOVBQZX(operand.Mem{Base: src, Index: j, Scale: 1}, t)
+	g.c.MOVB(t.As8(), operand.Mem{Base: dst, Index: j, Scale: 1})
+	g.c.INCQ(j)
+	g.c.JMP(operand.LabelRef(head))
+	g.place(end)
+}
+
+func (g *gen) bounceLoad(e *loop.Load, r reg.Register) {
+	b := g.bounce()
+	z := g.c.YMM()
+	g.c.VXORPS(z, z, z)
+	g.c.VMOVUPS(z, b)
+	src := g.c.GP64()
+	g.c.LEAQ(g.addr(e.Buf, e.Index), src)
+	dst := g.c.GP64()
+	g.c.LEAQ(b, dst)
+	g.copyBytes(e.Count, int64(e.Buf.Elem.Bits/8), src, dst)
+	g.c.VMOVUPS(g.bounce(), r)
+}
+
+func (g *gen) bounceStore(s *loop.Store, v reg.Register) {
+	b := g.bounce()
+	g.c.VMOVUPS(v, b)
+	src := g.c.GP64()
+	g.c.LEAQ(b, src)
+	dst := g.c.GP64()
+	g.c.LEAQ(g.addr(s.Buf, s.Index), dst)
+	g.copyBytes(s.Count, int64(s.Buf.Elem.Bits/8), src, dst)
 }

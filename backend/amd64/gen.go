@@ -37,8 +37,21 @@ type gen struct {
 	consts  map[string]operand.Mem
 	uses    map[string]int // uses of each load in the current innermost body copy
 	keys    map[loop.Expr]*exprInfo
-	nlabel  int
-	nconst  int
+	// inMem holds the integer scalar variables kept in stack slots: every one
+	// not assigned inside an innermost loop (outer loop variables, offsets
+	// computed once per tile), so that deep loop nests fit the 15
+	// general-purpose registers.
+	inMem map[*loop.Var]bool
+	// pinned holds loop-invariant integer expressions computed before the
+	// innermost loop that uses them, by CSE key.
+	pinned map[string]reg.Register
+	// lean disables optimisations that lengthen live ranges.
+	lean bool
+	// bounceBuf is the stack buffer of AVX2 8/16-bit tails.
+	bounceBuf *operand.Mem
+	slots     map[*loop.Var]operand.Mem
+	nlabel    int
+	nconst    int
 }
 
 type cached struct {
@@ -62,9 +75,22 @@ func (g *gen) fail(format string, args ...any) {
 }
 
 // compileFunc builds and compiles the avo file of one Func.
-func compileFunc(k *loop.Kernel, f *loop.Func, t loop.Target) (file *avoir.File, err error) {
+// On a register-allocation failure it retries once in lean mode, which gives
+// up the register-hungry optimisations (hoisting, load and constant reuse).
+func compileFunc(k *loop.Kernel, f *loop.Func, t loop.Target) (*avoir.File, error) {
+	file, err := compileFuncMode(k, f, t, false)
+	if err != nil && strings.Contains(err.Error(), "failed to allocate") {
+		if file2, err2 := compileFuncMode(k, f, t, true); err2 == nil {
+			return file2, nil
+		}
+	}
+	return file, err
+}
+
+func compileFuncMode(k *loop.Kernel, f *loop.Func, t loop.Target, lean bool) (file *avoir.File, err error) {
 	name := FuncName(k, f, t)
 	g := &gen{
+		lean:    lean,
 		c:       build.NewContext(),
 		k:       k,
 		f:       f,
@@ -78,6 +104,9 @@ func compileFunc(k *loop.Kernel, f *loop.Func, t loop.Target) (file *avoir.File,
 		cache:   map[string]cached{},
 		consts:  map[string]operand.Mem{},
 		keys:    map[loop.Expr]*exprInfo{},
+		inMem:   map[*loop.Var]bool{},
+		slots:   map[*loop.Var]operand.Mem{},
+		pinned:  map[string]reg.Register{},
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -103,6 +132,7 @@ func compileFunc(k *loop.Kernel, f *loop.Func, t loop.Target) (file *avoir.File,
 	}
 	g.c.Signature(sig)
 	g.c.Doc(fmt.Sprintf("%s is func %s of kernel %s for %s.", name, f.Name, k.Name, t.Name))
+	g.residency()
 	g.stmts(f.Body)
 	g.c.RET()
 	file, err = g.c.Result()
@@ -147,6 +177,68 @@ func (g *gen) signature() string {
 		ps = append(ps, "lo int", "hi int")
 	}
 	return "func(" + strings.Join(ps, ", ") + ")"
+}
+
+// residency decides which integer scalar variables live in stack slots.
+func (g *gen) residency() {
+	inReg := map[*loop.Var]bool{}
+	var walk func(ss []loop.Stmt)
+	walk = func(ss []loop.Stmt) {
+		for _, s := range ss {
+			switch s := s.(type) {
+			case *loop.For:
+				if !hasLoop(s.Body) {
+					inReg[s.Var] = true
+					assigned(s.Body, inReg)
+				} else {
+					walk(s.Body)
+				}
+			case *loop.If:
+				walk(s.Then)
+				walk(s.Else)
+			}
+		}
+	}
+	walk(g.f.Body)
+	all := map[*loop.Var]bool{}
+	assigned(g.f.Body, all)
+	for v := range all {
+		if !inReg[v] && v.T.Lanes == 1 && isIntLike(v.T.Elem) {
+			g.inMem[v] = true
+		}
+	}
+}
+
+// slot returns the stack slot of a memory-resident variable.
+func (g *gen) slot(v *loop.Var) operand.Mem {
+	m, ok := g.slots[v]
+	if !ok {
+		m = g.c.AllocLocal(8)
+		g.slots[v] = m
+	}
+	return m
+}
+
+// rawVar returns a register holding variable v (without unroll offset).
+func (g *gen) rawVar(v *loop.Var) reg.Register {
+	if g.inMem[v] {
+		if _, ok := g.slots[v]; !ok {
+			g.fail("variable %s read before assignment", v.Name)
+		}
+		key := fmt.Sprintf("slot:%p", v)
+		if c, ok := g.cache[key]; ok {
+			return c.r
+		}
+		r := g.c.GP64()
+		g.c.MOVQ(g.slot(v), r)
+		g.cache[key] = cached{r: r, deps: []*loop.Var{v}}
+		return r
+	}
+	r, ok := g.vars[v]
+	if !ok {
+		g.fail("variable %s read before assignment", v.Name)
+	}
+	return r
 }
 
 // ---- statements ----
@@ -247,6 +339,12 @@ func (g *gen) invalidate(v *loop.Var) {
 }
 
 func (g *gen) assign(dst *loop.Var, e loop.Expr) {
+	if g.inMem[dst] {
+		v := g.expr(e)
+		g.invalidate(dst)
+		g.c.MOVQ(v.r, g.slot(dst))
+		return
+	}
 	r := g.varReg(dst)
 	v := g.exprHint(e, r)
 	g.invalidate(dst)
@@ -452,14 +550,36 @@ func (g *gen) forLoop(s *loop.For) {
 	if s.Step <= 0 {
 		g.fail("loop step %d", s.Step)
 	}
-	iv := g.varReg(s.Var)
 	if !isIntLike(s.Var.T.Elem) || s.Var.T.Lanes != 1 {
 		g.fail("loop variable %s of type %v", s.Var.Name, s.Var.T.Elem)
 	}
-	lo := g.exprHint(s.Lo, iv)
-	g.invalidate(s.Var)
-	if lo.r != iv {
-		g.c.MOVQ(lo.r, iv)
+	mem := g.inMem[s.Var]
+	var ivReg reg.Register
+	if mem {
+		lo := g.expr(s.Lo)
+		g.invalidate(s.Var)
+		g.c.MOVQ(lo.r, g.slot(s.Var))
+	} else {
+		ivReg = g.varReg(s.Var)
+		lo := g.exprHint(s.Lo, ivReg)
+		g.invalidate(s.Var)
+		if lo.r != ivReg {
+			g.c.MOVQ(lo.r, ivReg)
+		}
+	}
+	iv := func() reg.Register {
+		if mem {
+			return g.rawVar(s.Var)
+		}
+		return ivReg
+	}
+	step := func(n int64) {
+		if mem {
+			g.c.ADDQ(operand.I32(n), g.slot(s.Var))
+		} else {
+			g.c.ADDQ(operand.I32(n), ivReg)
+		}
+		g.invalidate(s.Var)
 	}
 	leaf := !hasLoop(s.Body)
 	// Hoist the bound when it is invariant and the loop is innermost.
@@ -486,7 +606,11 @@ func (g *gen) forLoop(s *loop.For) {
 		}
 	}
 	var saved []*loop.Buf
-	if leaf {
+	var pins []string
+	if leaf && !g.lean {
+		pins = g.hoistInvariants(s.Body, set)
+	}
+	if leaf && !g.lean {
 		used := map[*loop.Buf]bool{}
 		bufsIn(s.Body, used)
 		var list []*loop.Buf
@@ -518,7 +642,7 @@ func (g *gen) forLoop(s *loop.For) {
 		head, end := g.label("uloop"), g.label("uend")
 		g.place(head)
 		t := g.c.GP64()
-		g.c.LEAQ(operand.Mem{Base: iv, Disp: int((int64(unroll) - 1) * s.Step)}, t)
+		g.c.LEAQ(operand.Mem{Base: iv(), Disp: int((int64(unroll) - 1) * s.Step)}, t)
 		g.c.CMPQ(t, hi())
 		g.c.JGE(operand.LabelRef(end))
 		for u := 0; u < unroll; u++ {
@@ -529,27 +653,123 @@ func (g *gen) forLoop(s *loop.For) {
 			g.stmts(s.Body)
 		}
 		delete(g.offs, s.Var)
-		g.c.ADDQ(operand.I32(int64(unroll)*s.Step), iv)
-		g.invalidate(s.Var)
+		step(int64(unroll) * s.Step)
 		g.c.JMP(operand.LabelRef(head))
 		g.place(end)
 	}
 	head, end := g.label("loop"), g.label("end")
 	g.place(head)
-	g.c.CMPQ(iv, hi())
+	g.c.CMPQ(iv(), hi())
 	g.c.JGE(operand.LabelRef(end))
 	if leaf {
 		g.countLoads(s.Body)
 	}
 	g.stmts(s.Body)
-	g.c.ADDQ(operand.I32(s.Step), iv)
-	g.invalidate(s.Var)
+	step(s.Step)
 	g.c.JMP(operand.LabelRef(head))
 	g.place(end)
 	for _, b := range saved {
 		delete(g.hoisted, b)
 	}
+	for _, k := range pins {
+		delete(g.pinned, k)
+	}
 	g.uses = nil
+}
+
+// maxPinned bounds the loop-invariant expressions held in registers across an
+// innermost loop.
+const maxPinned = 4
+
+// hoistInvariants computes the largest loop-invariant scalar integer
+// expressions of an innermost loop body before the loop and pins them.
+func (g *gen) hoistInvariants(body []loop.Stmt, variant map[*loop.Var]bool) []string {
+	type cand struct {
+		e    loop.Expr
+		key  string
+		size int
+	}
+	seen := map[string]bool{}
+	var cands []cand
+	var visit func(e loop.Expr)
+	visit = func(e loop.Expr) {
+		if e == nil {
+			return
+		}
+		t := e.Type()
+		switch e.(type) {
+		case *loop.Bin, *loop.Un, *loop.Select, *loop.Cast, *loop.Call:
+			if t.Lanes == 1 && isIntLike(t.Elem) {
+				in := g.info(e)
+				ok := !in.load
+				for _, d := range in.deps {
+					if variant[d] || g.offs[d] != 0 {
+						ok = false
+					}
+				}
+				if ok {
+					key := "cse:" + in.key + "@"
+					if !seen[key] {
+						seen[key] = true
+						n := 0
+						walkExpr(e, func(loop.Expr) { n++ })
+						if n > 2 {
+							cands = append(cands, cand{e, key, n})
+						}
+					}
+					return
+				}
+			}
+		}
+		switch e := e.(type) {
+		case *loop.Load:
+			visit(e.Index)
+			visit(e.Count)
+			visit(e.Guard)
+		case *loop.Bin:
+			visit(e.X)
+			visit(e.Y)
+		case *loop.Un:
+			visit(e.X)
+		case *loop.Call:
+			for _, a := range e.Args {
+				visit(a)
+			}
+		case *loop.Cast:
+			visit(e.X)
+		case *loop.Select:
+			visit(e.Cond)
+			visit(e.A)
+			visit(e.B)
+		case *loop.Broadcast:
+			visit(e.X)
+		case *loop.HReduce:
+			visit(e.X)
+		}
+	}
+	for _, st := range body {
+		switch st := st.(type) {
+		case *loop.Assign:
+			visit(st.Value)
+		case *loop.Store:
+			visit(st.Index)
+			visit(st.Value)
+			visit(st.Count)
+		case *loop.If:
+			visit(st.Cond)
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].size > cands[j].size })
+	if len(cands) > maxPinned {
+		cands = cands[:maxPinned]
+	}
+	var keys []string
+	for _, c := range cands {
+		v := g.expr(c.e)
+		g.pinned[c.key] = v.r
+		keys = append(keys, c.key)
+	}
+	return keys
 }
 
 // loadKey identifies a full-vector load (bcast == false) or a broadcast of a
@@ -603,7 +823,7 @@ func (g *gen) countLoads(ss []loop.Stmt) {
 // current body, loading it on first use; ok is false for single-use loads.
 func (g *gen) reused(l *loop.Load, lanes int, bcast bool, load func() val) (val, bool) {
 	k, deps, ok := g.loadKey(l, lanes, bcast)
-	if !ok || g.uses[k] < 2 {
+	if !ok || g.uses[k] < 2 || g.lean {
 		return val{}, false
 	}
 	if c, hit := g.cache[k]; hit {
@@ -734,18 +954,15 @@ func (g *gen) materialize(l linear) reg.Register {
 		return c.r
 	}
 	if len(terms) == 1 && terms[0].coef == 1 {
-		if r, ok := terms[0].e.(*loop.Ref); ok && !g.isParam(r.Var) && g.vars[r.Var] != nil {
-			return g.vars[r.Var]
+		if r, ok := terms[0].e.(*loop.Ref); ok && !g.isParam(r.Var) {
+			return g.rawVar(r.Var)
 		}
 	}
 	var acc reg.Register
 	for _, t := range terms {
 		var x reg.Register
 		if r, ok := t.e.(*loop.Ref); ok && !g.isParam(r.Var) {
-			x = g.vars[r.Var]
-			if x == nil {
-				g.fail("variable %s read before assignment", r.Var.Name)
-			}
+			x = g.rawVar(r.Var)
 		} else if r, ok := t.e.(*loop.Ref); ok {
 			x = g.c.GP64()
 			g.c.Load(g.c.Param(g.params[r.Var]), x)

@@ -104,6 +104,7 @@ func runCasesArgs(t *testing.T, cases []asmCase, args ...string) string {
 			fmt.Fprintf(&tests, "func Test_%s(t *testing.T) {\n%s\n}\n\n", base, body)
 		}
 	}
+	tests.WriteString(testHelpers)
 	files["cases_test.go"] = tests.Bytes()
 	out := runModule(t, files, append([]string{"-v"}, args...)...)
 	if testing.Verbose() {

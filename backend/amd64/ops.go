@@ -496,8 +496,11 @@ func (g *gen) sel(e *loop.Select, hint reg.Register) val {
 func (g *gen) hreduce(e *loop.HReduce) val {
 	xt := e.X.Type()
 	el := xt.Elem
-	if !isFloatScalar(el) {
+	if !isFloatScalar(el) && !(el.IsInteger() && (el.Bits == 32 || el.Bits == 64)) {
 		g.fail("horizontal reduction of %v", el)
+	}
+	if el.IsInteger() && el.Bits == 64 && e.Op != ir.RSum {
+		g.fail("horizontal %v of %v", e.Op, el)
 	}
 	x := g.expr(e.X)
 	t1 := loop.Vec(el, 128/el.Bits)
@@ -550,10 +553,26 @@ func (g *gen) hreduce(e *loop.HReduce) val {
 		g.c.VPERMILPS(operand.U8(0xb1), x3, sh2)
 		x4 := g.c.XMM()
 		op(sh2, x3, x4)
-		return val{r: x4, t: e.T, tmp: true}
+		return g.laneToScalar(x4, e.T)
 	}
 	g.c.VPERMILPD(operand.U8(1), cur, sh)
 	x3 := g.c.XMM()
 	op(sh, cur, x3)
-	return val{r: x3, t: e.T, tmp: true}
+	return g.laneToScalar(x3, e.T)
+}
+
+// laneToScalar returns lane 0 of x as a scalar of type t (moved to a
+// general-purpose register for integers).
+func (g *gen) laneToScalar(x reg.Register, t loop.Type) val {
+	if !t.Elem.IsInteger() {
+		return val{r: x, t: t, tmp: true}
+	}
+	r := g.c.GP64()
+	if t.Elem.Bits == 64 {
+		g.c.VMOVQ(x, r)
+	} else {
+		g.c.VMOVD(x, r.As32())
+		g.normalize(r, t.Elem)
+	}
+	return val{r: r, t: t, tmp: true}
 }

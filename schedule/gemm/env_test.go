@@ -48,9 +48,9 @@ func newFakeEnv(k *ir.Kernel, t loop.Target) *fakeEnv {
 	return e
 }
 
-func (e *fakeEnv) Target() loop.Target         { return e.t }
-func (e *fakeEnv) Buf(t *ir.Tensor) *loop.Buf  { return e.bufs[t] }
-func (e *fakeEnv) Size(s *ir.Size) *loop.Var   { return e.sizes[s] }
+func (e *fakeEnv) Target() loop.Target        { return e.t }
+func (e *fakeEnv) Buf(t *ir.Tensor) *loop.Buf { return e.bufs[t] }
+func (e *fakeEnv) Size(s *ir.Size) *loop.Var  { return e.sizes[s] }
 func (e *fakeEnv) NewScratch(name string, elem ir.DType, n loop.Expr) *loop.Buf {
 	b := &loop.Buf{Name: name, Elem: elem, Kind: loop.ScratchBuf, Len: n}
 	e.k.Scratch = append(e.k.Scratch, b)

@@ -3,6 +3,29 @@
 // epilogues) and lowers them BLIS-style to the loop-level IR: cache-blocked loops,
 // operand panels packed into scratch buffers whose layout comes from package
 // layout, and a register-blocked micro-kernel sized for the target's register file.
+//
+// Match recognises
+//
+//	C[b..., i, j] = f(sum(k: A[.., i, k] * B[.., k, j]))
+//
+// for f32, f64 and integer operands cast to i32 (i8 x i8 -> i32), where every
+// operand subscript is a plain variable and f is elementwise. Lower then emits,
+// for the portable Go target, one parallel step over (batch group, NC block)
+// pairs running NC -> KC -> pack B -> MC -> pack A -> NR x MR micro-tiles, with a
+// 3 x 3 scalar register tile (see Choose); for vector targets three parallel
+// steps (pack all B panels, pack all A blocks, compute) whose loop nests are
+// shallow enough for an assembler that keeps every scalar in a register. Both
+// sum each output element's k terms in the same order whatever the split of the
+// parallel range, so results do not depend on the thread count. Partial sums of
+// later KC blocks are added to C; the epilogue runs at the last KC block, element
+// by element, through Env.Expr with Matmul.AccVar bound to the accumulated value.
+// When C's type is not the accumulator's (a fused cast), K is not blocked.
+//
+// i8 GEMMs can use the AVX512-VNNI dot product (loop.DotU8S8): A is biased to
+// u8 by +128 and corrected with 128 times B's column sums, operands are packed
+// four k-steps to an i32 word. That lowering is implemented and tested but
+// switched off (vnniEnabled) until loop.Verify and the backends accept
+// loop.DotU8S8; without it i8 GEMMs multiply-add in i32 vectors.
 package gemm
 
 import (

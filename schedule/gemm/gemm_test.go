@@ -1,6 +1,7 @@
 package gemm
 
 import (
+	"flag"
 	"fmt"
 	"math"
 	"math/rand"
@@ -199,6 +200,8 @@ func TestNoMatch(t *testing.T) {
 		t.Error("outer product with a one-sided reduction matched")
 	}
 }
+
+var long = flag.Bool("long", false, "test every shape (slow)")
 
 // smallCaches shrinks the caches so that small problems span several KC, MC and
 // NC blocks.
@@ -460,9 +463,12 @@ var targets = []loop.Target{smallCaches(loop.TargetGo), smallCaches(loop.TargetA
 func TestGEMMShapes(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
 	dims := []int{1, 2, 3, 7, 13, 17, 31, 64, 100, 257}
-	keep := 3 // keep one in keep of the small shapes
-	if testing.Short() {
-		keep = 12
+	keep, maxDim := 8, 100 // keep about one in keep of the shapes
+	switch {
+	case *long:
+		keep, maxDim = 1, 1000
+	case testing.Short():
+		keep, maxDim = 12, 64
 	}
 	sp := mmSpec{acc: ir.F32, elem: ir.F32, out: ir.F32, aOrder: "ik", bOrder: "kj", cOrder: "ij"}
 	for _, tgt := range targets {
@@ -470,8 +476,11 @@ func TestGEMMShapes(t *testing.T) {
 		for _, M := range dims {
 			for _, N := range dims {
 				for _, K := range dims {
-					// Every shape with at most one large extent; a sample of the rest.
+					// Shapes with at most one large extent (all with -long).
 					big := b2i(M >= 64) + b2i(N >= 64) + b2i(K >= 64)
+					if M > maxDim || N > maxDim || K > maxDim {
+						continue
+					}
 					if big > 1 || big == 1 && rng.Intn(keep+1) != 0 || big == 0 && rng.Intn(keep) != 0 {
 						continue
 					}
@@ -485,7 +494,7 @@ func TestGEMMShapes(t *testing.T) {
 		}
 		t.Logf("%s: %d shapes", tgt.Name, n)
 	}
-	if testing.Short() {
+	if !*long {
 		return
 	}
 	// A few large problems on the scalar target.
@@ -520,8 +529,11 @@ func TestGEMMVariants(t *testing.T) {
 		{acc: i32, elem: i32, out: i32, aOrder: "ik", bOrder: "kj", cOrder: "ij", epi: "bias"},
 	}
 	shapes := [][4]int{{1, 1, 1, 1}, {2, 7, 13, 17}, {2, 13, 40, 0}, {1, 0, 5, 3}, {3, 17, 31, 3}, {1, 31, 5, 64}, {2, 33, 17, 70}}
-	if testing.Short() {
+	switch {
+	case testing.Short():
 		shapes = shapes[:4]
+	case !*long:
+		shapes = shapes[:5]
 	}
 	for si, sp := range specs {
 		for _, tgt := range targets {
@@ -535,6 +547,9 @@ func TestGEMMVariants(t *testing.T) {
 				mk := buildKernel(sp)
 				got := runLowered(t, mk, tgt, d, oneChunk)
 				checkClose(t, name, sp, got, reference(sp, d))
+				if !*long && sh[1]*sh[2]*sh[3] > 2000 {
+					continue
+				}
 				// Bit-identical whatever the chunking of the parallel range.
 				got2 := runLowered(t, buildKernel(sp), tgt, d, singleChunks)
 				for i := range got {

@@ -170,6 +170,10 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	hasEpi := m.Epilogue != nil
 	vnni := lw.useVNNI()
 	correct := vnni && lw.a.buf.Elem == ir.I8 // A is biased to u8 by +128
+	if L > 1 {
+		return lw.buildFlat(flatDims{M: M, N: N, K: K, bt: bt, batchExt: batchExt,
+			ncE: ncE, nNC: nNC, kcE: kcE, mcE: mcE}, vnni, correct)
+	}
 	packA := env.NewScratch(name+"_packA", m.Acc, mul(nIter(), mul(mcE(), kcE())))
 	packB := env.NewScratch(name+"_packB", m.Acc, mul(nIter(), mul(kcE(), ncE())))
 	var csum *loop.Buf
@@ -274,7 +278,7 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	bsrc := lw.let(&kbody, "bsrc", add(vOffB, add(mul(vpc, bRowE), mul(vjc, bColE))))
 	var packBStmts []loop.Stmt
 	if vnni {
-		packBStmts, err = lw.packWith(layB, packB, vbSlot, [2]loop.Expr{kd, vnc}, func(c [2]loop.Expr, g loop.Expr) loop.Expr {
+		packBStmts, err = lw.packWith(layB, packB, vbSlot, [2]loop.Expr{kd, vnc}, 0, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
 			return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
 				kq := add(mul(c[0], i64(4)), i64(q))
 				return add(bsrc, add(mul(kq, bRowE), mul(c[1], bColE))), and(g, cmp(ir.Lt, kq, vkc))
@@ -309,7 +313,7 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	asrc := lw.let(&ibody, "asrc", add(vOffA, add(mul(vic, aRowE), mul(vpc, aColE))))
 	var packAStmts []loop.Stmt
 	if vnni {
-		packAStmts, err = lw.packWith(layA, packA, vaSlot, [2]loop.Expr{vmc, kd}, func(c [2]loop.Expr, g loop.Expr) loop.Expr {
+		packAStmts, err = lw.packWith(layA, packA, vaSlot, [2]loop.Expr{vmc, kd}, 0, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
 			return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
 				kq := add(mul(c[1], i64(4)), i64(q))
 				return add(asrc, add(mul(c[0], aRowE), mul(kq, aColE))), and(g, cmp(ir.Lt, kq, vkc))
@@ -373,20 +377,41 @@ func ceilDiv2(x, y loop.Expr) loop.Expr {
 // pack fills dst[slot:] with the logical tile of extents ext of operand s starting
 // at src (element strides rs, cs along the tile's two dimensions), in the order
 // of the loops derived from the panel layout lay, padding with zeros beyond ext.
+//
+// On vector targets, when the innermost pack loop runs along a dimension that is
+// contiguous in the source (unit stride) and padded to a multiple of the vector
+// width, it moves whole vectors, the tail through a lane count.
 func (lw *lowering) pack(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, s side, src, rs, cs loop.Expr) ([]loop.Stmt, error) {
-	return lw.packWith(lay, dst, slot, ext, func(coord [2]loop.Expr, guard loop.Expr) loop.Expr {
+	value := func(coord [2]loop.Expr, guard, count loop.Expr, lanes int) loop.Expr {
 		idx := add(src, add(mul(coord[0], rs), mul(coord[1], cs)))
-		var val loop.Expr = &loop.Load{Buf: s.buf, Index: idx, T: loop.Scalar(s.buf.Elem), Guard: guard}
+		t := loop.Vec(s.buf.Elem, lanes)
+		var val loop.Expr = &loop.Load{Buf: s.buf, Index: idx, T: t, Guard: guard, Count: count}
 		if s.cast || s.buf.Elem != lw.acc {
-			val = &loop.Cast{X: val, T: loop.Scalar(lw.acc)}
+			val = &loop.Cast{X: val, T: loop.Vec(lw.acc, lanes)}
 		}
 		return val
-	})
+	}
+	vec := 0
+	if L := lw.bl.Lanes; L > 1 {
+		if loops, err := lay.Loops(); err == nil && len(loops) > 0 {
+			in := loops[len(loops)-1]
+			stride := [2]loop.Expr{rs, cs}[in.Dim]
+			if c, ok := stride.(*loop.Const); ok && c.Int == 1 && in.DimStride == 1 && in.Extent%L == 0 && len(loops) > 1 {
+				vec = L
+			}
+		}
+	}
+	return lw.packWith(lay, dst, slot, ext, vec, value)
 }
 
 // packWith is pack with the element value given by value(coord, guard), where
 // guard (nil when always true) tells whether coord lies inside the tile.
-func (lw *lowering) packWith(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, value func(coord [2]loop.Expr, guard loop.Expr) loop.Expr) ([]loop.Stmt, error) {
+//
+// With vec > 0 the innermost loop, which must run along a guarded dimension with
+// a constant extent that vec divides, steps by vec and value is asked for vec
+// lanes with count (the number of lanes inside the tile) instead of a guard on
+// that dimension.
+func (lw *lowering) packWith(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, vec int, value func(coord [2]loop.Expr, guard, count loop.Expr, lanes int) loop.Expr) ([]loop.Stmt, error) {
 	loops, err := lay.Loops()
 	if err != nil {
 		return nil, fmt.Errorf("gemm: pack %s: %w", dst.Name, err)
@@ -434,15 +459,30 @@ func (lw *lowering) packWith(lay layout.Layout, dst *loop.Buf, slot loop.Expr, e
 		coord[lp.Dim] = add(coord[lp.Dim], mul(ref(vars[i]), i64(int64(lp.DimStride))))
 		off = add(off, mul(ref(vars[i]), strides[i]))
 	}
-	var guard loop.Expr
+	inner := len(loops) - 1
+	vecDim := -1
+	if vec > 1 && inner > 0 && guarded[loops[inner].Dim] && outer[loops[inner].Dim] != inner &&
+		loops[inner].DimStride == 1 && loops[inner].Extent%vec == 0 {
+		vecDim = loops[inner].Dim
+	} else {
+		vec = 1
+	}
+	var guard, count loop.Expr
 	for d := 0; d < 2; d++ {
-		if guarded[d] {
+		if guarded[d] && d != vecDim {
 			guard = and(guard, cmp(ir.Lt, coord[d], ext[d]))
 		}
 	}
-	var stmt loop.Stmt = &loop.Store{Buf: dst, Index: off, Value: value(coord, guard)}
+	if vecDim >= 0 {
+		count = minE(maxE(sub(ext[vecDim], coord[vecDim]), i64(0)), i64(int64(vec)))
+	}
+	var stmt loop.Stmt = &loop.Store{Buf: dst, Index: off, Value: value(coord, guard, count, vec)}
 	for i := len(loops) - 1; i >= 0; i-- {
-		stmt = forLoop(vars[i], i64(0), extents[i], 1, stmt)
+		step := int64(1)
+		if i == inner {
+			step = int64(vec)
+		}
+		stmt = forLoop(vars[i], i64(0), extents[i], step, stmt)
 	}
 	return append(pre, stmt), nil
 }

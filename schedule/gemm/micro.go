@@ -23,6 +23,10 @@ type microArgs struct {
 	vnni bool
 	csum *loop.Buf
 	cpos loop.Expr
+	// directB, when set, is the unpacked B buffer read in place (pb is then an
+	// index into it, advanced by bStep per k step); vector targets only.
+	directB *loop.Buf
+	bStep   loop.Expr
 }
 
 // micro returns the statements computing one MR x NR micro-tile: MR*NV
@@ -59,35 +63,65 @@ func (lw *lowering) micro(a microArgs) ([]loop.Stmt, error) {
 		}
 		return assign(c, &loop.Bin{Op: ir.Add, X: ref(c), Y: &loop.Bin{Op: ir.Mul, X: x, Y: y, T: vt}, T: vt})
 	}
-	var kb []loop.Stmt
-	for v := range bv {
-		kb = append(kb, assign(bv[v], &loop.Load{Buf: a.packB, Index: add(ref(a.pb), i64(int64(v*L))), T: vt}))
+	bBuf, bStep := a.packB, loop.Expr(i64(int64(bl.NR)))
+	if a.directB != nil {
+		bBuf, bStep = a.directB, a.bStep
 	}
-	if L == 1 {
-		// One A value live at a time keeps MR*NR + NR + 1 registers busy.
-		for r := 0; r < MR; r++ {
-			av := lw.newVar(fmt.Sprintf("av%d", r), vt)
-			kb = append(kb, assign(av, &loop.Load{Buf: a.packA, Index: add(ref(a.pa), i64(int64(r))), T: vt}))
-			for v := range bv {
-				kb = append(kb, madd(ref(av), ref(bv[v]), acc[r][v]))
+	// kloop returns the k loop; counts (nil for full vectors) limit the lanes
+	// of the B loads (edge slivers read directly from B).
+	kloop := func(counts []loop.Expr) loop.Stmt {
+		var kb []loop.Stmt
+		for v := range bv {
+			var ld loop.Expr = &loop.Load{Buf: bBuf, Index: add(ref(a.pb), i64(int64(v*L))), T: loop.Vec(bBuf.Elem, L)}
+			if counts != nil {
+				ld.(*loop.Load).Count = counts[v]
 			}
+			if bBuf.Elem != lw.acc {
+				ld = &loop.Cast{X: ld, T: vt}
+			}
+			kb = append(kb, assign(bv[v], ld))
 		}
-	} else {
-		ab := lw.newVar("ab", vt)
-		for r := 0; r < MR; r++ {
-			kb = append(kb, assign(ab, &loop.Broadcast{X: &loop.Load{Buf: a.packA, Index: add(ref(a.pa), i64(int64(r))), T: loop.Scalar(lw.acc)}, T: vt}))
-			for v := range bv {
-				if a.vnni {
-					kb = append(kb, assign(acc[r][v], &loop.Call{Fn: loop.DotU8S8, Args: []loop.Expr{ref(ab), ref(bv[v]), ref(acc[r][v])}, T: vt}))
-					continue
+		if L == 1 {
+			// One A value live at a time keeps MR*NR + NR + 1 registers busy.
+			for r := 0; r < MR; r++ {
+				av := lw.newVar(fmt.Sprintf("av%d", r), vt)
+				kb = append(kb, assign(av, &loop.Load{Buf: a.packA, Index: add(ref(a.pa), i64(int64(r))), T: vt}))
+				for v := range bv {
+					kb = append(kb, madd(ref(av), ref(bv[v]), acc[r][v]))
 				}
-				kb = append(kb, madd(ref(ab), ref(bv[v]), acc[r][v]))
+			}
+		} else {
+			ab := lw.newVar("ab", vt)
+			for r := 0; r < MR; r++ {
+				kb = append(kb, assign(ab, &loop.Broadcast{X: &loop.Load{Buf: a.packA, Index: add(ref(a.pa), i64(int64(r))), T: loop.Scalar(lw.acc)}, T: vt}))
+				for v := range bv {
+					if a.vnni {
+						kb = append(kb, assign(acc[r][v], &loop.Call{Fn: loop.DotU8S8, Args: []loop.Expr{ref(ab), ref(bv[v]), ref(acc[r][v])}, T: vt}))
+						continue
+					}
+					kb = append(kb, madd(ref(ab), ref(bv[v]), acc[r][v]))
+				}
 			}
 		}
+		kb = append(kb, assign(a.pa, add(ref(a.pa), i64(int64(MR)))), assign(a.pb, add(ref(a.pb), bStep)))
+		vp := lw.loopVar("p")
+		kl := forLoop(vp, i64(0), a.kc, 1, kb...)
+		if L > 1 {
+			// Amortise the loop control over several k steps.
+			kl.Unroll = 4
+		}
+		return kl
 	}
-	kb = append(kb, assign(a.pa, add(ref(a.pa), i64(int64(MR)))), assign(a.pb, add(ref(a.pb), i64(int64(bl.NR)))))
-	vp := lw.loopVar("p")
-	out = append(out, forLoop(vp, i64(0), a.kc, 1, kb...))
+	if a.directB != nil && L > 1 {
+		counts := make([]loop.Expr, NV)
+		for v := range counts {
+			counts[v] = minE(maxE(sub(a.nr, i64(int64(v*L))), i64(0)), i64(int64(L)))
+		}
+		out = append(out, &loop.If{Cond: cmp(ir.Eq, a.nr, i64(int64(bl.NR))),
+			Then: []loop.Stmt{kloop(nil)}, Else: []loop.Stmt{kloop(counts)}})
+	} else {
+		out = append(out, kloop(nil))
+	}
 	if a.csum != nil {
 		for v := 0; v < NV; v++ {
 			cv := lw.newVar(fmt.Sprintf("cs%d", v), vt)
@@ -99,6 +133,8 @@ func (lw *lowering) micro(a microArgs) ([]loop.Stmt, error) {
 		}
 	}
 
+	// The tile's extents, computed once after the k loop.
+	a.mr, a.nr = lw.keep(&out, "mr", a.mr), lw.keep(&out, "nr", a.nr)
 	full := and(cmp(ir.Eq, a.mr, i64(int64(MR))), cmp(ir.Eq, a.nr, i64(int64(bl.NR))))
 	// C is addressed through a row pointer advanced by C's row stride, so that
 	// every access is the pointer plus a constant.
