@@ -133,7 +133,8 @@ func TestUnsupported(t *testing.T) {
 	k, f2 := elementwise(tg, "Bad", []ir.DType{ir.F32}, ir.F32, 8, func(xs []loop.Expr) loop.Expr { return xs[0] })
 	f2.Name = "s1"
 	f := &loop.Func{Name: "s0", Body: []loop.Stmt{&loop.Store{Buf: k.Outputs[0], Index: ci(0),
-		Value: call(loop.Fn(ir.Sin), load(k.Inputs[0], ci(0), 1))}}}
+		Value: &loop.Cast{T: loop.Scalar(ir.F32), X: call(loop.Fn(ir.Tanh),
+			&loop.Cast{T: loop.Scalar(ir.F64), X: load(k.Inputs[0], ci(0), 1)})}}}}
 	k.Funcs = append(k.Funcs, f)
 	asm, stubs, err := Generate(k, []*loop.Func{f, f2}, tg)
 	if !errors.Is(err, ErrUnsupported) {

@@ -1,11 +1,13 @@
 package amd64
 
 import (
+	"encoding/binary"
 	"math"
 
 	"github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 
+	"github.com/tensorcc/tcc/internal/rt"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
 )
@@ -122,6 +124,14 @@ func (g *gen) intCall(fn ir.Func, e *loop.Call, hint reg.Register) val {
 		s := g.srcOf(e.Args[1])
 		d := g.fdst(t, hint, x)
 		g.minmax(fn == ir.Max, t, s, x.r, d)
+		return val{r: d, t: t, tmp: true}
+	case ir.Clamp:
+		x := g.expr(e.Args[0])
+		lo := g.srcOf(e.Args[1])
+		d := g.fdst(t, hint, x)
+		g.minmax(true, t, lo, x.r, d)
+		hi := g.srcOf(e.Args[2])
+		g.minmax(false, t, hi, d, d)
 		return val{r: d, t: t, tmp: true}
 	case ir.Relu:
 		x := g.expr(e.Args[0])
@@ -314,6 +324,13 @@ func (g *gen) cast(e *loop.Cast, hint reg.Register) val {
 		return val{r: d, t: to, tmp: true}
 	case fe == ir.F32 && te == ir.I32:
 		return g.f32ToI32(e, hint)
+	case g.avx512 && fe == ir.F32 && (te == ir.I8 || te == ir.U8 || te == ir.I16 || te == ir.U16):
+		// Saturating f32 -> i32, then saturating narrowing: the same result
+		// as rounding and saturating to the narrow type directly.
+		mid := loop.Vec(ir.I32, to.Lanes)
+		return g.cast(&loop.Cast{X: &loop.Cast{X: e.X, T: mid}, T: to}, hint)
+	case (fe.Class == ir.MiniFloat || fe.Class == ir.UMiniFloat) && fe.Bits == 8 && te == ir.F32:
+		return g.decodeGather(e, hint)
 	case (fe == ir.I8 || fe == ir.U8 || fe == ir.I16 || fe == ir.U16) && te == ir.I32:
 		x := g.expr(e.X)
 		d := g.dst(to, hint)
@@ -402,6 +419,13 @@ func (g *gen) scalarCast(e *loop.Cast) val {
 		} else {
 			g.c.VCVTSD2SS(x.r, x.r, d)
 		}
+		return val{r: d, t: to, tmp: true}
+	case (fe.Class == ir.MiniFloat || fe.Class == ir.UMiniFloat) && te == ir.F32:
+		// Exact decode by table lookup.
+		tb := g.c.GP64()
+		g.c.LEAQ(g.miniTable(fe), tb)
+		d := g.c.XMM()
+		g.c.VMOVSS(operand.Mem{Base: tb, Index: x.r, Scale: 4}, d)
 		return val{r: d, t: to, tmp: true}
 	case fe == ir.F16 && te == ir.F32:
 		d := g.c.XMM()
@@ -499,4 +523,41 @@ func (g *gen) scalarIntCall(fn ir.Func, e *loop.Call) val {
 		g.fail("scalar integer %v", fn)
 	}
 	return val{r: d, t: t, tmp: true}
+}
+
+// miniTable returns the 256-entry f32 decode table of minifloat type t (from
+// package rt, which implements SPEC section 3).
+func (g *gen) miniTable(t ir.DType) operand.Mem {
+	tab := rt.MiniFloat{Exp: t.Exp, Man: t.Man, Signed: t.Class == ir.MiniFloat}.Table()
+	b := make([]byte, 4*256)
+	for i, f := range tab {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	return g.dataBytes(b)
+}
+
+// decodeGather decodes a vector of 8-bit minifloats to f32 with a gather from
+// the decode table.
+func (g *gen) decodeGather(e *loop.Cast, hint reg.Register) val {
+	to := e.T
+	x := g.expr(e.X)
+	idx := g.vecReg(loop.Vec(ir.I32, to.Lanes))
+	g.c.VPMOVZXBD(x.r, idx)
+	tb := g.c.GP64()
+	g.c.LEAQ(g.miniTable(e.X.Type().Elem), tb)
+	d := g.vecReg(to)
+	g.zero(d)
+	m := operand.Mem{Base: tb, Index: idx, Scale: 4}
+	if g.avx512 {
+		ones := g.c.GP64()
+		g.c.MOVQ(operand.I64(-1), ones)
+		k := g.c.K()
+		g.c.KMOVQ(ones, k)
+		g.c.VGATHERDPS(m, k, d)
+	} else {
+		mask := g.vecReg(to)
+		g.c.VPCMPEQD(mask, mask, mask)
+		g.c.VGATHERDPS(mask, m, d)
+	}
+	return val{r: d, t: to, tmp: true}
 }

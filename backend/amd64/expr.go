@@ -256,7 +256,7 @@ func (g *gen) ref(e *loop.Ref) val {
 
 // ---- memory ----
 
-// maskFor returns an AVX-512 opmask with the low count bits set.
+// kmask returns an AVX-512 opmask with the low count bits set.
 func (g *gen) kmask(count loop.Expr) reg.Register {
 	key, deps, ok := g.linKey(count)
 	key = "kmask:" + key
@@ -328,7 +328,7 @@ func (g *gen) vmask(count loop.Expr, bits, bytes int) reg.Register {
 // foldable reports whether e can be used as a full-vector memory operand.
 func foldable(e loop.Expr) (*loop.Load, bool) {
 	l, ok := e.(*loop.Load)
-	if !ok || l.Count != nil || l.Guard != nil || l.T.Lanes == 1 {
+	if !ok || l.Count != nil || l.Guard != nil || l.T.Lanes == 1 || l.T.Lanes*l.T.Elem.Bits < 128 {
 		return nil, false
 	}
 	return l, true
@@ -342,6 +342,18 @@ func (g *gen) load(e *loop.Load, hint reg.Register) val {
 			g.fail("vector guard")
 		}
 		skip = g.label("guard")
+	}
+	if t.Lanes == 1 && e.Buf.Elem.IsPacked() {
+		r := g.c.GP64()
+		g.c.XORQ(r, r)
+		if skip != "" {
+			g.branchFalse(e.Guard, skip)
+		}
+		g.loadPacked(e.Buf, e.Index, r)
+		if skip != "" {
+			g.place(skip)
+		}
+		return val{r: r, t: t, tmp: true}
 	}
 	if t.Lanes == 1 {
 		var r reg.Register
@@ -437,7 +449,7 @@ func (g *gen) load(e *loop.Load, hint reg.Register) val {
 			g.c.VMASKMOVPD(m, vm, r)
 		}
 	default:
-		g.c.VMOVUPS(m, r)
+		g.movPartial(t, m, r)
 	}
 	if skip != "" {
 		g.place(skip)
@@ -452,6 +464,10 @@ func (g *gen) store(s *loop.Store) {
 	}
 	v := g.expr(s.Value)
 	defer g.stored(s.Buf)
+	if t.Lanes == 1 && s.Buf.Elem.IsPacked() {
+		g.storePacked(s.Buf, s.Index, v.r)
+		return
+	}
 	if t.Lanes == 1 {
 		m := g.addr(s.Buf, s.Index)
 		switch {
@@ -479,7 +495,7 @@ func (g *gen) store(s *loop.Store) {
 		return
 	}
 	if s.Count == nil {
-		g.c.VMOVUPS(v.r, g.addr(s.Buf, s.Index))
+		g.movPartial(t, v.r, g.addr(s.Buf, s.Index))
 		return
 	}
 	if g.avx512 {
@@ -814,4 +830,104 @@ func (g *gen) bounceStore(s *loop.Store, v reg.Register) {
 	dst := g.c.GP64()
 	g.c.LEAQ(g.addr(s.Buf, s.Index), dst)
 	g.copyBytes(s.Count, int64(s.Buf.Elem.Bits/8), src, dst)
+}
+
+// packedPos returns the base pointer, byte index and bit shift of element
+// index of a packed buffer (SPEC section 4: little-endian bit stream).
+func (g *gen) packedPos(b *loop.Buf, index loop.Expr) (base, byteIdx, sh reg.GPVirtual) {
+	bit := g.c.GP64()
+	g.c.MOVQ(g.expr(index).r, bit)
+	g.c.IMUL3Q(operand.I32(int64(b.Elem.Bits)), bit, bit)
+	byteIdx, sh = g.c.GP64(), g.c.GP64()
+	g.c.MOVQ(bit, byteIdx)
+	g.c.SHRQ(operand.U8(3), byteIdx)
+	g.c.MOVQ(bit, sh)
+	g.c.ANDQ(operand.I32(7), sh)
+	base = g.c.GP64()
+	g.c.MOVQ(g.base(b), base)
+	return base, byteIdx, sh
+}
+
+// loadPacked reads one packed element into r (zero- or sign-extended),
+// touching the second byte only when the element straddles it.
+func (g *gen) loadPacked(b *loop.Buf, index loop.Expr, r reg.Register) {
+	bits := b.Elem.Bits
+	base, bi, sh := g.packedPos(b, index)
+	m0 := operand.Mem{Base: base, Index: bi, Scale: 1}
+	g.c.MOVBQZX(m0, r)
+	g.c.SHRXQ(sh, r, r)
+	if 8%bits != 0 {
+		done := g.label("pkl")
+		t := g.c.GP64()
+		g.c.LEAQ(operand.Mem{Base: sh, Disp: bits}, t)
+		g.c.CMPQ(t, operand.I32(8))
+		g.c.JLE(operand.LabelRef(done))
+		hi := g.c.GP64()
+		g.c.MOVBQZX(operand.Mem{Base: base, Index: bi, Scale: 1, Disp: 1}, hi)
+		c := g.c.GP64()
+		g.c.MOVQ(operand.I32(8), c)
+		g.c.SUBQ(sh, c)
+		g.c.SHLXQ(c, hi, hi)
+		g.c.ORQ(hi, r)
+		g.c.Label(done)
+	}
+	g.c.ANDQ(operand.I32(int64(1)<<uint(bits)-1), r)
+	if b.Elem.IsSigned() && b.Elem.IsInteger() {
+		g.c.SHLQ(operand.U8(64-bits), r)
+		g.c.SARQ(operand.U8(64-bits), r)
+	}
+}
+
+// storePacked writes the low bits of v as one packed element with
+// read-modify-write of the one or two bytes it occupies.
+func (g *gen) storePacked(b *loop.Buf, index loop.Expr, v reg.Register) {
+	bits := b.Elem.Bits
+	mask := int64(1)<<uint(bits) - 1
+	base, bi, sh := g.packedPos(b, index)
+	val := g.c.GP64()
+	g.c.MOVQ(v, val)
+	g.c.ANDQ(operand.I32(mask), val)
+	m := g.c.GP64()
+	g.c.MOVQ(operand.I32(mask), m)
+	m0 := operand.Mem{Base: base, Index: bi, Scale: 1}
+	old := g.c.GP64()
+	g.c.MOVBQZX(m0, old)
+	ms, ds := g.c.GP64(), g.c.GP64()
+	g.c.SHLXQ(sh, m, ms)
+	g.c.SHLXQ(sh, val, ds)
+	g.c.ANDNQ(old, ms, old) // old &^ ms
+	g.c.ORQ(ds, old)
+	g.c.MOVB(old.As8(), m0)
+	if 8%bits != 0 {
+		done := g.label("pks")
+		t := g.c.GP64()
+		g.c.LEAQ(operand.Mem{Base: sh, Disp: bits}, t)
+		g.c.CMPQ(t, operand.I32(8))
+		g.c.JLE(operand.LabelRef(done))
+		c := g.c.GP64()
+		g.c.MOVQ(operand.I32(8), c)
+		g.c.SUBQ(sh, c)
+		m1 := operand.Mem{Base: base, Index: bi, Scale: 1, Disp: 1}
+		old1 := g.c.GP64()
+		g.c.MOVBQZX(m1, old1)
+		g.c.SHRXQ(c, m, ms)
+		g.c.SHRXQ(c, val, ds)
+		g.c.ANDNQ(old1, ms, old1)
+		g.c.ORQ(ds, old1)
+		g.c.MOVB(old1.As8(), m1)
+		g.c.Label(done)
+	}
+}
+
+// movPartial moves a whole vector of type t between a register and memory,
+// with VMOVD/VMOVQ for 32- and 64-bit vectors held in an XMM register.
+func (g *gen) movPartial(t loop.Type, src, dst operand.Op) {
+	switch t.Lanes * t.Elem.Bits {
+	case 32:
+		g.c.VMOVD(src, dst)
+	case 64:
+		g.c.VMOVQ(src, dst)
+	default:
+		g.c.VMOVUPS(src, dst)
+	}
 }

@@ -45,6 +45,12 @@ type gen struct {
 	// pinned holds loop-invariant integer expressions computed before the
 	// innermost loop that uses them, by CSE key.
 	pinned map[string]reg.Register
+	// pinnedLin holds loop-invariant parts of address expressions and
+	// pinnedVar memory-resident variables read in the current innermost loop.
+	pinnedLin map[string]reg.Register
+	pinnedVar map[*loop.Var]reg.Register
+	// variant is the set of variables assigned in the current innermost loop.
+	variant map[*loop.Var]bool
 	// lean disables optimisations that lengthen live ranges.
 	lean bool
 	// bounceBuf is the stack buffer of AVX2 8/16-bit tails.
@@ -90,23 +96,25 @@ func compileFunc(k *loop.Kernel, f *loop.Func, t loop.Target) (*avoir.File, erro
 func compileFuncMode(k *loop.Kernel, f *loop.Func, t loop.Target, lean bool) (file *avoir.File, err error) {
 	name := FuncName(k, f, t)
 	g := &gen{
-		lean:    lean,
-		c:       build.NewContext(),
-		k:       k,
-		f:       f,
-		name:    name,
-		avx512:  t.Name == "avx512",
-		params:  map[*loop.Var]string{},
-		bufs:    map[*loop.Buf]string{},
-		vars:    map[*loop.Var]reg.Register{},
-		hoisted: map[*loop.Buf]reg.Register{},
-		offs:    map[*loop.Var]int64{},
-		cache:   map[string]cached{},
-		consts:  map[string]operand.Mem{},
-		keys:    map[loop.Expr]*exprInfo{},
-		inMem:   map[*loop.Var]bool{},
-		slots:   map[*loop.Var]operand.Mem{},
-		pinned:  map[string]reg.Register{},
+		lean:      lean,
+		c:         build.NewContext(),
+		k:         k,
+		f:         f,
+		name:      name,
+		avx512:    t.Name == "avx512",
+		params:    map[*loop.Var]string{},
+		bufs:      map[*loop.Buf]string{},
+		vars:      map[*loop.Var]reg.Register{},
+		hoisted:   map[*loop.Buf]reg.Register{},
+		offs:      map[*loop.Var]int64{},
+		cache:     map[string]cached{},
+		consts:    map[string]operand.Mem{},
+		keys:      map[loop.Expr]*exprInfo{},
+		inMem:     map[*loop.Var]bool{},
+		slots:     map[*loop.Var]operand.Mem{},
+		pinned:    map[string]reg.Register{},
+		pinnedLin: map[string]reg.Register{},
+		pinnedVar: map[*loop.Var]reg.Register{},
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -221,6 +229,9 @@ func (g *gen) slot(v *loop.Var) operand.Mem {
 
 // rawVar returns a register holding variable v (without unroll offset).
 func (g *gen) rawVar(v *loop.Var) reg.Register {
+	if r, ok := g.pinnedVar[v]; ok {
+		return r
+	}
 	if g.inMem[v] {
 		if _, ok := g.slots[v]; !ok {
 			g.fail("variable %s read before assignment", v.Name)
@@ -313,7 +324,9 @@ func isFloatScalar(t ir.DType) bool { return t.Class == ir.Float && (t.Bits == 3
 
 func (g *gen) vecReg(t loop.Type) reg.VecVirtual {
 	switch t.Lanes * t.Elem.Bits {
-	case 128:
+	case 32, 64, 128:
+		// 32- and 64-bit vectors (e.g. 8 bytes to widen) use the low part of
+		// an XMM register.
 		return g.c.XMM()
 	case 256:
 		return g.c.YMM()
@@ -433,7 +446,7 @@ func (g *gen) paramAddr(name string) operand.Mem {
 	return b.Addr
 }
 
-// stmtsUse reports whether any statement in ss contains a For loop.
+// hasLoop reports whether any statement in ss contains a For loop.
 func hasLoop(ss []loop.Stmt) bool {
 	for _, s := range ss {
 		switch s := s.(type) {
@@ -608,7 +621,9 @@ func (g *gen) forLoop(s *loop.For) {
 	var saved []*loop.Buf
 	var pins []string
 	if leaf && !g.lean {
-		pins = g.hoistInvariants(s.Body, set)
+		g.variant = set
+		pins = g.hoistAddresses(s.Body)
+		pins = append(pins, g.hoistInvariants(s.Body, set)...)
 	}
 	if leaf && !g.lean {
 		used := map[*loop.Buf]bool{}
@@ -674,7 +689,92 @@ func (g *gen) forLoop(s *loop.For) {
 	for _, k := range pins {
 		delete(g.pinned, k)
 	}
+	if leaf {
+		g.variant = nil
+		g.pinnedLin = map[string]reg.Register{}
+		g.pinnedVar = map[*loop.Var]reg.Register{}
+	}
 	g.uses = nil
+}
+
+// maxPinnedAddr bounds the invariant address parts and memory-resident
+// variables held in registers across an innermost loop.
+const maxPinnedAddr = 4
+
+// hoistAddresses computes, before an innermost loop, the loop-invariant part
+// of each address in the body and loads the memory-resident variables the
+// body reads, so that the loop does not recompute or reload them.
+func (g *gen) hoistAddresses(body []loop.Stmt) []string {
+	n := 0
+	var idx []loop.Expr
+	var ex func(e loop.Expr)
+	ex = func(e loop.Expr) {
+		walkExpr(e, func(e loop.Expr) {
+			if l, ok := e.(*loop.Load); ok {
+				idx = append(idx, l.Index)
+			}
+		})
+	}
+	var vars []*loop.Var
+	seenVar := map[*loop.Var]bool{}
+	note := func(e loop.Expr) {
+		for _, v := range exprVars(e) {
+			if g.inMem[v] && !g.variant[v] && !seenVar[v] {
+				seenVar[v] = true
+				vars = append(vars, v)
+			}
+		}
+	}
+	for _, st := range body {
+		switch st := st.(type) {
+		case *loop.Assign:
+			ex(st.Value)
+			note(st.Value)
+		case *loop.Store:
+			idx = append(idx, st.Index)
+			ex(st.Value)
+			note(st.Value)
+			note(st.Index)
+			note(st.Count)
+		case *loop.If:
+			ex(st.Cond)
+			note(st.Cond)
+		}
+	}
+	for _, e := range idx {
+		if n >= maxPinnedAddr {
+			break
+		}
+		l := g.linearize(e)
+		var terms []term
+		for _, t := range l.terms {
+			if t.coef != 0 {
+				terms = append(terms, t)
+			}
+		}
+		sort.Slice(terms, func(i, j int) bool { return terms[i].key < terms[j].key })
+		inv, _ := g.splitInvariant(terms)
+		if len(inv) == 0 || (len(inv) == 1 && inv[0].coef == 1) {
+			continue
+		}
+		key := termsKey(inv)
+		if _, ok := g.pinnedLin[key]; ok {
+			continue
+		}
+		g.pinnedLin[key] = g.materialize(linear{terms: inv})
+		n++
+	}
+	for _, v := range vars {
+		if n >= maxPinnedAddr {
+			break
+		}
+		if _, ok := g.slots[v]; !ok {
+			continue
+		}
+		g.pinnedVar[v] = g.rawVar(v)
+		n++
+	}
+	return nil
 }
 
 // maxPinned bounds the loop-invariant expressions held in registers across an
@@ -953,6 +1053,26 @@ func (g *gen) materialize(l linear) reg.Register {
 	if c, ok := g.cache[key]; ok && cacheable {
 		return c.r
 	}
+	if r, ok := g.pinnedLin[key]; ok {
+		return r
+	}
+	// Start from the pinned loop-invariant part, if any.
+	if g.variant != nil && len(g.pinnedLin) > 0 {
+		inv, rest := g.splitInvariant(terms)
+		if len(inv) > 0 && len(rest) > 0 {
+			if r, ok := g.pinnedLin[termsKey(inv)]; ok {
+				acc := g.c.GP64()
+				g.c.MOVQ(r, acc)
+				for _, t := range rest {
+					g.addTerm(acc, t)
+				}
+				if cacheable {
+					g.cache[key] = cached{r: acc, deps: deps}
+				}
+				return acc
+			}
+		}
+	}
 	if len(terms) == 1 && terms[0].coef == 1 {
 		if r, ok := terms[0].e.(*loop.Ref); ok && !g.isParam(r.Var) {
 			return g.rawVar(r.Var)
@@ -1013,6 +1133,54 @@ func (g *gen) linKey(e loop.Expr) (key string, deps []*loop.Var, ok bool) {
 	}
 	fmt.Fprintf(&kb, "%d", l.c)
 	return kb.String(), deps, true
+}
+
+// termsKey is the canonical key of sorted linear terms.
+func termsKey(terms []term) string {
+	var kb strings.Builder
+	for _, t := range terms {
+		fmt.Fprintf(&kb, "%d*%s+", t.coef, t.key)
+	}
+	return kb.String()
+}
+
+// splitInvariant separates the terms that do not change in the current
+// innermost loop.
+func (g *gen) splitInvariant(terms []term) (inv, rest []term) {
+	for _, t := range terms {
+		ok := !hasLoad(t.e)
+		for _, d := range exprVars(t.e) {
+			if g.variant[d] || g.offs[d] != 0 {
+				ok = false
+			}
+		}
+		if ok {
+			inv = append(inv, t)
+		} else {
+			rest = append(rest, t)
+		}
+	}
+	return inv, rest
+}
+
+// addTerm adds coef*atom to acc.
+func (g *gen) addTerm(acc reg.Register, t term) {
+	var x reg.Register
+	if r, ok := t.e.(*loop.Ref); ok && !g.isParam(r.Var) {
+		x = g.rawVar(r.Var)
+	} else {
+		x = g.expr(t.e).r
+	}
+	switch t.coef {
+	case 1:
+		g.c.ADDQ(x, acc)
+	case -1:
+		g.c.SUBQ(x, acc)
+	default:
+		tmp := g.c.GP64()
+		g.c.IMUL3Q(operand.I32(t.coef), x, tmp)
+		g.c.ADDQ(tmp, acc)
+	}
 }
 
 // base returns a register holding the base pointer of buffer b.

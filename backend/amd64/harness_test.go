@@ -105,6 +105,7 @@ func runCasesArgs(t *testing.T, cases []asmCase, args ...string) string {
 		}
 	}
 	tests.WriteString(testHelpers)
+	tests.WriteString(miniHelpers)
 	files["cases_test.go"] = tests.Bytes()
 	out := runModule(t, files, append([]string{"-v"}, args...)...)
 	if testing.Verbose() {

@@ -272,6 +272,10 @@ func (g *gen) mathFunc(fn ir.Func, e *loop.Call, hint reg.Register) val {
 		r = m.sel(m.cmp(0x00, x, m.k(math.Inf(-1))), m.k(0), r)
 	case ir.Pow:
 		r = m.pow(x, g.expr(e.Args[1]).r)
+	case ir.Sin:
+		r = m.sincos(x, false)
+	case ir.Cos:
+		r = m.sincos(x, true)
 	default:
 		g.fail("%v on %v", fn, t.Elem)
 	}
@@ -299,4 +303,53 @@ func (m *fm) pow(x, y reg.Register) reg.Register {
 	negr = m.sel(isInt, negr, m.sel(m.cmp(0x00, x, m.k(math.Inf(-1))), r, m.kr(math.NaN())))
 	r = m.sel(neg, negr, r)
 	return m.sel(m.cmp(0x00, y, m.k(0)), m.k(1), r)
+}
+
+// sincos computes sin x (or cos x): n = round(x·2/π), r = x − n·π/2 by a
+// three-part Cody–Waite reduction with FMAs, then the Cephes minimax
+// polynomials on [−π/4, π/4], picking sin or cos of r and the sign by n mod 4.
+// The reduction is accurate to about 1e-7 absolute for |x| up to 2^20 and
+// degrades beyond (see docs/amd64.md); ±inf and NaN give NaN.
+func (m *fm) sincos(x reg.Register, cos bool) reg.Register {
+	c := m.g.c
+	p1 := float32(math.Pi / 2)
+	p2 := float32(math.Pi/2 - float64(p1))
+	p3 := float32(math.Pi/2 - float64(p1) - float64(p2))
+	n := m.round(m.mul(x, m.k(2/math.Pi)))
+	r := m.fma(n, m.k(-float64(p1)), x)
+	r = m.fma(n, m.k(-float64(p2)), r)
+	r = m.fma(n, m.k(-float64(p3)), r)
+	q := m.g.vecReg(m.it)
+	c.VCVTPS2DQ(n, q)
+	if cos {
+		c.VPADDD(m.ki(1), q, q)
+	}
+	z := m.mul(r, r)
+	// sin r = r + r·z·(s1 + z·(s2 + z·s3))
+	ps := m.fma(z, m.k(-1.9515295891e-4), m.k(8.3321608736e-3))
+	ps = m.fma(ps, z, m.k(-1.6666654611e-1))
+	ps = m.fma(m.mul(ps, z), r, r)
+	// cos r = 1 − z/2 + z²·(c1 + z·(c2 + z·c3))
+	pc := m.fma(z, m.k(2.443315711809948e-5), m.k(-1.388731625493765e-3))
+	pc = m.fma(pc, z, m.k(4.166664568298827e-2))
+	pc = m.mul(m.mul(pc, z), z)
+	pc = m.add(m.fma(z, m.k(-0.5), m.k(1)), pc)
+	// Odd quadrants take the cosine branch; quadrants 2 and 3 are negated.
+	odd := m.g.vecReg(m.it)
+	c.VPSLLD(operand.U8(31), q, odd) // bit 0 of q -> sign bit
+	neg := m.g.vecReg(m.it)
+	c.VPSRLD(operand.U8(1), q, neg)
+	c.VPSLLD(operand.U8(31), neg, neg) // bit 1 of q -> sign bit
+	var res reg.Register
+	if m.g.avx512 {
+		k := m.g.c.K()
+		c.VPMOVD2M(odd, k)
+		res = m.sel(k, pc, ps)
+	} else {
+		res = m.reg()
+		c.VBLENDVPS(odd, pc, ps, res)
+	}
+	res = m.xor(res, neg)
+	// sin(±inf) and NaN are NaN: x − x is NaN exactly then.
+	return m.add(res, m.sub(x, x))
 }

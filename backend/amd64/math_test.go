@@ -60,6 +60,8 @@ func TestMathFuncs(t *testing.T) {
 		{ir.Erf, "math.Erf(float64(x))", 6, 0, 5e-7},
 		{ir.Gelu, "func() float64 { if math.IsInf(float64(x), -1) { return 0 }; return 0.5*float64(x)*(1+math.Erf(float64(x)/math.Sqrt2)) }()", 10, 1e-6, 1e-6},
 		{ir.Pow, "math.Pow(float64(x), float64(y))", 30, 1e-5, 1e-30},
+		{ir.Sin, "func() float64 { if math.IsInf(float64(x), 0) { return math.NaN() }; if math.Abs(float64(x)) > 1<<20 { return float64(out[i]) }; return math.Sin(float64(x)) }()", 1000, 0, 3e-7},
+		{ir.Cos, "func() float64 { if math.IsInf(float64(x), 0) { return math.NaN() }; if math.Abs(float64(x)) > 1<<20 { return float64(out[i]) }; return math.Cos(float64(x)) }()", 1000, 0, 3e-7},
 	}
 	var cases []asmCase
 	for _, c := range fns {

@@ -42,7 +42,7 @@ func (g *gen) srcOf(e loop.Expr) src {
 	return src{op: g.expr(e).r}
 }
 
-// reg returns s in a register (loading a memory operand) for instructions
+// regOf returns s in a register (loading a memory operand) for instructions
 // without memory forms.
 func (g *gen) regOf(s src, t loop.Type) reg.Register {
 	if r, ok := s.op.(reg.Register); ok {
@@ -146,6 +146,8 @@ func (g *gen) arith(op ir.Op, t loop.Type, s src, x, d reg.Register) {
 			c.VPSUBQ(s.op, x, d)
 		case op == ir.Mul && el.Bits == 32:
 			c.VPMULLD(s.op, x, d)
+		case op == ir.Mul && el.Bits == 64 && g.avx512:
+			c.VPMULLQ(s.op, x, d)
 		default:
 			g.fail("vector %v on %v", op, el)
 		}

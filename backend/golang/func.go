@@ -62,6 +62,13 @@ type funcWriter struct {
 	ntemp  int
 	locals []*loop.Var
 	seen   map[*loop.Var]bool
+	// Outlining (outline.go): the function's name, its helpers so far, the
+	// loop depth of the statement being written and every variable's reads.
+	fname   string
+	nhelper int
+	helpers []byte
+	depth   int
+	reads   map[*loop.Var]int
 }
 
 func (w *funcWriter) printf(format string, args ...any) { fmt.Fprintf(&w.b, format, args...) }
@@ -168,8 +175,12 @@ func (w *funcWriter) function(k *loop.Kernel, f *loop.Func, name string) ([]byte
 		w.names[v] = n
 		w.printf("var %s %s\n_ = %s\n", n, t, n)
 	}
+	w.fname = name
+	w.reads = map[*loop.Var]int{}
+	countReads(f.Body, w.reads)
 	w.stmts(f.Body)
 	w.printf("}\n")
+	w.b.Write(w.helpers)
 	if w.err != nil {
 		return nil, w.err
 	}
@@ -293,29 +304,13 @@ func (w *funcWriter) stmts(body []loop.Stmt) {
 func (w *funcWriter) stmt(s loop.Stmt) {
 	switch s := s.(type) {
 	case *loop.For:
-		v := w.names[s.Var]
-		if s.Var == nil || v == "" {
-			w.fail("loop without a variable")
+		if outlineCandidate(s, w.depth, len(w.locals)) {
+			inside := map[*loop.Var]int{}
+			countReads([]loop.Stmt{s}, inside)
+			w.outline(s, func(v *loop.Var) bool { return w.reads[v] > inside[v] })
 			return
 		}
-		if s.Step <= 0 {
-			w.fail("loop %q has non-positive step %d", s.Var.Name, s.Step)
-			return
-		}
-		lo := w.value(s.Lo, s.Var.T.Elem, 0)
-		hi := w.value(s.Hi, s.Var.T.Elem, 0)
-		switch s.Hi.(type) {
-		case *loop.Ref, *loop.Const:
-			w.printf("for %s = %s; %s < %s; %s += %d {\n", v, lo, v, hi, v, s.Step)
-		default:
-			end := w.temp("End")
-			w.printf("{\n%s := %s\nfor %s = %s; %s < %s; %s += %d {\n", end, hi, v, lo, v, end, v, s.Step)
-			w.stmts(s.Body)
-			w.printf("}\n}\n")
-			return
-		}
-		w.stmts(s.Body)
-		w.printf("}\n")
+		w.loop(s)
 	case *loop.If:
 		c, _ := w.expr(s.Cond, 0)
 		w.printf("if %s {\n", c)
@@ -354,6 +349,40 @@ func (w *funcWriter) stmt(s loop.Stmt) {
 	default:
 		w.fail("unsupported statement %T", s)
 	}
+}
+
+// loop writes the for statement s.
+func (w *funcWriter) loop(s *loop.For) {
+	v := w.names[s.Var]
+	if s.Var == nil || v == "" {
+		w.fail("loop without a variable")
+		return
+	}
+	if s.Step <= 0 {
+		w.fail("loop %q has non-positive step %d", s.Var.Name, s.Step)
+		return
+	}
+	lo := w.value(s.Lo, s.Var.T.Elem, 0)
+	hi := w.value(s.Hi, s.Var.T.Elem, 0)
+	switch s.Hi.(type) {
+	case *loop.Ref, *loop.Const:
+		w.printf("for %s = %s; %s < %s; %s += %d {\n", v, lo, v, hi, v, s.Step)
+	default:
+		end := w.temp("End")
+		w.printf("{\n%s := %s\nfor %s = %s; %s < %s; %s += %d {\n", end, hi, v, lo, v, end, v, s.Step)
+		w.body(s.Body)
+		w.printf("}\n}\n")
+		return
+	}
+	w.body(s.Body)
+	w.printf("}\n")
+}
+
+// body writes the statements of a loop body, one loop deeper.
+func (w *funcWriter) body(body []loop.Stmt) {
+	w.depth++
+	w.stmts(body)
+	w.depth--
 }
 
 func (w *funcWriter) storeLane(buf string, b *loop.Buf, idx, val string) {

@@ -284,6 +284,8 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 				return add(bsrc, add(mul(kq, bRowE), mul(c[1], bColE))), and(g, cmp(ir.Lt, kq, vkc))
 			}, lw.b.buf, false)
 		})
+	} else if lw.portable() {
+		packBStmts = lw.packPanel(packB, vbSlot, vnc, vkc, bl.NR, lw.b, bsrc, bColE, bRowE)
 	} else {
 		packBStmts, err = lw.pack(layB, packB, vbSlot, [2]loop.Expr{vkc, vnc}, lw.b, bsrc, bRowE, bColE)
 	}
@@ -319,6 +321,8 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 				return add(asrc, add(mul(c[0], aRowE), mul(kq, aColE))), and(g, cmp(ir.Lt, kq, vkc))
 			}, lw.a.buf, correct)
 		})
+	} else if lw.portable() {
+		packAStmts = lw.packPanel(packA, vaSlot, vmc, vkc, bl.MR, lw.a, asrc, aRowE, aColE)
 	} else {
 		packAStmts, err = lw.pack(layA, packA, vaSlot, [2]loop.Expr{vmc, vkc}, lw.a, asrc, aRowE, aColE)
 	}
@@ -372,6 +376,66 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 // ceilDiv2 returns ceil(x / y) for x >= 0 and y >= 0 (0 when y is 0).
 func ceilDiv2(x, y loop.Expr) loop.Expr {
 	return div(sub(add(x, y), i64(1)), y)
+}
+
+// portable reports whether the GEMM is scheduled for the portable Go target
+// (scalar code translated to Go), whose loop nests are shaped for the Go
+// compiler rather than for an assembler.
+func (lw *lowering) portable() bool {
+	return lw.bl.Lanes == 1 && (lw.t.Name == "go" || lw.t.Name == "")
+}
+
+// packPanel is pack for the portable Go target, specialised to the panel
+// layouts of Lower (layout.Panel with slivers of w lines): dst[slot:] receives
+// the slivers of w lines (lines [s*w, s*w+w) of the n lines of operand s,
+// line i starting at src + i*ls) each as depth steps of w consecutive elements
+// (element d of a line at d*ds), zero beyond line n. It writes the same
+// elements in the same order as pack, but full slivers (all but the last) get
+// an unguarded loop with one running index per line, which the Go compiler
+// turns into a load and a store per element instead of a guarded gather with
+// index multiplications.
+func (lw *lowering) packPanel(dst *loop.Buf, slot, n, depth loop.Expr, w int, s side, src, ls, ds loop.Expr) []loop.Stmt {
+	W := int64(w)
+	value := func(idx, guard loop.Expr) loop.Expr {
+		var val loop.Expr = &loop.Load{Buf: s.buf, Index: idx, T: loop.Scalar(s.buf.Elem), Guard: guard}
+		if s.cast || s.buf.Elem != lw.acc {
+			val = &loop.Cast{X: val, T: loop.Scalar(lw.acc)}
+		}
+		return val
+	}
+	vs, vd, vd2 := lw.loopVar("ps"), lw.loopVar("pd"), lw.loopVar("pd")
+	var body []loop.Stmt
+	// The sliver's first line and its position in dst.
+	line := lw.keep(&body, "pl", mul(ref(vs), i64(W)))
+	doff := lw.scalarVar("po")
+	body = append(body, assign(doff, add(slot, mul(line, depth))))
+	// One running source index per line of a full sliver.
+	lines := make([]*loop.Var, w)
+	var init []loop.Stmt
+	for r := range lines {
+		lines[r] = lw.scalarVar(fmt.Sprintf("pr%d", r))
+		init = append(init, assign(lines[r], add(src, mul(add(line, i64(int64(r))), ls))))
+	}
+	var full []loop.Stmt
+	for r := range lines {
+		full = append(full, &loop.Store{Buf: dst, Index: add(ref(doff), i64(int64(r))), Value: value(ref(lines[r]), nil)})
+	}
+	for r := range lines {
+		full = append(full, assign(lines[r], add(ref(lines[r]), ds)))
+	}
+	full = append(full, assign(doff, add(ref(doff), i64(W))))
+	// The last, partial sliver: lines at or past n read as zero.
+	var part []loop.Stmt
+	for r := 0; r < w; r++ {
+		ln := add(line, i64(int64(r)))
+		part = append(part, &loop.Store{Buf: dst, Index: add(ref(doff), i64(int64(r))),
+			Value: value(add(src, add(mul(ln, ls), mul(ref(vd2), ds))), cmp(ir.Lt, ln, n))})
+	}
+	part = append(part, assign(doff, add(ref(doff), i64(W))))
+	body = append(body, &loop.If{Cond: cmp(ir.Le, add(line, i64(W)), n),
+		Then: append(init, forLoop(vd, i64(0), depth, 1, full...)),
+		Else: []loop.Stmt{forLoop(vd2, i64(0), depth, 1, part...)}})
+	return []loop.Stmt{forLoop(vs, i64(0), ceilDiv(n, W), 1, body...)}
 }
 
 // pack fills dst[slot:] with the logical tile of extents ext of operand s starting
