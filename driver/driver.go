@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/tensorcc/tcc/backend/golang"
+	"github.com/tensorcc/tcc/internal/par"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
 )
@@ -109,8 +110,8 @@ func Generate(prog *ir.Program, opts Options) (map[string][]byte, error) {
 
 	seenName := map[string]bool{}
 	usedBase := map[string]bool{}
-	var noasm bytes.Buffer
-	for _, k := range prog.Kernels {
+	kgs := make([]*kernelGen, len(prog.Kernels))
+	for i, k := range prog.Kernels {
 		if k == nil {
 			return nil, errors.New("driver: nil kernel")
 		}
@@ -121,13 +122,21 @@ func Generate(prog *ir.Program, opts Options) (map[string][]byte, error) {
 			return nil, fmt.Errorf("driver: kernel %s: another kernel has the same name up to case", k.Name)
 		}
 		seenName[strings.ToLower(k.Name)] = true
-		kg := &kernelGen{k: k, base: fileBase(k.Name, usedBase), pkg: pkg}
-		kf, err := kg.generate(opts, asm)
-		if err != nil {
-			return nil, fmt.Errorf("driver: kernel %s: %w", k.Name, err)
+		kgs[i] = &kernelGen{k: k, base: fileBase(k.Name, usedBase), pkg: pkg}
+	}
+	// Kernels are independent: generate them on all cores, then merge in order
+	// so that the output stays deterministic.
+	kfs := make([]map[string][]byte, len(kgs))
+	errs := make([]error, len(kgs))
+	par.For(len(kgs), func(i int) { kfs[i], errs[i] = kgs[i].generate(opts, asm) })
+	var noasm bytes.Buffer
+	for i, kg := range kgs {
+		k := kg.k
+		if errs[i] != nil {
+			return nil, fmt.Errorf("driver: kernel %s: %w", k.Name, errs[i])
 		}
-		for _, name := range sortedKeys(kf) {
-			if err := add(name, kf[name]); err != nil {
+		for _, name := range sortedKeys(kfs[i]) {
+			if err := add(name, kfs[i][name]); err != nil {
 				return nil, err
 			}
 		}

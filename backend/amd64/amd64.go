@@ -19,6 +19,7 @@ package amd64
 import (
 	"errors"
 	"fmt"
+	"github.com/tensorcc/tcc/internal/par"
 	"sort"
 	"strings"
 
@@ -89,16 +90,22 @@ func GeneratePackage(pkg string, k *loop.Kernel, funcs []*loop.Func, t loop.Targ
 	if k == nil {
 		return nil, nil, errors.New("amd64: nil kernel")
 	}
+	// Functions compile independently (register allocation dominates the
+	// compiler's run time): compile them on all cores, merge in order.
+	files := make([]*ir.File, len(funcs))
+	ferrs := make([]error, len(funcs))
+	par.For(len(funcs), func(i int) {
+		if funcs[i] == nil {
+			ferrs[i] = errors.New("amd64: nil func")
+			return
+		}
+		files[i], ferrs[i] = compileFunc(k, funcs[i], t)
+	})
 	merged := ir.NewFile()
 	var errs []error
-	for _, f := range funcs {
-		if f == nil {
-			errs = append(errs, errors.New("amd64: nil func"))
-			continue
-		}
-		file, err := compileFunc(k, f, t)
-		if err != nil {
-			errs = append(errs, err)
+	for i, file := range files {
+		if ferrs[i] != nil {
+			errs = append(errs, ferrs[i])
 			continue
 		}
 		merged.Sections = append(merged.Sections, file.Sections...)

@@ -81,11 +81,24 @@ func (lw *lowering) micro(a microArgs) ([]loop.Stmt, error) {
 			}
 			kb = append(kb, assign(bv[v], ld))
 		}
+		// On the portable Go target the loop variable is the index into packed
+		// A, which saves the Go code a counter (the loop control is then one
+		// add and one compare per k step).
+		vp := lw.loopVar("p")
+		aBase := ref(a.pa)
+		if lw.portable() {
+			aBase = ref(vp)
+		}
 		if L == 1 {
 			// One A value live at a time keeps MR*NR + NR + 1 registers busy.
+			// The Go compiler schedules each basic block by its own rules;
+			// the bounds check of each A load ends one, so that the row's
+			// multiplies and adds are scheduled before the next row's loads
+			// (without them, all multiplies of the step come before all adds
+			// and the Go code spills).
 			for r := 0; r < MR; r++ {
 				av := lw.newVar(fmt.Sprintf("av%d", r), vt)
-				kb = append(kb, assign(av, &loop.Load{Buf: a.packA, Index: add(ref(a.pa), i64(int64(r))), T: vt}))
+				kb = append(kb, assign(av, &loop.Load{Buf: a.packA, Index: add(aBase, i64(int64(r))), T: vt}))
 				for v := range bv {
 					kb = append(kb, madd(ref(av), ref(bv[v]), acc[r][v]))
 				}
@@ -103,8 +116,11 @@ func (lw *lowering) micro(a microArgs) ([]loop.Stmt, error) {
 				}
 			}
 		}
+		if lw.portable() {
+			kb = append(kb, assign(a.pb, add(ref(a.pb), bStep)))
+			return forLoop(vp, ref(a.pa), add(ref(a.pa), mul(a.kc, i64(int64(MR)))), int64(MR), kb...)
+		}
 		kb = append(kb, assign(a.pa, add(ref(a.pa), i64(int64(MR)))), assign(a.pb, add(ref(a.pb), bStep)))
-		vp := lw.loopVar("p")
 		kl := forLoop(vp, i64(0), a.kc, 1, kb...)
 		if L > 1 {
 			// Amortise the loop control over several k steps.

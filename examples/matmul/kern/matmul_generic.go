@@ -165,12 +165,12 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 	_ = bv1_58
 	var bv2_59 float32
 	_ = bv2_59
-	var av0_60 float32
-	_ = av0_60
-	var av1_61 float32
-	_ = av1_61
-	var av2_62 float32
-	_ = av2_62
+	var av0_61 float32
+	_ = av0_61
+	var av1_62 float32
+	_ = av1_62
+	var av2_63 float32
+	_ = av2_63
 	var crow_64 int64
 	_ = crow_64
 	var t_6 int64
@@ -201,8 +201,8 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 	_ = jr_41
 	var ir_42 int64
 	_ = ir_42
-	var p_63 int64
-	_ = p_63
+	var p_60 int64
+	_ = p_60
 	groups_1 = tccgoSel((tccgoC(int64(1)) < int64(8)), int64(1), int64(8))
 	ncb_2 = tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))))
 	nnc_3 = tccgoDiv(((N64 + tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))))) - int64(1)), tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))))
@@ -313,7 +313,7 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 										c20_54 = float32(0)
 										c21_55 = float32(0)
 										c22_56 = float32(0)
-										c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56 = tccgomatmul_gemm_c_goLoop1(s0_C_packB, s0_C_packA, kc_18, pbp_46, pa_45, c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56)
+										c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56 = tccgomatmul_gemm_c_goLoop1(s0_C_packB, s0_C_packA, pa_45, kc_18, pbp_46, c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56)
 										if !(pc_17 == int64(0)) {
 											if (mr_44 == int64(3)) && (nr_43 == int64(3)) {
 												crow_64 = ct_47
@@ -400,39 +400,41 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 }
 
 // tccgomatmul_gemm_c_goLoop1 runs a loop of matmul_gemm_c_go.
-func tccgomatmul_gemm_c_goLoop1(s0_C_packB []float32, s0_C_packA []float32, kc_18 int64, pbp_46 int64, pa_45 int64, c00_48 float32, c01_49 float32, c02_50 float32, c10_51 float32, c11_52 float32, c12_53 float32, c20_54 float32, c21_55 float32, c22_56 float32) (float32, float32, float32, float32, float32, float32, float32, float32, float32) {
-	var p_63 int64
-	_ = p_63
+func tccgomatmul_gemm_c_goLoop1(s0_C_packB []float32, s0_C_packA []float32, pa_45 int64, kc_18 int64, pbp_46 int64, c00_48 float32, c01_49 float32, c02_50 float32, c10_51 float32, c11_52 float32, c12_53 float32, c20_54 float32, c21_55 float32, c22_56 float32) (float32, float32, float32, float32, float32, float32, float32, float32, float32) {
+	var p_60 int64
+	_ = p_60
 	var bv0_57 float32
 	_ = bv0_57
 	var bv1_58 float32
 	_ = bv1_58
 	var bv2_59 float32
 	_ = bv2_59
-	var av0_60 float32
-	_ = av0_60
-	var av1_61 float32
-	_ = av1_61
-	var av2_62 float32
-	_ = av2_62
-	for p_63 = int64(0); p_63 < kc_18; p_63 += 1 {
-		bv0_57 = s0_C_packB[pbp_46]
-		bv1_58 = s0_C_packB[(pbp_46 + int64(1))]
-		bv2_59 = s0_C_packB[(pbp_46 + int64(2))]
-		av0_60 = s0_C_packA[pa_45]
-		c00_48 = (c00_48 + (av0_60 * bv0_57))
-		c01_49 = (c01_49 + (av0_60 * bv1_58))
-		c02_50 = (c02_50 + (av0_60 * bv2_59))
-		av1_61 = s0_C_packA[(pa_45 + int64(1))]
-		c10_51 = (c10_51 + (av1_61 * bv0_57))
-		c11_52 = (c11_52 + (av1_61 * bv1_58))
-		c12_53 = (c12_53 + (av1_61 * bv2_59))
-		av2_62 = s0_C_packA[(pa_45 + int64(2))]
-		c20_54 = (c20_54 + (av2_62 * bv0_57))
-		c21_55 = (c21_55 + (av2_62 * bv1_58))
-		c22_56 = (c22_56 + (av2_62 * bv2_59))
-		pa_45 = (pa_45 + int64(3))
-		pbp_46 = (pbp_46 + int64(3))
+	var av0_61 float32
+	_ = av0_61
+	var av1_62 float32
+	_ = av1_62
+	var av2_63 float32
+	_ = av2_63
+	{
+		tccgoEnd7 := (pa_45 + (kc_18 * int64(3)))
+		for p_60 = pa_45; p_60 < tccgoEnd7; p_60 += 3 {
+			bv0_57 = s0_C_packB[pbp_46]
+			bv1_58 = s0_C_packB[(pbp_46 + int64(1))]
+			bv2_59 = s0_C_packB[(pbp_46 + int64(2))]
+			av0_61 = s0_C_packA[p_60]
+			c00_48 = (c00_48 + (av0_61 * bv0_57))
+			c01_49 = (c01_49 + (av0_61 * bv1_58))
+			c02_50 = (c02_50 + (av0_61 * bv2_59))
+			av1_62 = s0_C_packA[(p_60 + int64(1))]
+			c10_51 = (c10_51 + (av1_62 * bv0_57))
+			c11_52 = (c11_52 + (av1_62 * bv1_58))
+			c12_53 = (c12_53 + (av1_62 * bv2_59))
+			av2_63 = s0_C_packA[(p_60 + int64(2))]
+			c20_54 = (c20_54 + (av2_63 * bv0_57))
+			c21_55 = (c21_55 + (av2_63 * bv1_58))
+			c22_56 = (c22_56 + (av2_63 * bv2_59))
+			pbp_46 = (pbp_46 + int64(3))
+		}
 	}
 	return c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56
 }
