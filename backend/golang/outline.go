@@ -188,7 +188,7 @@ func (w *funcWriter) outline(s *loop.For, readOutside func(*loop.Var) bool) {
 		}
 	}
 	w.nhelper++
-	name := fmt.Sprintf("tccgo%sLoop%d", w.fname, w.nhelper)
+	name := fmt.Sprintf("tccgoLoop_%s_%d", w.fname, w.nhelper)
 
 	var plist, args, rlist, rtypes []string
 	for _, b := range li.bufs {
