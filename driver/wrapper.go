@@ -184,23 +184,21 @@ func (kg *kernelGen) wrapper(runner string) ([]byte, error) {
 		mul, div int
 	}
 	seen := map[divKey]bool{}
-	for _, t := range tensors {
-		for _, d := range t.Dims {
-			if d.Size == nil || d.Div <= 1 {
-				continue
-			}
-			key := divKey{d.Size, d.Mul, d.Div}
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			v, name := n.size[d.Size], d.Size.Name
-			if d.Mul != 1 {
-				v = fmt.Sprintf("tccgoMulLen(%s, %d)", v, d.Mul)
-				name = fmt.Sprintf("%s * %d", name, d.Mul)
-			}
-			fmt.Fprintf(&b, "if (%s)%%%d != 0 {\nreturn tccDivError(%s, %q, %s, %d)\n}\n", v, d.Div, kn, name, v, d.Div)
+	for _, d := range k.Dims() {
+		if d.Size == nil || d.Div <= 1 {
+			continue
 		}
+		key := divKey{d.Size, d.Mul, d.Div}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		v, name := n.size[d.Size], d.Size.Name
+		if d.Mul != 1 {
+			v = fmt.Sprintf("tccgoMulLen(%s, %d)", v, d.Mul)
+			name = fmt.Sprintf("%s * %d", name, d.Mul)
+		}
+		fmt.Fprintf(&b, "if (%s)%%%d != 0 {\nreturn tccDivError(%s, %q, %s, %d)\n}\n", v, d.Div, kn, name, v, d.Div)
 	}
 	// 3. Agreement of dimensions.
 	for _, c := range k.Checks {

@@ -179,3 +179,46 @@ func (p *Program) Kernel(name string) *Kernel {
 	}
 	return nil
 }
+
+// Dims returns every dimension expression k uses, each once, in a
+// deterministic order: the dimensions of parameters, outputs and
+// intermediates, then the extents of index variables, then both sides of the
+// Agree checks. Code that validates sizes uses it so that a dimension with a
+// divisor that only an intermediate or an inlined call introduces is checked
+// too.
+func (k *Kernel) Dims() []Dim {
+	var dims []Dim
+	add := func(d Dim) {
+		for _, e := range dims {
+			if e == d {
+				return
+			}
+		}
+		dims = append(dims, d)
+	}
+	for _, ts := range [][]*Tensor{k.Params, k.Outputs, k.Temps} {
+		for _, t := range ts {
+			for _, d := range t.Dims {
+				add(d)
+			}
+		}
+	}
+	for _, s := range k.Stmts {
+		for _, v := range s.Index {
+			add(v.Extent)
+		}
+		Walk(s.Value, func(e Expr) bool {
+			if r, ok := e.(*Reduce); ok {
+				for _, v := range r.Vars {
+					add(v.Extent)
+				}
+			}
+			return true
+		})
+	}
+	for _, c := range k.Checks {
+		add(c.A)
+		add(c.B)
+	}
+	return dims
+}

@@ -152,11 +152,19 @@ type Assign struct {
 // Store writes Value to Buf at element Index. A vector Value writes Lanes
 // consecutive elements; when Count is non-nil only the first Count lanes are
 // written (a tail).
+//
+// Stream is a hint that never changes meaning: a Bool scalar (nil means false)
+// that, when true at run time, allows the backend to write with a non-temporal
+// (streaming) store that bypasses the caches. The schedule sets it on the
+// full-vector stores of large outputs that are written once, contiguously; a
+// backend that streams makes the stores globally visible (SFENCE on amd64)
+// before the function returns.
 type Store struct {
-	Buf   *Buf
-	Index Expr
-	Value Expr
-	Count Expr
+	Buf    *Buf
+	Index  Expr
+	Value  Expr
+	Count  Expr
+	Stream Expr
 }
 
 // Memset sets Buf[Index : Index+Len] to zero.

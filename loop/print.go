@@ -96,6 +96,9 @@ func printStmts(b *strings.Builder, ss []Stmt, depth int) {
 				if s.Count != nil {
 					fmt.Fprintf(b, " count %s", ExprString(s.Count))
 				}
+				if s.Stream != nil {
+					fmt.Fprintf(b, " stream %s", ExprString(s.Stream))
+				}
 				b.WriteString(">")
 			}
 			fmt.Fprintf(b, " = %s\n", ExprString(s.Value))

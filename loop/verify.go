@@ -317,6 +317,12 @@ func (v *verifier) stmt(s Stmt) {
 			}
 			v.index("store count", s.Count)
 		}
+		if s.Stream != nil {
+			v.expr(s.Stream, false)
+			if s.Stream.Type() != Bool {
+				v.errorf("store to %s: Stream has type %s, want bool", s.Buf.Name, typeString(s.Stream.Type()))
+			}
+		}
 	case *Memset:
 		v.buf(s.Buf, true)
 		v.index("memset index", s.Index)

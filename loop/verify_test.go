@@ -64,6 +64,18 @@ func TestVerify(t *testing.T) {
 			c := &Const{T: Scalar(ir.F32)}
 			f.Body = append(f.Body, &Store{Buf: k.Outputs[0], Index: I64(0), Value: &Call{Fn: FMA, Args: []Expr{c, c}, T: c.T}})
 		}, "arguments"},
+		{"stream flag", func(k *Kernel, f *Func) {
+			st := f.Body[0].(*For).Body[0].(*Store)
+			st.Stream = Cmp(ir.Gt, R(k.Sizes[0]), I64(1<<20))
+		}, ""},
+		{"non-bool stream", func(k *Kernel, f *Func) {
+			f.Body[0].(*For).Body[0].(*Store).Stream = I64(1)
+		}, "Stream has type"},
+		{"stream reads undefined local", func(k *Kernel, f *Func) {
+			v := NewVar("s", Bool)
+			f.Locals = append(f.Locals, v)
+			f.Body[0].(*For).Body[0].(*Store).Stream = R(v)
+		}, "before it is assigned"},
 		{"load in length", func(k *Kernel, f *Func) {
 			k.Outputs[0].Len = &Load{Buf: k.Inputs[0], Index: I64(0), T: Scalar(ir.F32)}
 		}, "length"},

@@ -30,9 +30,11 @@ func LeafName(k *loop.Kernel, f *loop.Func, target string) string {
 
 // Func returns the Go source of the leaf function f of kernel k, named name, with
 // the parameters of the calling convention of package loop (buffers, sizes as
-// int, scalars, then lo and hi as int when f has them). The result is a single
-// gofmt'ed function declaration with no package clause; it calls the helpers of
-// Support and of internal/rt, and refers to package math.
+// int, scalars, then lo and hi as int when f has them). The result is a
+// gofmt'ed function declaration with no package clause, followed by the
+// declarations of the helpers it calls that hold its outlined hot loops (named
+// tccgoLoop_<name>_<n>, see outline.go); it calls the helpers of Support and of
+// internal/rt, and refers to package math.
 func Func(k *loop.Kernel, f *loop.Func, name string) (_ []byte, err error) {
 	if k == nil || f == nil {
 		return nil, fmt.Errorf("golang: nil kernel or function")

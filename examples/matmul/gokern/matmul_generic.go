@@ -313,7 +313,7 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 										c20_54 = float32(0)
 										c21_55 = float32(0)
 										c22_56 = float32(0)
-										c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56 = tccgomatmul_gemm_c_goLoop1(s0_C_packB, s0_C_packA, pa_45, kc_18, pbp_46, c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56)
+										c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56 = tccgoLoop_matmul_gemm_c_go_1(s0_C_packB, s0_C_packA, pa_45, kc_18, pbp_46, c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56)
 										if !(pc_17 == int64(0)) {
 											if (mr_44 == int64(3)) && (nr_43 == int64(3)) {
 												crow_64 = ct_47
@@ -399,8 +399,8 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 	}
 }
 
-// tccgomatmul_gemm_c_goLoop1 runs a loop of matmul_gemm_c_go.
-func tccgomatmul_gemm_c_goLoop1(s0_C_packB []float32, s0_C_packA []float32, pa_45 int64, kc_18 int64, pbp_46 int64, c00_48 float32, c01_49 float32, c02_50 float32, c10_51 float32, c11_52 float32, c12_53 float32, c20_54 float32, c21_55 float32, c22_56 float32) (float32, float32, float32, float32, float32, float32, float32, float32, float32) {
+// tccgoLoop_matmul_gemm_c_go_1 runs a loop of matmul_gemm_c_go.
+func tccgoLoop_matmul_gemm_c_go_1(s0_C_packB []float32, s0_C_packA []float32, pa_45 int64, kc_18 int64, pbp_46 int64, c00_48 float32, c01_49 float32, c02_50 float32, c10_51 float32, c11_52 float32, c12_53 float32, c20_54 float32, c21_55 float32, c22_56 float32) (float32, float32, float32, float32, float32, float32, float32, float32, float32) {
 	var p_60 int64
 	_ = p_60
 	var bv0_57 float32
