@@ -22,6 +22,7 @@ import (
 	"github.com/tensorcc/tcc/internal/par"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
+	"github.com/tensorcc/tcc/passes"
 )
 
 // Header is the first line of every generated file.
@@ -122,6 +123,12 @@ func Generate(prog *ir.Program, opts Options) (map[string][]byte, error) {
 			return nil, fmt.Errorf("driver: kernel %s: another kernel has the same name up to case", k.Name)
 		}
 		seenName[strings.ToLower(k.Name)] = true
+		// The tensor-level passes rewrite a copy: the caller's program stays as
+		// the front end made it (the reference interpreter evaluates that one).
+		k = ir.Clone(k)
+		if err := passes.Run(k, passes.Default(), nil); err != nil {
+			return nil, fmt.Errorf("driver: %w", err)
+		}
 		kgs[i] = &kernelGen{k: k, base: fileBase(k.Name, usedBase), pkg: pkg}
 	}
 	// Kernels are independent: generate them on all cores, then merge in order

@@ -474,7 +474,11 @@ func (v *verifier) expr(e Expr, sizesOnly bool) {
 		}
 	case *Call:
 		want := 3
-		if e.Fn != FMA {
+		if e.Fn == DotU8S8 {
+			if t.Elem != ir.I32 {
+				v.errorf("dotu8s8 on %s, want i32 lanes", typeString(t))
+			}
+		} else if e.Fn != FMA {
 			if e.Fn < 0 || int(e.Fn) > int(ir.Clamp) {
 				v.errorf("unknown function %d", e.Fn)
 				return
@@ -541,6 +545,9 @@ func isArith(t ir.DType) bool {
 func fnName(f Fn) string {
 	if f == FMA {
 		return "fma"
+	}
+	if f == DotU8S8 {
+		return "dotu8s8"
 	}
 	if f >= 0 && int(f) <= int(ir.Clamp) {
 		return ir.Func(f).String()

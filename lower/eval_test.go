@@ -239,6 +239,9 @@ func (m *machine) stmt(s loop.Stmt) {
 	case *loop.Assign:
 		m.vars[s.Dst] = m.eval(s.Value)
 	case *loop.Store:
+		if s.Stream != nil {
+			m.eval(s.Stream) // a hint, but it must be computable
+		}
 		idx := m.eval(s.Index).i[0]
 		v := m.eval(s.Value)
 		n := int64(s.Value.Type().Lanes)

@@ -495,7 +495,11 @@ func (g *gen) store(s *loop.Store) {
 		return
 	}
 	if s.Count == nil {
-		g.movPartial(t, v.r, g.addr(s.Buf, s.Index))
+		m := g.addr(s.Buf, s.Index)
+		if s.Stream != nil && g.streamStore(s, t, v.r, m) {
+			return
+		}
+		g.movPartial(t, v.r, m)
 		return
 	}
 	if g.avx512 {
@@ -524,6 +528,38 @@ func (g *gen) store(s *loop.Store) {
 	} else {
 		g.c.VMASKMOVPD(v.r, vm, m)
 	}
+}
+
+// streamStore emits a full-vector store with the Stream hint: a non-temporal
+// store when the flag is true and m is aligned to the vector size (the
+// instructions fault otherwise), the normal store else. It reports false,
+// emitting nothing, when the vector has no non-temporal store (narrow
+// vectors). The function then ends with SFENCE (see compileFuncMode).
+func (g *gen) streamStore(s *loop.Store, t loop.Type, v reg.Register, m operand.Mem) bool {
+	size := t.Lanes * t.Elem.Bits / 8
+	if size < 16 || size != int(v.Size()) {
+		return false
+	}
+	normal, done := g.label("ntnormal"), g.label("ntdone")
+	g.branchFalse(s.Stream, normal)
+	p := g.c.GP64()
+	g.c.LEAQ(m, p)
+	g.c.TESTQ(operand.I32(size-1), p)
+	g.c.JNZ(operand.LabelRef(normal))
+	switch {
+	case t.Elem.IsFloat() && t.Elem.Bits == 32:
+		g.c.VMOVNTPS(v, m)
+	case t.Elem.IsFloat() && t.Elem.Bits == 64:
+		g.c.VMOVNTPD(v, m)
+	default:
+		g.c.VMOVNTDQ(v, m)
+	}
+	g.c.JMP(operand.LabelRef(done))
+	g.place(normal)
+	g.movPartial(t, v, m)
+	g.place(done)
+	g.streamed = true
+	return true
 }
 
 func (g *gen) memset(s *loop.Memset) {

@@ -58,6 +58,9 @@ type gen struct {
 	slots     map[*loop.Var]operand.Mem
 	nlabel    int
 	nconst    int
+
+	// streamed reports a non-temporal store: the function ends with SFENCE.
+	streamed bool
 }
 
 type cached struct {
@@ -142,6 +145,11 @@ func compileFuncMode(k *loop.Kernel, f *loop.Func, t loop.Target, lean bool) (fi
 	g.c.Doc(fmt.Sprintf("%s is func %s of kernel %s for %s.", name, f.Name, k.Name, t.Name))
 	g.residency()
 	g.stmts(f.Body)
+	if g.streamed {
+		// Non-temporal stores are weakly ordered: make them visible before
+		// the caller (or the worker pool) reads the output.
+		g.c.SFENCE()
+	}
 	g.c.RET()
 	file, err = g.c.Result()
 	if err != nil {

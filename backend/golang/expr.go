@@ -346,7 +346,7 @@ func (g *exprGen) call(e *loop.Call, lane int) string {
 	t := e.T.Elem
 	want := 1
 	switch {
-	case e.Fn == loop.FMA:
+	case e.Fn == loop.FMA, e.Fn == loop.DotU8S8:
 		want = 3
 	case e.Fn >= 0 && int(e.Fn) <= int(ir.Clamp):
 		want = ir.Func(e.Fn).Arity()
@@ -357,6 +357,17 @@ func (g *exprGen) call(e *loop.Call, lane int) string {
 	if len(args) != want {
 		g.fail("function %d takes %d arguments, got %d", e.Fn, want, len(args))
 		return "0"
+	}
+	if e.Fn == loop.DotU8S8 {
+		// One lane of VPDPBUSD: c + sum over the four bytes q of
+		// uint8(a>>8q) * int8(b>>8q), wrapping. A function literal keeps
+		// constant arguments from becoming overflowing constant conversions.
+		if t != ir.I32 {
+			g.fail("dotu8s8 on %v", t)
+			return "0"
+		}
+		return "func(a, b, c int32) int32 { return c + int32(uint8(a))*int32(int8(b)) + int32(uint8(a>>8))*int32(int8(b>>8)) + int32(uint8(a>>16))*int32(int8(b>>16)) + int32(uint8(a>>24))*int32(int8(b>>24)) }(" +
+			args[0] + ", " + args[1] + ", " + args[2] + ")"
 	}
 	if e.Fn == loop.FMA {
 		if isIEEE(t) {

@@ -31,8 +31,15 @@ type Blocking struct {
 // compiler holds in float registers only while no more than about 13 values are
 // live: on amd64 (16 X registers) a 4 x 4 tile (16 accumulators + 4 B + 1 A) spills
 // 32 values per k step and ran at 6.7 GFLOP/s in a measured hot-cache kernel, while
-// the 3 x 3 tile (9 + 3 + 1 = 13 registers, no spills) ran at 8.3 GFLOP/s. With 32
-// float registers (arm64) the scalar tile is 4 x 4.
+// the 3 x 3 tile (9 + 3 + 1 = 13 registers, no spills) ran at 8.3 GFLOP/s. A 4 x 3
+// or 3 x 4 tile with one A value live at a time (12 + 3 + 1 registers) does not
+// help in Go: the Go compiler schedules each basic block by its own rules, which
+// put every multiply of a block before its adds, so each product needs a register
+// of its own until its add; the 3 x 3 tile's row of 3 products fits (9 + 3 + 3),
+// a 4 x 3 or 3 x 4 tile spills (4.6 GFLOP/s against 5.3 for 3 x 3 in the same
+// hot-cache test without bounds checks). Unrolling the k loop by 2 or 4 was
+// measured neutral to slower in the whole GEMM and is not done. With 32 float
+// registers (arm64) the scalar tile is 4 x 4.
 //
 // Cache blocks. KC makes the KC x NR sliver of packed B fill half of L1 (the A
 // sliver streams through the other half); MC makes the MC x KC block of A fill half

@@ -646,8 +646,9 @@ func usesDot(k *loop.Kernel) bool {
 }
 
 func TestGEMMVNNI(t *testing.T) {
+	old := vnniEnabled
 	vnniEnabled = true
-	defer func() { vnniEnabled = false }()
+	defer func() { vnniEnabled = old }()
 	rng := rand.New(rand.NewSource(4))
 	i32, i8 := ir.I32, ir.I8
 	specs := []mmSpec{

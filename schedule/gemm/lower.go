@@ -580,7 +580,7 @@ func copyBind(b map[*ir.Var]loop.Expr) map[*ir.Var]loop.Expr {
 // vnniEnabled gates the VNNI lowering of i8 GEMMs (loop.DotU8S8). It stays off
 // until loop.Verify and the Go and amd64 backends accept DotU8S8; the tests turn
 // it on to check the lowering with the test evaluator.
-var vnniEnabled = false
+var vnniEnabled = true
 
 // useVNNI reports whether the i8 x i8 (or u8 x i8) -> i32 product is lowered
 // with the 4-way byte dot product: A's bytes (biased to u8 by +128 when signed)
