@@ -166,8 +166,15 @@ func (m *fm) exp(x reg.Register, base2 bool) reg.Register {
 	for _, c := range []float64{1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1} {
 		p = m.fma(p, r, m.k(c))
 	}
-	// Scale by 2^n in two steps so that n in [-151, 129] stays representable.
 	c := m.g.c
+	if m.g.avx512 {
+		// VSCALEFPS computes p·2^n with one rounding, giving subnormal
+		// results and overflow to +inf directly (NaN stays NaN).
+		d := m.reg()
+		c.VSCALEFPS(n, p, d)
+		return d
+	}
+	// Scale by 2^n in two steps so that n in [-151, 129] stays representable.
 	ni := m.g.vecReg(m.it)
 	c.VCVTPS2DQ(n, ni)
 	h := m.g.vecReg(m.it)

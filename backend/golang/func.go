@@ -201,57 +201,22 @@ func (w *funcWriter) addLocal(v *loop.Var) {
 }
 
 func (w *funcWriter) collect(body []loop.Stmt) {
-	var visit func(e loop.Expr)
-	visit = func(e loop.Expr) {
-		switch e := e.(type) {
-		case *loop.Ref:
-			w.addLocal(e.Var)
-		case *loop.Load:
-			visit(e.Index)
-			visit(e.Count)
-			visit(e.Guard)
-		case *loop.Bin:
-			visit(e.X)
-			visit(e.Y)
-		case *loop.Un:
-			visit(e.X)
-		case *loop.Call:
-			for _, a := range e.Args {
-				visit(a)
-			}
-		case *loop.Cast:
-			visit(e.X)
-		case *loop.Select:
-			visit(e.Cond)
-			visit(e.A)
-			visit(e.B)
-		case *loop.Broadcast:
-			visit(e.X)
-		case *loop.HReduce:
-			visit(e.X)
-		}
-	}
 	for _, s := range body {
 		switch s := s.(type) {
 		case *loop.For:
 			w.addLocal(s.Var)
-			visit(s.Lo)
-			visit(s.Hi)
-			w.collect(s.Body)
-		case *loop.If:
-			visit(s.Cond)
-			w.collect(s.Then)
-			w.collect(s.Else)
 		case *loop.Assign:
 			w.addLocal(s.Dst)
-			visit(s.Value)
-		case *loop.Store:
-			visit(s.Index)
-			visit(s.Value)
-			visit(s.Count)
-		case *loop.Memset:
-			visit(s.Index)
-			visit(s.Len)
+		}
+		for _, e := range loop.Exprs(s) {
+			loop.WalkExpr(e, func(e loop.Expr) {
+				if r, ok := e.(*loop.Ref); ok {
+					w.addLocal(r.Var)
+				}
+			})
+		}
+		for _, b := range loop.Bodies(s) {
+			w.collect(b)
 		}
 	}
 }

@@ -65,34 +65,14 @@ func (li *loopInfo) buf(b *loop.Buf) {
 }
 
 func (li *loopInfo) expr(e loop.Expr) {
-	switch e := e.(type) {
-	case *loop.Ref:
-		li.read(e.Var)
-	case *loop.Load:
-		li.buf(e.Buf)
-		li.expr(e.Index)
-		li.expr(e.Count)
-		li.expr(e.Guard)
-	case *loop.Bin:
-		li.expr(e.X)
-		li.expr(e.Y)
-	case *loop.Un:
-		li.expr(e.X)
-	case *loop.Call:
-		for _, a := range e.Args {
-			li.expr(a)
+	loop.WalkExpr(e, func(e loop.Expr) {
+		switch e := e.(type) {
+		case *loop.Ref:
+			li.read(e.Var)
+		case *loop.Load:
+			li.buf(e.Buf)
 		}
-	case *loop.Cast:
-		li.expr(e.X)
-	case *loop.Select:
-		li.expr(e.Cond)
-		li.expr(e.A)
-		li.expr(e.B)
-	case *loop.Broadcast:
-		li.expr(e.X)
-	case *loop.HReduce:
-		li.expr(e.X)
-	}
+	})
 }
 
 func (li *loopInfo) stmts(body []loop.Stmt) {
@@ -103,26 +83,20 @@ func (li *loopInfo) stmts(body []loop.Stmt) {
 			li.nested = true
 			li.note(s.Var)
 			li.writes[s.Var] = true
-			li.expr(s.Lo)
-			li.expr(s.Hi)
-			li.stmts(s.Body)
-		case *loop.If:
-			li.expr(s.Cond)
-			li.stmts(s.Then)
-			li.stmts(s.Else)
-		case *loop.Assign:
-			li.expr(s.Value)
-			li.note(s.Dst)
-			li.writes[s.Dst] = true
 		case *loop.Store:
 			li.buf(s.Buf)
-			li.expr(s.Index)
-			li.expr(s.Value)
-			li.expr(s.Count)
 		case *loop.Memset:
 			li.buf(s.Buf)
-			li.expr(s.Index)
-			li.expr(s.Len)
+		}
+		for _, e := range loop.Exprs(s) {
+			li.expr(e)
+		}
+		if a, ok := s.(*loop.Assign); ok {
+			li.note(a.Dst)
+			li.writes[a.Dst] = true
+		}
+		for _, b := range loop.Bodies(s) {
+			li.stmts(b)
 		}
 	}
 }
@@ -263,55 +237,9 @@ func (w *funcWriter) outline(s *loop.For, readOutside func(*loop.Var) bool) {
 
 // countReads adds to n the number of reads of each variable in body.
 func countReads(body []loop.Stmt, n map[*loop.Var]int) {
-	var expr func(e loop.Expr)
-	expr = func(e loop.Expr) {
-		switch e := e.(type) {
-		case *loop.Ref:
-			n[e.Var]++
-		case *loop.Load:
-			expr(e.Index)
-			expr(e.Count)
-			expr(e.Guard)
-		case *loop.Bin:
-			expr(e.X)
-			expr(e.Y)
-		case *loop.Un:
-			expr(e.X)
-		case *loop.Call:
-			for _, a := range e.Args {
-				expr(a)
-			}
-		case *loop.Cast:
-			expr(e.X)
-		case *loop.Select:
-			expr(e.Cond)
-			expr(e.A)
-			expr(e.B)
-		case *loop.Broadcast:
-			expr(e.X)
-		case *loop.HReduce:
-			expr(e.X)
+	loop.WalkStmts(body, nil, func(e loop.Expr) {
+		if r, ok := e.(*loop.Ref); ok {
+			n[r.Var]++
 		}
-	}
-	for _, s := range body {
-		switch s := s.(type) {
-		case *loop.For:
-			expr(s.Lo)
-			expr(s.Hi)
-			countReads(s.Body, n)
-		case *loop.If:
-			expr(s.Cond)
-			countReads(s.Then, n)
-			countReads(s.Else, n)
-		case *loop.Assign:
-			expr(s.Value)
-		case *loop.Store:
-			expr(s.Index)
-			expr(s.Value)
-			expr(s.Count)
-		case *loop.Memset:
-			expr(s.Index)
-			expr(s.Len)
-		}
-	}
+	})
 }
