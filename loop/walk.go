@@ -47,7 +47,7 @@ func Exprs(s Stmt) []Expr {
 	case *Assign:
 		return present(s.Value)
 	case *Store:
-		return present(s.Index, s.Value, s.Count)
+		return present(s.Index, s.Value, s.Count, s.Stream)
 	case *Memset:
 		return present(s.Index, s.Len)
 	}

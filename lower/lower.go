@@ -18,7 +18,10 @@
 //   - on the portable target, long reductions use four independent accumulators;
 //   - the outermost left-side loop becomes a parallel Step unless the statement's
 //     work is statically small or its target is a packed (sub-byte) tensor;
-//   - reads that are not provably inside their tensor get a Load Guard.
+//   - reads that are not provably inside their tensor get a Load Guard;
+//   - the full-vector stores of a large kernel output (more than half the
+//     target's last-level cache) are marked Stream, so that a backend may use
+//     non-temporal stores (see streamCond).
 //
 // The result always passes loop.Verify.
 package lower

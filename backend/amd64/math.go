@@ -54,13 +54,26 @@ func (m *fm) ki(i int64) operand.Op { return m.full(uint32(i)) }
 // kr returns f in every lane in a fresh register.
 func (m *fm) kr(f float64) reg.Register {
 	d := m.reg()
+	if m.g.avx512 {
+		m.g.c.VBROADCASTSS(m.k(f), d)
+		return d
+	}
 	m.g.c.VMOVUPS(m.k(f), d)
 	return d
 }
 
+// bcst reports whether o is a constant from full to be read as an AVX-512
+// embedded-broadcast operand: a 4-byte load instead of a whole vector, which
+// keeps the load ports free in the memory-bound loops that call these
+// functions (every memory operand of this emitter is such a constant).
+func (m *fm) bcst(o operand.Op) bool {
+	_, ok := o.(operand.Mem)
+	return ok && m.g.avx512
+}
+
 func (m *fm) bin(op ir.Op, a reg.Register, b operand.Op) reg.Register {
 	d := m.reg()
-	m.g.arith(op, m.t, src{op: b}, a, d)
+	m.g.arith(op, m.t, src{op: b, bcst: m.bcst(b)}, a, d)
 	return d
 }
 func (m *fm) add(a reg.Register, b operand.Op) reg.Register { return m.bin(ir.Add, a, b) }
@@ -71,6 +84,20 @@ func (m *fm) div(a reg.Register, b operand.Op) reg.Register { return m.bin(ir.Di
 // fma returns a*b+c.
 func (m *fm) fma(a reg.Register, b, c operand.Op) reg.Register {
 	d := m.reg()
+	switch {
+	case m.bcst(b):
+		if m.bcst(c) {
+			m.g.c.VBROADCASTSS(c, d)
+		} else {
+			m.g.c.VMOVUPS(c, d)
+		}
+		m.g.c.VFMADD231PS_BCST(b, a, d)
+		return d
+	case m.bcst(c):
+		m.g.c.VMOVUPS(a, d)
+		m.g.c.VFMADD213PS_BCST(c, b, d)
+		return d
+	}
 	m.g.c.VMOVUPS(c, d)
 	m.g.c.VFMADD231PS(b, a, d)
 	return d

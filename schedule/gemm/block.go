@@ -1,6 +1,8 @@
 package gemm
 
 import (
+	"os"
+	"strconv"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
 )
@@ -76,6 +78,14 @@ func Choose(t loop.Target, acc ir.DType) Blocking {
 	b.KC = clamp(l1/2/(b.NR*esize)/8*8, 16, 512)
 	b.MC = clamp(l2/2/(b.KC*esize)/b.MR*b.MR, b.MR, 1024/b.MR*b.MR)
 	b.NC = clamp(l3/2/(b.KC*esize)/b.NR*b.NR, b.NR, 4096/b.NR*b.NR)
+	if b.Lanes > 1 {
+		if v, err := strconv.Atoi(os.Getenv("TCCX_KC")); err == nil {
+			b.KC = v
+		}
+		if v, err := strconv.Atoi(os.Getenv("TCCX_MC")); err == nil {
+			b.MC = v / b.MR * b.MR
+		}
+	}
 	return b
 }
 

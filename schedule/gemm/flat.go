@@ -23,43 +23,43 @@ type flatDims struct {
 	ncE, nNC, kcE, mcE func() loop.Expr
 }
 
-// buildFlat is the schedule for vector (assembly) targets. The assembler keeps
-// every loop variable and local in a general-purpose register and cannot spill,
-// so the loop nests are kept shallow: three parallel steps
+// buildFlat is the schedule for vector (assembly) targets: three parallel
+// steps
 //
 //  1. pack every (batch, NC block, KC block) panel of B, with its column sums
 //     for VNNI;
 //  2. pack every (batch, KC block, MC block) block of A;
-//  3. for each (batch, NC block): for each KC block: for each (MC block, NR
-//     sliver) pair: for each MR row tile: the micro-kernel,
+//  3. for each (batch, NC block): for each KC block: for each MC block: for
+//     each NR sliver: for each MR row tile: the micro-kernel (vmicro).
 //
-// with index values recomputed where they are used rather than held in locals.
-// The arithmetic (blocking, order of the k sums, epilogue) is the same as the
+// The assembler keeps integer locals that the innermost loops do not assign in
+// stack slots, so every index value is computed once, at the loop level where
+// it changes, and held in a local; the innermost loops (the micro-kernel's k
+// loop, the packing copies) advance running offsets. Packing reads the source
+// along its rows: B (when its columns are contiguous) one row at a time with
+// whole vectors, A one row at a time into the MR-interleaved panel. The
+// arithmetic (blocking, order of the k sums, epilogue) is the same as the
 // portable schedule's.
 func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, error) {
 	m, env, bl := lw.m, lw.env, lw.bl
-	MR, NR, L := int64(bl.MR), int64(bl.NR), bl.Lanes
+	MR, NR := int64(bl.MR), int64(bl.NR)
+	L := bl.Lanes
 	name := m.C.Name
-	hasEpi := m.Epilogue != nil
-	lw.inline = true
-	ncE, kcE, mcE := d.ncE, d.kcE, d.mcE
-	nNC := d.nNC
-	nKC := func() loop.Expr { return ceilDiv2(d.K, kcE()) }
-	nMC := func() loop.Expr { return ceilDiv2(d.M, mcE()) }
-	nTiles := func() loop.Expr { return mul(d.bt, nNC()) }
-	nBBlocks := func() loop.Expr { return mul(nTiles(), nKC()) }
-	nABlocks := func() loop.Expr { return mul(mul(d.bt, nKC()), nMC()) }
+	lw.inline = false
+	nKCs := func() loop.Expr { return ceilDiv2(d.K, d.kcE()) }
+	nMCs := func() loop.Expr { return ceilDiv2(d.M, d.mcE()) }
+	nTiles := func() loop.Expr { return mul(d.bt, d.nNC()) }
+	nBBlocks := func() loop.Expr { return mul(nTiles(), nKCs()) }
+	nABlocks := func() loop.Expr { return mul(mul(d.bt, nKCs()), nMCs()) }
 
-	packA := env.NewScratch(name+"_packA", m.Acc, mul(nABlocks(), mul(mcE(), kcE())))
-	packB := env.NewScratch(name+"_packB", m.Acc, mul(nBBlocks(), mul(kcE(), ncE())))
+	packA := env.NewScratch(name+"_packA", m.Acc, mul(nABlocks(), mul(d.mcE(), d.kcE())))
+	packB := env.NewScratch(name+"_packB", m.Acc, mul(nBBlocks(), mul(d.kcE(), d.ncE())))
 	var csum *loop.Buf
 	if correct {
-		csum = env.NewScratch(name+"_colsum", ir.I32, mul(nBBlocks(), ncE()))
+		csum = env.NewScratch(name+"_colsum", ir.I32, mul(nBBlocks(), d.ncE()))
 	}
-	var tile *loop.Buf
-	if hasEpi {
-		tile = env.NewScratch(name+"_tile", m.Acc, mul(nTiles(), i64(MR*NR)))
-	}
+	// Edge tiles and epilogues go through a per-iteration MR x NR tile.
+	tile := env.NewScratch(name+"_tile", m.Acc, mul(nTiles(), i64(MR*NR)))
 	layA, err := layout.Panel(bl.MC, bl.KC, 0, bl.MR)
 	if err != nil {
 		return nil, fmt.Errorf("gemm: %s: %w", name, err)
@@ -70,11 +70,20 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	}
 	packA.Layout, packB.Layout = layA, layB
 
-	newFunc := func(suffix string) *loop.Func {
+	// sizes holds the size-level values of one Func, computed once at its start.
+	type sizes struct{ ncE, kcE, mcE, nNC, nKC, nMC loop.Expr }
+	newFunc := func(suffix string, body *[]loop.Stmt) (*loop.Func, sizes) {
 		f := &loop.Func{Name: "gemm_" + name + suffix, Target: lw.t.Name, VectorBits: L * m.Acc.Bits,
 			Lo: &loop.Var{Name: "lo", T: tI64}, Hi: &loop.Var{Name: "hi", T: tI64}}
 		lw.f = f
-		return f
+		var z sizes
+		z.ncE = lw.keep(body, "ncb", d.ncE())
+		z.kcE = lw.keep(body, "kcb", d.kcE())
+		z.mcE = lw.keep(body, "mcb", d.mcE())
+		z.nNC = lw.keep(body, "nnc", ceilDiv2(d.N, z.ncE))
+		z.nKC = lw.keep(body, "nkc", ceilDiv2(d.K, z.kcE))
+		z.nMC = lw.keep(body, "nmc", ceilDiv2(d.M, z.mcE))
+		return f, z
 	}
 	cRowE, cColE := lw.cRow.Expr(env), lw.cCol.Expr(env)
 	aRowE, aColE := lw.a.row, lw.a.col
@@ -104,33 +113,37 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 
 	// Few rows of A use each element of B only a few times: then B is read in
 	// place (when its rows are contiguous) instead of packed.
-	directOK := !vnni && isUnit(bColE) && lw.b.buf.Elem == m.Acc
+	directOK := !vnni && isUnit(bColE) && lw.b.buf.Elem == m.Acc && !lw.b.cast
 	directCond := cmp(ir.Lt, d.M, i64(directMaxM*MR))
 
 	// Step 1: pack B. Block t = (b*nNC + jb)*nKC + pb.
-	fB := newFunc("_packb")
+	var bodyB []loop.Stmt
+	fB, zB := newFunc("_packb", &bodyB)
 	{
 		vt := lw.loopVar("t")
 		var body []loop.Stmt
-		pb := lw.let(&body, "pb", mod(ref(vt), nKC()))
-		tc := div(ref(vt), nKC())
-		b := div(tc, nNC())
-		jc := mul(mod(tc, nNC()), ncE())
-		nc := lw.keep(&body, "nc", minE(ncE(), sub(d.N, jc)))
-		pc := mul(pb, kcE())
-		kc := lw.keep(&body, "kc", minE(kcE(), sub(d.K, pc)))
+		pb := lw.keep(&body, "pb", mod(ref(vt), zB.nKC))
+		tc := lw.keep(&body, "tc", div(ref(vt), zB.nKC))
+		b := div(tc, zB.nNC)
+		jc := lw.keep(&body, "jc", mul(mod(tc, zB.nNC), zB.ncE))
+		nc := lw.keep(&body, "nc", minE(zB.ncE, sub(d.N, jc)))
+		pc := lw.keep(&body, "pc", mul(pb, zB.kcE))
+		kc := lw.keep(&body, "kc", minE(zB.kcE, sub(d.K, pc)))
 		offB, _ := batchOff(b, lw.b.batch)
 		src := lw.keep(&body, "src", add(offB, add(mul(pc, bRowE), mul(jc, bColE))))
-		slot := lw.keep(&body, "slot", mul(ref(vt), mul(kcE(), ncE())))
+		slot := lw.keep(&body, "slot", mul(ref(vt), mul(zB.kcE, zB.ncE)))
 		var st []loop.Stmt
-		if vnni {
+		switch {
+		case vnni:
 			st, err = lw.packWith(layB, packB, slot, [2]loop.Expr{kdOf(kc), nc}, 0, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
 				return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
 					kq := add(mul(c[0], i64(4)), i64(q))
 					return add(src, add(mul(kq, bRowE), mul(c[1], bColE))), and(g, cmp(ir.Lt, kq, kc))
 				}, lw.b.buf, false)
 			})
-		} else {
+		case directOK:
+			st = lw.packRowsB(packB, slot, src, kc, nc, bRowE)
+		default:
 			st, err = lw.pack(layB, packB, slot, [2]loop.Expr{kc, nc}, lw.b, src, bRowE, bColE)
 		}
 		if err != nil {
@@ -144,26 +157,27 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 			body = append(body, forLoop(vj, i64(0), nc, 1,
 				assign(vs, &loop.Const{T: loop.Scalar(ir.I32)}),
 				forLoop(vk, i64(0), kc, 1, assign(vs, &loop.Bin{Op: ir.Add, X: ref(vs), Y: ld, T: loop.Scalar(ir.I32)})),
-				&loop.Store{Buf: csum, Index: add(mul(ref(vt), ncE()), ref(vj)), Value: ref(vs)}))
+				&loop.Store{Buf: csum, Index: add(mul(ref(vt), zB.ncE), ref(vj)), Value: ref(vs)}))
 		}
-		fB.Body = []loop.Stmt{forLoop(vt, ref(fB.Lo), ref(fB.Hi), 1, body...)}
+		fB.Body = append(bodyB, forLoop(vt, ref(fB.Lo), ref(fB.Hi), 1, body...))
 	}
 
 	// Step 2: pack A. Block t = (b*nKC + pb)*nMC + ib.
-	fA := newFunc("_packa")
+	var bodyA []loop.Stmt
+	fA, zA := newFunc("_packa", &bodyA)
 	{
 		vt := lw.loopVar("t")
 		var body []loop.Stmt
-		ib := mod(ref(vt), nMC())
-		pb := mod(div(ref(vt), nMC()), nKC())
-		b := div(ref(vt), mul(nMC(), nKC()))
-		ic := mul(ib, mcE())
-		mc := lw.keep(&body, "mc", minE(mcE(), sub(d.M, ic)))
-		pc := mul(pb, kcE())
-		kc := lw.keep(&body, "kc", minE(kcE(), sub(d.K, pc)))
+		ib := mod(ref(vt), zA.nMC)
+		pb := mod(div(ref(vt), zA.nMC), zA.nKC)
+		b := div(ref(vt), mul(zA.nMC, zA.nKC))
+		ic := lw.keep(&body, "ic", mul(ib, zA.mcE))
+		mc := lw.keep(&body, "mc", minE(zA.mcE, sub(d.M, ic)))
+		pc := lw.keep(&body, "pc", mul(pb, zA.kcE))
+		kc := lw.keep(&body, "kc", minE(zA.kcE, sub(d.K, pc)))
 		offA, _ := batchOff(b, lw.a.batch)
 		src := lw.keep(&body, "src", add(offA, add(mul(ic, aRowE), mul(pc, aColE))))
-		slot := lw.keep(&body, "slot", mul(ref(vt), mul(mcE(), kcE())))
+		slot := lw.keep(&body, "slot", mul(ref(vt), mul(zA.mcE, zA.kcE)))
 		var st []loop.Stmt
 		if vnni {
 			st, err = lw.packWith(layA, packA, slot, [2]loop.Expr{mc, kdOf(kc)}, 0, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
@@ -173,106 +187,111 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 				}, lw.a.buf, correct)
 			})
 		} else {
-			st, err = lw.pack(layA, packA, slot, [2]loop.Expr{mc, kc}, lw.a, src, aRowE, aColE)
+			st = lw.packRowsA(packA, slot, src, mc, kc, aRowE, aColE)
 		}
 		if err != nil {
 			return nil, err
 		}
 		body = append(body, st...)
-		fA.Body = []loop.Stmt{forLoop(vt, ref(fA.Lo), ref(fA.Hi), 1, body...)}
+		fA.Body = append(bodyA, forLoop(vt, ref(fA.Lo), ref(fA.Hi), 1, body...))
 	}
 
 	// Step 3: compute. Tile t = b*nNC + jb.
-	fC := newFunc("")
+	var bodyC []loop.Stmt
+	fC, zC := newFunc("", &bodyC)
 	{
 		vt := lw.loopVar("t")
 		var body []loop.Stmt
-		b := div(ref(vt), nNC())
-		jc := mul(mod(ref(vt), nNC()), ncE())
-		nc := minE(ncE(), sub(d.N, jc))
+		b := lw.keep(&body, "b", div(ref(vt), zC.nNC))
+		jc := lw.keep(&body, "jc", mul(mod(ref(vt), zC.nNC), zC.ncE))
+		nc := lw.keep(&body, "nc", minE(zC.ncE, sub(d.N, jc)))
 		var cBatch []loop.Expr
 		for _, s := range m.CBatch {
 			cBatch = append(cBatch, s.Expr(env))
 		}
 		offCE, coords := batchOff(b, cBatch)
-		offC := offCE
+		offC := lw.keep(&body, "offc", offCE)
 		bind := map[*ir.Var]loop.Expr{}
 		for i, v := range m.Batch {
-			bind[v] = coords[i]
+			bind[v] = lw.keep(&body, "bc", coords[i])
 		}
 		zero, err := lw.zeroFill(d.M, jc, nc, offC, cRowE, cColE, bind)
 		if err != nil {
 			return nil, err
 		}
 		body = append(body, &loop.If{Cond: cmp(ir.Eq, d.K, i64(0)), Then: zero})
-
-		// kLoop returns the KC-block loop; with direct it reads B in place.
-		kLoop := func(direct bool) (loop.Stmt, error) {
-			vpb := lw.loopVar("pb")
-			pc := mul(ref(vpb), kcE())
-			kc := minE(kcE(), sub(d.K, pc))
-			var kbody []loop.Stmt
-			kd := kdOf(kc)
-			bBase := mul(add(mul(ref(vt), nKC()), ref(vpb)), mul(kcE(), ncE()))
-			aBase := mul(mul(add(mul(b, nKC()), ref(vpb)), nMC()), mul(mcE(), kcE()))
-			nJR := ceilDiv(nc, NR)
-			vu, vir := lw.loopVar("u"), lw.loopVar("ir")
-			ib := div(ref(vu), nJR)
-			jr := mul(mod(ref(vu), nJR), i64(NR))
-			ic := mul(ib, mcE())
-			var ubody, irBody []loop.Stmt
-			mc := minE(mcE(), sub(d.M, ic))
-			nr := minE(i64(NR), sub(nc, jr))
-			mr := minE(i64(MR), sub(mc, ref(vir)))
-			vpa, vpbp := lw.scalarVar("pa"), lw.scalarVar("pbp")
-			pbStart := add(bBase, mul(jr, kd))
-			var directB *loop.Buf
-			var bStep loop.Expr
-			if direct {
-				offB, _ := batchOff(b, lw.b.batch)
-				pbStart = add(offB, add(mul(pc, bRowE), add(jc, jr)))
-				directB, bStep = lw.b.buf, bRowE
-			}
-			irBody = append(irBody,
-				assign(vpa, add(add(aBase, mul(ib, mul(mcE(), kcE()))), mul(ref(vir), kd))),
-				assign(vpbp, pbStart))
-			ct := add(offC, add(mul(add(ic, ref(vir)), cRowE), mul(add(jc, jr), cColE)))
-			var cpos loop.Expr
-			if correct {
-				cpos = add(mul(add(mul(ref(vt), nKC()), ref(vpb)), ncE()), jr)
-			}
-			micro, err := lw.micro(microArgs{
-				packA: packA, packB: packB, tile: tile,
-				pa: vpa, pb: vpbp, kc: kd, mr: mr, nr: nr, vnni: vnni, csum: csum, cpos: cpos,
-				directB: directB, bStep: bStep,
-				ctile: ct, cRow: cRowE, cCol: cColE,
-				first: cmp(ir.Eq, ref(vpb), i64(0)), last: cmp(ir.Ge, add(pc, kc), d.K),
-				tslot: mul(ref(vt), i64(MR*NR)),
-				row:   add(ic, ref(vir)), col: add(jc, jr),
-				bind: bind,
-			})
-			if err != nil {
-				return nil, err
-			}
-			irBody = append(irBody, micro...)
-			ubody = append(ubody, forLoop(vir, i64(0), mc, MR, irBody...))
-			kbody = append(kbody, forLoop(vu, i64(0), mul(nMC(), nJR), 1, ubody...))
-			return forLoop(vpb, i64(0), nKC(), 1, kbody...), nil
+		var offBD loop.Expr
+		if directOK {
+			o, _ := batchOff(b, lw.b.batch)
+			offBD = lw.keep(&body, "offbd", o)
 		}
-		packed, err := kLoop(false)
+
+		vpb := lw.loopVar("pb")
+		var kbody []loop.Stmt
+		pc := lw.keep(&kbody, "pc", mul(ref(vpb), zC.kcE))
+		kc := lw.keep(&kbody, "kc", minE(zC.kcE, sub(d.K, pc)))
+		kd := kc
+		if vnni {
+			kd = lw.keep(&kbody, "kd", ceilDiv(kc, 4))
+		}
+		first := cmp(ir.Eq, ref(vpb), i64(0))
+		last := cmp(ir.Ge, add(pc, kc), d.K)
+		bBlk := lw.keep(&kbody, "bblk", mul(add(mul(ref(vt), zC.nKC), ref(vpb)), mul(zC.kcE, zC.ncE)))
+		aBlk := lw.keep(&kbody, "ablk", mul(mul(add(mul(b, zC.nKC), ref(vpb)), zC.nMC), mul(zC.mcE, zC.kcE)))
+		var dBlk loop.Expr
+		if directOK {
+			dBlk = lw.keep(&kbody, "dblk", add(offBD, add(mul(pc, bRowE), jc)))
+		}
+
+		vib := lw.loopVar("ib")
+		var ibody []loop.Stmt
+		ic := lw.keep(&ibody, "ic", mul(ref(vib), zC.mcE))
+		mc := lw.keep(&ibody, "mc", minE(zC.mcE, sub(d.M, ic)))
+		aIb := lw.keep(&ibody, "aib", add(aBlk, mul(ref(vib), mul(zC.mcE, zC.kcE))))
+
+		vjr := lw.loopVar("jr")
+		var jbody []loop.Stmt
+		nr := lw.keep(&jbody, "nr", minE(i64(NR), sub(nc, ref(vjr))))
+		bJr := add(bBlk, mul(ref(vjr), kd))
+		if directOK {
+			bJr = &loop.Select{Cond: directCond, A: add(dBlk, ref(vjr)), B: bJr, T: tI64}
+		}
+		bJr = lw.keep(&jbody, "bjr", bJr)
+
+		vir := lw.loopVar("ir")
+		var irBody []loop.Stmt
+		mr := lw.keep(&irBody, "mr", minE(i64(MR), sub(mc, ref(vir))))
+		vpa, vpbp := lw.scalarVar("pa"), lw.scalarVar("pbp")
+		irBody = append(irBody, assign(vpa, add(aIb, mul(ref(vir), kd))), assign(vpbp, bJr))
+		ct := lw.keep(&irBody, "ct", add(offC, add(mul(add(ic, ref(vir)), cRowE), mul(add(jc, ref(vjr)), cColE))))
+		var cpos loop.Expr
+		if correct {
+			cpos = add(mul(add(mul(ref(vt), zC.nKC), ref(vpb)), zC.ncE), ref(vjr))
+		}
+		var direct loop.Expr
+		var directB *loop.Buf
+		if directOK {
+			direct, directB = directCond, lw.b.buf
+		}
+		micro, err := lw.vmicro(vmicroArgs{
+			packA: packA, packB: packB, tile: tile,
+			pa: vpa, pb: vpbp, kc: kd, mr: mr, nr: nr, vnni: vnni, csum: csum, cpos: cpos,
+			direct: direct, directB: directB, bStep: bRowE,
+			ctile: ct, cRow: cRowE, cCol: cColE,
+			first: first, last: last,
+			tslot: mul(ref(vt), i64(MR*NR)),
+			row:   add(ic, ref(vir)), col: add(jc, ref(vjr)),
+			bind: bind,
+		})
 		if err != nil {
 			return nil, err
 		}
-		if directOK {
-			direct, err := kLoop(true)
-			if err != nil {
-				return nil, err
-			}
-			body = append(body, &loop.If{Cond: directCond, Then: []loop.Stmt{direct}, Else: []loop.Stmt{packed}})
-		} else {
-			body = append(body, packed)
-		}
-		fC.Body = []loop.Stmt{forLoop(vt, ref(fC.Lo), ref(fC.Hi), 1, body...)}
+		irBody = append(irBody, micro...)
+		jbody = append(jbody, forLoop(vir, i64(0), mc, MR, irBody...))
+		ibody = append(ibody, forLoop(vjr, i64(0), nc, NR, jbody...))
+		kbody = append(kbody, forLoop(vib, i64(0), zC.nMC, 1, ibody...))
+		body = append(body, forLoop(vpb, i64(0), zC.nKC, 1, kbody...))
+		fC.Body = append(bodyC, forLoop(vt, ref(fC.Lo), ref(fC.Hi), 1, body...))
 	}
 
 	sizeB := mul(d.bt, mul(d.K, d.N))
@@ -287,4 +306,73 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		{Func: fA, Parallel: true, Extent: nABlocks(), Grain: 1, Work: sizeA},
 		{Func: fC, Parallel: true, Extent: nTiles(), Grain: 1, Work: work},
 	}, nil
+}
+
+// packRowsB packs the kc x nc block of B at src (unit column stride, row
+// stride rs, element type the accumulator's) into NR-column slivers at
+// dst[slot:] (layout.Panel(KC, NC, 1, NR) with run-time depth kc), one source
+// row at a time: each row is read with whole vectors and its NR-wide pieces
+// go to the slivers; the last, partial sliver is read with lane counts, so its
+// padding columns are zero.
+func (lw *lowering) packRowsB(dst *loop.Buf, slot, src, kc, nc, rs loop.Expr) []loop.Stmt {
+	NR, L := int64(lw.bl.NR), lw.bl.Lanes
+	NV := NR / int64(L)
+	vt := loop.Vec(lw.acc, L)
+	var body []loop.Stmt
+	nfull := lw.keep(&body, "nfull", div(nc, i64(NR)))
+	rest := lw.keep(&body, "nrest", sub(nc, mul(nfull, i64(NR))))
+	sst := lw.keep(&body, "sst", mul(kc, i64(NR)))
+	vk, vs := lw.loopVar("bk"), lw.loopVar("bs")
+	ps, pd := lw.scalarVar("bps"), lw.scalarVar("bpd")
+	var inner, tail []loop.Stmt
+	for v := int64(0); v < NV; v++ {
+		inner = append(inner, &loop.Store{Buf: dst, Index: add(ref(pd), i64(v*int64(L))),
+			Value: &loop.Load{Buf: lw.b.buf, Index: add(ref(ps), i64(v*int64(L))), T: vt}})
+		cnt := minE(maxE(sub(rest, i64(v*int64(L))), i64(0)), i64(int64(L)))
+		tail = append(tail, &loop.Store{Buf: dst, Index: add(ref(pd), i64(v*int64(L))),
+			Value: &loop.Load{Buf: lw.b.buf, Index: add(ref(ps), i64(v*int64(L))), T: vt, Count: cnt}})
+	}
+	inner = append(inner, assign(ps, add(ref(ps), i64(NR))), assign(pd, add(ref(pd), sst)))
+	row := []loop.Stmt{
+		assign(ps, add(src, mul(ref(vk), rs))),
+		assign(pd, add(slot, mul(ref(vk), i64(NR)))),
+		forLoop(vs, i64(0), nfull, 1, inner...),
+		&loop.If{Cond: cmp(ir.Gt, rest, i64(0)), Then: tail},
+	}
+	return append(body, forLoop(vk, i64(0), kc, 1, row...))
+}
+
+// packRowsA packs the mc x kc block of A at src (strides rs, cs) into MR-row
+// panels at dst[slot:] (layout.Panel(MC, KC, 0, MR) with run-time depth kc),
+// one source row at a time; the padding rows of the last panel are zeroed.
+func (lw *lowering) packRowsA(dst *loop.Buf, slot, src, mc, kc, rs, cs loop.Expr) []loop.Stmt {
+	MR := int64(lw.bl.MR)
+	s := lw.a
+	var body []loop.Stmt
+	vi, vk, vz := lw.loopVar("ai"), lw.loopVar("ak"), lw.loopVar("az")
+	ps, pd := lw.scalarVar("aps"), lw.scalarVar("apd")
+	var val loop.Expr = &loop.Load{Buf: s.buf, Index: ref(ps), T: loop.Scalar(s.buf.Elem)}
+	if s.cast || s.buf.Elem != lw.acc {
+		val = &loop.Cast{X: val, T: loop.Scalar(lw.acc)}
+	}
+	// Element (i, k) lives at slot + (i/MR)*MR*kc + k*MR + i%MR.
+	at := func(i loop.Expr) loop.Expr {
+		return add(slot, add(mul(mul(div(i, i64(MR)), i64(MR)), kc), mod(i, i64(MR))))
+	}
+	copyRow := forLoop(vk, i64(0), kc, 1,
+		&loop.Store{Buf: dst, Index: ref(pd), Value: val},
+		assign(ps, add(ref(ps), cs)), assign(pd, add(ref(pd), i64(MR))))
+	copyRow.Unroll = 4
+	body = append(body, forLoop(vi, i64(0), mc, 1,
+		assign(ps, add(src, mul(ref(vi), rs))),
+		assign(pd, at(ref(vi))),
+		copyRow))
+	zeroRow := forLoop(vk, i64(0), kc, 1,
+		&loop.Store{Buf: dst, Index: ref(pd), Value: &loop.Const{T: loop.Scalar(lw.acc)}},
+		assign(pd, add(ref(pd), i64(MR))))
+	vk2 := lw.loopVar("ak")
+	zeroRow.Var = vk2
+	body = append(body, forLoop(vz, mc, roundUp(mc, MR),
+		1, assign(pd, at(ref(vz))), zeroRow))
+	return body
 }
