@@ -217,6 +217,29 @@ func (kg *kernelGen) wrapper(runner string) ([]byte, error) {
 		fmt.Fprintf(&b, "if tccgoN := %s; len(%s) != tccgoN {\nreturn tccLenError(%s, %q, len(%s), tccgoN, %q)\n}\n",
 			lengthCode(t, n), v, kn, t.Name, v, shape(t))
 	}
+	// A scalar of a packed type is a byte whose unused high bits are
+	// ignored on input (SPEC section 4), as in a packed slice.
+	for _, t := range k.Params {
+		if t.Kind == ir.Scalar && t.Type.IsPacked() && t.Type.Bits < 8 {
+			fmt.Fprintf(&b, "%s &= %#x\n", n.tensor[t], 1<<t.Type.Bits-1)
+		}
+	}
+	// 5. The unused high bits of a packed output's last byte are zero on
+	// output (SPEC section 4); the runner writes only element bits.
+	for _, t := range k.Outputs {
+		if !t.Type.IsPacked() || t.Type.Bits%8 == 0 {
+			continue
+		}
+		c := "1"
+		for i, d := range t.Dims {
+			if i == 0 {
+				c = dimCode(d, n)
+			} else {
+				c = fmt.Sprintf("tccgoMulLen(%s, %s)", c, dimCode(d, n))
+			}
+		}
+		fmt.Fprintf(&b, "tccgoClearTail(%s, %s, %d)\n", n.tensor[t], c, t.Type.Bits)
+	}
 	_, args := kg.runnerSignature()
 	fmt.Fprintf(&b, "%s(%s)\nreturn nil\n}\n", runner, args)
 	return b.Bytes(), nil

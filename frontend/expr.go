@@ -18,6 +18,27 @@ func conv(e ir.Expr, t ir.DType) ir.Expr {
 	return &ir.Cast{Pos: e.Position(), X: e, To: t}
 }
 
+// promote converts e to its compute type. Only a cast has a value of a
+// non-compute type (f16(x), i8(y)); an operation on it computes in the
+// promoted type, as on a tensor read of that type (SPEC section 3).
+func (s *kscope) promote(e ir.Expr) ir.Expr {
+	if e.Type() == ir.BoolT {
+		return e
+	}
+	return conv(e, s.ft(e.Type().Compute()))
+}
+
+// ft returns the float compute type to use for t: in a statement that stores
+// into an f64 output, f32 arithmetic is carried out in f64, so that the output
+// meets the f64 accuracy of SPEC section 7 (its value is the exact result
+// rounded once to f64; f32 rounding on the way would exceed 1e-10).
+func (s *kscope) ft(t ir.DType) ir.DType {
+	if s.wide && t == ir.F32 {
+		return ir.F64
+	}
+	return t
+}
+
 func defaultType(isFloat bool) ir.DType {
 	if isFloat {
 		return ir.F32
@@ -73,7 +94,7 @@ func (s *kscope) untyped1(n node) (untyped, isFloat bool) {
 func (s *kscope) value(n node) ir.Expr {
 	c := s.c
 	if u, f := s.untyped(n); u {
-		return s.mat(n, defaultType(f))
+		return s.mat(n, s.ft(defaultType(f)))
 	}
 	switch n := n.(type) {
 	case *identNode:
@@ -85,6 +106,7 @@ func (s *kscope) value(n node) ir.Expr {
 		switch n.op {
 		case "-":
 			s.needNumber(x, n.x)
+			x = s.promote(x)
 			return &ir.Unary{Pos: n.p, Op: ir.Neg, X: x, T: x.Type()}
 		case "+":
 			s.needNumber(x, n.x)
@@ -168,7 +190,7 @@ func (s *kscope) unify(nodes []node, allowBool bool) ([]ir.Expr, ir.DType) {
 			untypedAny = true
 			continue
 		}
-		e := s.value(n)
+		e := s.promote(s.value(n))
 		es[i] = e
 		et := e.Type()
 		if et == ir.BoolT || t == ir.BoolT {
@@ -184,7 +206,7 @@ func (s *kscope) unify(nodes []node, allowBool bool) ([]ir.Expr, ir.DType) {
 	}
 	switch {
 	case !t.IsValid():
-		t = defaultType(untypedFloat)
+		t = s.ft(defaultType(untypedFloat))
 	case t == ir.BoolT && untypedAny:
 		for _, n := range nodes {
 			if u, _ := s.untyped(n); u {
@@ -192,7 +214,7 @@ func (s *kscope) unify(nodes []node, allowBool bool) ([]ir.Expr, ir.DType) {
 			}
 		}
 	case untypedFloat && t.IsInteger():
-		t = ir.F32
+		t = s.ft(ir.F32)
 	}
 	for i, n := range nodes {
 		if es[i] == nil {
@@ -332,7 +354,7 @@ func (s *kscope) tensorArg(id *identNode) *ir.Tensor {
 }
 
 // load converts a stored value to its compute type.
-func (s *kscope) load(e ir.Expr) ir.Expr { return conv(e, e.Type().Compute()) }
+func (s *kscope) load(e ir.Expr) ir.Expr { return conv(e, s.ft(e.Type().Compute())) }
 
 // subscript compiles an integer index expression to I64; ctx names the context
 // for messages ("subscript" or "where condition").
@@ -461,6 +483,7 @@ func (s *kscope) call(n *callNode) ir.Expr {
 		}
 		body := s.value(n.red.body)
 		s.needNumber(body, n.red.body)
+		body = s.promote(body)
 		r.Body, r.T = body, body.Type()
 		s.scope = s.scope[:mark]
 		return r
@@ -476,7 +499,7 @@ func (s *kscope) call(n *callNode) ir.Expr {
 		if u, f := s.untyped(a); u {
 			ct := t.Compute()
 			if f != ct.IsFloat() {
-				ct = defaultType(f)
+				ct = s.ft(defaultType(f))
 			}
 			return conv(s.mat(a, ct), t)
 		}
@@ -507,7 +530,7 @@ func (s *kscope) call(n *callNode) ir.Expr {
 	case ir.Abs, ir.Relu, ir.Floor, ir.Ceil, ir.Round, ir.Min, ir.Max, ir.Clamp:
 	default:
 		if t.IsInteger() {
-			t = ir.F32
+			t = s.ft(ir.F32)
 			for i := range es {
 				es[i] = conv(es[i], t)
 			}

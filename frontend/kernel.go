@@ -48,6 +48,9 @@ type kscope struct {
 	failed   bool // some declaration or statement was rejected
 	// untypedMemo caches untyped(n); a node's meaning is fixed by its lexical scope.
 	untypedMemo map[node][2]bool
+	// wide is set while compiling a statement that stores into an f64
+	// output: its f32 arithmetic is done in f64 (see ft).
+	wide bool
 }
 
 func (c *compiler) compileKernel(ki *kernelInfo) {
@@ -371,7 +374,9 @@ func (s *kscope) assign(st *stmtAST) {
 		}
 		vars = append(vars, vi.v)
 	}
+	s.wide = sy != nil && sy.t.Kind == ir.Output && sy.t.Type == ir.F64
 	val := s.value(st.value)
+	s.wide = false
 	s.resolveVars()
 	var t *ir.Tensor
 	if sy != nil {

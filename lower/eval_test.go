@@ -34,6 +34,53 @@ type machine struct {
 	vars  map[*loop.Var]val
 	rng   *rand.Rand
 	steps int
+	// chunk is the index of the running chunk of a parallel Step, -1 outside
+	// one; access records, per element touched by the Step, which chunks read
+	// and wrote it, to report accesses that would race if chunks ran
+	// concurrently.
+	chunk  int
+	access map[elemKey]*elemAccess
+}
+
+type elemKey struct {
+	b *loop.Buf
+	i int64
+}
+
+// elemAccess is the writer chunk and the reader chunk of an element (-1:
+// none; reader -2: several).
+type elemAccess struct{ writer, reader int }
+
+// track records an access of b[i] by the running chunk and fails when another
+// chunk wrote it, or (for a write) read or wrote it.
+func (m *machine) track(b *loop.Buf, i int64, write bool) {
+	if m.access == nil || m.chunk < 0 || b.Kind == loop.InputBuf {
+		return
+	}
+	k := elemKey{b, i}
+	a := m.access[k]
+	if a == nil {
+		a = &elemAccess{writer: -1, reader: -1}
+		m.access[k] = a
+	}
+	c := m.chunk
+	if a.writer >= 0 && a.writer != c {
+		failf("race: chunks %d and %d of a parallel step access %s[%d], one writing", a.writer, c, b.Name, i)
+	}
+	if write {
+		if a.reader == -2 || (a.reader >= 0 && a.reader != c) {
+			failf("race: chunk %d writes %s[%d], which another chunk read", c, b.Name, i)
+		}
+		a.writer = c
+		return
+	}
+	switch a.reader {
+	case -1:
+		a.reader = c
+	case c, -2:
+	default:
+		a.reader = -2
+	}
 }
 
 // runLoop executes k on args given in the generated API order (parameters,
@@ -49,7 +96,7 @@ func runLoop(k *loop.Kernel, rng *rand.Rand, args ...any) (err error) {
 			panic(r)
 		}
 	}()
-	m := &machine{k: k, bufs: map[*loop.Buf]any{}, vars: map[*loop.Var]val{}, rng: rng}
+	m := &machine{k: k, bufs: map[*loop.Buf]any{}, vars: map[*loop.Var]val{}, rng: rng, chunk: -1}
 	src := k.Source
 	ai := 0
 	in, sc := 0, 0
@@ -195,9 +242,12 @@ func (m *machine) step(st *loop.Step) {
 		lo = hi
 	}
 	m.rng.Shuffle(len(chunks), func(i, j int) { chunks[i], chunks[j] = chunks[j], chunks[i] })
-	for _, c := range chunks {
+	m.access = map[elemKey]*elemAccess{}
+	for i, c := range chunks {
+		m.chunk = i
 		m.run(f, c[0], c[1])
 	}
+	m.chunk, m.access = -1, nil
 }
 
 func (m *machine) run(f *loop.Func, lo, hi int64) {
@@ -300,6 +350,7 @@ func (m *machine) get(b *loop.Buf, i int64) (float64, int64) {
 	if i < 0 || i >= m.elemCount(b) {
 		failf("read of %s[%d] out of bounds (%d)", b.Name, i, m.elemCount(b))
 	}
+	m.track(b, i, false)
 	t := b.Elem
 	switch s := m.bufs[b].(type) {
 	case []float64:
@@ -350,6 +401,7 @@ func (m *machine) set(b *loop.Buf, i int64, v val, lane int) {
 	if i < 0 || i >= m.elemCount(b) {
 		failf("write of %s[%d] out of bounds (%d)", b.Name, i, m.elemCount(b))
 	}
+	m.track(b, i, true)
 	t := b.Elem
 	var f float64
 	var n int64

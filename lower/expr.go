@@ -37,6 +37,12 @@ type fnb struct {
 	levels []*level
 	bind   map[*ir.Var]binding
 	vector bool // a vector value was produced
+	// rowLocals holds the row-local intermediates of a fused group of rank 1:
+	// each is a scalar local, assigned once per row before it is read.
+	rowLocals map[*ir.Tensor]*loop.Var
+	// slots maps the row-local intermediates of a fused group that keep a
+	// buffer to the row slot they use instead of their first subscript.
+	slots map[*ir.Tensor]loop.Expr
 }
 
 func (l *lowerer) newFnb(name string) *fnb {
@@ -45,6 +51,9 @@ func (l *lowerer) newFnb(name string) *fnb {
 		f:     &loop.Func{Name: name},
 		names: map[string]bool{},
 		bind:  map[*ir.Var]binding{},
+
+		rowLocals: map[*ir.Tensor]*loop.Var{},
+		slots:     map[*ir.Tensor]loop.Expr{},
 	}
 }
 
@@ -300,6 +309,10 @@ func (b *fnb) read(e *ir.Read) (loop.Expr, error) {
 	if s, ok := b.l.inline[t]; ok {
 		return b.inlined(s, e)
 	}
+	if v, ok := b.rowLocals[t]; ok {
+		// Fusion guarantees the read is at the current row.
+		return loop.R(v), nil
+	}
 	buf := b.l.bufs[t]
 	if buf == nil {
 		return nil, fmt.Errorf("tensor %s has no buffer", t.Name)
@@ -327,6 +340,10 @@ func (b *fnb) read(e *ir.Read) (loop.Expr, error) {
 		s, err := b.index(sub)
 		if err != nil {
 			return nil, err
+		}
+		if slot, ok := b.slots[t]; ok && i == 0 {
+			// Fusion guarantees sub is the current row, which lives in the slot.
+			s = slot
 		}
 		idx = loop.Add(loop.Mul(idx, d), s)
 		lo, hi := b.l.inRange(sub, t.Dims[i])

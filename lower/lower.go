@@ -6,6 +6,11 @@
 //   - cheap elementwise intermediates read at plain, in-range subscripts are
 //     inlined into their consumers; every other intermediate gets a scratch buffer;
 //   - matrix multiplications recognised by package schedule/gemm are lowered by it;
+//   - consecutive statements whose outermost left-side index has the same extent
+//     and that read each other only at that index (row-wise) are fused into one
+//     Func with one loop over the shared index; intermediates read only inside
+//     such a group shrink to a scalar local per row (rank 1) or a buffer of a few
+//     row slots (see fuse.go);
 //   - every other statement becomes one leaf Func: a loop nest over its left-side
 //     indices (outermost first), with each reduction computed by loops over its
 //     variables into a local accumulator, hoisted out of the left-side loops it
@@ -127,37 +132,69 @@ func (l *lowerer) run() error {
 		l.defs[s.Target] = s
 	}
 	l.chooseInlining()
+	fu := l.planFusion()
+	scalarLocal := map[*ir.Tensor]bool{}
+	slotUnit := map[*ir.Tensor]int{}
+	for u := range fu.units {
+		for _, t := range fu.localsOf[u] {
+			scalarLocal[t] = true
+		}
+		for _, t := range fu.slotted[u] {
+			slotUnit[t] = u
+		}
+	}
 	for _, t := range k.Temps {
-		if _, ok := l.inline[t]; ok {
+		if _, ok := l.inline[t]; ok || scalarLocal[t] {
 			continue
 		}
 		b, err := l.newBuf(t, loop.ScratchBuf)
 		if err != nil {
 			return err
 		}
+		if u, ok := slotUnit[t]; ok {
+			// A row-local intermediate: a few row slots instead of every row.
+			row, err := l.rowElems(t)
+			if err != nil {
+				return err
+			}
+			n, err := l.slotCount(fu, u)
+			if err != nil {
+				return err
+			}
+			b.Len = loop.Mul(n, row)
+		}
 		l.out.Scratch = append(l.out.Scratch, b)
 	}
-	for i, s := range k.Stmts {
-		if _, ok := l.inline[s.Target]; ok {
-			continue
-		}
-		if l.bufs[s.Target] == nil {
-			return fmt.Errorf("%s: statement target %s has no buffer", s.Pos, s.Target.Name)
-		}
-		steps, err := l.gemmStmt(s, i)
-		if err != nil {
-			return err
-		}
-		if steps == nil {
-			step, err := l.lowerStmt(s, fmt.Sprintf("s%d", i))
+	for u, idx := range fu.units {
+		var steps []*loop.Step
+		if len(idx) > 1 {
+			step, err := l.lowerGroup(fu, u)
 			if err != nil {
-				return fmt.Errorf("%s: %w", s.Pos, err)
+				return err
 			}
 			steps = []*loop.Step{step}
+		} else {
+			i := idx[0]
+			s := k.Stmts[i]
+			if l.bufs[s.Target] == nil {
+				return fmt.Errorf("%s: statement target %s has no buffer", s.Pos, s.Target.Name)
+			}
+			var err error
+			steps, err = l.gemmStmt(s, i)
+			if err != nil {
+				return err
+			}
+			if steps == nil {
+				step, err := l.lowerStmt(s, fmt.Sprintf("s%d", i))
+				if err != nil {
+					return fmt.Errorf("%s: %w", s.Pos, err)
+				}
+				steps = []*loop.Step{step}
+			}
 		}
 		for _, st := range steps {
 			if st == nil || st.Func == nil {
-				return fmt.Errorf("%s: schedule returned an empty step", s.Pos)
+				return fmt.Errorf("unit %d: schedule returned an empty step", u)
 			}
 			if !l.funcs[st.Func] {
 				l.funcs[st.Func] = true

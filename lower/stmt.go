@@ -1,6 +1,8 @@
 package lower
 
 import (
+	"fmt"
+
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
 )
@@ -84,33 +86,9 @@ func (b *fnb) stmt(s *ir.Stmt, vec bool) error {
 		b.f.Lo = &loop.Var{Name: b.name("lo"), T: loop.Int64}
 		b.f.Hi = &loop.Var{Name: b.name("hi"), T: loop.Int64}
 	}
-	exts := make([]loop.Expr, n)
-	for i, v := range s.Index {
-		e, err := l.dimExpr(v.Extent)
-		if err != nil {
-			return err
-		}
-		exts[i] = e
-	}
-	// Outer levels: every left-side variable but the last.
-	type outer struct {
-		lv    *loop.Var
-		level *level
-	}
-	outers := make([]outer, n-1)
-	for i, v := range s.Index[:n-1] {
-		lv := b.loopVar(v.Name)
-		outers[i] = outer{lv, newLevel(1, nil, v)}
-		b.bind[v] = binding{x: loop.R(lv)}
-		b.push(outers[i].level)
-	}
-	// storeIndex is the linear index of the target at the left-side point.
-	storeIndex := func() loop.Expr {
-		var idx loop.Expr = loop.I64(0)
-		for i, v := range s.Index {
-			idx = loop.Add(loop.Mul(idx, exts[i]), b.bind[v].x)
-		}
-		return idx
+	exts, err := l.extents(s)
+	if err != nil {
+		return err
 	}
 	var stream *loop.Var // the streaming-store flag of the vector main loop
 	if vec {
@@ -119,12 +97,70 @@ func (b *fnb) stmt(s *ir.Stmt, vec bool) error {
 			*root.out = append(*root.out, &loop.Assign{Dst: stream, Value: cond})
 		}
 	}
+	lo, hi := loop.Expr(loop.I64(0)), exts[0]
+	if parallel {
+		lo, hi = loop.R(b.f.Lo), loop.R(b.f.Hi)
+	}
+	inner, err := b.stmtLoops(s, 0, vec, exts, lo, hi, stream)
+	if err != nil {
+		return err
+	}
+	*root.out = append(*root.out, inner...)
+	return nil
+}
+
+// extents returns the extents of s's left-side indices as Int64 expressions.
+func (l *lowerer) extents(s *ir.Stmt) ([]loop.Expr, error) {
+	exts := make([]loop.Expr, len(s.Index))
+	for i, v := range s.Index {
+		e, err := l.dimExpr(v.Extent)
+		if err != nil {
+			return nil, err
+		}
+		exts[i] = e
+	}
+	return exts, nil
+}
+
+// stmtLoops builds the loop nest of s over its left-side indices from s.Index[k]
+// on, the first k being already bound (k is 0 for a statement of its own and 1
+// inside a fused row loop). The loop over s.Index[0], when built here, runs from
+// lo0 to hi0. Code hoisted to the enclosing levels is appended to them; the
+// returned statements go at the end of the current top level. stream, when not
+// nil, is the streaming flag of the full-vector stores.
+func (b *fnb) stmtLoops(s *ir.Stmt, k int, vec bool, exts []loop.Expr, lo0, hi0 loop.Expr, stream *loop.Var) ([]loop.Stmt, error) {
+	l := b.l
+	n := len(s.Index)
+	buf := l.bufs[s.Target]
+	local := b.rowLocals[s.Target]
+	if buf == nil && local == nil {
+		return nil, fmt.Errorf("statement target %s has no buffer", s.Target.Name)
+	}
+	// storeIndex is the linear index of the target at the left-side point.
+	storeIndex := func() loop.Expr {
+		var idx loop.Expr = loop.I64(0)
+		for i, v := range s.Index {
+			x := b.bind[v].x
+			if slot, ok := b.slots[s.Target]; ok && i == 0 {
+				x = slot
+			}
+			idx = loop.Add(loop.Mul(idx, exts[i]), x)
+		}
+		return idx
+	}
 	emit := func() error {
 		x, err := b.expr(s.Value)
 		if err != nil {
 			return err
 		}
 		top := b.top()
+		if local != nil {
+			if x.Type().Lanes != 1 {
+				return fmt.Errorf("row value of %s is a vector", s.Target.Name)
+			}
+			*top.out = append(*top.out, &loop.Assign{Dst: local, Value: x})
+			return nil
+		}
 		st := &loop.Store{Buf: buf, Index: storeIndex(), Value: b.widen(x, top.lanes)}
 		if top.lanes > 1 {
 			st.Count = top.count
@@ -135,11 +171,37 @@ func (b *fnb) stmt(s *ir.Stmt, vec bool) error {
 		*top.out = append(*top.out, st)
 		return nil
 	}
-	last := s.Index[n-1]
-	lo, hi := loop.Expr(loop.I64(0)), exts[n-1]
-	if n == 1 && parallel {
-		lo, hi = loop.R(b.f.Lo), loop.R(b.f.Hi)
+	if k >= n {
+		return nil, emit()
 	}
+	bounds := func(i int) (loop.Expr, loop.Expr) {
+		if i == 0 {
+			return lo0, hi0
+		}
+		return loop.I64(0), exts[i]
+	}
+	// Outer levels: every left-side variable from k but the last.
+	type outer struct {
+		lv    *loop.Var
+		level *level
+	}
+	var outers []outer
+	defer func() {
+		for range outers {
+			b.pop()
+		}
+		for _, v := range s.Index[k : n-1] {
+			delete(b.bind, v)
+		}
+	}()
+	for _, v := range s.Index[k : n-1] {
+		o := outer{b.loopVar(v.Name), newLevel(1, nil, v)}
+		outers = append(outers, o)
+		b.bind[v] = binding{x: loop.R(o.lv)}
+		b.push(o.level)
+	}
+	last := s.Index[n-1]
+	lo, hi := bounds(n - 1)
 	var inner []loop.Stmt
 	var err error
 	if vec {
@@ -160,23 +222,16 @@ func (b *fnb) stmt(s *ir.Stmt, vec bool) error {
 		inner, err = b.simpleLoop(last, lo, hi, 1, 1, nil, false, emit)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Wrap the outer levels, innermost first.
-	for i := n - 2; i >= 0; i-- {
-		o := outers[i]
+	for j := len(outers) - 1; j >= 0; j-- {
+		o := outers[j]
 		body := append(*o.level.out, inner...)
-		lo, hi := loop.Expr(loop.I64(0)), exts[i]
-		if i == 0 && parallel {
-			lo, hi = loop.R(b.f.Lo), loop.R(b.f.Hi)
-		}
+		lo, hi := bounds(k + j)
 		inner = []loop.Stmt{&loop.For{Var: o.lv, Lo: lo, Hi: hi, Step: 1, Body: body}}
 	}
-	*root.out = append(*root.out, inner...)
-	for _, v := range s.Index[:n-1] {
-		delete(b.bind, v)
-	}
-	return nil
+	return inner, nil
 }
 
 // work estimates the flops of s as an expression over sizes; static is its value

@@ -4,9 +4,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tensorcc/tcc/backend/amd64"
 	"github.com/tensorcc/tcc/driver"
 	"github.com/tensorcc/tcc/frontend"
 	"github.com/tensorcc/tcc/internal/gotest"
+	"github.com/tensorcc/tcc/loop"
+	"github.com/tensorcc/tcc/lower"
 )
 
 // gemmShapesSrc holds the GEMM forms whose lowered assembly
@@ -45,7 +48,7 @@ import (
 var shapes = [][3]int{
 	{1, 1, 1}, {1, 7, 3}, {2, 33, 17}, {13, 1, 31}, {12, 32, 16}, {13, 33, 5},
 	{47, 65, 129}, {48, 64, 64}, {61, 97, 263}, {100, 37, 700},
-	{7, 300, 1031}, {130, 70, 520}, {1100, 40, 9}, {5, 4096, 3}, {50, 130, 1100},
+	{7, 300, 1031}, {1, 4100, 37}, {1, 33, 1030}, {1, 16, 4}, {130, 70, 520}, {1100, 40, 9}, {5, 4096, 3}, {50, 130, 1100},
 }
 
 func withGuard[T any](n int, fill T) ([]T, []T) {
@@ -164,6 +167,27 @@ func TestGEMMShapesAsm(t *testing.T) {
 		}
 		if err != nil {
 			t.Fatalf("TCC_CPU=%s: %v\n%s", cpu, err, out)
+		}
+	}
+}
+
+// TestGEMMTranslates checks that every Func of the lowered GEMMs translates
+// to assembly for both instruction sets (none falls back to Go, e.g. for
+// lack of registers).
+func TestGEMMTranslates(t *testing.T) {
+	prog, err := frontend.Compile(frontend.Source{Name: "mm.tc", Text: []byte(gemmShapesSrc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range []loop.Target{loop.TargetAVX512, loop.TargetAVX2} {
+		for _, k := range prog.Kernels {
+			lk, err := lower.Lower(k, tg)
+			if err != nil {
+				t.Fatalf("%s %s: %v", tg.Name, k.Name, err)
+			}
+			if _, _, err := amd64.Generate(lk, lk.Funcs, tg); err != nil {
+				t.Errorf("%s %s: %v", tg.Name, k.Name, err)
+			}
 		}
 	}
 }

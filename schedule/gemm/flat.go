@@ -134,6 +134,12 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		slot := lw.keep(&body, "slot", mul(ref(vt), mul(zB.kcE, zB.ncE)))
 		var st []loop.Stmt
 		switch {
+		case vnni && isUnit(bColE):
+			var cpos loop.Expr
+			if correct {
+				cpos = mul(ref(vt), zB.ncE)
+			}
+			st = lw.packRowsB4(packB, csum, slot, cpos, src, kc, nc, bRowE)
 		case vnni:
 			st, err = lw.packWith(layB, packB, slot, [2]loop.Expr{kdOf(kc), nc}, 0, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
 				return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
@@ -150,7 +156,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 			return nil, err
 		}
 		body = append(body, st...)
-		if correct {
+		if correct && !isUnit(bColE) {
 			vj, vk := lw.loopVar("sj"), lw.loopVar("sk")
 			vs := lw.newVar("csum", loop.Scalar(ir.I32))
 			ld := &loop.Cast{X: &loop.Load{Buf: lw.b.buf, Index: add(src, add(mul(ref(vk), bRowE), mul(ref(vj), bColE))), T: loop.Scalar(lw.b.buf.Elem)}, T: loop.Scalar(ir.I32)}
@@ -179,7 +185,9 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		src := lw.keep(&body, "src", add(offA, add(mul(ic, aRowE), mul(pc, aColE))))
 		slot := lw.keep(&body, "slot", mul(ref(vt), mul(zA.mcE, zA.kcE)))
 		var st []loop.Stmt
-		if vnni {
+		if vnni && isUnit(aColE) {
+			st = lw.packRowsA4(packA, slot, src, mc, kc, aRowE, aColE, correct)
+		} else if vnni {
 			st, err = lw.packWith(layA, packA, slot, [2]loop.Expr{mc, kdOf(kc)}, 0, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
 				return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
 					kq := add(mul(c[1], i64(4)), i64(q))
@@ -290,7 +298,17 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		jbody = append(jbody, forLoop(vir, i64(0), mc, MR, irBody...))
 		ibody = append(ibody, forLoop(vjr, i64(0), nc, NR, jbody...))
 		kbody = append(kbody, forLoop(vib, i64(0), zC.nMC, 1, ibody...))
-		body = append(body, forLoop(vpb, i64(0), zC.nKC, 1, kbody...))
+		kLoop := forLoop(vpb, i64(0), zC.nKC, 1, kbody...)
+		if directOK && m.C.Type == m.Acc && isUnit(cColE) {
+			offA, _ := batchOff(b, lw.a.batch)
+			gemv, err := lw.gemvRow(offA, add(offBD, jc), add(offC, jc), nc, d.K, aColE, bRowE, jc, bind)
+			if err != nil {
+				return nil, err
+			}
+			body = append(body, &loop.If{Cond: cmp(ir.Eq, d.M, i64(1)), Then: gemv, Else: []loop.Stmt{kLoop}})
+		} else {
+			body = append(body, kLoop)
+		}
 		fC.Body = append(bodyC, forLoop(vt, ref(fC.Lo), ref(fC.Hi), 1, body...))
 	}
 
@@ -375,4 +393,186 @@ func (lw *lowering) packRowsA(dst *loop.Buf, slot, src, mc, kc, rs, cs loop.Expr
 	body = append(body, forLoop(vz, mc, roundUp(mc, MR),
 		1, assign(pd, at(ref(vz))), zeroRow))
 	return body
+}
+
+// packRowsB4 is packRowsB for the VNNI layout: B's signed bytes (unit column
+// stride, row stride rs) packed four k-steps to an i32 word, word (kd, j) at
+// slot + (j/NR)*NR*kdN + kd*NR + j%NR with byte q = B[4kd+q, j] (zero past
+// kc). Four rows are read with byte vectors, widened to i32 lanes and
+// combined; with csum set, the column sums of the block are accumulated at
+// csum[cpos + j] in the same pass.
+func (lw *lowering) packRowsB4(dst, csum *loop.Buf, slot, cpos, src, kc, nc, rs loop.Expr) []loop.Stmt {
+	NR, L := int64(lw.bl.NR), lw.bl.Lanes
+	NV := NR / int64(L)
+	vt := loop.Vec(ir.I32, L)
+	bt := loop.Vec(lw.b.buf.Elem, L)
+	var body []loop.Stmt
+	nfull := lw.keep(&body, "nfull", div(nc, i64(NR)))
+	rest := lw.keep(&body, "nrest", sub(nc, mul(nfull, i64(NR))))
+	kdN := lw.keep(&body, "kdn", ceilDiv(kc, 4))
+	sst := lw.keep(&body, "sst", mul(kdN, i64(NR)))
+	if csum != nil {
+		body = append(body, &loop.Memset{Buf: csum, Index: cpos, Len: nc})
+	}
+	vk, vs := lw.loopVar("bk"), lw.loopVar("bs")
+	ps, pd, pc := lw.scalarVar("bps"), lw.scalarVar("bpd"), lw.scalarVar("bpc")
+	c := func(v int64) loop.Expr { return &loop.Const{T: vt, Int: v} }
+	word := func(v int64, count loop.Expr) ([]loop.Stmt, []loop.Stmt) {
+		var w, sum loop.Expr
+		for q := int64(0); q < 4; q++ {
+			idx := add(ref(ps), i64(v*int64(L)))
+			if q > 0 {
+				idx = add(idx, mul(i64(q), rs))
+			}
+			var g loop.Expr
+			if q > 0 {
+				g = cmp(ir.Lt, add(mul(ref(vk), i64(4)), i64(q)), kc)
+			}
+			x := loop.Expr(&loop.Cast{X: &loop.Load{Buf: lw.b.buf, Index: idx, T: bt, Guard: g, Count: count}, T: vt})
+			if sum == nil {
+				sum = x
+			} else {
+				sum = &loop.Bin{Op: ir.Add, X: sum, Y: x, T: vt}
+			}
+			if q < 3 && lw.b.buf.Elem.IsSigned() {
+				// The byte's two's complement pattern: x mod 256.
+				x = &loop.Select{Cond: &loop.Bin{Op: ir.Lt, X: x, Y: c(0), T: loop.Vec(ir.BoolT, L)},
+					A: &loop.Bin{Op: ir.Add, X: x, Y: c(256), T: vt}, B: x, T: vt}
+			}
+			if q > 0 {
+				x = &loop.Bin{Op: ir.Mul, X: x, Y: c(1 << (8 * q)), T: vt}
+				w = &loop.Bin{Op: ir.Add, X: w, Y: x, T: vt}
+			} else {
+				w = x
+			}
+		}
+		st := []loop.Stmt{&loop.Store{Buf: dst, Index: add(ref(pd), i64(v*int64(L))), Value: w}}
+		if csum == nil {
+			return st, nil
+		}
+		ci := add(ref(pc), i64(v*int64(L)))
+		return st, []loop.Stmt{&loop.Store{Buf: csum, Index: ci, Count: count,
+			Value: &loop.Bin{Op: ir.Add, X: &loop.Load{Buf: csum, Index: ci, T: vt, Count: count}, Y: sum, T: vt}}}
+	}
+	var inner, tail []loop.Stmt
+	for v := int64(0); v < NV; v++ {
+		st, cs := word(v, nil)
+		inner = append(append(inner, st...), cs...)
+		cnt := minE(maxE(sub(rest, i64(v*int64(L))), i64(0)), i64(int64(L)))
+		st, cs = word(v, cnt)
+		tail = append(append(tail, st...), cs...)
+	}
+	inner = append(inner, assign(ps, add(ref(ps), i64(NR))), assign(pd, add(ref(pd), sst)))
+	if csum != nil {
+		inner = append(inner, assign(pc, add(ref(pc), i64(NR))))
+	}
+	row := []loop.Stmt{
+		assign(ps, add(src, mul(mul(ref(vk), i64(4)), rs))),
+		assign(pd, add(slot, mul(ref(vk), i64(NR)))),
+	}
+	if csum != nil {
+		row = append(row, assign(pc, cpos))
+	}
+	row = append(row,
+		forLoop(vs, i64(0), nfull, 1, inner...),
+		&loop.If{Cond: cmp(ir.Gt, rest, i64(0)), Then: tail})
+	return append(body, forLoop(vk, i64(0), kdN, 1, row...))
+}
+
+// packRowsA4 is packRowsA for the VNNI layout: word (i, kd) of the MR-row
+// panels holds A[i, 4kd..4kd+3] (biased by +128 when bias is set), one
+// source row at a time, the full words without guards.
+func (lw *lowering) packRowsA4(dst *loop.Buf, slot, src, mc, kc, rs, cs loop.Expr, bias bool) []loop.Stmt {
+	MR := int64(lw.bl.MR)
+	var body []loop.Stmt
+	kdN := lw.keep(&body, "kdn", ceilDiv(kc, 4))
+	kdFull := lw.keep(&body, "kdf", div(kc, i64(4)))
+	vi, vk, vz := lw.loopVar("ai"), lw.loopVar("ak"), lw.loopVar("az")
+	ps, pd := lw.scalarVar("aps"), lw.scalarVar("apd")
+	at := func(i loop.Expr) loop.Expr {
+		return add(slot, add(mul(mul(div(i, i64(MR)), i64(MR)), kdN), mod(i, i64(MR))))
+	}
+	full := lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
+		return add(ref(ps), mul(i64(q), cs)), nil
+	}, lw.a.buf, bias)
+	part := lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
+		return add(ref(ps), mul(i64(q), cs)), cmp(ir.Lt, add(mul(kdFull, i64(4)), i64(q)), kc)
+	}, lw.a.buf, bias)
+	copyRow := forLoop(vk, i64(0), kdFull, 1,
+		&loop.Store{Buf: dst, Index: ref(pd), Value: full},
+		assign(ps, add(ref(ps), mul(i64(4), cs))), assign(pd, add(ref(pd), i64(MR))))
+	body = append(body, forLoop(vi, i64(0), mc, 1,
+		assign(ps, add(src, mul(ref(vi), rs))),
+		assign(pd, at(ref(vi))),
+		copyRow,
+		&loop.If{Cond: cmp(ir.Lt, kdFull, kdN), Then: []loop.Stmt{&loop.Store{Buf: dst, Index: ref(pd), Value: part}}}))
+	vk2 := lw.loopVar("ak")
+	body = append(body, forLoop(vz, mc, roundUp(mc, MR), 1, assign(pd, at(ref(vz))),
+		forLoop(vk2, i64(0), kdN, 1,
+			&loop.Store{Buf: dst, Index: ref(pd), Value: &loop.Const{T: loop.Scalar(ir.I32)}},
+			assign(pd, add(ref(pd), i64(MR))))))
+	return body
+}
+
+// gemvRows is the number of rows of B that one pass of gemvRow reads
+// together: enough concurrent streams to keep many cache misses in flight.
+const gemvRows = 4
+
+// gemvRow is the compute of one (batch, NC block) tile when M == 1: C's row
+// is accumulated in place over K, gemvRows rows of B at a time (each row read
+// once, contiguously, so that a GEMV streams B at memory bandwidth instead
+// of walking NR-wide column slivers), then passed through the epilogue. Each
+// element sums its k terms in order, whatever the split into tiles.
+func (lw *lowering) gemvRow(offA, bBase, cBase, nc, K, aCol, bRow loop.Expr, col loop.Expr, bind map[*ir.Var]loop.Expr) ([]loop.Stmt, error) {
+	L := lw.bl.Lanes
+	vt := loop.Vec(lw.acc, L)
+	st := loop.Scalar(lw.acc)
+	var out []loop.Stmt
+	pass := func(rows int64, k0 loop.Expr) []loop.Stmt {
+		var ss []loop.Stmt
+		xs := make([]*loop.Var, rows)
+		for q := range xs {
+			xs[q] = lw.newVar(fmt.Sprintf("gx%d", q), vt)
+			ss = append(ss, assign(xs[q], &loop.Broadcast{X: &loop.Load{Buf: lw.a.buf, Index: add(offA, mul(add(k0, i64(int64(q))), aCol)), T: st}, T: vt}))
+		}
+		pb, pc := lw.scalarVar("gpb"), lw.scalarVar("gpc")
+		ss = append(ss, assign(pb, add(bBase, mul(k0, bRow))), assign(pc, cBase))
+		body := func(count loop.Expr) []loop.Stmt {
+			var y loop.Expr = &loop.Load{Buf: lw.cBuf, Index: ref(pc), T: vt, Count: count, Guard: cmp(ir.Ne, k0, i64(0))}
+			for q := int64(0); q < rows; q++ {
+				b := &loop.Load{Buf: lw.b.buf, Index: add(ref(pb), mul(i64(q), bRow)), T: vt, Count: count}
+				if lw.t.FMA && lw.acc.IsFloat() {
+					y = &loop.Call{Fn: loop.FMA, Args: []loop.Expr{ref(xs[q]), b, y}, T: vt}
+				} else {
+					y = &loop.Bin{Op: ir.Add, X: y, Y: &loop.Bin{Op: ir.Mul, X: ref(xs[q]), Y: b, T: vt}, T: vt}
+				}
+			}
+			return []loop.Stmt{&loop.Store{Buf: lw.cBuf, Index: ref(pc), Value: y, Count: count},
+				assign(pb, add(ref(pb), i64(int64(L)))), assign(pc, add(ref(pc), i64(int64(L))))}
+		}
+		vn, vn2 := lw.loopVar("gn"), lw.loopVar("gn")
+		main := forLoop(vn, i64(0), sub(nc, i64(int64(L-1))), int64(L), body(nil)...)
+		main.Unroll = 2
+		ss = append(ss, main)
+		lo := mul(div(nc, i64(int64(L))), i64(int64(L)))
+		ss = append(ss, forLoop(vn2, lo, nc, int64(L), body(sub(nc, ref(vn2)))...))
+		return ss
+	}
+	vk, vk1 := lw.loopVar("gk"), lw.loopVar("gk")
+	out = append(out, forLoop(vk, i64(0), sub(K, i64(gemvRows-1)), gemvRows, pass(gemvRows, ref(vk))...))
+	out = append(out, forLoop(vk1, mul(div(K, i64(gemvRows)), i64(gemvRows)), K, 1, pass(1, ref(vk1))...))
+	if lw.m.Epilogue == nil {
+		return out, nil
+	}
+	vj := lw.loopVar("gj")
+	b := copyBind(bind)
+	b[lw.rowVar], b[lw.colVar] = i64(0), add(col, ref(vj))
+	b[lw.m.AccVar] = &loop.Load{Buf: lw.cBuf, Index: add(cBase, ref(vj)), T: st}
+	val, err := lw.env.Expr(lw.m.Epilogue, b, 1)
+	if err != nil {
+		return nil, fmt.Errorf("gemm: %s: epilogue: %w", lw.m.C.Name, err)
+	}
+	out = append(out, &loop.If{Cond: cmp(ir.Gt, K, i64(0)), Then: []loop.Stmt{
+		forLoop(vj, i64(0), nc, 1, &loop.Store{Buf: lw.cBuf, Index: add(cBase, ref(vj)), Value: val})}})
+	return out, nil
 }

@@ -21,11 +21,15 @@
 // by element, through Env.Expr with Matmul.AccVar bound to the accumulated value.
 // When C's type is not the accumulator's (a fused cast), K is not blocked.
 //
-// i8 GEMMs can use the AVX512-VNNI dot product (loop.DotU8S8): A is biased to
-// u8 by +128 and corrected with 128 times B's column sums, operands are packed
-// four k-steps to an i32 word. That lowering is implemented and tested but
-// switched off (vnniEnabled) until loop.Verify and the backends accept
-// loop.DotU8S8; without it i8 GEMMs multiply-add in i32 vectors.
+// i8 GEMMs use the AVX512-VNNI dot product (loop.DotU8S8) on targets with
+// Target.VNNI: A is biased to u8 by +128 and corrected with 128 times B's
+// column sums, operands are packed four k-steps to an i32 word. Without VNNI
+// i8 GEMMs multiply-add in i32 vectors.
+//
+// On vector targets (buildFlat) the micro-kernel is vmicro: one unrolled k
+// loop per way of reading B, full tiles stored with whole vectors, edge tiles
+// and epilogues finished from a small scratch tile by one scalar loop; GEMV
+// shapes (M == 1) stream B row by row (gemvRow).
 package gemm
 
 import (

@@ -577,9 +577,9 @@ func copyBind(b map[*ir.Var]loop.Expr) map[*ir.Var]loop.Expr {
 	return c
 }
 
-// vnniEnabled gates the VNNI lowering of i8 GEMMs (loop.DotU8S8). It stays off
-// until loop.Verify and the Go and amd64 backends accept DotU8S8; the tests turn
-// it on to check the lowering with the test evaluator.
+// vnniEnabled gates the VNNI lowering of i8 GEMMs (loop.DotU8S8), which
+// loop.Verify, the Go backend (lane by lane) and the amd64 backend (VPDPBUSD)
+// accept; the tests switch it to check both lowerings.
 var vnniEnabled = true
 
 // useVNNI reports whether the i8 x i8 (or u8 x i8) -> i32 product is lowered

@@ -105,58 +105,74 @@ func sgemm_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float32
 	_ = last_19
 	var bsrc_20 int64
 	_ = bsrc_20
-	var pst_21 int64
-	_ = pst_21
-	var ic_26 int64
-	_ = ic_26
-	var mc_27 int64
-	_ = mc_27
-	var asrc_28 int64
-	_ = asrc_28
-	var pst_29 int64
-	_ = pst_29
-	var nr_35 int64
-	_ = nr_35
-	var mr_36 int64
-	_ = mr_36
-	var pa_37 int64
-	_ = pa_37
-	var pbp_38 int64
-	_ = pbp_38
-	var ct_39 int64
-	_ = ct_39
-	var c00_40 float32
-	_ = c00_40
-	var c01_41 float32
-	_ = c01_41
-	var c02_42 float32
-	_ = c02_42
-	var c10_43 float32
-	_ = c10_43
-	var c11_44 float32
-	_ = c11_44
-	var c12_45 float32
-	_ = c12_45
-	var c20_46 float32
-	_ = c20_46
-	var c21_47 float32
-	_ = c21_47
-	var c22_48 float32
-	_ = c22_48
-	var bv0_49 float32
-	_ = bv0_49
-	var bv1_50 float32
-	_ = bv1_50
-	var bv2_51 float32
-	_ = bv2_51
-	var av0_52 float32
-	_ = av0_52
-	var av1_53 float32
-	_ = av1_53
-	var av2_54 float32
-	_ = av2_54
-	var crow_56 int64
-	_ = crow_56
+	var pl_24 int64
+	_ = pl_24
+	var po_25 int64
+	_ = po_25
+	var pr0_26 int64
+	_ = pr0_26
+	var pr1_27 int64
+	_ = pr1_27
+	var pr2_28 int64
+	_ = pr2_28
+	var ic_30 int64
+	_ = ic_30
+	var mc_31 int64
+	_ = mc_31
+	var asrc_32 int64
+	_ = asrc_32
+	var pl_36 int64
+	_ = pl_36
+	var po_37 int64
+	_ = po_37
+	var pr0_38 int64
+	_ = pr0_38
+	var pr1_39 int64
+	_ = pr1_39
+	var pr2_40 int64
+	_ = pr2_40
+	var nr_43 int64
+	_ = nr_43
+	var mr_44 int64
+	_ = mr_44
+	var pa_45 int64
+	_ = pa_45
+	var pbp_46 int64
+	_ = pbp_46
+	var ct_47 int64
+	_ = ct_47
+	var c00_48 float32
+	_ = c00_48
+	var c01_49 float32
+	_ = c01_49
+	var c02_50 float32
+	_ = c02_50
+	var c10_51 float32
+	_ = c10_51
+	var c11_52 float32
+	_ = c11_52
+	var c12_53 float32
+	_ = c12_53
+	var c20_54 float32
+	_ = c20_54
+	var c21_55 float32
+	_ = c21_55
+	var c22_56 float32
+	_ = c22_56
+	var bv0_57 float32
+	_ = bv0_57
+	var bv1_58 float32
+	_ = bv1_58
+	var bv2_59 float32
+	_ = bv2_59
+	var av0_61 float32
+	_ = av0_61
+	var av1_62 float32
+	_ = av1_62
+	var av2_63 float32
+	_ = av2_63
+	var crow_64 int64
+	_ = crow_64
 	var t_6 int64
 	_ = t_6
 	var q_12 int64
@@ -167,26 +183,26 @@ func sgemm_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float32
 	_ = zj_15
 	var pb_16 int64
 	_ = pb_16
-	var px_22 int64
-	_ = px_22
-	var px_23 int64
-	_ = px_23
-	var px_24 int64
-	_ = px_24
-	var ib_25 int64
-	_ = ib_25
-	var px_30 int64
-	_ = px_30
-	var px_31 int64
-	_ = px_31
-	var px_32 int64
-	_ = px_32
-	var jr_33 int64
-	_ = jr_33
-	var ir_34 int64
-	_ = ir_34
-	var p_55 int64
-	_ = p_55
+	var ps_21 int64
+	_ = ps_21
+	var pd_22 int64
+	_ = pd_22
+	var pd_23 int64
+	_ = pd_23
+	var ib_29 int64
+	_ = ib_29
+	var ps_33 int64
+	_ = ps_33
+	var pd_34 int64
+	_ = pd_34
+	var pd_35 int64
+	_ = pd_35
+	var jr_41 int64
+	_ = jr_41
+	var ir_42 int64
+	_ = ir_42
+	var p_60 int64
+	_ = p_60
 	groups_1 = tccgoSel((tccgoC(int64(1)) < int64(8)), int64(1), int64(8))
 	ncb_2 = tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))))
 	nnc_3 = tccgoDiv(((N64 + tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))))) - int64(1)), tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))))
@@ -219,141 +235,157 @@ func sgemm_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float32
 						kc_18 = tccgoSel((kcb_4 < (K64 - pc_17)), kcb_4, (K64 - pc_17))
 						last_19 = (pc_17 + kc_18)
 						bsrc_20 = ((pc_17 * N64) + jc_8)
-						pst_21 = (int64(3) * kc_18)
 						{
 							tccgoEnd4 := tccgoDiv((nc_9 + int64(2)), int64(3))
-							for px_22 = int64(0); px_22 < tccgoEnd4; px_22 += 1 {
-								for px_23 = int64(0); px_23 < kc_18; px_23 += 1 {
-									for px_24 = int64(0); px_24 < int64(3); px_24 += 1 {
-										s0_C_packB[(((bslot_11 + (px_22 * pst_21)) + (px_23 * int64(3))) + px_24)] = tccgoLoadG(B, (bsrc_20 + ((px_23 * N64) + ((px_22 * int64(3)) + px_24))), (((px_22 * int64(3)) + px_24) < nc_9))
+							for ps_21 = int64(0); ps_21 < tccgoEnd4; ps_21 += 1 {
+								pl_24 = (ps_21 * int64(3))
+								po_25 = (bslot_11 + (pl_24 * kc_18))
+								if (pl_24 + int64(3)) <= nc_9 {
+									pr0_26 = (bsrc_20 + pl_24)
+									pr1_27 = (bsrc_20 + (pl_24 + int64(1)))
+									pr2_28 = (bsrc_20 + (pl_24 + int64(2)))
+									for pd_22 = int64(0); pd_22 < kc_18; pd_22 += 1 {
+										s0_C_packB[po_25] = B[pr0_26]
+										s0_C_packB[(po_25 + int64(1))] = B[pr1_27]
+										s0_C_packB[(po_25 + int64(2))] = B[pr2_28]
+										pr0_26 = (pr0_26 + N64)
+										pr1_27 = (pr1_27 + N64)
+										pr2_28 = (pr2_28 + N64)
+										po_25 = (po_25 + int64(3))
+									}
+								} else {
+									for pd_23 = int64(0); pd_23 < kc_18; pd_23 += 1 {
+										s0_C_packB[po_25] = tccgoLoadG(B, (bsrc_20 + (pl_24 + (pd_23 * N64))), (pl_24 < nc_9))
+										s0_C_packB[(po_25 + int64(1))] = tccgoLoadG(B, (bsrc_20 + ((pl_24 + int64(1)) + (pd_23 * N64))), ((pl_24 + int64(1)) < nc_9))
+										s0_C_packB[(po_25 + int64(2))] = tccgoLoadG(B, (bsrc_20 + ((pl_24 + int64(2)) + (pd_23 * N64))), ((pl_24 + int64(2)) < nc_9))
+										po_25 = (po_25 + int64(3))
 									}
 								}
 							}
 						}
 						{
 							tccgoEnd5 := tccgoDiv(((M64 + mcb_5) - int64(1)), mcb_5)
-							for ib_25 = int64(0); ib_25 < tccgoEnd5; ib_25 += 1 {
-								ic_26 = (ib_25 * mcb_5)
-								mc_27 = tccgoSel((mcb_5 < (M64 - ic_26)), mcb_5, (M64 - ic_26))
-								asrc_28 = ((ic_26 * K64) + pc_17)
-								pst_29 = (int64(3) * kc_18)
+							for ib_29 = int64(0); ib_29 < tccgoEnd5; ib_29 += 1 {
+								ic_30 = (ib_29 * mcb_5)
+								mc_31 = tccgoSel((mcb_5 < (M64 - ic_30)), mcb_5, (M64 - ic_30))
+								asrc_32 = ((ic_30 * K64) + pc_17)
 								{
-									tccgoEnd6 := tccgoDiv((mc_27 + int64(2)), int64(3))
-									for px_30 = int64(0); px_30 < tccgoEnd6; px_30 += 1 {
-										for px_31 = int64(0); px_31 < kc_18; px_31 += 1 {
-											for px_32 = int64(0); px_32 < int64(3); px_32 += 1 {
-												s0_C_packA[(((aslot_10 + (px_30 * pst_29)) + (px_31 * int64(3))) + px_32)] = tccgoLoadG(A, (asrc_28 + ((((px_30 * int64(3)) + px_32) * K64) + px_31)), (((px_30 * int64(3)) + px_32) < mc_27))
+									tccgoEnd6 := tccgoDiv((mc_31 + int64(2)), int64(3))
+									for ps_33 = int64(0); ps_33 < tccgoEnd6; ps_33 += 1 {
+										pl_36 = (ps_33 * int64(3))
+										po_37 = (aslot_10 + (pl_36 * kc_18))
+										if (pl_36 + int64(3)) <= mc_31 {
+											pr0_38 = (asrc_32 + (pl_36 * K64))
+											pr1_39 = (asrc_32 + ((pl_36 + int64(1)) * K64))
+											pr2_40 = (asrc_32 + ((pl_36 + int64(2)) * K64))
+											for pd_34 = int64(0); pd_34 < kc_18; pd_34 += 1 {
+												s0_C_packA[po_37] = A[pr0_38]
+												s0_C_packA[(po_37 + int64(1))] = A[pr1_39]
+												s0_C_packA[(po_37 + int64(2))] = A[pr2_40]
+												pr0_38 = (pr0_38 + int64(1))
+												pr1_39 = (pr1_39 + int64(1))
+												pr2_40 = (pr2_40 + int64(1))
+												po_37 = (po_37 + int64(3))
+											}
+										} else {
+											for pd_35 = int64(0); pd_35 < kc_18; pd_35 += 1 {
+												s0_C_packA[po_37] = tccgoLoadG(A, (asrc_32 + ((pl_36 * K64) + pd_35)), (pl_36 < mc_31))
+												s0_C_packA[(po_37 + int64(1))] = tccgoLoadG(A, (asrc_32 + (((pl_36 + int64(1)) * K64) + pd_35)), ((pl_36 + int64(1)) < mc_31))
+												s0_C_packA[(po_37 + int64(2))] = tccgoLoadG(A, (asrc_32 + (((pl_36 + int64(2)) * K64) + pd_35)), ((pl_36 + int64(2)) < mc_31))
+												po_37 = (po_37 + int64(3))
 											}
 										}
 									}
 								}
-								for jr_33 = int64(0); jr_33 < nc_9; jr_33 += 3 {
-									nr_35 = tccgoSel((int64(3) < (nc_9 - jr_33)), int64(3), (nc_9 - jr_33))
-									for ir_34 = int64(0); ir_34 < mc_27; ir_34 += 3 {
-										mr_36 = tccgoSel((int64(3) < (mc_27 - ir_34)), int64(3), (mc_27 - ir_34))
-										pa_37 = (aslot_10 + (ir_34 * kc_18))
-										pbp_38 = (bslot_11 + (jr_33 * kc_18))
-										ct_39 = (((ic_26 + ir_34) * N64) + (jc_8 + jr_33))
-										c00_40 = float32(0)
-										c01_41 = float32(0)
-										c02_42 = float32(0)
-										c10_43 = float32(0)
-										c11_44 = float32(0)
-										c12_45 = float32(0)
-										c20_46 = float32(0)
-										c21_47 = float32(0)
-										c22_48 = float32(0)
-										for p_55 = int64(0); p_55 < kc_18; p_55 += 1 {
-											bv0_49 = s0_C_packB[pbp_38]
-											bv1_50 = s0_C_packB[(pbp_38 + int64(1))]
-											bv2_51 = s0_C_packB[(pbp_38 + int64(2))]
-											av0_52 = s0_C_packA[pa_37]
-											c00_40 = (c00_40 + (av0_52 * bv0_49))
-											c01_41 = (c01_41 + (av0_52 * bv1_50))
-											c02_42 = (c02_42 + (av0_52 * bv2_51))
-											av1_53 = s0_C_packA[(pa_37 + int64(1))]
-											c10_43 = (c10_43 + (av1_53 * bv0_49))
-											c11_44 = (c11_44 + (av1_53 * bv1_50))
-											c12_45 = (c12_45 + (av1_53 * bv2_51))
-											av2_54 = s0_C_packA[(pa_37 + int64(2))]
-											c20_46 = (c20_46 + (av2_54 * bv0_49))
-											c21_47 = (c21_47 + (av2_54 * bv1_50))
-											c22_48 = (c22_48 + (av2_54 * bv2_51))
-											pa_37 = (pa_37 + int64(3))
-											pbp_38 = (pbp_38 + int64(3))
-										}
+								for jr_41 = int64(0); jr_41 < nc_9; jr_41 += 3 {
+									nr_43 = tccgoSel((int64(3) < (nc_9 - jr_41)), int64(3), (nc_9 - jr_41))
+									for ir_42 = int64(0); ir_42 < mc_31; ir_42 += 3 {
+										mr_44 = tccgoSel((int64(3) < (mc_31 - ir_42)), int64(3), (mc_31 - ir_42))
+										pa_45 = (aslot_10 + (ir_42 * kc_18))
+										pbp_46 = (bslot_11 + (jr_41 * kc_18))
+										ct_47 = (((ic_30 + ir_42) * N64) + (jc_8 + jr_41))
+										c00_48 = float32(0)
+										c01_49 = float32(0)
+										c02_50 = float32(0)
+										c10_51 = float32(0)
+										c11_52 = float32(0)
+										c12_53 = float32(0)
+										c20_54 = float32(0)
+										c21_55 = float32(0)
+										c22_56 = float32(0)
+										c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56 = tccgoLoop_sgemm_gemm_c_go_1(s0_C_packB, s0_C_packA, pa_45, kc_18, pbp_46, c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56)
 										if !(pc_17 == int64(0)) {
-											if (mr_36 == int64(3)) && (nr_35 == int64(3)) {
-												crow_56 = ct_39
-												c00_40 = (c00_40 + C[crow_56])
-												c01_41 = (c01_41 + C[(crow_56+int64(1))])
-												c02_42 = (c02_42 + C[(crow_56+int64(2))])
-												crow_56 = (crow_56 + N64)
-												c10_43 = (c10_43 + C[crow_56])
-												c11_44 = (c11_44 + C[(crow_56+int64(1))])
-												c12_45 = (c12_45 + C[(crow_56+int64(2))])
-												crow_56 = (crow_56 + N64)
-												c20_46 = (c20_46 + C[crow_56])
-												c21_47 = (c21_47 + C[(crow_56+int64(1))])
-												c22_48 = (c22_48 + C[(crow_56+int64(2))])
+											if (mr_44 == int64(3)) && (nr_43 == int64(3)) {
+												crow_64 = ct_47
+												c00_48 = (c00_48 + C[crow_64])
+												c01_49 = (c01_49 + C[(crow_64+int64(1))])
+												c02_50 = (c02_50 + C[(crow_64+int64(2))])
+												crow_64 = (crow_64 + N64)
+												c10_51 = (c10_51 + C[crow_64])
+												c11_52 = (c11_52 + C[(crow_64+int64(1))])
+												c12_53 = (c12_53 + C[(crow_64+int64(2))])
+												crow_64 = (crow_64 + N64)
+												c20_54 = (c20_54 + C[crow_64])
+												c21_55 = (c21_55 + C[(crow_64+int64(1))])
+												c22_56 = (c22_56 + C[(crow_64+int64(2))])
 											} else {
-												crow_56 = ct_39
-												c00_40 = (c00_40 + tccgoLoadG(C, crow_56, ((int64(0) < mr_36) && (int64(0) < nr_35))))
-												c01_41 = (c01_41 + tccgoLoadG(C, (crow_56+int64(1)), ((int64(0) < mr_36) && (int64(1) < nr_35))))
-												c02_42 = (c02_42 + tccgoLoadG(C, (crow_56+int64(2)), ((int64(0) < mr_36) && (int64(2) < nr_35))))
-												crow_56 = (crow_56 + N64)
-												c10_43 = (c10_43 + tccgoLoadG(C, crow_56, ((int64(1) < mr_36) && (int64(0) < nr_35))))
-												c11_44 = (c11_44 + tccgoLoadG(C, (crow_56+int64(1)), ((int64(1) < mr_36) && (int64(1) < nr_35))))
-												c12_45 = (c12_45 + tccgoLoadG(C, (crow_56+int64(2)), ((int64(1) < mr_36) && (int64(2) < nr_35))))
-												crow_56 = (crow_56 + N64)
-												c20_46 = (c20_46 + tccgoLoadG(C, crow_56, ((int64(2) < mr_36) && (int64(0) < nr_35))))
-												c21_47 = (c21_47 + tccgoLoadG(C, (crow_56+int64(1)), ((int64(2) < mr_36) && (int64(1) < nr_35))))
-												c22_48 = (c22_48 + tccgoLoadG(C, (crow_56+int64(2)), ((int64(2) < mr_36) && (int64(2) < nr_35))))
+												crow_64 = ct_47
+												c00_48 = (c00_48 + tccgoLoadG(C, crow_64, ((int64(0) < mr_44) && (int64(0) < nr_43))))
+												c01_49 = (c01_49 + tccgoLoadG(C, (crow_64+int64(1)), ((int64(0) < mr_44) && (int64(1) < nr_43))))
+												c02_50 = (c02_50 + tccgoLoadG(C, (crow_64+int64(2)), ((int64(0) < mr_44) && (int64(2) < nr_43))))
+												crow_64 = (crow_64 + N64)
+												c10_51 = (c10_51 + tccgoLoadG(C, crow_64, ((int64(1) < mr_44) && (int64(0) < nr_43))))
+												c11_52 = (c11_52 + tccgoLoadG(C, (crow_64+int64(1)), ((int64(1) < mr_44) && (int64(1) < nr_43))))
+												c12_53 = (c12_53 + tccgoLoadG(C, (crow_64+int64(2)), ((int64(1) < mr_44) && (int64(2) < nr_43))))
+												crow_64 = (crow_64 + N64)
+												c20_54 = (c20_54 + tccgoLoadG(C, crow_64, ((int64(2) < mr_44) && (int64(0) < nr_43))))
+												c21_55 = (c21_55 + tccgoLoadG(C, (crow_64+int64(1)), ((int64(2) < mr_44) && (int64(1) < nr_43))))
+												c22_56 = (c22_56 + tccgoLoadG(C, (crow_64+int64(2)), ((int64(2) < mr_44) && (int64(2) < nr_43))))
 											}
 										}
-										if (mr_36 == int64(3)) && (nr_35 == int64(3)) {
-											crow_56 = ct_39
-											C[crow_56] = c00_40
-											C[(crow_56 + int64(1))] = c01_41
-											C[(crow_56 + int64(2))] = c02_42
-											crow_56 = (crow_56 + N64)
-											C[crow_56] = c10_43
-											C[(crow_56 + int64(1))] = c11_44
-											C[(crow_56 + int64(2))] = c12_45
-											crow_56 = (crow_56 + N64)
-											C[crow_56] = c20_46
-											C[(crow_56 + int64(1))] = c21_47
-											C[(crow_56 + int64(2))] = c22_48
+										if (mr_44 == int64(3)) && (nr_43 == int64(3)) {
+											crow_64 = ct_47
+											C[crow_64] = c00_48
+											C[(crow_64 + int64(1))] = c01_49
+											C[(crow_64 + int64(2))] = c02_50
+											crow_64 = (crow_64 + N64)
+											C[crow_64] = c10_51
+											C[(crow_64 + int64(1))] = c11_52
+											C[(crow_64 + int64(2))] = c12_53
+											crow_64 = (crow_64 + N64)
+											C[crow_64] = c20_54
+											C[(crow_64 + int64(1))] = c21_55
+											C[(crow_64 + int64(2))] = c22_56
 										} else {
-											crow_56 = ct_39
-											if (int64(0) < mr_36) && (int64(0) < nr_35) {
-												C[crow_56] = c00_40
+											crow_64 = ct_47
+											if (int64(0) < mr_44) && (int64(0) < nr_43) {
+												C[crow_64] = c00_48
 											}
-											if (int64(0) < mr_36) && (int64(1) < nr_35) {
-												C[(crow_56 + int64(1))] = c01_41
+											if (int64(0) < mr_44) && (int64(1) < nr_43) {
+												C[(crow_64 + int64(1))] = c01_49
 											}
-											if (int64(0) < mr_36) && (int64(2) < nr_35) {
-												C[(crow_56 + int64(2))] = c02_42
+											if (int64(0) < mr_44) && (int64(2) < nr_43) {
+												C[(crow_64 + int64(2))] = c02_50
 											}
-											crow_56 = (crow_56 + N64)
-											if (int64(1) < mr_36) && (int64(0) < nr_35) {
-												C[crow_56] = c10_43
+											crow_64 = (crow_64 + N64)
+											if (int64(1) < mr_44) && (int64(0) < nr_43) {
+												C[crow_64] = c10_51
 											}
-											if (int64(1) < mr_36) && (int64(1) < nr_35) {
-												C[(crow_56 + int64(1))] = c11_44
+											if (int64(1) < mr_44) && (int64(1) < nr_43) {
+												C[(crow_64 + int64(1))] = c11_52
 											}
-											if (int64(1) < mr_36) && (int64(2) < nr_35) {
-												C[(crow_56 + int64(2))] = c12_45
+											if (int64(1) < mr_44) && (int64(2) < nr_43) {
+												C[(crow_64 + int64(2))] = c12_53
 											}
-											crow_56 = (crow_56 + N64)
-											if (int64(2) < mr_36) && (int64(0) < nr_35) {
-												C[crow_56] = c20_46
+											crow_64 = (crow_64 + N64)
+											if (int64(2) < mr_44) && (int64(0) < nr_43) {
+												C[crow_64] = c20_54
 											}
-											if (int64(2) < mr_36) && (int64(1) < nr_35) {
-												C[(crow_56 + int64(1))] = c21_47
+											if (int64(2) < mr_44) && (int64(1) < nr_43) {
+												C[(crow_64 + int64(1))] = c21_55
 											}
-											if (int64(2) < mr_36) && (int64(2) < nr_35) {
-												C[(crow_56 + int64(2))] = c22_48
+											if (int64(2) < mr_44) && (int64(2) < nr_43) {
+												C[(crow_64 + int64(2))] = c22_56
 											}
 										}
 									}
@@ -365,4 +397,44 @@ func sgemm_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float32
 			}
 		}
 	}
+}
+
+// tccgoLoop_sgemm_gemm_c_go_1 runs a loop of sgemm_gemm_c_go.
+func tccgoLoop_sgemm_gemm_c_go_1(s0_C_packB []float32, s0_C_packA []float32, pa_45 int64, kc_18 int64, pbp_46 int64, c00_48 float32, c01_49 float32, c02_50 float32, c10_51 float32, c11_52 float32, c12_53 float32, c20_54 float32, c21_55 float32, c22_56 float32) (float32, float32, float32, float32, float32, float32, float32, float32, float32) {
+	var p_60 int64
+	_ = p_60
+	var bv0_57 float32
+	_ = bv0_57
+	var bv1_58 float32
+	_ = bv1_58
+	var bv2_59 float32
+	_ = bv2_59
+	var av0_61 float32
+	_ = av0_61
+	var av1_62 float32
+	_ = av1_62
+	var av2_63 float32
+	_ = av2_63
+	{
+		tccgoEnd7 := (pa_45 + (kc_18 * int64(3)))
+		for p_60 = pa_45; p_60 < tccgoEnd7; p_60 += 3 {
+			bv0_57 = s0_C_packB[pbp_46]
+			bv1_58 = s0_C_packB[(pbp_46 + int64(1))]
+			bv2_59 = s0_C_packB[(pbp_46 + int64(2))]
+			av0_61 = s0_C_packA[p_60]
+			c00_48 = (c00_48 + (av0_61 * bv0_57))
+			c01_49 = (c01_49 + (av0_61 * bv1_58))
+			c02_50 = (c02_50 + (av0_61 * bv2_59))
+			av1_62 = s0_C_packA[(p_60 + int64(1))]
+			c10_51 = (c10_51 + (av1_62 * bv0_57))
+			c11_52 = (c11_52 + (av1_62 * bv1_58))
+			c12_53 = (c12_53 + (av1_62 * bv2_59))
+			av2_63 = s0_C_packA[(p_60 + int64(2))]
+			c20_54 = (c20_54 + (av2_63 * bv0_57))
+			c21_55 = (c21_55 + (av2_63 * bv1_58))
+			c22_56 = (c22_56 + (av2_63 * bv2_59))
+			pbp_46 = (pbp_46 + int64(3))
+		}
+	}
+	return c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56
 }

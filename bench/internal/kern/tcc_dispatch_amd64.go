@@ -17,8 +17,10 @@ import (
 var tccUseAVX512, tccUseAVX2, tccHasVNNI = tccDetectCPU()
 
 func tccDetectCPU() (avx512, avx2, vnni bool) {
-	avx2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
-	avx512 = avx2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL
+	// The assembly also uses BMI2 (shifts) and F16C (f16 conversion) on both
+	// levels, and AVX512DQ on the AVX-512 level.
+	avx2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasBMI2 && cpu.X86.HasF16C
+	avx512 = avx2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512DQ
 	vnni = avx512 && cpu.X86.HasAVX512VNNI
 	switch os.Getenv("TCC_CPU") {
 	case "avx2":
