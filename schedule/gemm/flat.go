@@ -298,18 +298,54 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		jbody = append(jbody, forLoop(vir, i64(0), mc, MR, irBody...))
 		ibody = append(ibody, forLoop(vjr, i64(0), nc, NR, jbody...))
 		kbody = append(kbody, forLoop(vib, i64(0), zC.nMC, 1, ibody...))
-		kLoop := forLoop(vpb, i64(0), zC.nKC, 1, kbody...)
-		if directOK && m.C.Type == m.Acc && isUnit(cColE) {
-			offA, _ := batchOff(b, lw.a.batch)
-			gemv, err := lw.gemvRow(offA, add(offBD, jc), add(offC, jc), nc, d.K, aColE, bRowE, jc, bind)
-			if err != nil {
-				return nil, err
-			}
-			body = append(body, &loop.If{Cond: cmp(ir.Eq, d.M, i64(1)), Then: gemv, Else: []loop.Stmt{kLoop}})
-		} else {
-			body = append(body, kLoop)
-		}
+		body = append(body, forLoop(vpb, i64(0), zC.nKC, 1, kbody...))
 		fC.Body = append(bodyC, forLoop(vt, ref(fC.Lo), ref(fC.Hi), 1, body...))
+	}
+
+	// Step 4 (GEMV shapes, M == 1, B read in place): its own parallel split
+	// into a few wide column blocks, gemvCols columns or more each, so that
+	// every row of B is read in long contiguous runs (see gemvRow).
+	// Block t = b*nG + g.
+	gemvOK := directOK && m.C.Type == m.Acc && isUnit(cColE)
+	gemvCond := cmp(ir.Eq, d.M, i64(1))
+	nG := func() loop.Expr { return ceilDiv2(d.N, i64(gemvCols)) }
+	gW := func() loop.Expr { return roundUp(ceilDiv2(d.N, nG()), int64(L)) }
+	var fG *loop.Func
+	if gemvOK {
+		var bodyG []loop.Stmt
+		fG, _ = newFunc("_gemv", &bodyG)
+		gw := lw.keep(&bodyG, "gw", gW())
+		ng := lw.keep(&bodyG, "ng", nG())
+		vt := lw.loopVar("t")
+		var body []loop.Stmt
+		b := lw.keep(&body, "b", div(ref(vt), ng))
+		jc := lw.keep(&body, "jc", mul(mod(ref(vt), ng), gw))
+		nc := lw.keep(&body, "nc", maxE(minE(gw, sub(d.N, jc)), i64(0)))
+		var cBatch []loop.Expr
+		for _, s := range m.CBatch {
+			cBatch = append(cBatch, s.Expr(env))
+		}
+		offCE, coords := batchOff(b, cBatch)
+		offC := lw.keep(&body, "offc", offCE)
+		bind := map[*ir.Var]loop.Expr{}
+		for i, v := range m.Batch {
+			bind[v] = lw.keep(&body, "bc", coords[i])
+		}
+		zero, err := lw.zeroFill(i64(1), jc, nc, offC, cRowE, cColE, bind)
+		if err != nil {
+			return nil, err
+		}
+		body = append(body, &loop.If{Cond: cmp(ir.Eq, d.K, i64(0)), Then: zero})
+		offBE, _ := batchOff(b, lw.b.batch)
+		offBD := lw.keep(&body, "offbd", offBE)
+		offAE, _ := batchOff(b, lw.a.batch)
+		offA := lw.keep(&body, "offa", offAE)
+		gemv, err := lw.gemvRow(offA, add(offBD, jc), add(offC, jc), nc, d.K, aColE, bRowE, jc, bind)
+		if err != nil {
+			return nil, err
+		}
+		body = append(body, gemv...)
+		fG.Body = append(bodyG, forLoop(vt, ref(fG.Lo), ref(fG.Hi), 1, body...))
 	}
 
 	sizeB := mul(d.bt, mul(d.K, d.N))
@@ -319,11 +355,21 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	}
 	sizeA := mul(d.bt, mul(d.M, d.K))
 	work := mul(i64(2), mul(d.bt, mul(d.M, mul(d.N, d.K))))
-	return []*loop.Step{
+	extA, extC := nABlocks(), nTiles()
+	if gemvOK {
+		extA = &loop.Select{Cond: gemvCond, A: i64(0), B: extA, T: tI64}
+		extC = &loop.Select{Cond: gemvCond, A: i64(0), B: extC, T: tI64}
+	}
+	steps := []*loop.Step{
 		{Func: fB, Parallel: true, Extent: extB, Grain: 1, Work: sizeB},
-		{Func: fA, Parallel: true, Extent: nABlocks(), Grain: 1, Work: sizeA},
-		{Func: fC, Parallel: true, Extent: nTiles(), Grain: 1, Work: work},
-	}, nil
+		{Func: fA, Parallel: true, Extent: extA, Grain: 1, Work: sizeA},
+		{Func: fC, Parallel: true, Extent: extC, Grain: 1, Work: work},
+	}
+	if gemvOK {
+		extG := &loop.Select{Cond: gemvCond, A: mul(d.bt, nG()), B: i64(0), T: tI64}
+		steps = append(steps, &loop.Step{Func: fG, Parallel: true, Extent: extG, Grain: 1, Work: work})
+	}
+	return steps, nil
 }
 
 // packRowsB packs the kc x nc block of B at src (unit column stride, row
@@ -517,6 +563,11 @@ func (lw *lowering) packRowsA4(dst *loop.Buf, slot, src, mc, kc, rs, cs loop.Exp
 // gemvRows is the number of rows of B that one pass of gemvRow reads
 // together: enough concurrent streams to keep many cache misses in flight.
 const gemvRows = 4
+
+// gemvCols is the least width of the column blocks a GEMV (M == 1) is split
+// into for parallel work: each block walks all K rows of B over its columns,
+// so the rows are read in runs of at least gemvCols elements.
+const gemvCols = 2048
 
 // gemvRow is the compute of one (batch, NC block) tile when M == 1: C's row
 // is accumulated in place over K, gemvRows rows of B at a time (each row read
