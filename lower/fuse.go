@@ -150,7 +150,7 @@ func (l *lowerer) fusable(s *ir.Stmt) bool {
 			return false // the GEMM schedule takes it
 		}
 	}
-	if len(s.Index) == 1 && l.t.VectorBits > 0 && l.vecLanes(s.Value) > 1 && l.vecOK(s.Value, s.Index[0], nil) {
+	if len(s.Index) == 1 && l.t.VectorBits > 0 && l.vecLanes(s.Value, s.Index[0]) > 1 && l.vecOK(s.Value, s.Index[0], nil) {
 		return false // vectorised along the row index on its own
 	}
 	return true
@@ -310,7 +310,7 @@ func (l *lowerer) lowerGroup(fu *fusion, u int) (*loop.Step, error) {
 		n := len(s.Index)
 		vec := false
 		if l.t.VectorBits > 0 && n > 1 {
-			vec = l.vecLanes(s.Value) > 1 && l.vecOK(s.Value, s.Index[n-1], nil)
+			vec = l.vecLanes(s.Value, s.Index[n-1]) > 1 && l.vecOK(s.Value, s.Index[n-1], nil)
 		}
 		exts, err := l.extents(s)
 		if err != nil {

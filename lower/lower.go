@@ -20,6 +20,12 @@
 //     reduction computed outside a vector loop is vectorised along its innermost
 //     variable when its body allows (vector accumulator, HReduce at the end); a*b+c
 //     becomes an FMA when the target has one;
+//   - f32 sums and products (also of f16, bf16 and minifloat values) accumulate
+//     in f64 and round to f32 once, so that long cancelling reductions meet SPEC
+//     section 7 (see wideAcc); vectorised, they load f32 vectors of
+//     VectorBits/64 lanes and convert them; max and min stay in f32;
+//   - vectorised reductions use four independent vector accumulators in their
+//     main loop when their extent may be long;
 //   - on the portable target, long reductions use four independent accumulators;
 //   - the outermost left-side loop becomes a parallel Step unless the statement's
 //     work is statically small or its target is a packed (sub-byte) tensor;

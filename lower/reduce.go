@@ -12,6 +12,142 @@ import (
 // scalar targets.
 const goUnroll = 4
 
+// vecUnroll is the number of independent vector accumulators of the main loop of
+// a vectorised reduction: enough to hide the latency of the vector add.
+const vecUnroll = 4
+
+// wideAcc reports whether reduction e accumulates in f64 although its type is
+// f32. SPEC section 7 bounds the error of f32 results of reductions of up to
+// 2^20 terms by 1e-4 * (1 + max |exact|); an f32 accumulator breaks that bound
+// as soon as the terms cancel (2^19 copies of 0.1 and of -0.1 sum to about
+// 3e-4 in f32), while an f64 accumulator keeps the error near 2^20 * 2^-53
+// times the partial sums. Sums and products of f32 values (and of f16, bf16
+// and minifloats, which compute as f32) therefore accumulate in f64 and are
+// rounded to f32 once at the end; max and min are exact and stay in f32. The
+// GEMM schedule has its own accumulators and is not affected.
+func wideAcc(e *ir.Reduce) bool {
+	return e.T == ir.F32 && (e.Op == ir.RSum || e.Op == ir.RProd)
+}
+
+// accType returns the accumulator element type of reduction e.
+func accType(e *ir.Reduce) ir.DType {
+	if wideAcc(e) {
+		return ir.F64
+	}
+	return e.T
+}
+
+// toF64 converts the f32 value x (scalar or vector) to f64.
+func toF64(x loop.Expr) loop.Expr {
+	t := x.Type()
+	if t.Elem == ir.F64 {
+		return x
+	}
+	if c, ok := x.(*loop.Const); ok && t.Elem.IsFloat() {
+		cc := *c
+		cc.T = vt(ir.F64, t.Lanes)
+		return &cc
+	}
+	return &loop.Cast{X: x, T: vt(ir.F64, t.Lanes)}
+}
+
+// accBody lowers the body of reduction e in its accumulator type: unchanged
+// for a reduction accumulating in its own type; for a wide (f64) one, a
+// product of two f32 factors is formed from the factors converted to f64 (the
+// product of two f32 values is exact in f64, and contracts to an f64 FMA with
+// the accumulator), any other body is converted to f64 after it is computed.
+func (b *fnb) accBody(e *ir.Reduce) (loop.Expr, error) {
+	if !wideAcc(e) {
+		return b.expr(e.Body)
+	}
+	if m, ok := e.Body.(*ir.Binary); ok && m.Op == ir.Mul && m.T == ir.F32 {
+		x, err := b.expr(m.X)
+		if err != nil {
+			return nil, err
+		}
+		if isSquare(m) {
+			// x*x: convert x once, into a local assigned before the update
+			// (its reads are guarded, so computing it on a masked-out point
+			// is harmless).
+			x = toF64(x)
+			sq := b.local("sq", x.Type())
+			*b.top().out = append(*b.top().out, &loop.Assign{Dst: sq, Value: x})
+			return &loop.Bin{Op: ir.Mul, X: loop.R(sq), Y: loop.R(sq), T: sq.T}, nil
+		}
+		y, err := b.expr(m.Y)
+		if err != nil {
+			return nil, err
+		}
+		n := lanesOf(x, y)
+		x, y = toF64(b.widen(x, n)), toF64(b.widen(y, n))
+		return &loop.Bin{Op: ir.Mul, X: x, Y: y, T: vt(ir.F64, n)}, nil
+	}
+	x, err := b.expr(e.Body)
+	if err != nil {
+		return nil, err
+	}
+	return toF64(x), nil
+}
+
+// isSquare reports whether m multiplies an expression by itself.
+func isSquare(m *ir.Binary) bool { return sameExpr(m.X, m.Y) }
+
+// sameExpr reports whether x and y are the same reduction-free computation:
+// equal structure over the same tensors, variables and sizes.
+func sameExpr(x, y ir.Expr) bool {
+	switch x := x.(type) {
+	case *ir.Const:
+		y, ok := y.(*ir.Const)
+		return ok && x.T == y.T && x.Int == y.Int && x.Float == y.Float
+	case *ir.SizeVal:
+		y, ok := y.(*ir.SizeVal)
+		return ok && x.Size == y.Size && x.T == y.T
+	case *ir.Index:
+		y, ok := y.(*ir.Index)
+		return ok && x.Var == y.Var && x.T == y.T
+	case *ir.Read:
+		y, ok := y.(*ir.Read)
+		return ok && x.Tensor == y.Tensor && sameExprs(x.Subs, y.Subs)
+	case *ir.Unary:
+		y, ok := y.(*ir.Unary)
+		return ok && x.Op == y.Op && x.T == y.T && sameExpr(x.X, y.X)
+	case *ir.Binary:
+		y, ok := y.(*ir.Binary)
+		return ok && x.Op == y.Op && x.T == y.T && sameExpr(x.X, y.X) && sameExpr(x.Y, y.Y)
+	case *ir.Call:
+		y, ok := y.(*ir.Call)
+		return ok && x.Fn == y.Fn && x.T == y.T && sameExprs(x.Args, y.Args)
+	case *ir.Select:
+		y, ok := y.(*ir.Select)
+		return ok && x.T == y.T && sameExpr(x.Cond, y.Cond) && sameExpr(x.A, y.A) && sameExpr(x.B, y.B)
+	case *ir.Cast:
+		y, ok := y.(*ir.Cast)
+		return ok && x.To == y.To && sameExpr(x.X, y.X)
+	}
+	return false // reductions and unknown nodes are never merged
+}
+
+func sameExprs(xs, ys []ir.Expr) bool {
+	if len(xs) != len(ys) {
+		return false
+	}
+	for i := range xs {
+		if !sameExpr(xs[i], ys[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// result returns the value of reduction e from its accumulated value x:
+// rounded once to e's type when the accumulator is wider.
+func result(e *ir.Reduce, x loop.Expr) loop.Expr {
+	if t := x.Type(); t.Elem != e.T {
+		return &loop.Cast{X: x, T: vt(e.T, t.Lanes)}
+	}
+	return x
+}
+
 // reduce lowers a reduction: its code is hoisted to the innermost level that
 // defines one of its free variables, and the result is a reference to a local.
 func (b *fnb) reduce(e *ir.Reduce) (loop.Expr, error) {
@@ -124,8 +260,13 @@ func (b *fnb) combine(op ir.ReduceOp, acc, x loop.Expr) loop.Expr {
 func (b *fnb) reduceCode(e *ir.Reduce) ([]loop.Stmt, loop.Expr, error) {
 	parent := b.top()
 	inner := e.Vars[len(e.Vars)-1]
+	wide := wideAcc(e)
 	if parent.lanes == 1 && b.l.t.VectorBits > 0 {
-		if n := b.l.vecLanes(e.Body); n > 1 && b.l.vecOK(e.Body, inner, nil) &&
+		n := b.l.vecLanes(e.Body, inner)
+		if w := b.l.t.VectorBits / 64; wide && n > w {
+			n = w // f32 vectors of as many lanes as the f64 accumulator
+		}
+		if n > 1 && b.l.vecOK(e.Body, inner, nil) &&
 			(e.Where == nil || !mentionsVar(e.Where, inner, nil)) {
 			return b.vecReduce(e, n)
 		}
@@ -136,7 +277,11 @@ func (b *fnb) reduceCode(e *ir.Reduce) ([]loop.Stmt, loop.Expr, error) {
 			unroll = goUnroll
 		}
 	}
-	t := vt(e.T, parent.lanes)
+	t := vt(accType(e), parent.lanes)
+	if wide && parent.lanes > 1 && parent.lanes*64 > b.l.t.VectorBits {
+		// Not expected: vecLanes counts such a reduction as 64 bits wide.
+		return nil, nil, fmt.Errorf("f64 accumulator of %d lanes exceeds the vector width", parent.lanes)
+	}
 	id, err := identity(e.Op, t)
 	if err != nil {
 		return nil, nil, err
@@ -149,7 +294,7 @@ func (b *fnb) reduceCode(e *ir.Reduce) ([]loop.Stmt, loop.Expr, error) {
 	}
 	// accumulate emits acc_i = acc_i op body at the top level.
 	accumulate := func(acc *loop.Var) error {
-		body, err := b.expr(e.Body)
+		body, err := b.accBody(e)
 		if err != nil {
 			return err
 		}
@@ -200,34 +345,45 @@ func (b *fnb) reduceCode(e *ir.Reduce) ([]loop.Stmt, loop.Expr, error) {
 		return nil, nil, err
 	}
 	code = append(code, loops...)
-	if unroll == 1 {
+	if unroll == 1 && !wide {
 		return code, loop.R(accs[0]), nil
 	}
-	// Pairwise combination of the accumulators.
-	res := b.local("red", t)
+	// Combination of the accumulators, then one rounding to e's type.
+	res := b.local("red", vt(e.T, parent.lanes))
 	var x loop.Expr = loop.R(accs[0])
 	for _, a := range accs[1:] {
 		x = b.combine(e.Op, x, loop.R(a))
 	}
-	code = append(code, &loop.Assign{Dst: res, Value: x})
+	code = append(code, &loop.Assign{Dst: res, Value: result(e, x)})
 	return code, loop.R(res), nil
 }
 
 // vecReduce builds a reduction vectorised along its innermost variable with n
-// lanes, with a masked (Count) tail when the body gives zero on masked-off lanes
-// and a scalar tail otherwise.
+// lanes: a main loop with vecUnroll independent vector accumulators (when the
+// extent may be long), a loop of single vectors, and a masked (Count) tail when
+// the body gives zero on masked-off lanes or a scalar tail otherwise. A wide
+// (f64) reduction loads f32 vectors of n lanes and converts them to f64.
 func (b *fnb) vecReduce(e *ir.Reduce, n int) ([]loop.Stmt, loop.Expr, error) {
 	parent := b.top()
 	inner := e.Vars[len(e.Vars)-1]
-	st := loop.Scalar(e.T)
-	vtp := vt(e.T, n)
+	at := accType(e)
+	st := loop.Scalar(at)
+	vtp := vt(at, n)
 	vid, err := identity(e.Op, vtp)
 	if err != nil {
 		return nil, nil, err
 	}
 	sid, _ := identity(e.Op, st)
-	vacc := b.local("vacc", vtp)
-	code := []loop.Stmt{&loop.Assign{Dst: vacc, Value: vid}}
+	unroll := vecUnroll
+	if c, ok := constValue(inner.Extent); ok && c < int64(2*vecUnroll*n) {
+		unroll = 1
+	}
+	vaccs := make([]*loop.Var, unroll)
+	var code []loop.Stmt
+	for u := range vaccs {
+		vaccs[u] = b.local("vacc", vtp)
+		code = append(code, &loop.Assign{Dst: vaccs[u], Value: vid})
+	}
 	b.vector = true
 	maskedTail := e.Op == ir.RSum && b.l.zeroPreserving(e.Body, inner, nil)
 	var sacc *loop.Var
@@ -236,7 +392,7 @@ func (b *fnb) vecReduce(e *ir.Reduce, n int) ([]loop.Stmt, loop.Expr, error) {
 		code = append(code, &loop.Assign{Dst: sacc, Value: sid})
 	}
 	accumulate := func(acc *loop.Var) error {
-		body, err := b.expr(e.Body)
+		body, err := b.accBody(e)
 		if err != nil {
 			return err
 		}
@@ -256,33 +412,73 @@ func (b *fnb) vecReduce(e *ir.Reduce, n int) ([]loop.Stmt, loop.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		main, err := b.simpleLoop(inner, loop.I64(0), loop.Sub(ext, loop.I64(int64(n-1))), n, n, nil, true,
-			func() error { return accumulate(vacc) })
+		var out []loop.Stmt
+		start := loop.Expr(loop.I64(0))
+		if unroll > 1 {
+			// for k = 0; k < ext-(U*n-1); k += U*n { vacc_u += body(k+u*n) }
+			w := int64(unroll * n)
+			rv := b.loopVar(inner.Name)
+			body := new([]loop.Stmt)
+			for u := 0; u < unroll; u++ {
+				lv := newLevel(n, nil, inner)
+				lv.out = body
+				b.bind[inner] = binding{x: loop.Add(loop.R(rv), loop.I64(int64(u*n))), vec: true}
+				b.push(lv)
+				err := accumulate(vaccs[u])
+				b.pop()
+				if err != nil {
+					delete(b.bind, inner)
+					return nil, err
+				}
+			}
+			delete(b.bind, inner)
+			out = append(out, &loop.For{Var: rv, Lo: loop.I64(0), Hi: loop.Sub(ext, loop.I64(w-1)), Step: w, Body: *body})
+			start = loop.Mul(loop.Div(ext, loop.I64(w)), loop.I64(w))
+		}
+		main, err := b.simpleLoop(inner, start, loop.Sub(ext, loop.I64(int64(n-1))), n, n, nil, true,
+			func() error { return accumulate(vaccs[0]) })
 		if err != nil {
 			return nil, err
 		}
-		start := loop.Mul(loop.Div(ext, loop.I64(int64(n))), loop.I64(int64(n)))
+		out = append(out, main...)
+		start = loop.Mul(loop.Div(ext, loop.I64(int64(n))), loop.I64(int64(n)))
 		var tail []loop.Stmt
 		if maskedTail {
-			tail, err = b.tailLoop(inner, start, ext, n, func() error { return accumulate(vacc) })
+			tail, err = b.tailLoop(inner, start, ext, n, func() error { return accumulate(vaccs[0]) })
 		} else {
 			tail, err = b.simpleLoop(inner, start, ext, 1, 1, nil, false, func() error { return accumulate(sacc) })
 		}
 		if err != nil {
 			return nil, err
 		}
-		return append(main, tail...), nil
+		return append(out, tail...), nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	code = append(code, loops...)
-	res := b.local("red", st)
-	var x loop.Expr = &loop.HReduce{Op: e.Op, X: loop.R(vacc), T: st}
+	// Pairwise combination of the vector accumulators, a horizontal
+	// reduction, the scalar tail, then one rounding to e's type.
+	vx := make([]loop.Expr, len(vaccs))
+	for u, a := range vaccs {
+		vx[u] = loop.R(a)
+	}
+	for len(vx) > 1 {
+		var next []loop.Expr
+		for i := 0; i+1 < len(vx); i += 2 {
+			next = append(next, b.combine(e.Op, vx[i], vx[i+1]))
+		}
+		if len(vx)%2 == 1 {
+			next = append(next, vx[len(vx)-1])
+		}
+		vx = next
+	}
+	var x loop.Expr = &loop.HReduce{Op: e.Op, X: vx[0], T: st}
 	if sacc != nil {
 		x = b.combine(e.Op, x, loop.R(sacc))
 	}
-	code = append(code, &loop.Assign{Dst: res, Value: x})
+	res := b.local("red", loop.Scalar(e.T))
+	code = append(code, &loop.Assign{Dst: res, Value: result(e, x)})
 	return code, loop.R(res), nil
 }
 

@@ -19,7 +19,7 @@ func (l *lowerer) lowerStmt(s *ir.Stmt, name string) (*loop.Step, error) {
 	vec := false
 	if l.t.VectorBits > 0 && len(s.Index) > 0 {
 		v := s.Index[len(s.Index)-1]
-		vec = l.vecLanes(s.Value) > 1 && l.vecOK(s.Value, v, nil)
+		vec = l.vecLanes(s.Value, v) > 1 && l.vecOK(s.Value, v, nil)
 	}
 	b := l.newFnb(name)
 	if err := b.stmt(s, vec); err != nil {
@@ -205,7 +205,7 @@ func (b *fnb) stmtLoops(s *ir.Stmt, k int, vec bool, exts []loop.Expr, lo0, hi0 
 	var inner []loop.Stmt
 	var err error
 	if vec {
-		lanes := l.vecLanes(s.Value)
+		lanes := l.vecLanes(s.Value, last)
 		if w := l.t.VectorBits / s.Target.Type.Bits; s.Target.Type.Bits > 0 && w < lanes {
 			lanes = w
 		}
@@ -353,7 +353,7 @@ func (l *lowerer) streamCond(s *ir.Stmt, buf *loop.Buf, row loop.Expr) loop.Expr
 	if thr == 0 || s.Target.Kind != ir.Output || t.IsPacked() || t.Bits%8 != 0 || buf.Kind != loop.OutputBuf {
 		return nil
 	}
-	lanes := l.vecLanes(s.Value)
+	lanes := l.vecLanes(s.Value, s.Index[len(s.Index)-1])
 	if w := l.t.VectorBits / t.Bits; w < lanes {
 		lanes = w
 	}

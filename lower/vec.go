@@ -84,20 +84,23 @@ func (l *lowerer) vecOK(e ir.Expr, v *ir.Var, ren map[*ir.Var]*ir.Var) bool {
 	return true
 }
 
-// vecLanes returns the number of lanes a vector computation of e uses on the
-// target: the vector width divided by the widest element type involved.
-func (l *lowerer) vecLanes(e ir.Expr) int {
+// vecLanes returns the number of lanes a vector computation of e along the lane
+// variable v uses on the target: the vector width divided by the widest element
+// type involved. A reduction that depends on v is computed inside the vector
+// loop with an accumulator of its accumulator type (f64 for f32 sums and
+// products, see wideAcc), which counts as involved.
+func (l *lowerer) vecLanes(e ir.Expr, v *ir.Var) int {
 	if l.t.VectorBits == 0 {
 		return 1
 	}
-	bits := l.maxBits(e, map[*ir.Tensor]bool{})
+	bits := l.maxBits(e, v, nil, map[*ir.Tensor]bool{})
 	if bits == 0 {
 		bits = 32
 	}
 	return l.t.VectorBits / bits
 }
 
-func (l *lowerer) maxBits(e ir.Expr, seen map[*ir.Tensor]bool) int {
+func (l *lowerer) maxBits(e ir.Expr, v *ir.Var, ren map[*ir.Var]*ir.Var, seen map[*ir.Tensor]bool) int {
 	m := 0
 	ir.Walk(e, func(x ir.Expr) bool {
 		t := x.Type()
@@ -107,17 +110,26 @@ func (l *lowerer) maxBits(e ir.Expr, seen map[*ir.Tensor]bool) int {
 		if r, ok := x.(*ir.Read); ok {
 			if s, ok := l.inline[r.Tensor]; ok && !seen[r.Tensor] {
 				seen[r.Tensor] = true
-				if n := l.maxBits(s.Value, seen); n > m {
+				sren, ok := inlineRen(s, r, ren)
+				if !ok {
+					sren = ren
+				}
+				if n := l.maxBits(s.Value, v, sren, seen); n > m {
 					m = n
 				}
 			}
 			return false // subscripts are computed as scalars
 		}
-		if r, ok := x.(*ir.Reduce); ok && r.Where != nil {
-			if n := l.maxBits(r.Body, seen); n > m {
-				m = n
+		if r, ok := x.(*ir.Reduce); ok {
+			if wideAcc(r) && v != nil && mentionsVar(r, v, ren) && m < 64 {
+				m = 64
 			}
-			return false
+			if r.Where != nil {
+				if n := l.maxBits(r.Body, v, ren, seen); n > m {
+					m = n
+				}
+				return false
+			}
 		}
 		return true
 	})

@@ -15,7 +15,7 @@ import (
 // gemmShapesSrc holds the GEMM forms whose lowered assembly
 // TestGEMMShapesAsm checks: plain f32, a fused epilogue (bias and relu, run
 // at the last KC block), i8 x i8 -> i32 (the VNNI path where the CPU has it)
-// and a transposed A.
+// a transposed A and a transposed B with an epilogue.
 const gemmShapesSrc = `package mm
 kernel MM(A: f32[M, K], B: f32[K, N]) -> (C: f32[M, N]) {
     C[m, n] = sum(k: A[m, k] * B[k, n])
@@ -29,13 +29,18 @@ kernel I8(A: i8[M, K], B: i8[K, N]) -> (C: i32[M, N]) {
 kernel TA(A: f32[K, M], B: f32[K, N]) -> (C: f32[M, N]) {
     C[m, n] = sum(k: A[k, m] * B[k, n])
 }
+kernel TB(A: f32[M, K], B: f32[N, K], bias: f32[N]) -> (C: f32[M, N]) {
+    C[m, n] = relu(sum(k: A[m, k] * B[n, k]) + bias[n])
+}
 `
 
 // gemmShapesTest compares every kernel with plain Go loops (float64 sums for
 // f32, exact wrapping i32 sums for i8) for shapes with every edge: 1, primes,
 // sizes just past the register tile, several KC blocks (K up to 1100), several
 // MC blocks (M up to 1100) and both the direct (M < 48) and packed B paths,
-// and checks that nothing outside C changes (the slices are views of larger
+// the GEMV paths (M == 1 over B's rows; dot products for M == 1 with a
+// transposed B and for N == 1, over several parallel blocks and with
+// remainders), and checks that nothing outside C changes (the slices are views of larger
 // arrays with sentinels).
 const gemmShapesTest = `package mm
 
@@ -49,6 +54,7 @@ var shapes = [][3]int{
 	{1, 1, 1}, {1, 7, 3}, {2, 33, 17}, {13, 1, 31}, {12, 32, 16}, {13, 33, 5},
 	{47, 65, 129}, {48, 64, 64}, {61, 97, 263}, {100, 37, 700},
 	{7, 300, 1031}, {1, 4100, 37}, {1, 33, 1030}, {1, 16, 4}, {130, 70, 520}, {1100, 40, 9}, {5, 4096, 3}, {50, 130, 1100},
+	{1, 600, 1031}, {1, 5000, 19}, {300, 1, 1031}, {1, 3, 2}, {7, 1, 16},
 }
 
 func withGuard[T any](n int, fill T) ([]T, []T) {
@@ -63,7 +69,7 @@ func TestShapes(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	for _, s := range shapes {
 		M, N, K := s[0], s[1], s[2]
-		A, At, B, bias := make([]float32, M*K), make([]float32, K*M), make([]float32, K*N), make([]float32, N)
+		A, At, B, Bt, bias := make([]float32, M*K), make([]float32, K*M), make([]float32, K*N), make([]float32, N*K), make([]float32, N)
 		A8, B8 := make([]int8, M*K), make([]int8, K*N)
 		for i := range A {
 			A[i] = rng.Float32()*2 - 1
@@ -77,6 +83,11 @@ func TestShapes(t *testing.T) {
 		for i := range B {
 			B[i] = rng.Float32()*2 - 1
 			B8[i] = int8(rng.Intn(256) - 128)
+		}
+		for k := 0; k < K; k++ {
+			for n := 0; n < N; n++ {
+				Bt[n*K+k] = B[k*N+n]
+			}
 		}
 		for i := range bias {
 			bias[i] = rng.Float32() - 0.5
@@ -126,6 +137,11 @@ func TestShapes(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("Epi", all, c, func(m, n int) float64 { return math.Max(want[m*N+n]+float64(bias[n]), 0) })
+		all, c = withGuard(M*N, nan)
+		if err := TB(A, Bt, bias, c, M, K, N); err != nil {
+			t.Fatal(err)
+		}
+		check("TB", all, c, func(m, n int) float64 { return math.Max(want[m*N+n]+float64(bias[n]), 0) })
 		all8, c8 := withGuard(M*N, int32(-7))
 		if err := I8(A8, B8, c8, M, K, N); err != nil {
 			t.Fatal(err)

@@ -345,6 +345,23 @@ func (m *machine) expr(e loop.Expr) val {
 		for l := 0; l < t.Lanes; l++ {
 			out.f[l], out.i[l] = x.f[0], x.i[0]
 		}
+	case *loop.HReduce:
+		// Only sums are emitted by the schedule; the lanes are added in
+		// order (the backends' pairwise folding may round differently, well
+		// within the tests' tolerance).
+		if e.Op != ir.RSum {
+			m.fail("HReduce %v not supported by the test evaluator", e.Op)
+			break
+		}
+		x := m.expr(e.X)
+		n := e.X.Type().Lanes
+		for l := 0; l < n; l++ {
+			if isF(el) {
+				out.f[0] = roundF(el, out.f[0]+x.f[l])
+			} else {
+				out.i[0] = wrap(el, out.i[0]+x.i[l])
+			}
+		}
 	default:
 		m.fail("expression %T not supported by the test evaluator", e)
 	}

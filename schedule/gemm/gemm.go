@@ -28,8 +28,12 @@
 //
 // On vector targets (buildFlat) the micro-kernel is vmicro: one unrolled k
 // loop per way of reading B, full tiles stored with whole vectors, edge tiles
-// and epilogues finished from a small scratch tile by one scalar loop; GEMV
-// shapes (M == 1) stream B row by row (gemvRow).
+// and epilogues finished from a small scratch tile by one scalar loop. GEMV
+// shapes have parallel steps of their own, chosen at run time (the other
+// steps then have no work): M == 1 with B's rows contiguous streams B row by
+// row over a few wide column blocks (gemvRow); M == 1 with a transposed B,
+// and N == 1, compute dot products of contiguous rows, several rows at a
+// time (gemvDot).
 package gemm
 
 import (

@@ -78,6 +78,46 @@ func (t *tccRun_Sgemm_avx2_task2) Run(lo, hi int) {
 
 var tccRun_Sgemm_avx2_tasks2 = sync.Pool{New: func() any { return new(tccRun_Sgemm_avx2_task2) }}
 
+// tccRun_Sgemm_avx2_task3 runs step 3 of tccRun_Sgemm_avx2 over a chunk.
+type tccRun_Sgemm_avx2_task3 struct {
+	f0 []float32
+	f1 []float32
+	f2 []float32
+	f3 []float32
+	f4 []float32
+	f5 []float32
+	f6 int
+	f7 int
+	f8 int
+}
+
+// Run computes iterations [lo, hi).
+func (t *tccRun_Sgemm_avx2_task3) Run(lo, hi int) {
+	sgemm_gemm_c_gemv_avx2(t.f0, t.f1, t.f2, t.f3, t.f4, t.f5, t.f6, t.f7, t.f8, lo, hi)
+}
+
+var tccRun_Sgemm_avx2_tasks3 = sync.Pool{New: func() any { return new(tccRun_Sgemm_avx2_task3) }}
+
+// tccRun_Sgemm_avx2_task4 runs step 4 of tccRun_Sgemm_avx2 over a chunk.
+type tccRun_Sgemm_avx2_task4 struct {
+	f0 []float32
+	f1 []float32
+	f2 []float32
+	f3 []float32
+	f4 []float32
+	f5 []float32
+	f6 int
+	f7 int
+	f8 int
+}
+
+// Run computes iterations [lo, hi).
+func (t *tccRun_Sgemm_avx2_task4) Run(lo, hi int) {
+	sgemm_gemm_c_gemvdot_avx2(t.f0, t.f1, t.f2, t.f3, t.f4, t.f5, t.f6, t.f7, t.f8, lo, hi)
+}
+
+var tccRun_Sgemm_avx2_tasks4 = sync.Pool{New: func() any { return new(tccRun_Sgemm_avx2_task4) }}
+
 // tccRun_Sgemm_avx2 executes kernel Sgemm.
 func tccRun_Sgemm_avx2(A []float32, B []float32, C []float32, M int, K int, N int) {
 	M64 := int64(M)
@@ -93,7 +133,7 @@ func tccRun_Sgemm_avx2(A []float32, B []float32, C []float32, M int, K int, N in
 	s0_C_tilep := tccRun_Sgemm_avx2_pool2.Get(int((tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))))) * int64(96))))
 	s0_C_tile := *s0_C_tilep
 	{
-		tccgoN := tccgoSel((M64 < int64(24)), int64(0), (tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))))) * tccgoDiv(((K64+tccgoSel((int64(256) < K64), int64(256), K64))-int64(1)), tccgoSel((int64(256) < K64), int64(256), K64))))
+		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 < int64(24)), int64(0), (tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))*tccgoDiv(((K64+tccgoSel((int64(256) < K64), int64(256), K64))-int64(1)), tccgoSel((int64(256) < K64), int64(256), K64)))))
 		tccgoWork := (K64 * N64)
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*tccgoChunkWork {
@@ -109,7 +149,7 @@ func tccRun_Sgemm_avx2(A []float32, B []float32, C []float32, M int, K int, N in
 		}
 	}
 	{
-		tccgoN := (tccgoDiv(((K64+tccgoSel((int64(256) < K64), int64(256), K64))-int64(1)), tccgoSel((int64(256) < K64), int64(256), K64)) * tccgoDiv(((M64+tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6))))-int64(1)), tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6)))))
+		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 == int64(1)), int64(0), (tccgoDiv(((K64+tccgoSel((int64(256) < K64), int64(256), K64))-int64(1)), tccgoSel((int64(256) < K64), int64(256), K64))*tccgoDiv(((M64+tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6))))-int64(1)), tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6)))))))
 		tccgoWork := (M64 * K64)
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*tccgoChunkWork {
@@ -125,7 +165,7 @@ func tccRun_Sgemm_avx2(A []float32, B []float32, C []float32, M int, K int, N in
 		}
 	}
 	{
-		tccgoN := tccgoDiv(((N64 + tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))))) - int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))
+		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 == int64(1)), int64(0), tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))))
 		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*tccgoChunkWork {
@@ -137,6 +177,38 @@ func tccRun_Sgemm_avx2(A []float32, B []float32, C []float32, M int, K int, N in
 				tccParallelFor(int(tccgoN), int(tccgoG), tccgoT)
 				*tccgoT = tccRun_Sgemm_avx2_task2{}
 				tccRun_Sgemm_avx2_tasks2.Put(tccgoT)
+			}
+		}
+	}
+	{
+		tccgoN := tccgoSel((M64 == int64(1)), tccgoDiv(((N64+int64(2048))-int64(1)), int64(2048)), int64(0))
+		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
+		if tccgoN > 0 {
+			if tccgoN <= 1 || tccgoWork < 2*tccgoChunkWork {
+				sgemm_gemm_c_gemv_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
+			} else {
+				tccgoG := max(int64(1), (tccgoN / (tccgoWork / tccgoChunkWork)))
+				tccgoT := tccRun_Sgemm_avx2_tasks3.Get().(*tccRun_Sgemm_avx2_task3)
+				*tccgoT = tccRun_Sgemm_avx2_task3{f0: A, f1: B, f2: C, f3: s0_C_packA, f4: s0_C_packB, f5: s0_C_tile, f6: M, f7: K, f8: N}
+				tccParallelFor(int(tccgoN), int(tccgoG), tccgoT)
+				*tccgoT = tccRun_Sgemm_avx2_task3{}
+				tccRun_Sgemm_avx2_tasks3.Put(tccgoT)
+			}
+		}
+	}
+	{
+		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), tccgoDiv(((M64+int64(256))-int64(1)), int64(256)), int64(0))
+		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
+		if tccgoN > 0 {
+			if tccgoN <= 1 || tccgoWork < 2*tccgoChunkWork {
+				sgemm_gemm_c_gemvdot_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
+			} else {
+				tccgoG := max(int64(1), (tccgoN / (tccgoWork / tccgoChunkWork)))
+				tccgoT := tccRun_Sgemm_avx2_tasks4.Get().(*tccRun_Sgemm_avx2_task4)
+				*tccgoT = tccRun_Sgemm_avx2_task4{f0: A, f1: B, f2: C, f3: s0_C_packA, f4: s0_C_packB, f5: s0_C_tile, f6: M, f7: K, f8: N}
+				tccParallelFor(int(tccgoN), int(tccgoG), tccgoT)
+				*tccgoT = tccRun_Sgemm_avx2_task4{}
+				tccRun_Sgemm_avx2_tasks4.Put(tccgoT)
 			}
 		}
 	}

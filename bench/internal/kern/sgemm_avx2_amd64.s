@@ -775,7 +775,7 @@ GLOBL sgemm_gemm_c_packa_avx2_c1<>(SB), RODATA|NOPTR, $4
 
 // func sgemm_gemm_c_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV, FMA3
-TEXT ·sgemm_gemm_c_avx2(SB), NOSPLIT, $248-184
+TEXT ·sgemm_gemm_c_avx2(SB), NOSPLIT, $232-184
 	MOVQ    $+4096, AX
 	MOVQ    $+16, CX
 	MOVQ    n2+160(FP), DX
@@ -992,329 +992,27 @@ end20:
 
 end18:
 else15:
-	MOVQ n0+144(FP), AX
-	CMPQ AX, $+1
-	JNE  else21
 	XORQ AX, AX
 	MOVQ AX, 88(SP)
 
-loop23:
-	MOVQ         88(SP), AX
-	MOVQ         n1+152(FP), CX
-	SUBQ         $+3, CX
-	CMPQ         AX, CX
-	JGE          end24
-	MOVQ         in0_base+0(FP), CX
-	VBROADCASTSS (CX)(AX*4), Y0
-	VBROADCASTSS 4(CX)(AX*4), Y1
-	VBROADCASTSS 8(CX)(AX*4), Y2
-	VBROADCASTSS 12(CX)(AX*4), Y3
-	MOVQ         64(SP), DX
-	MOVQ         DX, CX
-	MOVQ         AX, BX
-	IMULQ        n2+160(FP), BX
-	ADDQ         BX, CX
-	MOVQ         DX, DX
-	XORQ         BX, BX
-	MOVQ         72(SP), SI
-	SUBQ         $+7, SI
-	MOVQ         n2+160(FP), DI
-	IMUL3Q       $+3, DI, DI
-	MOVQ         n2+160(FP), R8
-	IMUL3Q       $+2, R8, R8
-	MOVQ         $+3, R9
-	IMULQ        n2+160(FP), R9
-	MOVQ         $+2, R9
-	IMULQ        n2+160(FP), R9
-	XORQ         R9, R9
-	CMPQ         AX, $+0
-	SETNE        R9
-	MOVQ         in1_base+24(FP), R9
-	MOVQ         out0_base+48(FP), R10
-
-uloop25:
-	LEAQ    8(BX), R11
-	CMPQ    R11, SI
-	JGE     uend26
-	MOVQ    DI, R11
-	ADDQ    CX, R11
-	MOVQ    R8, R12
-	ADDQ    CX, R12
-	MOVQ    n2+160(FP), R13
-	ADDQ    CX, R13
-	VXORPS  Y4, Y4, Y4
-	CMPQ    AX, $+0
-	JEQ     guard27
-	VMOVUPS (R10)(DX*4), Y4
-
-guard27:
-	VFMADD231PS (R9)(CX*4), Y0, Y4
-	VFMADD231PS (R9)(R13*4), Y1, Y4
-	VFMADD231PS (R9)(R12*4), Y2, Y4
-	VFMADD231PS (R9)(R11*4), Y3, Y4
-	VMOVUPS     Y4, (R10)(DX*4)
-	ADDQ        $+8, CX
-	MOVQ        DX, DX
-	ADDQ        $+8, DX
-	MOVQ        DI, R11
-	ADDQ        CX, R11
-	MOVQ        R8, R12
-	ADDQ        CX, R12
-	MOVQ        n2+160(FP), R13
-	ADDQ        CX, R13
-	VXORPS      Y4, Y4, Y4
-	CMPQ        AX, $+0
-	JEQ         guard28
-	VMOVUPS     (R10)(DX*4), Y4
-
-guard28:
-	VFMADD231PS (R9)(CX*4), Y0, Y4
-	VFMADD231PS (R9)(R13*4), Y1, Y4
-	VFMADD231PS (R9)(R12*4), Y2, Y4
-	VFMADD231PS (R9)(R11*4), Y3, Y4
-	VMOVUPS     Y4, (R10)(DX*4)
-	ADDQ        $+8, CX
-	MOVQ        DX, DX
-	ADDQ        $+8, DX
-	ADDQ        $+16, BX
-	JMP         uloop25
-
-uend26:
-loop29:
-	CMPQ    BX, SI
-	JGE     end30
-	MOVQ    DI, R11
-	ADDQ    CX, R11
-	MOVQ    R8, R12
-	ADDQ    CX, R12
-	MOVQ    n2+160(FP), R13
-	ADDQ    CX, R13
-	VXORPS  Y4, Y4, Y4
-	CMPQ    AX, $+0
-	JEQ     guard31
-	VMOVUPS (R10)(DX*4), Y4
-
-guard31:
-	VFMADD231PS (R9)(CX*4), Y0, Y4
-	VFMADD231PS (R9)(R13*4), Y1, Y4
-	VFMADD231PS (R9)(R12*4), Y2, Y4
-	VFMADD231PS (R9)(R11*4), Y3, Y4
-	VMOVUPS     Y4, (R10)(DX*4)
-	ADDQ        $+8, CX
-	MOVQ        DX, DX
-	ADDQ        $+8, DX
-	ADDQ        $+8, BX
-	JMP         loop29
-
-end30:
-	MOVQ   72(SP), BX
-	MOVQ   BX, AX
-	SARQ   $0x03, AX
-	IMUL3Q $+8, AX, AX
-	MOVQ   BX, SI
-	MOVQ   n2+160(FP), DI
-	IMUL3Q $+3, DI, DI
-	MOVQ   n2+160(FP), R8
-	IMUL3Q $+2, R8, R8
-	MOVQ   88(SP), R9
-	MOVQ   $+3, R10
-	IMULQ  n2+160(FP), R10
-	MOVQ   $+2, R10
-	IMULQ  n2+160(FP), R10
-	XORQ   R10, R10
-	CMPQ   R9, $+0
-	SETNE  R10
-	MOVQ   in1_base+24(FP), R10
-	MOVQ   out0_base+48(FP), R11
-
-loop32:
-	CMPQ         AX, SI
-	JGE          end33
-	MOVQ         BX, R12
-	SUBQ         AX, R12
-	VMOVQ        R12, X4
-	VPBROADCASTD X4, Y5
-	VPCMPGTD     sgemm_gemm_c_avx2_c2<>+0(SB), Y5, Y5
-	MOVQ         DI, R12
-	ADDQ         CX, R12
-	VMASKMOVPS   (R10)(R12*4), Y5, Y4
-	MOVQ         R8, R12
-	ADDQ         CX, R12
-	VMASKMOVPS   (R10)(R12*4), Y5, Y6
-	MOVQ         n2+160(FP), R12
-	ADDQ         CX, R12
-	VMASKMOVPS   (R10)(R12*4), Y5, Y7
-	VMASKMOVPS   (R10)(CX*4), Y5, Y8
-	VXORPS       Y9, Y9, Y9
-	CMPQ         R9, $+0
-	JEQ          guard34
-	VMASKMOVPS   (R11)(DX*4), Y5, Y9
-
-guard34:
-	VFMADD231PS  Y8, Y0, Y9
-	VFMADD231PS  Y7, Y1, Y9
-	VFMADD231PS  Y6, Y2, Y9
-	VFMADD231PS  Y4, Y3, Y9
-	MOVQ         BX, R12
-	SUBQ         AX, R12
-	VMOVQ        R12, X4
-	VPBROADCASTD X4, Y4
-	VPCMPGTD     sgemm_gemm_c_avx2_c2<>+0(SB), Y4, Y4
-	VMASKMOVPS   Y9, Y4, (R11)(DX*4)
-	ADDQ         $+8, CX
-	MOVQ         DX, DX
-	ADDQ         $+8, DX
-	ADDQ         $+8, AX
-	JMP          loop32
-
-end33:
-	ADDQ $+4, 88(SP)
-	JMP  loop23
-
-end24:
-	MOVQ   n1+152(FP), AX
-	SARQ   $0x02, AX
-	IMUL3Q $+4, AX, AX
-	MOVQ   AX, 96(SP)
-
-loop35:
-	MOVQ         96(SP), AX
-	CMPQ         AX, n1+152(FP)
-	JGE          end36
-	MOVQ         in0_base+0(FP), CX
-	VBROADCASTSS (CX)(AX*4), Y0
-	MOVQ         64(SP), DX
-	MOVQ         DX, CX
-	MOVQ         AX, BX
-	IMULQ        n2+160(FP), BX
-	ADDQ         BX, CX
-	MOVQ         DX, DX
-	XORQ         BX, BX
-	MOVQ         72(SP), SI
-	SUBQ         $+7, SI
-	XORQ         DI, DI
-	CMPQ         AX, $+0
-	SETNE        DI
-	MOVQ         in1_base+24(FP), DI
-	MOVQ         out0_base+48(FP), R8
-
-uloop37:
-	LEAQ    8(BX), R9
-	CMPQ    R9, SI
-	JGE     uend38
-	VXORPS  Y1, Y1, Y1
-	CMPQ    AX, $+0
-	JEQ     guard39
-	VMOVUPS (R8)(DX*4), Y1
-
-guard39:
-	VFMADD231PS (DI)(CX*4), Y0, Y1
-	VMOVUPS     Y1, (R8)(DX*4)
-	ADDQ        $+8, CX
-	MOVQ        DX, DX
-	ADDQ        $+8, DX
-	VXORPS      Y1, Y1, Y1
-	CMPQ        AX, $+0
-	JEQ         guard40
-	VMOVUPS     (R8)(DX*4), Y1
-
-guard40:
-	VFMADD231PS (DI)(CX*4), Y0, Y1
-	VMOVUPS     Y1, (R8)(DX*4)
-	ADDQ        $+8, CX
-	MOVQ        DX, DX
-	ADDQ        $+8, DX
-	ADDQ        $+16, BX
-	JMP         uloop37
-
-uend38:
-loop41:
-	CMPQ    BX, SI
-	JGE     end42
-	VXORPS  Y1, Y1, Y1
-	CMPQ    AX, $+0
-	JEQ     guard43
-	VMOVUPS (R8)(DX*4), Y1
-
-guard43:
-	VFMADD231PS (DI)(CX*4), Y0, Y1
-	VMOVUPS     Y1, (R8)(DX*4)
-	ADDQ        $+8, CX
-	MOVQ        DX, DX
-	ADDQ        $+8, DX
-	ADDQ        $+8, BX
-	JMP         loop41
-
-end42:
-	MOVQ   72(SP), BX
-	MOVQ   BX, AX
-	SARQ   $0x03, AX
-	IMUL3Q $+8, AX, AX
-	MOVQ   BX, SI
-	MOVQ   96(SP), DI
-	XORQ   R8, R8
-	CMPQ   DI, $+0
-	SETNE  R8
-	MOVQ   in1_base+24(FP), R8
-	MOVQ   out0_base+48(FP), R9
-
-loop44:
-	CMPQ         AX, SI
-	JGE          end45
-	MOVQ         BX, R10
-	SUBQ         AX, R10
-	VMOVQ        R10, X1
-	VPBROADCASTD X1, Y2
-	VPCMPGTD     sgemm_gemm_c_avx2_c2<>+0(SB), Y2, Y2
-	VMASKMOVPS   (R8)(CX*4), Y2, Y1
-	VXORPS       Y3, Y3, Y3
-	CMPQ         DI, $+0
-	JEQ          guard46
-	VMASKMOVPS   (R9)(DX*4), Y2, Y3
-
-guard46:
-	VFMADD231PS  Y1, Y0, Y3
-	MOVQ         BX, R10
-	SUBQ         AX, R10
-	VMOVQ        R10, X1
-	VPBROADCASTD X1, Y1
-	VPCMPGTD     sgemm_gemm_c_avx2_c2<>+0(SB), Y1, Y1
-	VMASKMOVPS   Y3, Y1, (R9)(DX*4)
-	ADDQ         $+8, CX
-	MOVQ         DX, DX
-	ADDQ         $+8, DX
-	ADDQ         $+8, AX
-	JMP          loop44
-
-end45:
-	ADDQ $+1, 96(SP)
-	JMP  loop35
-
-end36:
-	JMP endif22
-
-else21:
-	XORQ AX, AX
-	MOVQ AX, 104(SP)
-
-loop47:
-	MOVQ    104(SP), AX
+loop21:
+	MOVQ    88(SP), AX
 	MOVQ    32(SP), CX
 	CMPQ    AX, CX
-	JGE     end48
+	JGE     end22
 	MOVQ    AX, DX
 	MOVQ    8(SP), BX
 	IMULQ   BX, DX
-	MOVQ    DX, 112(SP)
+	MOVQ    DX, 96(SP)
 	MOVQ    n1+152(FP), DX
-	MOVQ    112(SP), SI
+	MOVQ    96(SP), SI
 	SUBQ    SI, DX
 	XORQ    DI, DI
 	CMPQ    BX, DX
 	SETLT   DI
 	TESTQ   DI, DI
 	CMOVQNE BX, DX
-	MOVQ    DX, 120(SP)
+	MOVQ    DX, 104(SP)
 	MOVQ    48(SP), DX
 	IMULQ   CX, DX
 	ADDQ    AX, DX
@@ -1322,7 +1020,7 @@ loop47:
 	MOVQ    (SP), R8
 	IMULQ   R8, DI
 	IMULQ   DI, DX
-	MOVQ    DX, 128(SP)
+	MOVQ    DX, 112(SP)
 	MOVQ    56(SP), DX
 	IMULQ   CX, DX
 	MOVQ    DX, CX
@@ -1333,48 +1031,48 @@ loop47:
 	MOVQ    16(SP), CX
 	IMULQ   BX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 136(SP)
+	MOVQ    AX, 120(SP)
 	MOVQ    SI, AX
 	IMULQ   n2+160(FP), AX
 	MOVQ    64(SP), CX
 	ADDQ    CX, AX
-	MOVQ    AX, 144(SP)
+	MOVQ    AX, 128(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 152(SP)
+	MOVQ    AX, 136(SP)
 
-loop49:
-	MOVQ    152(SP), AX
+loop23:
+	MOVQ    136(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
-	JGE     end50
+	JGE     end24
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
-	MOVQ    CX, 160(SP)
+	MOVQ    CX, 144(SP)
 	MOVQ    n0+144(FP), CX
-	MOVQ    160(SP), BX
+	MOVQ    144(SP), BX
 	SUBQ    BX, CX
 	XORQ    BX, BX
 	CMPQ    DX, CX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 168(SP)
-	MOVQ    136(SP), CX
+	MOVQ    CX, 152(SP)
+	MOVQ    120(SP), CX
 	MOVQ    AX, AX
 	MOVQ    8(SP), BX
 	IMULQ   BX, DX
 	IMULQ   DX, AX
 	ADDQ    AX, CX
-	MOVQ    CX, 176(SP)
+	MOVQ    CX, 160(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 184(SP)
+	MOVQ    AX, 168(SP)
 
-loop51:
-	MOVQ    184(SP), AX
+loop25:
+	MOVQ    168(SP), AX
 	MOVQ    72(SP), CX
 	CMPQ    AX, CX
-	JGE     end52
+	JGE     end26
 	MOVQ    $+16, DX
 	SUBQ    AX, CX
 	XORQ    BX, BX
@@ -1383,30 +1081,30 @@ loop51:
 	MOVQ    $+16, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 192(SP)
+	MOVQ    CX, 176(SP)
 	MOVQ    n0+144(FP), CX
 	XORQ    DX, DX
 	CMPQ    CX, $+24
 	SETLT   DL
-	MOVQ    144(SP), CX
+	MOVQ    128(SP), CX
 	ADDQ    AX, CX
-	MOVQ    128(SP), BX
+	MOVQ    112(SP), BX
 	MOVQ    AX, AX
-	MOVQ    120(SP), SI
+	MOVQ    104(SP), SI
 	IMULQ   SI, AX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 200(SP)
+	MOVQ    AX, 184(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 208(SP)
+	MOVQ    AX, 192(SP)
 
-loop53:
-	MOVQ    208(SP), AX
-	MOVQ    168(SP), CX
+loop27:
+	MOVQ    192(SP), AX
+	MOVQ    152(SP), CX
 	CMPQ    AX, CX
-	JGE     end54
+	JGE     end28
 	MOVQ    $+6, DX
 	SUBQ    AX, CX
 	XORQ    BX, BX
@@ -1415,22 +1113,22 @@ loop53:
 	MOVQ    $+6, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 216(SP)
-	MOVQ    176(SP), CX
+	MOVQ    CX, 200(SP)
+	MOVQ    160(SP), CX
 	MOVQ    AX, DX
-	MOVQ    120(SP), BX
+	MOVQ    104(SP), BX
 	IMULQ   BX, DX
 	ADDQ    DX, CX
-	MOVQ    200(SP), DX
-	MOVQ    160(SP), BX
+	MOVQ    184(SP), DX
+	MOVQ    144(SP), BX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
 	IMULQ   n2+160(FP), AX
 	MOVQ    64(SP), BX
-	MOVQ    184(SP), SI
+	MOVQ    168(SP), SI
 	ADDQ    SI, BX
 	ADDQ    BX, AX
-	MOVQ    AX, 224(SP)
+	MOVQ    AX, 208(SP)
 	VXORPS  Y1, Y1, Y1
 	VMOVUPS Y1, Y0
 	VMOVUPS Y1, Y2
@@ -1446,19 +1144,19 @@ loop53:
 	VMOVUPS Y1, Y1
 	MOVQ    n0+144(FP), AX
 	CMPQ    AX, $+24
-	JGE     else55
-	MOVQ    192(SP), AX
+	JGE     else29
+	MOVQ    176(SP), AX
 	CMPQ    AX, $+16
-	JNE     else57
+	JNE     else31
 	XORQ    AX, AX
-	MOVQ    120(SP), BX
+	MOVQ    104(SP), BX
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), DI
 
-uloop59:
+uloop33:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend60
+	JGE          uend34
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -1552,12 +1250,12 @@ uloop59:
 	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop59
+	JMP          uloop33
 
-uend60:
-loop61:
+uend34:
+loop35:
 	CMPQ         AX, BX
-	JGE          end62
+	JGE          end36
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -1582,15 +1280,15 @@ loop61:
 	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop61
+	JMP          loop35
 
-end62:
-	JMP endif58
+end36:
+	JMP endif32
 
-else57:
+else31:
 	XORQ    AX, AX
-	MOVQ    120(SP), BX
-	MOVQ    192(SP), SI
+	MOVQ    104(SP), BX
+	MOVQ    176(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+0, DI
 	XORQ    R8, R8
@@ -1621,10 +1319,10 @@ else57:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop63:
+uloop37:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend64
+	JGE          uend38
 	VMOVQ        R8, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     sgemm_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1742,12 +1440,12 @@ uloop63:
 	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop63
+	JMP          uloop37
 
-uend64:
-loop65:
+uend38:
+loop39:
 	CMPQ         AX, BX
-	JGE          end66
+	JGE          end40
 	VMOVQ        R8, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     sgemm_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1778,22 +1476,22 @@ loop65:
 	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop65
+	JMP          loop39
 
-end66:
-endif58:
-	JMP endif56
+end40:
+endif32:
+	JMP endif30
 
-else55:
+else29:
 	XORQ AX, AX
-	MOVQ 120(SP), BX
+	MOVQ 104(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop67:
+uloop41:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend68
+	JGE          uend42
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -1887,12 +1585,12 @@ uloop67:
 	MOVQ         DX, DX
 	ADDQ         $+16, DX
 	ADDQ         $+4, AX
-	JMP          uloop67
+	JMP          uloop41
 
-uend68:
-loop69:
+uend42:
+loop43:
 	CMPQ         AX, BX
-	JGE          end70
+	JGE          end44
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -1917,97 +1615,97 @@ loop69:
 	MOVQ         DX, DX
 	ADDQ         $+16, DX
 	ADDQ         $+1, AX
-	JMP          loop69
+	JMP          loop43
 
-end70:
-endif56:
-	MOVQ   216(SP), AX
+end44:
+endif30:
+	MOVQ   200(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+6
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   192(SP), CX
+	MOVQ   176(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+16
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else71
-	MOVQ   104(SP), AX
+	JEQ    else45
+	MOVQ   88(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else73
-	MOVQ   224(SP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	JEQ    else47
+	MOVQ   208(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Y0, Y0
 	VADDPS 32(CX)(AX*4), Y2, Y2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Y3, Y3
 	VADDPS 32(CX)(AX*4), Y4, Y4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Y5, Y5
 	VADDPS 32(CX)(AX*4), Y6, Y6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Y7, Y7
 	VADDPS 32(CX)(AX*4), Y8, Y8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Y9, Y9
 	VADDPS 32(CX)(AX*4), Y10, Y10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Y11, Y11
 	VADDPS 32(CX)(AX*4), Y1, Y1
 
-else73:
-	MOVQ    224(SP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+else47:
+	MOVQ    208(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
 	VMOVUPS Y2, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Y3, (CX)(AX*4)
 	VMOVUPS Y4, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Y5, (CX)(AX*4)
 	VMOVUPS Y6, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Y7, (CX)(AX*4)
 	VMOVUPS Y8, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Y9, (CX)(AX*4)
 	VMOVUPS Y10, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Y11, (CX)(AX*4)
 	VMOVUPS Y1, 32(CX)(AX*4)
-	JMP     endif72
+	JMP     endif46
 
-else71:
+else45:
 	MOVQ    48(SP), AX
 	IMUL3Q  $+96, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -2024,24 +1722,24 @@ else71:
 	VMOVUPS Y11, 320(CX)(AX*4)
 	VMOVUPS Y1, 352(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 240(SP)
+	MOVQ    AX, 224(SP)
 
-loop75:
-	MOVQ   240(SP), AX
-	MOVQ   216(SP), CX
+loop49:
+	MOVQ   224(SP), AX
+	MOVQ   200(SP), CX
 	CMPQ   AX, CX
-	JGE    end76
+	JGE    end50
 	XORQ   CX, CX
-	MOVQ   192(SP), DX
+	MOVQ   176(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
-	MOVQ   224(SP), SI
+	MOVQ   208(SP), SI
 	ADDQ   SI, BX
 	MOVQ   48(SP), SI
 	IMUL3Q $+96, SI, DI
 	IMUL3Q $+16, AX, R8
 	ADDQ   R8, DI
-	MOVQ   104(SP), R8
+	MOVQ   88(SP), R8
 	XORQ   R9, R9
 	CMPQ   R8, $+0
 	SETEQ  R9
@@ -2052,50 +1750,49 @@ loop75:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), SI
 
-loop77:
+loop51:
 	CMPQ   CX, DX
-	JGE    end78
+	JGE    end52
 	MOVQ   DI, R9
 	ADDQ   CX, R9
 	VMOVSS (SI)(R9*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  R8, R8
-	JEQ    guard79
+	JEQ    guard53
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS (AX)(R9*4), X1
 
-guard79:
+guard53:
 	VADDSS X1, X0, X0
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS X0, (AX)(R9*4)
 	ADDQ   $+1, CX
-	JMP    loop77
-
-end78:
-	ADDQ $+1, 240(SP)
-	JMP  loop75
-
-end76:
-endif72:
-	ADDQ $+6, 208(SP)
-	JMP  loop53
-
-end54:
-	ADDQ $+16, 184(SP)
-	JMP  loop51
+	JMP    loop51
 
 end52:
-	ADDQ $+1, 152(SP)
+	ADDQ $+1, 224(SP)
 	JMP  loop49
 
 end50:
-	ADDQ $+1, 104(SP)
-	JMP  loop47
+endif46:
+	ADDQ $+6, 192(SP)
+	JMP  loop27
 
-end48:
-endif22:
+end28:
+	ADDQ $+16, 168(SP)
+	JMP  loop25
+
+end26:
+	ADDQ $+1, 136(SP)
+	JMP  loop23
+
+end24:
+	ADDQ $+1, 88(SP)
+	JMP  loop21
+
+end22:
 	ADDQ $+1, 48(SP)
 	JMP  loop9
 
@@ -2114,3 +1811,1129 @@ DATA sgemm_gemm_c_avx2_c2<>+20(SB)/4, $0x00000005
 DATA sgemm_gemm_c_avx2_c2<>+24(SB)/4, $0x00000006
 DATA sgemm_gemm_c_avx2_c2<>+28(SB)/4, $0x00000007
 GLOBL sgemm_gemm_c_avx2_c2<>(SB), RODATA|NOPTR, $32
+
+// func sgemm_gemm_c_gemv_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·sgemm_gemm_c_gemv_avx2(SB), NOSPLIT, $120-184
+	MOVQ    $+4096, AX
+	MOVQ    $+16, CX
+	MOVQ    n2+160(FP), DX
+	ADDQ    $+7, DX
+	SARQ    $0x03, DX
+	ADDQ    $+15, DX
+	SARQ    $0x04, DX
+	IMUL3Q  $+16, DX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+16, CX
+	TESTQ   BX, BX
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+256, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+256, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+510, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+5, AX
+	MOVQ    $+6, BX
+	XORQ    DX, DX
+	TESTQ   BX, BX
+	JEQ     divz1
+	CQO
+	IDIVQ   BX
+	TESTQ   DX, DX
+	JEQ     divfix2
+	MOVQ    DX, SI
+	XORQ    BX, SI
+	JGE     divfix2
+	DECQ    AX
+	ADDQ    BX, DX
+
+divfix2:
+	MOVQ AX, DX
+
+divz1:
+	MOVQ    DX, AX
+	IMUL3Q  $+6, AX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	MOVQ    $+510, CX
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
+	ADDQ    CX, AX
+	SUBQ    $+1, AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz3
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix4
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix4
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix4:
+	MOVQ AX, DX
+
+divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix6:
+	MOVQ AX, DX
+
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
+	MOVQ  16(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz7
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix8:
+	MOVQ AX, DX
+
+divz7:
+	MOVQ  DX, 40(SP)
+	MOVQ  n2+160(FP), AX
+	MOVQ  n2+160(FP), CX
+	ADDQ  $+2048, CX
+	SUBQ  $+1, CX
+	SARQ  $0x0b, CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz9
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix10
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix10
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix10:
+	MOVQ AX, DX
+
+divz9:
+	MOVQ   DX, AX
+	ADDQ   $+7, AX
+	SARQ   $0x03, AX
+	IMUL3Q $+8, AX, AX
+	MOVQ   AX, 48(SP)
+	MOVQ   n2+160(FP), AX
+	ADDQ   $+2048, AX
+	SUBQ   $+1, AX
+	SARQ   $0x0b, AX
+	MOVQ   AX, 56(SP)
+	MOVQ   lo+168(FP), AX
+	MOVQ   AX, 64(SP)
+
+loop11:
+	MOVQ  64(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end12
+	MOVQ  56(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz13
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix14
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix14
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix14:
+	MOVQ AX, DX
+
+divz13:
+	MOVQ  DX, 72(SP)
+	MOVQ  64(SP), AX
+	MOVQ  56(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz15
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix16
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix16
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix16:
+divz15:
+	MOVQ    DX, AX
+	MOVQ    48(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 80(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    80(SP), DX
+	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 88(SP)
+	MOVQ    n1+152(FP), AX
+	CMPQ    AX, $+0
+	JNE     else17
+	XORQ    AX, AX
+	MOVQ    AX, 96(SP)
+
+loop19:
+	MOVQ  96(SP), AX
+	CMPQ  AX, $+1
+	JGE   end20
+	MOVQ  80(SP), DX
+	MOVQ  DX, CX
+	MOVQ  88(SP), BX
+	ADDQ  BX, DX
+	MOVQ  AX, AX
+	IMULQ n2+160(FP), AX
+	MOVQ  out0_base+48(FP), BX
+
+loop21:
+	CMPQ   CX, DX
+	JGE    end22
+	VMOVSS sgemm_gemm_c_gemv_avx2_c1<>+0(SB), X0
+	MOVQ   AX, SI
+	ADDQ   CX, SI
+	VMOVSS X0, (BX)(SI*4)
+	ADDQ   $+1, CX
+	JMP    loop21
+
+end22:
+	ADDQ $+1, 96(SP)
+	JMP  loop19
+
+end20:
+else17:
+	XORQ AX, AX
+	MOVQ AX, 104(SP)
+
+loop23:
+	MOVQ         104(SP), AX
+	MOVQ         n1+152(FP), CX
+	SUBQ         $+3, CX
+	CMPQ         AX, CX
+	JGE          end24
+	MOVQ         in0_base+0(FP), CX
+	VBROADCASTSS (CX)(AX*4), Y0
+	VBROADCASTSS 4(CX)(AX*4), Y1
+	VBROADCASTSS 8(CX)(AX*4), Y2
+	VBROADCASTSS 12(CX)(AX*4), Y3
+	MOVQ         80(SP), DX
+	MOVQ         DX, CX
+	MOVQ         AX, BX
+	IMULQ        n2+160(FP), BX
+	ADDQ         BX, CX
+	MOVQ         DX, BX
+	MOVQ         AX, SI
+	ADDQ         $+1, SI
+	IMULQ        n2+160(FP), SI
+	ADDQ         SI, BX
+	MOVQ         DX, SI
+	MOVQ         AX, DI
+	ADDQ         $+2, DI
+	IMULQ        n2+160(FP), DI
+	ADDQ         DI, SI
+	MOVQ         DX, DI
+	MOVQ         AX, R8
+	ADDQ         $+3, R8
+	IMULQ        n2+160(FP), R8
+	ADDQ         R8, DI
+	MOVQ         DX, DX
+	CMPQ         AX, $+0
+	JNE          else25
+	XORQ         AX, AX
+	MOVQ         88(SP), R8
+	SUBQ         $+7, R8
+	MOVQ         in1_base+24(FP), R9
+	MOVQ         out0_base+48(FP), R10
+
+uloop27:
+	LEAQ        8(AX), R11
+	CMPQ        R11, R8
+	JGE         uend28
+	VXORPS      Y4, Y4, Y4
+	VMOVUPS     Y4, Y5
+	VFMADD231PS (R9)(CX*4), Y0, Y5
+	VFMADD231PS (R9)(BX*4), Y1, Y5
+	VFMADD231PS (R9)(SI*4), Y2, Y5
+	VFMADD231PS (R9)(DI*4), Y3, Y5
+	VMOVUPS     Y5, (R10)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        BX, BX
+	ADDQ        $+8, BX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	MOVQ        DI, DI
+	ADDQ        $+8, DI
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	VMOVUPS     Y4, Y4
+	VFMADD231PS (R9)(CX*4), Y0, Y4
+	VFMADD231PS (R9)(BX*4), Y1, Y4
+	VFMADD231PS (R9)(SI*4), Y2, Y4
+	VFMADD231PS (R9)(DI*4), Y3, Y4
+	VMOVUPS     Y4, (R10)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        BX, BX
+	ADDQ        $+8, BX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	MOVQ        DI, DI
+	ADDQ        $+8, DI
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+16, AX
+	JMP         uloop27
+
+uend28:
+loop29:
+	CMPQ        AX, R8
+	JGE         end30
+	VXORPS      Y4, Y4, Y4
+	VMOVUPS     Y4, Y4
+	VFMADD231PS (R9)(CX*4), Y0, Y4
+	VFMADD231PS (R9)(BX*4), Y1, Y4
+	VFMADD231PS (R9)(SI*4), Y2, Y4
+	VFMADD231PS (R9)(DI*4), Y3, Y4
+	VMOVUPS     Y4, (R10)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        BX, BX
+	ADDQ        $+8, BX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	MOVQ        DI, DI
+	ADDQ        $+8, DI
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+8, AX
+	JMP         loop29
+
+end30:
+	JMP endif26
+
+else25:
+	XORQ AX, AX
+	MOVQ 88(SP), R8
+	SUBQ $+7, R8
+	MOVQ in1_base+24(FP), R9
+	MOVQ out0_base+48(FP), R10
+
+uloop31:
+	LEAQ        8(AX), R11
+	CMPQ        R11, R8
+	JGE         uend32
+	VMOVUPS     (R10)(DX*4), Y4
+	VFMADD231PS (R9)(CX*4), Y0, Y4
+	VFMADD231PS (R9)(BX*4), Y1, Y4
+	VFMADD231PS (R9)(SI*4), Y2, Y4
+	VFMADD231PS (R9)(DI*4), Y3, Y4
+	VMOVUPS     Y4, (R10)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        BX, BX
+	ADDQ        $+8, BX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	MOVQ        DI, DI
+	ADDQ        $+8, DI
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	VMOVUPS     (R10)(DX*4), Y4
+	VFMADD231PS (R9)(CX*4), Y0, Y4
+	VFMADD231PS (R9)(BX*4), Y1, Y4
+	VFMADD231PS (R9)(SI*4), Y2, Y4
+	VFMADD231PS (R9)(DI*4), Y3, Y4
+	VMOVUPS     Y4, (R10)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        BX, BX
+	ADDQ        $+8, BX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	MOVQ        DI, DI
+	ADDQ        $+8, DI
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+16, AX
+	JMP         uloop31
+
+uend32:
+loop33:
+	CMPQ        AX, R8
+	JGE         end34
+	VMOVUPS     (R10)(DX*4), Y4
+	VFMADD231PS (R9)(CX*4), Y0, Y4
+	VFMADD231PS (R9)(BX*4), Y1, Y4
+	VFMADD231PS (R9)(SI*4), Y2, Y4
+	VFMADD231PS (R9)(DI*4), Y3, Y4
+	VMOVUPS     Y4, (R10)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        BX, BX
+	ADDQ        $+8, BX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	MOVQ        DI, DI
+	ADDQ        $+8, DI
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+8, AX
+	JMP         loop33
+
+end34:
+endif26:
+	MOVQ   88(SP), R8
+	MOVQ   R8, AX
+	SARQ   $0x03, AX
+	IMUL3Q $+8, AX, AX
+	MOVQ   R8, R9
+	MOVQ   104(SP), R10
+	XORQ   R11, R11
+	CMPQ   R10, $+0
+	SETNE  R11
+	MOVQ   in1_base+24(FP), R11
+	MOVQ   out0_base+48(FP), R12
+
+loop35:
+	CMPQ         AX, R9
+	JGE          end36
+	MOVQ         R8, R13
+	SUBQ         AX, R13
+	VMOVQ        R13, X4
+	VPBROADCASTD X4, Y5
+	VPCMPGTD     sgemm_gemm_c_gemv_avx2_c2<>+0(SB), Y5, Y5
+	VMASKMOVPS   (R11)(DI*4), Y5, Y4
+	VMASKMOVPS   (R11)(SI*4), Y5, Y6
+	VMASKMOVPS   (R11)(BX*4), Y5, Y7
+	VMASKMOVPS   (R11)(CX*4), Y5, Y8
+	VXORPS       Y9, Y9, Y9
+	CMPQ         R10, $+0
+	JEQ          guard37
+	VMASKMOVPS   (R12)(DX*4), Y5, Y9
+
+guard37:
+	VFMADD231PS  Y8, Y0, Y9
+	VFMADD231PS  Y7, Y1, Y9
+	VFMADD231PS  Y6, Y2, Y9
+	VFMADD231PS  Y4, Y3, Y9
+	MOVQ         R8, R13
+	SUBQ         AX, R13
+	VMOVQ        R13, X4
+	VPBROADCASTD X4, Y4
+	VPCMPGTD     sgemm_gemm_c_gemv_avx2_c2<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y9, Y4, (R12)(DX*4)
+	ADDQ         $+8, CX
+	MOVQ         BX, BX
+	ADDQ         $+8, BX
+	MOVQ         SI, SI
+	ADDQ         $+8, SI
+	MOVQ         DI, DI
+	ADDQ         $+8, DI
+	MOVQ         DX, DX
+	ADDQ         $+8, DX
+	ADDQ         $+8, AX
+	JMP          loop35
+
+end36:
+	ADDQ $+4, 104(SP)
+	JMP  loop23
+
+end24:
+	MOVQ   n1+152(FP), AX
+	SARQ   $0x02, AX
+	IMUL3Q $+4, AX, AX
+	MOVQ   AX, 112(SP)
+
+loop38:
+	MOVQ         112(SP), AX
+	CMPQ         AX, n1+152(FP)
+	JGE          end39
+	MOVQ         in0_base+0(FP), CX
+	VBROADCASTSS (CX)(AX*4), Y0
+	MOVQ         80(SP), DX
+	MOVQ         DX, CX
+	MOVQ         AX, BX
+	IMULQ        n2+160(FP), BX
+	ADDQ         BX, CX
+	MOVQ         DX, DX
+	CMPQ         AX, $+0
+	JNE          else40
+	XORQ         AX, AX
+	MOVQ         88(SP), BX
+	SUBQ         $+7, BX
+	MOVQ         in1_base+24(FP), SI
+	MOVQ         out0_base+48(FP), DI
+
+uloop42:
+	LEAQ        8(AX), R8
+	CMPQ        R8, BX
+	JGE         uend43
+	VXORPS      Y1, Y1, Y1
+	VMOVUPS     Y1, Y2
+	VFMADD231PS (SI)(CX*4), Y0, Y2
+	VMOVUPS     Y2, (DI)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	VMOVUPS     Y1, Y1
+	VFMADD231PS (SI)(CX*4), Y0, Y1
+	VMOVUPS     Y1, (DI)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+16, AX
+	JMP         uloop42
+
+uend43:
+loop44:
+	CMPQ        AX, BX
+	JGE         end45
+	VXORPS      Y1, Y1, Y1
+	VMOVUPS     Y1, Y1
+	VFMADD231PS (SI)(CX*4), Y0, Y1
+	VMOVUPS     Y1, (DI)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+8, AX
+	JMP         loop44
+
+end45:
+	JMP endif41
+
+else40:
+	XORQ AX, AX
+	MOVQ 88(SP), BX
+	SUBQ $+7, BX
+	MOVQ in1_base+24(FP), SI
+	MOVQ out0_base+48(FP), DI
+
+uloop46:
+	LEAQ        8(AX), R8
+	CMPQ        R8, BX
+	JGE         uend47
+	VMOVUPS     (DI)(DX*4), Y1
+	VFMADD231PS (SI)(CX*4), Y0, Y1
+	VMOVUPS     Y1, (DI)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	VMOVUPS     (DI)(DX*4), Y1
+	VFMADD231PS (SI)(CX*4), Y0, Y1
+	VMOVUPS     Y1, (DI)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+16, AX
+	JMP         uloop46
+
+uend47:
+loop48:
+	CMPQ        AX, BX
+	JGE         end49
+	VMOVUPS     (DI)(DX*4), Y1
+	VFMADD231PS (SI)(CX*4), Y0, Y1
+	VMOVUPS     Y1, (DI)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+8, AX
+	JMP         loop48
+
+end49:
+endif41:
+	MOVQ   88(SP), BX
+	MOVQ   BX, AX
+	SARQ   $0x03, AX
+	IMUL3Q $+8, AX, AX
+	MOVQ   BX, SI
+	MOVQ   112(SP), DI
+	XORQ   R8, R8
+	CMPQ   DI, $+0
+	SETNE  R8
+	MOVQ   in1_base+24(FP), R8
+	MOVQ   out0_base+48(FP), R9
+
+loop50:
+	CMPQ         AX, SI
+	JGE          end51
+	MOVQ         BX, R10
+	SUBQ         AX, R10
+	VMOVQ        R10, X1
+	VPBROADCASTD X1, Y2
+	VPCMPGTD     sgemm_gemm_c_gemv_avx2_c2<>+0(SB), Y2, Y2
+	VMASKMOVPS   (R8)(CX*4), Y2, Y1
+	VXORPS       Y3, Y3, Y3
+	CMPQ         DI, $+0
+	JEQ          guard52
+	VMASKMOVPS   (R9)(DX*4), Y2, Y3
+
+guard52:
+	VFMADD231PS  Y1, Y0, Y3
+	MOVQ         BX, R10
+	SUBQ         AX, R10
+	VMOVQ        R10, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     sgemm_gemm_c_gemv_avx2_c2<>+0(SB), Y1, Y1
+	VMASKMOVPS   Y3, Y1, (R9)(DX*4)
+	ADDQ         $+8, CX
+	MOVQ         DX, DX
+	ADDQ         $+8, DX
+	ADDQ         $+8, AX
+	JMP          loop50
+
+end51:
+	ADDQ $+1, 112(SP)
+	JMP  loop38
+
+end39:
+	ADDQ $+1, 64(SP)
+	JMP  loop11
+
+end12:
+	RET
+
+DATA sgemm_gemm_c_gemv_avx2_c1<>+0(SB)/4, $0x00000000
+GLOBL sgemm_gemm_c_gemv_avx2_c1<>(SB), RODATA|NOPTR, $4
+
+DATA sgemm_gemm_c_gemv_avx2_c2<>+0(SB)/4, $0x00000000
+DATA sgemm_gemm_c_gemv_avx2_c2<>+4(SB)/4, $0x00000001
+DATA sgemm_gemm_c_gemv_avx2_c2<>+8(SB)/4, $0x00000002
+DATA sgemm_gemm_c_gemv_avx2_c2<>+12(SB)/4, $0x00000003
+DATA sgemm_gemm_c_gemv_avx2_c2<>+16(SB)/4, $0x00000004
+DATA sgemm_gemm_c_gemv_avx2_c2<>+20(SB)/4, $0x00000005
+DATA sgemm_gemm_c_gemv_avx2_c2<>+24(SB)/4, $0x00000006
+DATA sgemm_gemm_c_gemv_avx2_c2<>+28(SB)/4, $0x00000007
+GLOBL sgemm_gemm_c_gemv_avx2_c2<>(SB), RODATA|NOPTR, $32
+
+// func sgemm_gemm_c_gemvdot_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·sgemm_gemm_c_gemvdot_avx2(SB), NOSPLIT, $104-184
+	MOVQ    $+4096, AX
+	MOVQ    $+16, CX
+	MOVQ    n2+160(FP), DX
+	ADDQ    $+7, DX
+	SARQ    $0x03, DX
+	ADDQ    $+15, DX
+	SARQ    $0x04, DX
+	IMUL3Q  $+16, DX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+16, CX
+	TESTQ   BX, BX
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+256, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+256, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+510, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+5, AX
+	MOVQ    $+6, BX
+	XORQ    DX, DX
+	TESTQ   BX, BX
+	JEQ     divz1
+	CQO
+	IDIVQ   BX
+	TESTQ   DX, DX
+	JEQ     divfix2
+	MOVQ    DX, SI
+	XORQ    BX, SI
+	JGE     divfix2
+	DECQ    AX
+	ADDQ    BX, DX
+
+divfix2:
+	MOVQ AX, DX
+
+divz1:
+	MOVQ    DX, AX
+	IMUL3Q  $+6, AX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	MOVQ    $+510, CX
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
+	ADDQ    CX, AX
+	SUBQ    $+1, AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz3
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix4
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix4
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix4:
+	MOVQ AX, DX
+
+divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix6:
+	MOVQ AX, DX
+
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
+	MOVQ  16(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz7
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix8:
+	MOVQ AX, DX
+
+divz7:
+	MOVQ DX, 40(SP)
+	MOVQ n0+144(FP), AX
+	ADDQ $+256, AX
+	SUBQ $+1, AX
+	SARQ $0x08, AX
+	MOVQ AX, 48(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 56(SP)
+
+loop9:
+	MOVQ  56(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end10
+	MOVQ  48(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz11
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix12
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix12
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix12:
+	MOVQ AX, DX
+
+divz11:
+	MOVQ  DX, 64(SP)
+	MOVQ  56(SP), AX
+	MOVQ  48(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz13
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix14
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix14
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix14:
+divz13:
+	MOVQ    DX, AX
+	IMUL3Q  $+256, AX, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    $+256, AX
+	MOVQ    n0+144(FP), CX
+	MOVQ    72(SP), DX
+	SUBQ    DX, CX
+	XORQ    DX, DX
+	CMPQ    AX, CX
+	SETLT   DL
+	MOVQ    $+256, AX
+	TESTQ   DX, DX
+	CMOVQNE AX, CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	XORQ    DX, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 80(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 88(SP)
+
+loop15:
+	MOVQ    88(SP), AX
+	MOVQ    80(SP), CX
+	SUBQ    $+3, CX
+	CMPQ    AX, CX
+	JGE     end16
+	VXORPS  Y1, Y1, Y1
+	VMOVUPS Y1, Y0
+	MOVQ    72(SP), CX
+	ADDQ    AX, CX
+	MOVQ    CX, AX
+	IMULQ   n1+152(FP), AX
+	VMOVUPS Y1, Y2
+	MOVQ    CX, DX
+	ADDQ    $+1, DX
+	IMULQ   n1+152(FP), DX
+	VMOVUPS Y1, Y3
+	MOVQ    CX, BX
+	ADDQ    $+2, BX
+	IMULQ   n1+152(FP), BX
+	VMOVUPS Y1, Y1
+	ADDQ    $+3, CX
+	IMULQ   n1+152(FP), CX
+	XORQ    SI, SI
+	XORQ    DI, DI
+	MOVQ    n1+152(FP), R8
+	SUBQ    $+7, R8
+	MOVQ    in0_base+0(FP), R9
+	MOVQ    in1_base+24(FP), R10
+
+uloop17:
+	LEAQ        8(DI), R11
+	CMPQ        R11, R8
+	JGE         uend18
+	VMOVUPS     (R10)(SI*4), Y4
+	VFMADD231PS (R9)(AX*4), Y4, Y0
+	ADDQ        $+8, AX
+	VFMADD231PS (R9)(DX*4), Y4, Y2
+	ADDQ        $+8, DX
+	VFMADD231PS (R9)(BX*4), Y4, Y3
+	ADDQ        $+8, BX
+	VFMADD231PS (R9)(CX*4), Y4, Y1
+	ADDQ        $+8, CX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	VMOVUPS     (R10)(SI*4), Y4
+	VFMADD231PS (R9)(AX*4), Y4, Y0
+	ADDQ        $+8, AX
+	VFMADD231PS (R9)(DX*4), Y4, Y2
+	ADDQ        $+8, DX
+	VFMADD231PS (R9)(BX*4), Y4, Y3
+	ADDQ        $+8, BX
+	VFMADD231PS (R9)(CX*4), Y4, Y1
+	ADDQ        $+8, CX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	ADDQ        $+16, DI
+	JMP         uloop17
+
+uend18:
+loop19:
+	CMPQ        DI, R8
+	JGE         end20
+	VMOVUPS     (R10)(SI*4), Y4
+	VFMADD231PS (R9)(AX*4), Y4, Y0
+	ADDQ        $+8, AX
+	VFMADD231PS (R9)(DX*4), Y4, Y2
+	ADDQ        $+8, DX
+	VFMADD231PS (R9)(BX*4), Y4, Y3
+	ADDQ        $+8, BX
+	VFMADD231PS (R9)(CX*4), Y4, Y1
+	ADDQ        $+8, CX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	ADDQ        $+8, DI
+	JMP         loop19
+
+end20:
+	MOVQ   n1+152(FP), DI
+	SARQ   $0x03, DI
+	IMUL3Q $+8, DI, DI
+	MOVQ   n1+152(FP), R8
+	MOVQ   in0_base+0(FP), R9
+	MOVQ   in1_base+24(FP), R10
+
+loop21:
+	CMPQ         DI, R8
+	JGE          end22
+	MOVQ         n1+152(FP), R11
+	SUBQ         DI, R11
+	VMOVQ        R11, X4
+	VPBROADCASTD X4, Y5
+	VPCMPGTD     sgemm_gemm_c_gemvdot_avx2_c1<>+0(SB), Y5, Y5
+	VMASKMOVPS   (R10)(SI*4), Y5, Y4
+	VMASKMOVPS   (R9)(AX*4), Y5, Y6
+	VFMADD231PS  Y4, Y6, Y0
+	ADDQ         $+8, AX
+	VMASKMOVPS   (R9)(DX*4), Y5, Y6
+	VFMADD231PS  Y4, Y6, Y2
+	ADDQ         $+8, DX
+	VMASKMOVPS   (R9)(BX*4), Y5, Y6
+	VFMADD231PS  Y4, Y6, Y3
+	ADDQ         $+8, BX
+	VMASKMOVPS   (R9)(CX*4), Y5, Y5
+	VFMADD231PS  Y4, Y5, Y1
+	ADDQ         $+8, CX
+	MOVQ         SI, SI
+	ADDQ         $+8, SI
+	ADDQ         $+8, DI
+	JMP          loop21
+
+end22:
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VPERMILPS    $0x4e, X0, X4
+	VADDPS       X4, X0, X0
+	VPERMILPS    $0xb1, X0, X4
+	VADDPS       X4, X0, X0
+	MOVQ         72(SP), AX
+	MOVQ         88(SP), CX
+	ADDQ         CX, AX
+	MOVQ         AX, CX
+	IMULQ        n2+160(FP), CX
+	MOVQ         out0_base+48(FP), DX
+	VMOVSS       X0, (DX)(CX*4)
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VPERMILPS    $0x4e, X0, X2
+	VADDPS       X2, X0, X0
+	VPERMILPS    $0xb1, X0, X2
+	VADDPS       X2, X0, X0
+	MOVQ         AX, CX
+	ADDQ         $+1, CX
+	IMULQ        n2+160(FP), CX
+	VMOVSS       X0, (DX)(CX*4)
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VPERMILPS    $0x4e, X0, X2
+	VADDPS       X2, X0, X0
+	VPERMILPS    $0xb1, X0, X2
+	VADDPS       X2, X0, X0
+	MOVQ         AX, CX
+	ADDQ         $+2, CX
+	IMULQ        n2+160(FP), CX
+	VMOVSS       X0, (DX)(CX*4)
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	ADDQ         $+3, AX
+	IMULQ        n2+160(FP), AX
+	VMOVSS       X0, (DX)(AX*4)
+	ADDQ         $+4, 88(SP)
+	JMP          loop15
+
+end16:
+	MOVQ   80(SP), AX
+	SARQ   $0x02, AX
+	IMUL3Q $+4, AX, AX
+	MOVQ   AX, 96(SP)
+
+loop23:
+	MOVQ    96(SP), AX
+	MOVQ    80(SP), CX
+	CMPQ    AX, CX
+	JGE     end24
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, Y0
+	MOVQ    72(SP), CX
+	ADDQ    AX, CX
+	MOVQ    CX, AX
+	IMULQ   n1+152(FP), AX
+	XORQ    CX, CX
+	XORQ    DX, DX
+	MOVQ    n1+152(FP), BX
+	SUBQ    $+7, BX
+	MOVQ    in0_base+0(FP), SI
+	MOVQ    in1_base+24(FP), DI
+
+uloop25:
+	LEAQ        8(DX), R8
+	CMPQ        R8, BX
+	JGE         uend26
+	VMOVUPS     (DI)(CX*4), Y1
+	VFMADD231PS (SI)(AX*4), Y1, Y0
+	ADDQ        $+8, AX
+	MOVQ        CX, CX
+	ADDQ        $+8, CX
+	VMOVUPS     (DI)(CX*4), Y1
+	VFMADD231PS (SI)(AX*4), Y1, Y0
+	ADDQ        $+8, AX
+	MOVQ        CX, CX
+	ADDQ        $+8, CX
+	ADDQ        $+16, DX
+	JMP         uloop25
+
+uend26:
+loop27:
+	CMPQ        DX, BX
+	JGE         end28
+	VMOVUPS     (DI)(CX*4), Y1
+	VFMADD231PS (SI)(AX*4), Y1, Y0
+	ADDQ        $+8, AX
+	MOVQ        CX, CX
+	ADDQ        $+8, CX
+	ADDQ        $+8, DX
+	JMP         loop27
+
+end28:
+	MOVQ   n1+152(FP), DX
+	SARQ   $0x03, DX
+	IMUL3Q $+8, DX, DX
+	MOVQ   n1+152(FP), BX
+	MOVQ   in0_base+0(FP), SI
+	MOVQ   in1_base+24(FP), DI
+
+loop29:
+	CMPQ         DX, BX
+	JGE          end30
+	MOVQ         n1+152(FP), R8
+	SUBQ         DX, R8
+	VMOVQ        R8, X1
+	VPBROADCASTD X1, Y2
+	VPCMPGTD     sgemm_gemm_c_gemvdot_avx2_c1<>+0(SB), Y2, Y2
+	VMASKMOVPS   (DI)(CX*4), Y2, Y1
+	VMASKMOVPS   (SI)(AX*4), Y2, Y2
+	VFMADD231PS  Y1, Y2, Y0
+	ADDQ         $+8, AX
+	MOVQ         CX, CX
+	ADDQ         $+8, CX
+	ADDQ         $+8, DX
+	JMP          loop29
+
+end30:
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	MOVQ         72(SP), AX
+	MOVQ         96(SP), CX
+	ADDQ         CX, AX
+	IMULQ        n2+160(FP), AX
+	MOVQ         out0_base+48(FP), CX
+	VMOVSS       X0, (CX)(AX*4)
+	ADDQ         $+1, 96(SP)
+	JMP          loop23
+
+end24:
+	ADDQ $+1, 56(SP)
+	JMP  loop9
+
+end10:
+	RET
+
+DATA sgemm_gemm_c_gemvdot_avx2_c1<>+0(SB)/4, $0x00000000
+DATA sgemm_gemm_c_gemvdot_avx2_c1<>+4(SB)/4, $0x00000001
+DATA sgemm_gemm_c_gemvdot_avx2_c1<>+8(SB)/4, $0x00000002
+DATA sgemm_gemm_c_gemvdot_avx2_c1<>+12(SB)/4, $0x00000003
+DATA sgemm_gemm_c_gemvdot_avx2_c1<>+16(SB)/4, $0x00000004
+DATA sgemm_gemm_c_gemvdot_avx2_c1<>+20(SB)/4, $0x00000005
+DATA sgemm_gemm_c_gemvdot_avx2_c1<>+24(SB)/4, $0x00000006
+DATA sgemm_gemm_c_gemvdot_avx2_c1<>+28(SB)/4, $0x00000007
+GLOBL sgemm_gemm_c_gemvdot_avx2_c1<>(SB), RODATA|NOPTR, $32

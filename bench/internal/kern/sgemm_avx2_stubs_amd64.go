@@ -18,3 +18,13 @@ func sgemm_gemm_c_packa_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 
 //
 //go:noescape
 func sgemm_gemm_c_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+
+// sgemm_gemm_c_gemv_avx2 is func gemm_C_gemv of kernel Sgemm for avx2.
+//
+//go:noescape
+func sgemm_gemm_c_gemv_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+
+// sgemm_gemm_c_gemvdot_avx2 is func gemm_C_gemvdot of kernel Sgemm for avx2.
+//
+//go:noescape
+func sgemm_gemm_c_gemvdot_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)

@@ -765,7 +765,7 @@ GLOBL sgemm_gemm_c_packa_avx512_c1<>(SB), RODATA|NOPTR, $4
 
 // func sgemm_gemm_c_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
-TEXT ·sgemm_gemm_c_avx512(SB), NOSPLIT, $248-184
+TEXT ·sgemm_gemm_c_avx512(SB), NOSPLIT, $232-184
 	MOVQ    $+4096, AX
 	MOVQ    $+32, CX
 	MOVQ    n2+160(FP), DX
@@ -982,329 +982,27 @@ end20:
 
 end18:
 else15:
-	MOVQ n0+144(FP), AX
-	CMPQ AX, $+1
-	JNE  else21
 	XORQ AX, AX
 	MOVQ AX, 88(SP)
 
-loop23:
-	MOVQ         88(SP), AX
-	MOVQ         n1+152(FP), CX
-	SUBQ         $+3, CX
-	CMPQ         AX, CX
-	JGE          end24
-	MOVQ         in0_base+0(FP), CX
-	VBROADCASTSS (CX)(AX*4), Z0
-	VBROADCASTSS 4(CX)(AX*4), Z1
-	VBROADCASTSS 8(CX)(AX*4), Z2
-	VBROADCASTSS 12(CX)(AX*4), Z3
-	MOVQ         64(SP), DX
-	MOVQ         DX, CX
-	MOVQ         AX, BX
-	IMULQ        n2+160(FP), BX
-	ADDQ         BX, CX
-	MOVQ         DX, DX
-	XORQ         BX, BX
-	MOVQ         72(SP), SI
-	SUBQ         $+15, SI
-	MOVQ         n2+160(FP), DI
-	IMUL3Q       $+3, DI, DI
-	MOVQ         n2+160(FP), R8
-	IMUL3Q       $+2, R8, R8
-	MOVQ         $+3, R9
-	IMULQ        n2+160(FP), R9
-	MOVQ         $+2, R9
-	IMULQ        n2+160(FP), R9
-	XORQ         R9, R9
-	CMPQ         AX, $+0
-	SETNE        R9
-	MOVQ         in1_base+24(FP), R9
-	MOVQ         out0_base+48(FP), R10
-
-uloop25:
-	LEAQ    16(BX), R11
-	CMPQ    R11, SI
-	JGE     uend26
-	MOVQ    DI, R11
-	ADDQ    CX, R11
-	MOVQ    R8, R12
-	ADDQ    CX, R12
-	MOVQ    n2+160(FP), R13
-	ADDQ    CX, R13
-	VXORPS  Z4, Z4, Z4
-	CMPQ    AX, $+0
-	JEQ     guard27
-	VMOVUPS (R10)(DX*4), Z4
-
-guard27:
-	VFMADD231PS (R9)(CX*4), Z0, Z4
-	VFMADD231PS (R9)(R13*4), Z1, Z4
-	VFMADD231PS (R9)(R12*4), Z2, Z4
-	VFMADD231PS (R9)(R11*4), Z3, Z4
-	VMOVUPS     Z4, (R10)(DX*4)
-	ADDQ        $+16, CX
-	MOVQ        DX, DX
-	ADDQ        $+16, DX
-	MOVQ        DI, R11
-	ADDQ        CX, R11
-	MOVQ        R8, R12
-	ADDQ        CX, R12
-	MOVQ        n2+160(FP), R13
-	ADDQ        CX, R13
-	VXORPS      Z4, Z4, Z4
-	CMPQ        AX, $+0
-	JEQ         guard28
-	VMOVUPS     (R10)(DX*4), Z4
-
-guard28:
-	VFMADD231PS (R9)(CX*4), Z0, Z4
-	VFMADD231PS (R9)(R13*4), Z1, Z4
-	VFMADD231PS (R9)(R12*4), Z2, Z4
-	VFMADD231PS (R9)(R11*4), Z3, Z4
-	VMOVUPS     Z4, (R10)(DX*4)
-	ADDQ        $+16, CX
-	MOVQ        DX, DX
-	ADDQ        $+16, DX
-	ADDQ        $+32, BX
-	JMP         uloop25
-
-uend26:
-loop29:
-	CMPQ    BX, SI
-	JGE     end30
-	MOVQ    DI, R11
-	ADDQ    CX, R11
-	MOVQ    R8, R12
-	ADDQ    CX, R12
-	MOVQ    n2+160(FP), R13
-	ADDQ    CX, R13
-	VXORPS  Z4, Z4, Z4
-	CMPQ    AX, $+0
-	JEQ     guard31
-	VMOVUPS (R10)(DX*4), Z4
-
-guard31:
-	VFMADD231PS (R9)(CX*4), Z0, Z4
-	VFMADD231PS (R9)(R13*4), Z1, Z4
-	VFMADD231PS (R9)(R12*4), Z2, Z4
-	VFMADD231PS (R9)(R11*4), Z3, Z4
-	VMOVUPS     Z4, (R10)(DX*4)
-	ADDQ        $+16, CX
-	MOVQ        DX, DX
-	ADDQ        $+16, DX
-	ADDQ        $+16, BX
-	JMP         loop29
-
-end30:
-	MOVQ   72(SP), BX
-	MOVQ   BX, AX
-	SARQ   $0x04, AX
-	IMUL3Q $+16, AX, AX
-	MOVQ   BX, SI
-	MOVQ   n2+160(FP), DI
-	IMUL3Q $+3, DI, DI
-	MOVQ   n2+160(FP), R8
-	IMUL3Q $+2, R8, R8
-	MOVQ   88(SP), R9
-	MOVQ   $+3, R10
-	IMULQ  n2+160(FP), R10
-	MOVQ   $+2, R10
-	IMULQ  n2+160(FP), R10
-	XORQ   R10, R10
-	CMPQ   R9, $+0
-	SETNE  R10
-	MOVQ   in1_base+24(FP), R10
-	MOVQ   out0_base+48(FP), R11
-
-loop32:
-	CMPQ      AX, SI
-	JGE       end33
-	MOVQ      BX, R12
-	SUBQ      AX, R12
-	MOVQ      $-1, R13
-	BZHIQ     R12, R13, R12
-	KMOVQ     R12, K1
-	MOVQ      DI, R12
-	ADDQ      CX, R12
-	VMOVUPS.Z (R10)(R12*4), K1, Z4
-	MOVQ      R8, R12
-	ADDQ      CX, R12
-	VMOVUPS.Z (R10)(R12*4), K1, Z5
-	MOVQ      n2+160(FP), R12
-	ADDQ      CX, R12
-	VMOVUPS.Z (R10)(R12*4), K1, Z6
-	VMOVUPS.Z (R10)(CX*4), K1, Z7
-	VXORPS    Z8, Z8, Z8
-	CMPQ      R9, $+0
-	JEQ       guard34
-	VMOVUPS.Z (R11)(DX*4), K1, Z8
-
-guard34:
-	VFMADD231PS Z7, Z0, Z8
-	VFMADD231PS Z6, Z1, Z8
-	VFMADD231PS Z5, Z2, Z8
-	VFMADD231PS Z4, Z3, Z8
-	MOVQ        BX, R12
-	SUBQ        AX, R12
-	MOVQ        $-1, R13
-	BZHIQ       R12, R13, R12
-	KMOVQ       R12, K1
-	VMOVUPS     Z8, K1, (R11)(DX*4)
-	ADDQ        $+16, CX
-	MOVQ        DX, DX
-	ADDQ        $+16, DX
-	ADDQ        $+16, AX
-	JMP         loop32
-
-end33:
-	ADDQ $+4, 88(SP)
-	JMP  loop23
-
-end24:
-	MOVQ   n1+152(FP), AX
-	SARQ   $0x02, AX
-	IMUL3Q $+4, AX, AX
-	MOVQ   AX, 96(SP)
-
-loop35:
-	MOVQ         96(SP), AX
-	CMPQ         AX, n1+152(FP)
-	JGE          end36
-	MOVQ         in0_base+0(FP), CX
-	VBROADCASTSS (CX)(AX*4), Z0
-	MOVQ         64(SP), DX
-	MOVQ         DX, CX
-	MOVQ         AX, BX
-	IMULQ        n2+160(FP), BX
-	ADDQ         BX, CX
-	MOVQ         DX, DX
-	XORQ         BX, BX
-	MOVQ         72(SP), SI
-	SUBQ         $+15, SI
-	XORQ         DI, DI
-	CMPQ         AX, $+0
-	SETNE        DI
-	MOVQ         in1_base+24(FP), DI
-	MOVQ         out0_base+48(FP), R8
-
-uloop37:
-	LEAQ    16(BX), R9
-	CMPQ    R9, SI
-	JGE     uend38
-	VXORPS  Z1, Z1, Z1
-	CMPQ    AX, $+0
-	JEQ     guard39
-	VMOVUPS (R8)(DX*4), Z1
-
-guard39:
-	VFMADD231PS (DI)(CX*4), Z0, Z1
-	VMOVUPS     Z1, (R8)(DX*4)
-	ADDQ        $+16, CX
-	MOVQ        DX, DX
-	ADDQ        $+16, DX
-	VXORPS      Z1, Z1, Z1
-	CMPQ        AX, $+0
-	JEQ         guard40
-	VMOVUPS     (R8)(DX*4), Z1
-
-guard40:
-	VFMADD231PS (DI)(CX*4), Z0, Z1
-	VMOVUPS     Z1, (R8)(DX*4)
-	ADDQ        $+16, CX
-	MOVQ        DX, DX
-	ADDQ        $+16, DX
-	ADDQ        $+32, BX
-	JMP         uloop37
-
-uend38:
-loop41:
-	CMPQ    BX, SI
-	JGE     end42
-	VXORPS  Z1, Z1, Z1
-	CMPQ    AX, $+0
-	JEQ     guard43
-	VMOVUPS (R8)(DX*4), Z1
-
-guard43:
-	VFMADD231PS (DI)(CX*4), Z0, Z1
-	VMOVUPS     Z1, (R8)(DX*4)
-	ADDQ        $+16, CX
-	MOVQ        DX, DX
-	ADDQ        $+16, DX
-	ADDQ        $+16, BX
-	JMP         loop41
-
-end42:
-	MOVQ   72(SP), BX
-	MOVQ   BX, AX
-	SARQ   $0x04, AX
-	IMUL3Q $+16, AX, AX
-	MOVQ   BX, SI
-	MOVQ   96(SP), DI
-	XORQ   R8, R8
-	CMPQ   DI, $+0
-	SETNE  R8
-	MOVQ   in1_base+24(FP), R8
-	MOVQ   out0_base+48(FP), R9
-
-loop44:
-	CMPQ      AX, SI
-	JGE       end45
-	MOVQ      BX, R10
-	SUBQ      AX, R10
-	MOVQ      $-1, R11
-	BZHIQ     R10, R11, R10
-	KMOVQ     R10, K1
-	VMOVUPS.Z (R8)(CX*4), K1, Z1
-	VXORPS    Z2, Z2, Z2
-	CMPQ      DI, $+0
-	JEQ       guard46
-	VMOVUPS.Z (R9)(DX*4), K1, Z2
-
-guard46:
-	VFMADD231PS Z1, Z0, Z2
-	MOVQ        BX, R10
-	SUBQ        AX, R10
-	MOVQ        $-1, R11
-	BZHIQ       R10, R11, R10
-	KMOVQ       R10, K1
-	VMOVUPS     Z2, K1, (R9)(DX*4)
-	ADDQ        $+16, CX
-	MOVQ        DX, DX
-	ADDQ        $+16, DX
-	ADDQ        $+16, AX
-	JMP         loop44
-
-end45:
-	ADDQ $+1, 96(SP)
-	JMP  loop35
-
-end36:
-	JMP endif22
-
-else21:
-	XORQ AX, AX
-	MOVQ AX, 104(SP)
-
-loop47:
-	MOVQ    104(SP), AX
+loop21:
+	MOVQ    88(SP), AX
 	MOVQ    32(SP), CX
 	CMPQ    AX, CX
-	JGE     end48
+	JGE     end22
 	MOVQ    AX, DX
 	MOVQ    8(SP), BX
 	IMULQ   BX, DX
-	MOVQ    DX, 112(SP)
+	MOVQ    DX, 96(SP)
 	MOVQ    n1+152(FP), DX
-	MOVQ    112(SP), SI
+	MOVQ    96(SP), SI
 	SUBQ    SI, DX
 	XORQ    DI, DI
 	CMPQ    BX, DX
 	SETLT   DI
 	TESTQ   DI, DI
 	CMOVQNE BX, DX
-	MOVQ    DX, 120(SP)
+	MOVQ    DX, 104(SP)
 	MOVQ    48(SP), DX
 	IMULQ   CX, DX
 	ADDQ    AX, DX
@@ -1312,7 +1010,7 @@ loop47:
 	MOVQ    (SP), R8
 	IMULQ   R8, DI
 	IMULQ   DI, DX
-	MOVQ    DX, 128(SP)
+	MOVQ    DX, 112(SP)
 	MOVQ    56(SP), DX
 	IMULQ   CX, DX
 	MOVQ    DX, CX
@@ -1323,48 +1021,48 @@ loop47:
 	MOVQ    16(SP), CX
 	IMULQ   BX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 136(SP)
+	MOVQ    AX, 120(SP)
 	MOVQ    SI, AX
 	IMULQ   n2+160(FP), AX
 	MOVQ    64(SP), CX
 	ADDQ    CX, AX
-	MOVQ    AX, 144(SP)
+	MOVQ    AX, 128(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 152(SP)
+	MOVQ    AX, 136(SP)
 
-loop49:
-	MOVQ    152(SP), AX
+loop23:
+	MOVQ    136(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
-	JGE     end50
+	JGE     end24
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
-	MOVQ    CX, 160(SP)
+	MOVQ    CX, 144(SP)
 	MOVQ    n0+144(FP), CX
-	MOVQ    160(SP), BX
+	MOVQ    144(SP), BX
 	SUBQ    BX, CX
 	XORQ    BX, BX
 	CMPQ    DX, CX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 168(SP)
-	MOVQ    136(SP), CX
+	MOVQ    CX, 152(SP)
+	MOVQ    120(SP), CX
 	MOVQ    AX, AX
 	MOVQ    8(SP), BX
 	IMULQ   BX, DX
 	IMULQ   DX, AX
 	ADDQ    AX, CX
-	MOVQ    CX, 176(SP)
+	MOVQ    CX, 160(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 184(SP)
+	MOVQ    AX, 168(SP)
 
-loop51:
-	MOVQ    184(SP), AX
+loop25:
+	MOVQ    168(SP), AX
 	MOVQ    72(SP), CX
 	CMPQ    AX, CX
-	JGE     end52
+	JGE     end26
 	MOVQ    $+32, DX
 	SUBQ    AX, CX
 	XORQ    BX, BX
@@ -1373,30 +1071,30 @@ loop51:
 	MOVQ    $+32, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 192(SP)
+	MOVQ    CX, 176(SP)
 	MOVQ    n0+144(FP), CX
 	XORQ    DX, DX
 	CMPQ    CX, $+48
 	SETLT   DL
-	MOVQ    144(SP), CX
+	MOVQ    128(SP), CX
 	ADDQ    AX, CX
-	MOVQ    128(SP), BX
+	MOVQ    112(SP), BX
 	MOVQ    AX, AX
-	MOVQ    120(SP), SI
+	MOVQ    104(SP), SI
 	IMULQ   SI, AX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 200(SP)
+	MOVQ    AX, 184(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 208(SP)
+	MOVQ    AX, 192(SP)
 
-loop53:
-	MOVQ    208(SP), AX
-	MOVQ    168(SP), CX
+loop27:
+	MOVQ    192(SP), AX
+	MOVQ    152(SP), CX
 	CMPQ    AX, CX
-	JGE     end54
+	JGE     end28
 	MOVQ    $+12, DX
 	SUBQ    AX, CX
 	XORQ    BX, BX
@@ -1405,22 +1103,22 @@ loop53:
 	MOVQ    $+12, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 216(SP)
-	MOVQ    176(SP), CX
+	MOVQ    CX, 200(SP)
+	MOVQ    160(SP), CX
 	MOVQ    AX, DX
-	MOVQ    120(SP), BX
+	MOVQ    104(SP), BX
 	IMULQ   BX, DX
 	ADDQ    DX, CX
-	MOVQ    200(SP), DX
-	MOVQ    160(SP), BX
+	MOVQ    184(SP), DX
+	MOVQ    144(SP), BX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
 	IMULQ   n2+160(FP), AX
 	MOVQ    64(SP), BX
-	MOVQ    184(SP), SI
+	MOVQ    168(SP), SI
 	ADDQ    SI, BX
 	ADDQ    BX, AX
-	MOVQ    AX, 224(SP)
+	MOVQ    AX, 208(SP)
 	VXORPS  Z1, Z1, Z1
 	VMOVUPS Z1, Z0
 	VMOVUPS Z1, Z2
@@ -1448,19 +1146,19 @@ loop53:
 	VMOVUPS Z1, Z1
 	MOVQ    n0+144(FP), AX
 	CMPQ    AX, $+48
-	JGE     else55
-	MOVQ    192(SP), AX
+	JGE     else29
+	MOVQ    176(SP), AX
 	CMPQ    AX, $+32
-	JNE     else57
+	JNE     else31
 	XORQ    AX, AX
-	MOVQ    120(SP), BX
+	MOVQ    104(SP), BX
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), DI
 
-uloop59:
+uloop33:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend60
+	JGE          uend34
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -1626,12 +1324,12 @@ uloop59:
 	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop59
+	JMP          uloop33
 
-uend60:
-loop61:
+uend34:
+loop35:
 	CMPQ         AX, BX
-	JGE          end62
+	JGE          end36
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -1674,15 +1372,15 @@ loop61:
 	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop61
+	JMP          loop35
 
-end62:
-	JMP endif58
+end36:
+	JMP endif32
 
-else57:
+else31:
 	XORQ    AX, AX
-	MOVQ    120(SP), BX
-	MOVQ    192(SP), SI
+	MOVQ    104(SP), BX
+	MOVQ    176(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+0, DI
 	XORQ    R8, R8
@@ -1713,10 +1411,10 @@ else57:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop63:
+uloop37:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend64
+	JGE          uend38
 	MOVQ         $-1, R10
 	BZHIQ        R8, R10, R10
 	KMOVQ        R10, K1
@@ -1906,12 +1604,12 @@ uloop63:
 	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop63
+	JMP          uloop37
 
-uend64:
-loop65:
+uend38:
+loop39:
 	CMPQ         AX, BX
-	JGE          end66
+	JGE          end40
 	MOVQ         $-1, R10
 	BZHIQ        R8, R10, R10
 	KMOVQ        R10, K1
@@ -1960,22 +1658,22 @@ loop65:
 	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop65
+	JMP          loop39
 
-end66:
-endif58:
-	JMP endif56
+end40:
+endif32:
+	JMP endif30
 
-else55:
+else29:
 	XORQ AX, AX
-	MOVQ 120(SP), BX
+	MOVQ 104(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop67:
+uloop41:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend68
+	JGE          uend42
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -2141,12 +1839,12 @@ uloop67:
 	MOVQ         DX, DX
 	ADDQ         $+32, DX
 	ADDQ         $+4, AX
-	JMP          uloop67
+	JMP          uloop41
 
-uend68:
-loop69:
+uend42:
+loop43:
 	CMPQ         AX, BX
-	JGE          end70
+	JGE          end44
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -2189,157 +1887,157 @@ loop69:
 	MOVQ         DX, DX
 	ADDQ         $+32, DX
 	ADDQ         $+1, AX
-	JMP          loop69
+	JMP          loop43
 
-end70:
-endif56:
-	MOVQ   216(SP), AX
+end44:
+endif30:
+	MOVQ   200(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+12
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   192(SP), CX
+	MOVQ   176(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+32
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else71
-	MOVQ   104(SP), AX
+	JEQ    else45
+	MOVQ   88(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else73
-	MOVQ   224(SP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	JEQ    else47
+	MOVQ   208(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Z0, Z0
 	VADDPS 64(CX)(AX*4), Z2, Z2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Z3, Z3
 	VADDPS 64(CX)(AX*4), Z4, Z4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Z5, Z5
 	VADDPS 64(CX)(AX*4), Z6, Z6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z8, Z8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Z9, Z9
 	VADDPS 64(CX)(AX*4), Z10, Z10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Z11, Z11
 	VADDPS 64(CX)(AX*4), Z12, Z12
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Z13, Z13
 	VADDPS 64(CX)(AX*4), Z14, Z14
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Z15, Z15
 	VADDPS 64(CX)(AX*4), Z16, Z16
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Z17, Z17
 	VADDPS 64(CX)(AX*4), Z18, Z18
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Z19, Z19
 	VADDPS 64(CX)(AX*4), Z20, Z20
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Z21, Z21
 	VADDPS 64(CX)(AX*4), Z22, Z22
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 232(SP)
-	MOVQ   232(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Z23, Z23
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else73:
-	MOVQ    224(SP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+else47:
+	MOVQ    208(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
 	VMOVUPS Z2, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Z3, (CX)(AX*4)
 	VMOVUPS Z4, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Z5, (CX)(AX*4)
 	VMOVUPS Z6, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z8, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Z9, (CX)(AX*4)
 	VMOVUPS Z10, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Z11, (CX)(AX*4)
 	VMOVUPS Z12, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Z13, (CX)(AX*4)
 	VMOVUPS Z14, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Z15, (CX)(AX*4)
 	VMOVUPS Z16, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Z17, (CX)(AX*4)
 	VMOVUPS Z18, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Z19, (CX)(AX*4)
 	VMOVUPS Z20, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Z21, (CX)(AX*4)
 	VMOVUPS Z22, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 232(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Z23, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif72
+	JMP     endif46
 
-else71:
+else45:
 	MOVQ    48(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -2368,78 +2066,77 @@ else71:
 	VMOVUPS Z23, 1408(CX)(AX*4)
 	VMOVUPS Z1, 1472(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 240(SP)
+	MOVQ    AX, 224(SP)
 
-loop75:
-	MOVQ   240(SP), AX
-	MOVQ   216(SP), CX
+loop49:
+	MOVQ   224(SP), AX
+	MOVQ   200(SP), CX
 	CMPQ   AX, CX
-	JGE    end76
+	JGE    end50
 	XORQ   CX, CX
-	MOVQ   192(SP), DX
+	MOVQ   176(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
-	MOVQ   224(SP), SI
+	MOVQ   208(SP), SI
 	ADDQ   SI, BX
-	MOVQ   48(SP), SI
-	IMUL3Q $+384, SI, DI
-	IMUL3Q $+32, AX, R8
-	ADDQ   R8, DI
-	MOVQ   104(SP), R8
+	IMUL3Q $+32, AX, SI
+	MOVQ   48(SP), DI
+	IMUL3Q $+384, DI, R8
+	ADDQ   R8, SI
+	MOVQ   88(SP), R8
 	XORQ   R9, R9
 	CMPQ   R8, $+0
 	SETEQ  R9
 	MOVQ   R9, R8
 	XORQ   $+1, R8
-	IMUL3Q $+384, SI, SI
+	IMUL3Q $+384, DI, DI
 	IMUL3Q $+32, AX, AX
 	MOVQ   out0_base+48(FP), AX
-	MOVQ   scr2_base+120(FP), SI
+	MOVQ   scr2_base+120(FP), DI
 
-loop77:
+loop51:
 	CMPQ   CX, DX
-	JGE    end78
-	MOVQ   DI, R9
+	JGE    end52
+	MOVQ   SI, R9
 	ADDQ   CX, R9
-	VMOVSS (SI)(R9*4), X0
+	VMOVSS (DI)(R9*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  R8, R8
-	JEQ    guard79
+	JEQ    guard53
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS (AX)(R9*4), X1
 
-guard79:
+guard53:
 	VADDSS X1, X0, X0
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS X0, (AX)(R9*4)
 	ADDQ   $+1, CX
-	JMP    loop77
-
-end78:
-	ADDQ $+1, 240(SP)
-	JMP  loop75
-
-end76:
-endif72:
-	ADDQ $+12, 208(SP)
-	JMP  loop53
-
-end54:
-	ADDQ $+32, 184(SP)
-	JMP  loop51
+	JMP    loop51
 
 end52:
-	ADDQ $+1, 152(SP)
+	ADDQ $+1, 224(SP)
 	JMP  loop49
 
 end50:
-	ADDQ $+1, 104(SP)
-	JMP  loop47
+endif46:
+	ADDQ $+12, 192(SP)
+	JMP  loop27
 
-end48:
-endif22:
+end28:
+	ADDQ $+32, 168(SP)
+	JMP  loop25
+
+end26:
+	ADDQ $+1, 136(SP)
+	JMP  loop23
+
+end24:
+	ADDQ $+1, 88(SP)
+	JMP  loop21
+
+end22:
 	ADDQ $+1, 48(SP)
 	JMP  loop9
 
@@ -2448,3 +2145,1236 @@ end10:
 
 DATA sgemm_gemm_c_avx512_c1<>+0(SB)/4, $0x00000000
 GLOBL sgemm_gemm_c_avx512_c1<>(SB), RODATA|NOPTR, $4
+
+// func sgemm_gemm_c_gemv_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
+TEXT ·sgemm_gemm_c_gemv_avx512(SB), NOSPLIT, $120-184
+	MOVQ    $+4096, AX
+	MOVQ    $+32, CX
+	MOVQ    n2+160(FP), DX
+	ADDQ    $+7, DX
+	SARQ    $0x03, DX
+	ADDQ    $+31, DX
+	SARQ    $0x05, DX
+	IMUL3Q  $+32, DX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+32, CX
+	TESTQ   BX, BX
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+384, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+384, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+336, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+11, AX
+	MOVQ    $+12, BX
+	XORQ    DX, DX
+	TESTQ   BX, BX
+	JEQ     divz1
+	CQO
+	IDIVQ   BX
+	TESTQ   DX, DX
+	JEQ     divfix2
+	MOVQ    DX, SI
+	XORQ    BX, SI
+	JGE     divfix2
+	DECQ    AX
+	ADDQ    BX, DX
+
+divfix2:
+	MOVQ AX, DX
+
+divz1:
+	MOVQ    DX, AX
+	IMUL3Q  $+12, AX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	MOVQ    $+336, CX
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
+	ADDQ    CX, AX
+	SUBQ    $+1, AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz3
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix4
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix4
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix4:
+	MOVQ AX, DX
+
+divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix6:
+	MOVQ AX, DX
+
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
+	MOVQ  16(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz7
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix8:
+	MOVQ AX, DX
+
+divz7:
+	MOVQ  DX, 40(SP)
+	MOVQ  n2+160(FP), AX
+	MOVQ  n2+160(FP), CX
+	ADDQ  $+2048, CX
+	SUBQ  $+1, CX
+	SARQ  $0x0b, CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz9
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix10
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix10
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix10:
+	MOVQ AX, DX
+
+divz9:
+	MOVQ   DX, AX
+	ADDQ   $+15, AX
+	SARQ   $0x04, AX
+	IMUL3Q $+16, AX, AX
+	MOVQ   AX, 48(SP)
+	MOVQ   n2+160(FP), AX
+	ADDQ   $+2048, AX
+	SUBQ   $+1, AX
+	SARQ   $0x0b, AX
+	MOVQ   AX, 56(SP)
+	MOVQ   lo+168(FP), AX
+	MOVQ   AX, 64(SP)
+
+loop11:
+	MOVQ  64(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end12
+	MOVQ  56(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz13
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix14
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix14
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix14:
+	MOVQ AX, DX
+
+divz13:
+	MOVQ  DX, 72(SP)
+	MOVQ  64(SP), AX
+	MOVQ  56(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz15
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix16
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix16
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix16:
+divz15:
+	MOVQ    DX, AX
+	MOVQ    48(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 80(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    80(SP), DX
+	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 88(SP)
+	MOVQ    n1+152(FP), AX
+	CMPQ    AX, $+0
+	JNE     else17
+	XORQ    AX, AX
+	MOVQ    AX, 96(SP)
+
+loop19:
+	MOVQ 96(SP), AX
+	CMPQ AX, $+1
+	JGE  end20
+	MOVQ 80(SP), CX
+	MOVQ CX, AX
+	MOVQ 88(SP), DX
+	ADDQ DX, CX
+
+loop21:
+	CMPQ   AX, CX
+	JGE    end22
+	VMOVSS sgemm_gemm_c_gemv_avx512_c1<>+0(SB), X0
+	MOVQ   96(SP), DX
+	IMULQ  n2+160(FP), DX
+	ADDQ   AX, DX
+	MOVQ   out0_base+48(FP), BX
+	VMOVSS X0, (BX)(DX*4)
+	ADDQ   $+1, AX
+	JMP    loop21
+
+end22:
+	ADDQ $+1, 96(SP)
+	JMP  loop19
+
+end20:
+else17:
+	XORQ AX, AX
+	MOVQ AX, 104(SP)
+
+loop23:
+	MOVQ         104(SP), AX
+	MOVQ         n1+152(FP), CX
+	SUBQ         $+7, CX
+	CMPQ         AX, CX
+	JGE          end24
+	MOVQ         in0_base+0(FP), CX
+	VBROADCASTSS (CX)(AX*4), Z0
+	VBROADCASTSS 4(CX)(AX*4), Z1
+	VBROADCASTSS 8(CX)(AX*4), Z2
+	VBROADCASTSS 12(CX)(AX*4), Z3
+	VBROADCASTSS 16(CX)(AX*4), Z4
+	VBROADCASTSS 20(CX)(AX*4), Z5
+	VBROADCASTSS 24(CX)(AX*4), Z6
+	VBROADCASTSS 28(CX)(AX*4), Z7
+	MOVQ         80(SP), DX
+	MOVQ         DX, CX
+	MOVQ         AX, BX
+	IMULQ        n2+160(FP), BX
+	ADDQ         BX, CX
+	MOVQ         DX, BX
+	MOVQ         AX, SI
+	ADDQ         $+1, SI
+	IMULQ        n2+160(FP), SI
+	ADDQ         SI, BX
+	MOVQ         DX, SI
+	MOVQ         AX, DI
+	ADDQ         $+2, DI
+	IMULQ        n2+160(FP), DI
+	ADDQ         DI, SI
+	MOVQ         DX, DI
+	MOVQ         AX, R8
+	ADDQ         $+3, R8
+	IMULQ        n2+160(FP), R8
+	ADDQ         R8, DI
+	MOVQ         DX, R8
+	MOVQ         AX, R9
+	ADDQ         $+4, R9
+	IMULQ        n2+160(FP), R9
+	ADDQ         R9, R8
+	MOVQ         DX, R9
+	MOVQ         AX, R10
+	ADDQ         $+5, R10
+	IMULQ        n2+160(FP), R10
+	ADDQ         R10, R9
+	MOVQ         DX, R10
+	MOVQ         AX, R11
+	ADDQ         $+6, R11
+	IMULQ        n2+160(FP), R11
+	ADDQ         R11, R10
+	MOVQ         DX, R11
+	MOVQ         AX, R12
+	ADDQ         $+7, R12
+	IMULQ        n2+160(FP), R12
+	ADDQ         R12, R11
+	MOVQ         DX, DX
+	CMPQ         AX, $+0
+	JNE          else25
+	XORQ         AX, AX
+	MOVQ         88(SP), R12
+	SUBQ         $+15, R12
+
+uloop27:
+	LEAQ        16(AX), R13
+	CMPQ        R13, R12
+	JGE         uend28
+	MOVQ        in1_base+24(FP), R13
+	VXORPS      Z8, Z8, Z8
+	VMOVUPS     Z8, Z8
+	VFMADD231PS (R13)(CX*4), Z0, Z8
+	VFMADD231PS (R13)(BX*4), Z1, Z8
+	VFMADD231PS (R13)(SI*4), Z2, Z8
+	VFMADD231PS (R13)(DI*4), Z3, Z8
+	VFMADD231PS (R13)(R8*4), Z4, Z8
+	VFMADD231PS (R13)(R9*4), Z5, Z8
+	VFMADD231PS (R13)(R10*4), Z6, Z8
+	VFMADD231PS (R13)(R11*4), Z7, Z8
+	MOVQ        out0_base+48(FP), R14
+	VMOVUPS     Z8, (R14)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	VXORPS      Z8, Z8, Z8
+	VMOVUPS     Z8, Z8
+	VFMADD231PS (R13)(CX*4), Z0, Z8
+	VFMADD231PS (R13)(BX*4), Z1, Z8
+	VFMADD231PS (R13)(SI*4), Z2, Z8
+	VFMADD231PS (R13)(DI*4), Z3, Z8
+	VFMADD231PS (R13)(R8*4), Z4, Z8
+	VFMADD231PS (R13)(R9*4), Z5, Z8
+	VFMADD231PS (R13)(R10*4), Z6, Z8
+	VFMADD231PS (R13)(R11*4), Z7, Z8
+	VMOVUPS     Z8, (R14)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+32, AX
+	JMP         uloop27
+
+uend28:
+loop29:
+	CMPQ        AX, R12
+	JGE         end30
+	MOVQ        in1_base+24(FP), R13
+	VXORPS      Z8, Z8, Z8
+	VMOVUPS     Z8, Z8
+	VFMADD231PS (R13)(CX*4), Z0, Z8
+	VFMADD231PS (R13)(BX*4), Z1, Z8
+	VFMADD231PS (R13)(SI*4), Z2, Z8
+	VFMADD231PS (R13)(DI*4), Z3, Z8
+	VFMADD231PS (R13)(R8*4), Z4, Z8
+	VFMADD231PS (R13)(R9*4), Z5, Z8
+	VFMADD231PS (R13)(R10*4), Z6, Z8
+	VFMADD231PS (R13)(R11*4), Z7, Z8
+	MOVQ        out0_base+48(FP), R13
+	VMOVUPS     Z8, (R13)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+16, AX
+	JMP         loop29
+
+end30:
+	JMP endif26
+
+else25:
+	XORQ AX, AX
+	MOVQ 88(SP), R12
+	SUBQ $+15, R12
+
+uloop31:
+	LEAQ        16(AX), R13
+	CMPQ        R13, R12
+	JGE         uend32
+	MOVQ        in1_base+24(FP), R13
+	MOVQ        out0_base+48(FP), R14
+	VMOVUPS     (R14)(DX*4), Z8
+	VFMADD231PS (R13)(CX*4), Z0, Z8
+	VFMADD231PS (R13)(BX*4), Z1, Z8
+	VFMADD231PS (R13)(SI*4), Z2, Z8
+	VFMADD231PS (R13)(DI*4), Z3, Z8
+	VFMADD231PS (R13)(R8*4), Z4, Z8
+	VFMADD231PS (R13)(R9*4), Z5, Z8
+	VFMADD231PS (R13)(R10*4), Z6, Z8
+	VFMADD231PS (R13)(R11*4), Z7, Z8
+	VMOVUPS     Z8, (R14)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	VMOVUPS     (R14)(DX*4), Z8
+	VFMADD231PS (R13)(CX*4), Z0, Z8
+	VFMADD231PS (R13)(BX*4), Z1, Z8
+	VFMADD231PS (R13)(SI*4), Z2, Z8
+	VFMADD231PS (R13)(DI*4), Z3, Z8
+	VFMADD231PS (R13)(R8*4), Z4, Z8
+	VFMADD231PS (R13)(R9*4), Z5, Z8
+	VFMADD231PS (R13)(R10*4), Z6, Z8
+	VFMADD231PS (R13)(R11*4), Z7, Z8
+	VMOVUPS     Z8, (R14)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+32, AX
+	JMP         uloop31
+
+uend32:
+loop33:
+	CMPQ        AX, R12
+	JGE         end34
+	MOVQ        in1_base+24(FP), R13
+	MOVQ        out0_base+48(FP), R14
+	VMOVUPS     (R14)(DX*4), Z8
+	VFMADD231PS (R13)(CX*4), Z0, Z8
+	VFMADD231PS (R13)(BX*4), Z1, Z8
+	VFMADD231PS (R13)(SI*4), Z2, Z8
+	VFMADD231PS (R13)(DI*4), Z3, Z8
+	VFMADD231PS (R13)(R8*4), Z4, Z8
+	VFMADD231PS (R13)(R9*4), Z5, Z8
+	VFMADD231PS (R13)(R10*4), Z6, Z8
+	VFMADD231PS (R13)(R11*4), Z7, Z8
+	VMOVUPS     Z8, (R14)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+16, AX
+	JMP         loop33
+
+end34:
+endif26:
+	MOVQ   88(SP), R12
+	MOVQ   R12, AX
+	SARQ   $0x04, AX
+	IMUL3Q $+16, AX, AX
+	MOVQ   R12, R12
+
+loop35:
+	CMPQ      AX, R12
+	JGE       end36
+	MOVQ      88(SP), R13
+	SUBQ      AX, R13
+	MOVQ      $-1, R14
+	BZHIQ     R13, R14, R13
+	KMOVQ     R13, K1
+	MOVQ      in1_base+24(FP), R13
+	VMOVUPS.Z (R13)(R11*4), K1, Z8
+	VMOVUPS.Z (R13)(R10*4), K1, Z9
+	VMOVUPS.Z (R13)(R9*4), K1, Z10
+	VMOVUPS.Z (R13)(R8*4), K1, Z11
+	VMOVUPS.Z (R13)(DI*4), K1, Z12
+	VMOVUPS.Z (R13)(SI*4), K1, Z13
+	VMOVUPS.Z (R13)(BX*4), K1, Z14
+	VMOVUPS.Z (R13)(CX*4), K1, Z15
+	VXORPS    Z16, Z16, Z16
+	MOVQ      104(SP), R13
+	CMPQ      R13, $+0
+	JEQ       guard37
+	MOVQ      out0_base+48(FP), R13
+	VMOVUPS.Z (R13)(DX*4), K1, Z16
+
+guard37:
+	VFMADD231PS Z15, Z0, Z16
+	VFMADD231PS Z14, Z1, Z16
+	VFMADD231PS Z13, Z2, Z16
+	VFMADD231PS Z12, Z3, Z16
+	VFMADD231PS Z11, Z4, Z16
+	VFMADD231PS Z10, Z5, Z16
+	VFMADD231PS Z9, Z6, Z16
+	VFMADD231PS Z8, Z7, Z16
+	MOVQ        88(SP), R13
+	SUBQ        AX, R13
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVQ       R13, K1
+	MOVQ        out0_base+48(FP), R13
+	VMOVUPS     Z16, K1, (R13)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+16, AX
+	JMP         loop35
+
+end36:
+	ADDQ $+8, 104(SP)
+	JMP  loop23
+
+end24:
+	MOVQ   n1+152(FP), AX
+	SARQ   $0x03, AX
+	IMUL3Q $+8, AX, AX
+	MOVQ   AX, 112(SP)
+
+loop38:
+	MOVQ         112(SP), AX
+	CMPQ         AX, n1+152(FP)
+	JGE          end39
+	MOVQ         in0_base+0(FP), CX
+	VBROADCASTSS (CX)(AX*4), Z0
+	MOVQ         80(SP), DX
+	MOVQ         DX, CX
+	MOVQ         AX, BX
+	IMULQ        n2+160(FP), BX
+	ADDQ         BX, CX
+	MOVQ         DX, DX
+	CMPQ         AX, $+0
+	JNE          else40
+	XORQ         AX, AX
+	MOVQ         88(SP), BX
+	SUBQ         $+15, BX
+
+uloop42:
+	LEAQ        16(AX), SI
+	CMPQ        SI, BX
+	JGE         uend43
+	MOVQ        in1_base+24(FP), SI
+	VXORPS      Z1, Z1, Z1
+	VMOVUPS     Z1, Z1
+	VFMADD231PS (SI)(CX*4), Z0, Z1
+	MOVQ        out0_base+48(FP), DI
+	VMOVUPS     Z1, (DI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	VXORPS      Z1, Z1, Z1
+	VMOVUPS     Z1, Z1
+	VFMADD231PS (SI)(CX*4), Z0, Z1
+	VMOVUPS     Z1, (DI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+32, AX
+	JMP         uloop42
+
+uend43:
+loop44:
+	CMPQ        AX, BX
+	JGE         end45
+	MOVQ        in1_base+24(FP), SI
+	VXORPS      Z1, Z1, Z1
+	VMOVUPS     Z1, Z1
+	VFMADD231PS (SI)(CX*4), Z0, Z1
+	MOVQ        out0_base+48(FP), SI
+	VMOVUPS     Z1, (SI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+16, AX
+	JMP         loop44
+
+end45:
+	JMP endif41
+
+else40:
+	XORQ AX, AX
+	MOVQ 88(SP), BX
+	SUBQ $+15, BX
+
+uloop46:
+	LEAQ        16(AX), SI
+	CMPQ        SI, BX
+	JGE         uend47
+	MOVQ        in1_base+24(FP), SI
+	MOVQ        out0_base+48(FP), DI
+	VMOVUPS     (DI)(DX*4), Z1
+	VFMADD231PS (SI)(CX*4), Z0, Z1
+	VMOVUPS     Z1, (DI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	VMOVUPS     (DI)(DX*4), Z1
+	VFMADD231PS (SI)(CX*4), Z0, Z1
+	VMOVUPS     Z1, (DI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+32, AX
+	JMP         uloop46
+
+uend47:
+loop48:
+	CMPQ        AX, BX
+	JGE         end49
+	MOVQ        in1_base+24(FP), SI
+	MOVQ        out0_base+48(FP), DI
+	VMOVUPS     (DI)(DX*4), Z1
+	VFMADD231PS (SI)(CX*4), Z0, Z1
+	VMOVUPS     Z1, (DI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+16, AX
+	JMP         loop48
+
+end49:
+endif41:
+	MOVQ   88(SP), BX
+	MOVQ   BX, AX
+	SARQ   $0x04, AX
+	IMUL3Q $+16, AX, AX
+	MOVQ   BX, BX
+
+loop50:
+	CMPQ      AX, BX
+	JGE       end51
+	MOVQ      88(SP), SI
+	SUBQ      AX, SI
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, SI
+	KMOVQ     SI, K1
+	MOVQ      in1_base+24(FP), SI
+	VMOVUPS.Z (SI)(CX*4), K1, Z1
+	VXORPS    Z2, Z2, Z2
+	MOVQ      112(SP), SI
+	CMPQ      SI, $+0
+	JEQ       guard52
+	MOVQ      out0_base+48(FP), SI
+	VMOVUPS.Z (SI)(DX*4), K1, Z2
+
+guard52:
+	VFMADD231PS Z1, Z0, Z2
+	MOVQ        88(SP), SI
+	SUBQ        AX, SI
+	MOVQ        $-1, DI
+	BZHIQ       SI, DI, SI
+	KMOVQ       SI, K1
+	MOVQ        out0_base+48(FP), SI
+	VMOVUPS     Z2, K1, (SI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+16, AX
+	JMP         loop50
+
+end51:
+	ADDQ $+1, 112(SP)
+	JMP  loop38
+
+end39:
+	ADDQ $+1, 64(SP)
+	JMP  loop11
+
+end12:
+	RET
+
+DATA sgemm_gemm_c_gemv_avx512_c1<>+0(SB)/4, $0x00000000
+GLOBL sgemm_gemm_c_gemv_avx512_c1<>(SB), RODATA|NOPTR, $4
+
+// func sgemm_gemm_c_gemvdot_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
+TEXT ·sgemm_gemm_c_gemvdot_avx512(SB), NOSPLIT, $104-184
+	MOVQ    $+4096, AX
+	MOVQ    $+32, CX
+	MOVQ    n2+160(FP), DX
+	ADDQ    $+7, DX
+	SARQ    $0x03, DX
+	ADDQ    $+31, DX
+	SARQ    $0x05, DX
+	IMUL3Q  $+32, DX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+32, CX
+	TESTQ   BX, BX
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+384, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+384, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+336, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+11, AX
+	MOVQ    $+12, BX
+	XORQ    DX, DX
+	TESTQ   BX, BX
+	JEQ     divz1
+	CQO
+	IDIVQ   BX
+	TESTQ   DX, DX
+	JEQ     divfix2
+	MOVQ    DX, SI
+	XORQ    BX, SI
+	JGE     divfix2
+	DECQ    AX
+	ADDQ    BX, DX
+
+divfix2:
+	MOVQ AX, DX
+
+divz1:
+	MOVQ    DX, AX
+	IMUL3Q  $+12, AX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	MOVQ    $+336, CX
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
+	ADDQ    CX, AX
+	SUBQ    $+1, AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz3
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix4
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix4
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix4:
+	MOVQ AX, DX
+
+divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix6:
+	MOVQ AX, DX
+
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
+	MOVQ  16(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz7
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix8:
+	MOVQ AX, DX
+
+divz7:
+	MOVQ DX, 40(SP)
+	MOVQ n0+144(FP), AX
+	ADDQ $+256, AX
+	SUBQ $+1, AX
+	SARQ $0x08, AX
+	MOVQ AX, 48(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 56(SP)
+
+loop9:
+	MOVQ  56(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end10
+	MOVQ  48(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz11
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix12
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix12
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix12:
+	MOVQ AX, DX
+
+divz11:
+	MOVQ  DX, 64(SP)
+	MOVQ  56(SP), AX
+	MOVQ  48(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz13
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix14
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix14
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix14:
+divz13:
+	MOVQ    DX, AX
+	IMUL3Q  $+256, AX, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    $+256, AX
+	MOVQ    n0+144(FP), CX
+	MOVQ    72(SP), DX
+	SUBQ    DX, CX
+	XORQ    DX, DX
+	CMPQ    AX, CX
+	SETLT   DL
+	MOVQ    $+256, AX
+	TESTQ   DX, DX
+	CMOVQNE AX, CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	XORQ    DX, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 80(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 88(SP)
+
+loop15:
+	MOVQ    88(SP), AX
+	MOVQ    80(SP), CX
+	SUBQ    $+3, CX
+	CMPQ    AX, CX
+	JGE     end16
+	VXORPS  Z1, Z1, Z1
+	VMOVUPS Z1, Z0
+	MOVQ    72(SP), CX
+	ADDQ    AX, CX
+	MOVQ    CX, AX
+	IMULQ   n1+152(FP), AX
+	VMOVUPS Z1, Z2
+	MOVQ    CX, DX
+	ADDQ    $+1, DX
+	IMULQ   n1+152(FP), DX
+	VMOVUPS Z1, Z3
+	MOVQ    CX, BX
+	ADDQ    $+2, BX
+	IMULQ   n1+152(FP), BX
+	VMOVUPS Z1, Z1
+	ADDQ    $+3, CX
+	IMULQ   n1+152(FP), CX
+	XORQ    SI, SI
+	XORQ    DI, DI
+	MOVQ    n1+152(FP), R8
+	SUBQ    $+15, R8
+	MOVQ    in0_base+0(FP), R9
+	MOVQ    in1_base+24(FP), R10
+
+uloop17:
+	LEAQ        16(DI), R11
+	CMPQ        R11, R8
+	JGE         uend18
+	VMOVUPS     (R10)(SI*4), Z4
+	VFMADD231PS (R9)(AX*4), Z4, Z0
+	ADDQ        $+16, AX
+	VFMADD231PS (R9)(DX*4), Z4, Z2
+	ADDQ        $+16, DX
+	VFMADD231PS (R9)(BX*4), Z4, Z3
+	ADDQ        $+16, BX
+	VFMADD231PS (R9)(CX*4), Z4, Z1
+	ADDQ        $+16, CX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	VMOVUPS     (R10)(SI*4), Z4
+	VFMADD231PS (R9)(AX*4), Z4, Z0
+	ADDQ        $+16, AX
+	VFMADD231PS (R9)(DX*4), Z4, Z2
+	ADDQ        $+16, DX
+	VFMADD231PS (R9)(BX*4), Z4, Z3
+	ADDQ        $+16, BX
+	VFMADD231PS (R9)(CX*4), Z4, Z1
+	ADDQ        $+16, CX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	ADDQ        $+32, DI
+	JMP         uloop17
+
+uend18:
+loop19:
+	CMPQ        DI, R8
+	JGE         end20
+	VMOVUPS     (R10)(SI*4), Z4
+	VFMADD231PS (R9)(AX*4), Z4, Z0
+	ADDQ        $+16, AX
+	VFMADD231PS (R9)(DX*4), Z4, Z2
+	ADDQ        $+16, DX
+	VFMADD231PS (R9)(BX*4), Z4, Z3
+	ADDQ        $+16, BX
+	VFMADD231PS (R9)(CX*4), Z4, Z1
+	ADDQ        $+16, CX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	ADDQ        $+16, DI
+	JMP         loop19
+
+end20:
+	MOVQ   n1+152(FP), DI
+	SARQ   $0x04, DI
+	IMUL3Q $+16, DI, DI
+	MOVQ   n1+152(FP), R8
+	MOVQ   in0_base+0(FP), R9
+	MOVQ   in1_base+24(FP), R10
+
+loop21:
+	CMPQ        DI, R8
+	JGE         end22
+	MOVQ        n1+152(FP), R11
+	SUBQ        DI, R11
+	MOVQ        $-1, R12
+	BZHIQ       R11, R12, R11
+	KMOVQ       R11, K1
+	VMOVUPS.Z   (R10)(SI*4), K1, Z4
+	VMOVUPS.Z   (R9)(AX*4), K1, Z5
+	VFMADD231PS Z4, Z5, Z0
+	ADDQ        $+16, AX
+	VMOVUPS.Z   (R9)(DX*4), K1, Z5
+	VFMADD231PS Z4, Z5, Z2
+	ADDQ        $+16, DX
+	VMOVUPS.Z   (R9)(BX*4), K1, Z5
+	VFMADD231PS Z4, Z5, Z3
+	ADDQ        $+16, BX
+	VMOVUPS.Z   (R9)(CX*4), K1, Z5
+	VFMADD231PS Z4, Z5, Z1
+	ADDQ        $+16, CX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	ADDQ        $+16, DI
+	JMP         loop21
+
+end22:
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X4
+	VADDPS        X4, X0, X0
+	VPERMILPS     $0x4e, X0, X4
+	VADDPS        X4, X0, X0
+	VPERMILPS     $0xb1, X0, X4
+	VADDPS        X4, X0, X0
+	MOVQ          72(SP), AX
+	MOVQ          88(SP), CX
+	ADDQ          CX, AX
+	MOVQ          AX, CX
+	IMULQ         n2+160(FP), CX
+	MOVQ          out0_base+48(FP), DX
+	VMOVSS        X0, (DX)(CX*4)
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPS        Y0, Y2, Y0
+	VEXTRACTF128  $0x01, Y0, X2
+	VADDPS        X2, X0, X0
+	VPERMILPS     $0x4e, X0, X2
+	VADDPS        X2, X0, X0
+	VPERMILPS     $0xb1, X0, X2
+	VADDPS        X2, X0, X0
+	MOVQ          AX, CX
+	ADDQ          $+1, CX
+	IMULQ         n2+160(FP), CX
+	VMOVSS        X0, (DX)(CX*4)
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VADDPS        Y0, Y3, Y0
+	VEXTRACTF128  $0x01, Y0, X2
+	VADDPS        X2, X0, X0
+	VPERMILPS     $0x4e, X0, X2
+	VADDPS        X2, X0, X0
+	VPERMILPS     $0xb1, X0, X2
+	VADDPS        X2, X0, X0
+	MOVQ          AX, CX
+	ADDQ          $+2, CX
+	IMULQ         n2+160(FP), CX
+	VMOVSS        X0, (DX)(CX*4)
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPS        Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	ADDQ          $+3, AX
+	IMULQ         n2+160(FP), AX
+	VMOVSS        X0, (DX)(AX*4)
+	ADDQ          $+4, 88(SP)
+	JMP           loop15
+
+end16:
+	MOVQ   80(SP), AX
+	SARQ   $0x02, AX
+	IMUL3Q $+4, AX, AX
+	MOVQ   AX, 96(SP)
+
+loop23:
+	MOVQ    96(SP), AX
+	MOVQ    80(SP), CX
+	CMPQ    AX, CX
+	JGE     end24
+	VXORPS  Z0, Z0, Z0
+	VMOVUPS Z0, Z0
+	MOVQ    72(SP), CX
+	ADDQ    AX, CX
+	MOVQ    CX, AX
+	IMULQ   n1+152(FP), AX
+	XORQ    CX, CX
+	XORQ    DX, DX
+	MOVQ    n1+152(FP), BX
+	SUBQ    $+15, BX
+	MOVQ    in0_base+0(FP), SI
+	MOVQ    in1_base+24(FP), DI
+
+uloop25:
+	LEAQ        16(DX), R8
+	CMPQ        R8, BX
+	JGE         uend26
+	VMOVUPS     (DI)(CX*4), Z1
+	VFMADD231PS (SI)(AX*4), Z1, Z0
+	ADDQ        $+16, AX
+	MOVQ        CX, CX
+	ADDQ        $+16, CX
+	VMOVUPS     (DI)(CX*4), Z1
+	VFMADD231PS (SI)(AX*4), Z1, Z0
+	ADDQ        $+16, AX
+	MOVQ        CX, CX
+	ADDQ        $+16, CX
+	ADDQ        $+32, DX
+	JMP         uloop25
+
+uend26:
+loop27:
+	CMPQ        DX, BX
+	JGE         end28
+	VMOVUPS     (DI)(CX*4), Z1
+	VFMADD231PS (SI)(AX*4), Z1, Z0
+	ADDQ        $+16, AX
+	MOVQ        CX, CX
+	ADDQ        $+16, CX
+	ADDQ        $+16, DX
+	JMP         loop27
+
+end28:
+	MOVQ   n1+152(FP), DX
+	SARQ   $0x04, DX
+	IMUL3Q $+16, DX, DX
+	MOVQ   n1+152(FP), BX
+	MOVQ   in0_base+0(FP), SI
+	MOVQ   in1_base+24(FP), DI
+
+loop29:
+	CMPQ        DX, BX
+	JGE         end30
+	MOVQ        n1+152(FP), R8
+	SUBQ        DX, R8
+	MOVQ        $-1, R9
+	BZHIQ       R8, R9, R8
+	KMOVQ       R8, K1
+	VMOVUPS.Z   (DI)(CX*4), K1, Z1
+	VMOVUPS.Z   (SI)(AX*4), K1, Z2
+	VFMADD231PS Z1, Z2, Z0
+	ADDQ        $+16, AX
+	MOVQ        CX, CX
+	ADDQ        $+16, CX
+	ADDQ        $+16, DX
+	JMP         loop29
+
+end30:
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	MOVQ          72(SP), AX
+	MOVQ          96(SP), CX
+	ADDQ          CX, AX
+	IMULQ         n2+160(FP), AX
+	MOVQ          out0_base+48(FP), CX
+	VMOVSS        X0, (CX)(AX*4)
+	ADDQ          $+1, 96(SP)
+	JMP           loop23
+
+end24:
+	ADDQ $+1, 56(SP)
+	JMP  loop9
+
+end10:
+	RET

@@ -115,5 +115,14 @@ func tccgoPackedLen(count, bits int) int {
 	return (count*bits + 7) / 8
 }
 
+// tccgoClearTail zeroes the unused high bits of the last byte of a packed
+// output of count elements of bits bits (SPEC section 4: they are zero on
+// output), whatever the caller's slice held. The length is already checked.
+func tccgoClearTail(b []byte, count, bits int) {
+	if r := count * bits & 7; r != 0 && len(b) > 0 {
+		b[len(b)-1] &= byte(1)<<r - 1
+	}
+}
+
 // tccgoRsqrt is 1/sqrt(x).
 func tccgoRsqrt(x float64) float64 { return 1 / math.Sqrt(x) }

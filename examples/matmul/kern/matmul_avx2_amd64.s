@@ -4,466 +4,332 @@
 
 #include "textflag.h"
 
-// func matmul_gemm_c_packb_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// func matmul_gemm_c_packb_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV
-TEXT ·matmul_gemm_c_packb_avx2(SB), NOSPLIT, $64-160
-	MOVQ lo+144(FP), AX
-	MOVQ AX, (SP)
-
-loop1:
-	MOVQ    (SP), AX
-	CMPQ    AX, hi+152(FP)
-	JGE     end2
-	MOVQ    $+4096, BX
-	MOVQ    $+16, SI
-	MOVQ    n2+136(FP), CX
-	ADDQ    $+7, CX
-	SARQ    $0x03, CX
-	ADDQ    $+15, CX
-	SARQ    $0x04, CX
-	IMUL3Q  $+16, CX, CX
-	XORQ    DX, DX
-	CMPQ    SI, CX
-	SETGT   DL
-	MOVQ    $+16, SI
-	TESTQ   DX, DX
-	CMOVQNE SI, CX
-	XORQ    DX, DX
-	CMPQ    BX, CX
-	SETLT   DL
-	MOVQ    $+4096, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, CX
-	MOVQ    n2+136(FP), DX
-	MOVQ    DX, BX
-	MOVQ    AX, SI
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+256, DI
-	XORQ    DX, DX
-	CMPQ    DI, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+256, R8
-	MOVQ    n1+128(FP), DI
-	TESTQ   DX, DX
-	CMOVQNE R8, DI
-	ADDQ    DI, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   DI, DI
-	JEQ     divz3
-	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix4
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix4
-	DECQ    AX
-	ADDQ    DI, DX
-
-divfix4:
-	MOVQ AX, R8
-
-divz3:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz5
-	MOVQ  SI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix6
-	MOVQ  DX, SI
-	XORQ  R8, SI
-	JGE   divfix6
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix6:
-divz5:
-	MOVQ    AX, SI
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, R8
-	MOVQ    $+16, R9
-	MOVQ    n2+136(FP), DX
+TEXT ·matmul_gemm_c_packb_avx2(SB), NOSPLIT, $152-184
+	MOVQ    $+4096, AX
+	MOVQ    $+16, CX
+	MOVQ    n2+160(FP), DX
 	ADDQ    $+7, DX
 	SARQ    $0x03, DX
 	ADDQ    $+15, DX
 	SARQ    $0x04, DX
-	MOVQ    DX, DI
-	IMUL3Q  $+16, DI, DI
+	IMUL3Q  $+16, DX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+16, CX
+	TESTQ   BX, BX
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+256, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+256, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+510, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+5, AX
+	MOVQ    $+6, BX
 	XORQ    DX, DX
-	CMPQ    R9, DI
-	SETGT   DL
-	MOVQ    $+16, R9
-	TESTQ   DX, DX
-	CMOVQNE R9, DI
-	XORQ    DX, DX
-	CMPQ    R8, DI
-	SETLT   DL
-	MOVQ    $+4096, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, DI
-	ADDQ    DI, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   DI, DI
-	JEQ     divz7
+	TESTQ   BX, BX
+	JEQ     divz1
 	CQO
-	IDIVQ   DI
+	IDIVQ   BX
 	TESTQ   DX, DX
-	JEQ     divfix8
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix8
+	JEQ     divfix2
+	MOVQ    DX, SI
+	XORQ    BX, SI
+	JGE     divfix2
 	DECQ    AX
-	ADDQ    DI, DX
+	ADDQ    BX, DX
 
-divfix8:
-	MOVQ AX, R8
+divfix2:
+	MOVQ AX, DX
 
-divz7:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz9
-	MOVQ  SI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix10
-	MOVQ  DX, SI
-	XORQ  R8, SI
-	JGE   divfix10
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix10:
-	MOVQ DX, AX
-
-divz9:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, SI
-	MOVQ    n2+136(FP), DI
-	ADDQ    $+7, DI
-	SARQ    $0x03, DI
-	ADDQ    $+15, DI
-	SARQ    $0x04, DI
-	IMUL3Q  $+16, DI, DI
-	XORQ    R8, R8
-	CMPQ    SI, DI
-	SETGT   R8
-	MOVQ    $+16, SI
-	TESTQ   R8, R8
-	CMOVQNE SI, DI
-	XORQ    SI, SI
-	CMPQ    DX, DI
-	SETLT   SI
-	MOVQ    $+4096, DX
-	TESTQ   SI, SI
-	CMOVQNE DX, DI
-	IMULQ   DI, AX
-	SUBQ    AX, BX
-	XORQ    AX, AX
-	CMPQ    CX, BX
-	SETLT   AL
-	MOVQ    BX, CX
-	TESTQ   AX, AX
-	CMOVQNE DI, CX
-	MOVQ    CX, 8(SP)
-	MOVQ    $+256, CX
-	XORQ    AX, AX
-	CMPQ    CX, n1+128(FP)
-	SETLT   AL
-	MOVQ    $+256, DX
-	MOVQ    n1+128(FP), CX
-	TESTQ   AX, AX
-	CMOVQNE DX, CX
-	MOVQ    n1+128(FP), AX
-	MOVQ    AX, BX
-	MOVQ    (SP), AX
-	MOVQ    AX, SI
-	MOVQ    n1+128(FP), AX
+divz1:
+	MOVQ    DX, AX
+	IMUL3Q  $+6, AX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	MOVQ    $+510, CX
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
 	ADDQ    CX, AX
 	SUBQ    $+1, AX
-	XORQ    DI, DI
+	XORQ    DX, DX
 	TESTQ   CX, CX
-	JEQ     divz11
+	JEQ     divz3
 	CQO
 	IDIVQ   CX
 	TESTQ   DX, DX
-	JEQ     divfix12
-	MOVQ    DX, DI
-	XORQ    CX, DI
-	JGE     divfix12
+	JEQ     divfix4
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix4
 	DECQ    AX
 	ADDQ    CX, DX
 
-divfix12:
-	MOVQ AX, DI
+divfix4:
+	MOVQ AX, DX
 
-divz11:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz13
-	MOVQ  SI, AX
+divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
 	CQO
-	IDIVQ DI
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix6:
+	MOVQ AX, DX
+
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
+	MOVQ  16(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz7
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix8:
+	MOVQ AX, DX
+
+divz7:
+	MOVQ DX, 40(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 48(SP)
+
+loop9:
+	MOVQ  48(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end10
+	MOVQ  32(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz11
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix12
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix12
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix12:
+divz11:
+	MOVQ  DX, 56(SP)
+	MOVQ  48(SP), AX
+	MOVQ  32(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz13
+	CQO
+	IDIVQ CX
 	TESTQ DX, DX
 	JEQ   divfix14
-	MOVQ  DX, SI
-	XORQ  DI, SI
+	MOVQ  DX, BX
+	XORQ  CX, BX
 	JGE   divfix14
 	DECQ  AX
-	ADDQ  DI, DX
+	ADDQ  CX, DX
 
 divfix14:
-	MOVQ DX, AX
+	MOVQ AX, DX
 
 divz13:
-	MOVQ    $+256, SI
-	XORQ    DX, DX
-	CMPQ    SI, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+256, DI
-	MOVQ    n1+128(FP), SI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	IMULQ   SI, AX
-	SUBQ    AX, BX
-	XORQ    DX, DX
-	CMPQ    CX, BX
-	SETLT   DL
-	MOVQ    BX, CX
-	TESTQ   DX, DX
-	CMOVQNE SI, CX
-	MOVQ    CX, 16(SP)
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n1+128(FP), AX
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz15
+	MOVQ  DX, 64(SP)
+	MOVQ  64(SP), AX
+	MOVQ  24(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz15
 	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix16
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix16
-	DECQ    AX
-	ADDQ    SI, DX
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix16
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix16
+	DECQ  AX
+	ADDQ  CX, DX
 
 divfix16:
-	MOVQ AX, DI
-
 divz15:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz17
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix18
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix18
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix18:
-divz17:
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+16, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz19
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix20
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix20
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix20:
-	MOVQ AX, DI
-
-divz19:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz21
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix22
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix22
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix22:
-	MOVQ DX, AX
-
-divz21:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, BX
-	MOVQ    n2+136(FP), SI
-	ADDQ    $+7, SI
-	SARQ    $0x03, SI
-	ADDQ    $+15, SI
-	SARQ    $0x04, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    DI, DI
-	CMPQ    BX, SI
-	SETGT   DI
-	MOVQ    $+16, BX
-	TESTQ   DI, DI
-	CMOVQNE BX, SI
+	MOVQ    DX, AX
+	MOVQ    (SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    72(SP), DX
+	SUBQ    DX, AX
 	XORQ    BX, BX
-	CMPQ    DX, SI
+	CMPQ    CX, AX
 	SETLT   BL
-	MOVQ    $+4096, DX
 	TESTQ   BX, BX
-	CMOVQNE DX, SI
-	IMULQ   SI, AX
-	ADDQ    AX, CX
-	MOVQ    CX, 24(SP)
-	MOVQ    (SP), AX
-	MOVQ    $+256, CX
-	XORQ    DX, DX
-	CMPQ    CX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+256, CX
-	MOVQ    n1+128(FP), BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	MOVQ    BX, CX
-	IMULQ   SI, CX
-	IMULQ   CX, AX
-	MOVQ    AX, 32(SP)
-	MOVQ    $+16, AX
-	MOVQ    16(SP), CX
-	IMULQ   CX, AX
-	MOVQ    AX, 40(SP)
+	CMOVQNE CX, AX
+	MOVQ    AX, 80(SP)
+	MOVQ    56(SP), AX
+	MOVQ    8(SP), BX
+	IMULQ   BX, AX
+	MOVQ    AX, 88(SP)
+	MOVQ    n1+152(FP), AX
+	MOVQ    88(SP), SI
+	SUBQ    SI, AX
+	XORQ    DI, DI
+	CMPQ    BX, AX
+	SETLT   DI
+	TESTQ   DI, DI
+	CMOVQNE BX, AX
+	MOVQ    AX, 96(SP)
+	MOVQ    SI, AX
+	IMULQ   n2+160(FP), AX
+	ADDQ    DX, AX
+	MOVQ    AX, 104(SP)
+	MOVQ    48(SP), AX
+	MOVQ    BX, DX
+	IMULQ   CX, DX
+	IMULQ   DX, AX
+	MOVQ    AX, 112(SP)
+	MOVQ    80(SP), AX
+	MOVQ    AX, CX
+	SARQ    $0x04, CX
+	MOVQ    CX, 120(SP)
+	MOVQ    120(SP), CX
+	IMUL3Q  $+16, CX, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 128(SP)
+	MOVQ    96(SP), AX
+	IMUL3Q  $+16, AX, AX
+	MOVQ    AX, 136(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 48(SP)
+	MOVQ    AX, 144(SP)
 
-loop23:
-	MOVQ 48(SP), AX
-	MOVQ 8(SP), CX
-	ADDQ $+15, CX
-	SARQ $0x04, CX
-	CMPQ AX, CX
-	JGE  end24
-	XORQ AX, AX
-	MOVQ AX, 56(SP)
-
-loop25:
-	MOVQ   56(SP), AX
-	MOVQ   16(SP), CX
+loop17:
+	MOVQ   144(SP), AX
+	MOVQ   96(SP), CX
 	CMPQ   AX, CX
-	JGE    end26
-	XORQ   CX, CX
-	MOVQ   48(SP), DX
-	MOVQ   DX, BX
-	MOVQ   40(SP), SI
-	IMULQ  SI, BX
-	MOVQ   BX, SI
-	MOVQ   32(SP), DI
-	ADDQ   DI, SI
-	IMUL3Q $+16, AX, R8
-	ADDQ   R8, SI
-	MOVQ   AX, R8
-	IMULQ  n2+136(FP), R8
-	MOVQ   24(SP), R9
-	ADDQ   R9, R8
-	IMUL3Q $+16, DX, R9
-	ADDQ   R9, R8
-	ADDQ   BX, DI
-	MOVQ   DI, BX
+	JGE    end18
+	MOVQ   104(SP), CX
+	MOVQ   AX, DX
+	IMULQ  n2+160(FP), DX
+	ADDQ   DX, CX
+	MOVQ   112(SP), DX
+	MOVQ   AX, AX
 	IMUL3Q $+16, AX, AX
-	ADDQ   AX, BX
+	ADDQ   AX, DX
 	MOVQ   DX, AX
-	IMUL3Q $+16, AX, AX
-	MOVQ   in1_base+24(FP), DX
-	MOVQ   scr1_base+96(FP), BX
+	XORQ   DX, DX
+	MOVQ   120(SP), BX
+	MOVQ   136(SP), SI
+	MOVQ   in1_base+24(FP), DI
+	MOVQ   scr1_base+96(FP), R8
 
-loop27:
-	CMPQ         CX, $+16
-	JGE          end28
-	MOVQ         8(SP), DI
-	MOVQ         AX, R9
-	ADDQ         CX, R9
-	SUBQ         R9, DI
-	XORQ         R9, R9
-	CMPQ         DI, $+0
-	SETGT        R9
-	XORQ         R10, R10
-	TESTQ        R9, R9
-	CMOVQNE      DI, R10
+loop19:
+	CMPQ    DX, BX
+	JGE     end20
+	VMOVUPS (DI)(CX*4), Y0
+	VMOVUPS Y0, (R8)(AX*4)
+	VMOVUPS 32(DI)(CX*4), Y0
+	VMOVUPS Y0, 32(R8)(AX*4)
+	ADDQ    $+16, CX
+	MOVQ    AX, AX
+	ADDQ    SI, AX
+	ADDQ    $+1, DX
+	JMP     loop19
+
+end20:
+	MOVQ         128(SP), DX
+	CMPQ         DX, $+0
+	JLE          else21
+	MOVQ         128(SP), DX
+	MOVQ         DX, BX
+	SUBQ         $+0, BX
+	XORQ         SI, SI
+	CMPQ         BX, $+0
+	SETGT        SI
 	XORQ         DI, DI
-	CMPQ         R10, $+8
-	SETLT        DI
-	MOVQ         $+8, R9
-	TESTQ        DI, DI
-	CMOVQNE      R10, R9
-	VMOVQ        R9, X0
+	TESTQ        SI, SI
+	CMOVQNE      BX, DI
+	XORQ         BX, BX
+	CMPQ         DI, $+8
+	SETLT        BL
+	MOVQ         $+8, SI
+	TESTQ        BX, BX
+	CMOVQNE      DI, SI
+	VMOVQ        SI, X0
 	VPBROADCASTD X0, Y0
 	VPCMPGTD     matmul_gemm_c_packb_avx2_c1<>+0(SB), Y0, Y0
-	MOVQ         R8, DI
-	ADDQ         CX, DI
-	VMASKMOVPS   (DX)(DI*4), Y0, Y0
-	MOVQ         SI, DI
-	ADDQ         CX, DI
-	VMOVUPS      Y0, (BX)(DI*4)
-	ADDQ         $+8, CX
-	JMP          loop27
+	MOVQ         in1_base+24(FP), BX
+	VMASKMOVPS   (BX)(CX*4), Y0, Y0
+	MOVQ         scr1_base+96(FP), SI
+	VMOVUPS      Y0, (SI)(AX*4)
+	SUBQ         $+8, DX
+	XORQ         DI, DI
+	CMPQ         DX, $+0
+	SETGT        DI
+	XORQ         R8, R8
+	TESTQ        DI, DI
+	CMOVQNE      DX, R8
+	XORQ         DX, DX
+	CMPQ         R8, $+8
+	SETLT        DL
+	MOVQ         $+8, DI
+	TESTQ        DX, DX
+	CMOVQNE      R8, DI
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     matmul_gemm_c_packb_avx2_c1<>+0(SB), Y0, Y0
+	VMASKMOVPS   32(BX)(CX*4), Y0, Y0
+	VMOVUPS      Y0, 32(SI)(AX*4)
 
-end28:
-	ADDQ $+1, 56(SP)
-	JMP  loop25
+else21:
+	ADDQ $+1, 144(SP)
+	JMP  loop17
 
-end26:
+end18:
 	ADDQ $+1, 48(SP)
-	JMP  loop23
+	JMP  loop9
 
-end24:
-	ADDQ $+1, (SP)
-	JMP  loop1
-
-end2:
+end10:
 	RET
 
 DATA matmul_gemm_c_packb_avx2_c1<>+0(SB)/4, $0x00000000
@@ -476,5375 +342,793 @@ DATA matmul_gemm_c_packb_avx2_c1<>+24(SB)/4, $0x00000006
 DATA matmul_gemm_c_packb_avx2_c1<>+28(SB)/4, $0x00000007
 GLOBL matmul_gemm_c_packb_avx2_c1<>(SB), RODATA|NOPTR, $32
 
-// func matmul_gemm_c_packa_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// func matmul_gemm_c_packa_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, CMOV
-TEXT ·matmul_gemm_c_packa_avx2(SB), NOSPLIT, $64-160
-	MOVQ lo+144(FP), AX
-	MOVQ AX, (SP)
-
-loop1:
-	MOVQ  (SP), AX
-	CMPQ  AX, hi+152(FP)
-	JGE   end2
-	MOVQ  $+510, CX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, BX
-	XORQ  DX, DX
-	TESTQ BX, BX
-	JEQ   divz3
+TEXT ·matmul_gemm_c_packa_avx2(SB), NOSPLIT, $120-184
+	MOVQ    $+4096, AX
+	MOVQ    $+16, CX
+	MOVQ    n2+160(FP), DX
+	ADDQ    $+7, DX
+	SARQ    $0x03, DX
+	ADDQ    $+15, DX
+	SARQ    $0x04, DX
+	IMUL3Q  $+16, DX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+16, CX
+	TESTQ   BX, BX
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+256, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+256, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+510, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+5, AX
+	MOVQ    $+6, BX
+	XORQ    DX, DX
+	TESTQ   BX, BX
+	JEQ     divz1
 	CQO
-	IDIVQ BX
-	TESTQ DX, DX
-	JEQ   divfix4
-	MOVQ  DX, SI
-	XORQ  BX, SI
-	JGE   divfix4
-	DECQ  AX
-	ADDQ  BX, DX
+	IDIVQ   BX
+	TESTQ   DX, DX
+	JEQ     divfix2
+	MOVQ    DX, SI
+	XORQ    BX, SI
+	JGE     divfix2
+	DECQ    AX
+	ADDQ    BX, DX
+
+divfix2:
+	MOVQ AX, DX
+
+divz1:
+	MOVQ    DX, AX
+	IMUL3Q  $+6, AX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	MOVQ    $+510, CX
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
+	ADDQ    CX, AX
+	SUBQ    $+1, AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz3
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix4
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix4
+	DECQ    AX
+	ADDQ    CX, DX
 
 divfix4:
 	MOVQ AX, DX
 
 divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix6:
+	MOVQ AX, DX
+
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
+	MOVQ  16(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz7
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix8:
+	MOVQ AX, DX
+
+divz7:
+	MOVQ DX, 40(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 48(SP)
+
+loop9:
+	MOVQ  48(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end10
+	MOVQ  40(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz11
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix12
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix12
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix12:
+divz11:
 	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
+	MOVQ    16(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 56(SP)
+	MOVQ    n0+144(FP), AX
+	MOVQ    56(SP), DX
+	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
-	MOVQ    $+510, BX
-	MOVQ    AX, CX
 	TESTQ   DX, DX
-	CMOVQNE BX, CX
-	MOVQ    n0+120(FP), AX
-	MOVQ    AX, BX
-	MOVQ    (SP), AX
-	MOVQ    AX, SI
-	MOVQ    n0+120(FP), AX
-	ADDQ    CX, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
+	CMOVQNE CX, AX
+	MOVQ    AX, 64(SP)
+	MOVQ    48(SP), AX
+	MOVQ    40(SP), CX
+	XORQ    DX, DX
 	TESTQ   CX, CX
-	JEQ     divz5
+	JEQ     divz13
 	CQO
 	IDIVQ   CX
 	TESTQ   DX, DX
-	JEQ     divfix6
-	MOVQ    DX, DI
-	XORQ    CX, DI
-	JGE     divfix6
+	JEQ     divfix14
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix14
 	DECQ    AX
 	ADDQ    CX, DX
 
-divfix6:
-	MOVQ AX, DI
-
-divz5:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz7
-	MOVQ  SI, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix8
-	MOVQ  DX, SI
-	XORQ  DI, SI
-	JGE   divfix8
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix8:
-	MOVQ DX, AX
-
-divz7:
-	MOVQ  AX, SI
-	MOVQ  $+510, DI
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, R8
-	XORQ  DX, DX
-	TESTQ R8, R8
-	JEQ   divz9
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix10
-	MOVQ  DX, R9
-	XORQ  R8, R9
-	JGE   divfix10
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix10:
+divfix14:
 	MOVQ AX, DX
 
-divz9:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    DI, AX
-	SETLT   DL
-	MOVQ    $+510, R8
-	MOVQ    AX, DI
-	TESTQ   DX, DX
-	CMOVQNE R8, DI
-	IMULQ   DI, SI
-	SUBQ    SI, BX
-	XORQ    AX, AX
-	CMPQ    CX, BX
-	SETLT   AL
-	MOVQ    BX, CX
-	TESTQ   AX, AX
-	CMOVQNE DI, CX
-	MOVQ    CX, 8(SP)
-	MOVQ    $+256, CX
-	XORQ    AX, AX
-	CMPQ    CX, n1+128(FP)
-	SETLT   AL
-	MOVQ    $+256, DX
-	MOVQ    n1+128(FP), CX
-	TESTQ   AX, AX
-	CMOVQNE DX, CX
-	MOVQ    n1+128(FP), AX
-	MOVQ    AX, BX
-	MOVQ    (SP), AX
-	MOVQ    AX, SI
-	MOVQ    n0+120(FP), AX
-	ADDQ    DI, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   DI, DI
-	JEQ     divz11
-	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix12
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix12
-	DECQ    AX
-	ADDQ    DI, DX
-
-divfix12:
-	MOVQ AX, R8
-
-divz11:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz13
-	MOVQ  SI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix14
-	MOVQ  DX, SI
-	XORQ  R8, SI
-	JGE   divfix14
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix14:
 divz13:
-	MOVQ    AX, SI
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+256, DI
-	XORQ    DX, DX
-	CMPQ    DI, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+256, R8
-	MOVQ    n1+128(FP), DI
-	TESTQ   DX, DX
-	CMOVQNE R8, DI
-	ADDQ    DI, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   DI, DI
-	JEQ     divz15
+	MOVQ  DX, AX
+	MOVQ  32(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz15
 	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix16
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix16
-	DECQ    AX
-	ADDQ    DI, DX
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix16
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix16
+	DECQ  AX
+	ADDQ  CX, DX
 
 divfix16:
-	MOVQ AX, R8
-
 divz15:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz17
-	MOVQ  SI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix18
-	MOVQ  DX, SI
-	XORQ  R8, SI
-	JGE   divfix18
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix18:
-	MOVQ DX, AX
-
-divz17:
-	MOVQ    $+256, DX
-	XORQ    SI, SI
-	CMPQ    DX, n1+128(FP)
-	SETLT   SI
-	MOVQ    $+256, DX
-	MOVQ    n1+128(FP), DI
-	TESTQ   SI, SI
-	CMOVQNE DX, DI
-	IMULQ   DI, AX
-	SUBQ    AX, BX
+	MOVQ    DX, AX
+	MOVQ    8(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    n1+152(FP), AX
+	MOVQ    72(SP), DX
+	SUBQ    DX, AX
+	XORQ    BX, BX
+	CMPQ    CX, AX
+	SETLT   BL
+	TESTQ   BX, BX
+	CMOVQNE CX, AX
+	MOVQ    AX, 80(SP)
+	MOVQ    56(SP), AX
+	IMULQ   n1+152(FP), AX
+	ADDQ    DX, AX
+	MOVQ    AX, 88(SP)
+	MOVQ    48(SP), AX
+	MOVQ    16(SP), DX
+	IMULQ   CX, DX
+	IMULQ   DX, AX
+	MOVQ    AX, 96(SP)
 	XORQ    AX, AX
-	CMPQ    CX, BX
-	SETLT   AL
-	MOVQ    BX, CX
-	TESTQ   AX, AX
-	CMOVQNE DI, CX
-	MOVQ    CX, 16(SP)
-	MOVQ    (SP), AX
-	MOVQ    AX, CX
-	MOVQ    n0+120(FP), AX
-	MOVQ    AX, BX
-	MOVQ    $+510, SI
-	MOVQ    n0+120(FP), AX
-	ADDQ    $+5, AX
-	MOVQ    $+6, DI
-	XORQ    DX, DX
-	TESTQ   DI, DI
-	JEQ     divz19
+	MOVQ    AX, 104(SP)
+
+loop17:
+	MOVQ  104(SP), AX
+	MOVQ  64(SP), CX
+	CMPQ  AX, CX
+	JGE   end18
+	MOVQ  88(SP), CX
+	MOVQ  AX, DX
+	IMULQ n1+152(FP), DX
+	ADDQ  DX, CX
+	MOVQ  96(SP), DX
+	MOVQ  DX, BX
+	MOVQ  $+6, SI
+	XORQ  DX, DX
+	TESTQ SI, SI
+	JEQ   divz19
 	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix20
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix20
-	DECQ    AX
-	ADDQ    DI, DX
+	IDIVQ SI
+	TESTQ DX, DX
+	JEQ   divfix20
+	MOVQ  DX, DI
+	XORQ  SI, DI
+	JGE   divfix20
+	DECQ  AX
+	ADDQ  SI, DX
 
 divfix20:
 	MOVQ AX, DX
 
 divz19:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    SI, AX
-	SETLT   DL
-	MOVQ    $+510, DI
-	MOVQ    AX, SI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, BX
-	MOVQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    BX, BX
-	TESTQ   SI, SI
-	JEQ     divz21
+	MOVQ   DX, AX
+	IMUL3Q $+6, AX, AX
+	MOVQ   80(SP), DX
+	IMULQ  DX, AX
+	MOVQ   AX, SI
+	MOVQ   104(SP), AX
+	MOVQ   $+6, DI
+	XORQ   DX, DX
+	TESTQ  DI, DI
+	JEQ    divz21
 	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix22
-	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix22
-	DECQ    AX
-	ADDQ    SI, DX
+	IDIVQ  DI
+	TESTQ  DX, DX
+	JEQ    divfix22
+	MOVQ   DX, R8
+	XORQ   DI, R8
+	JGE    divfix22
+	DECQ   AX
+	ADDQ   DI, DX
 
 divfix22:
-	MOVQ AX, BX
-
 divz21:
-	XORQ  AX, AX
-	TESTQ BX, BX
-	JEQ   divz23
-	MOVQ  CX, AX
-	CQO
-	IDIVQ BX
-	TESTQ DX, DX
-	JEQ   divfix24
-	MOVQ  DX, CX
-	XORQ  BX, CX
-	JGE   divfix24
-	DECQ  AX
-	ADDQ  BX, DX
+	ADDQ DX, SI
+	ADDQ SI, BX
+	MOVQ BX, AX
+	XORQ DX, DX
+	MOVQ 80(SP), BX
+	MOVQ in0_base+0(FP), SI
+	MOVQ scr0_base+72(FP), DI
 
-divfix24:
-	MOVQ DX, AX
+uloop23:
+	LEAQ   3(DX), R8
+	CMPQ   R8, BX
+	JGE    uend24
+	VMOVSS (SI)(CX*4), X0
+	VMOVSS X0, (DI)(AX*4)
+	ADDQ   $+1, CX
+	MOVQ   AX, AX
+	ADDQ   $+6, AX
+	VMOVSS (SI)(CX*4), X0
+	VMOVSS X0, (DI)(AX*4)
+	ADDQ   $+1, CX
+	MOVQ   AX, AX
+	ADDQ   $+6, AX
+	VMOVSS (SI)(CX*4), X0
+	VMOVSS X0, (DI)(AX*4)
+	ADDQ   $+1, CX
+	MOVQ   AX, AX
+	ADDQ   $+6, AX
+	VMOVSS (SI)(CX*4), X0
+	VMOVSS X0, (DI)(AX*4)
+	ADDQ   $+1, CX
+	MOVQ   AX, AX
+	ADDQ   $+6, AX
+	ADDQ   $+4, DX
+	JMP    uloop23
 
-divz23:
-	MOVQ  AX, CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz25
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix26
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix26
-	DECQ  AX
-	ADDQ  SI, DX
+uend24:
+loop25:
+	CMPQ   DX, BX
+	JGE    end26
+	VMOVSS (SI)(CX*4), X0
+	VMOVSS X0, (DI)(AX*4)
+	ADDQ   $+1, CX
+	MOVQ   AX, AX
+	ADDQ   $+6, AX
+	ADDQ   $+1, DX
+	JMP    loop25
 
-divfix26:
-	MOVQ AX, DX
+end26:
+	ADDQ $+1, 104(SP)
+	JMP  loop17
 
-divz25:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, SI
-	MOVQ    AX, BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	IMULQ   BX, CX
-	MOVQ    CX, AX
-	IMULQ   n1+128(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, SI
-	MOVQ    n0+120(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   BX, BX
-	JEQ     divz27
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix28
-	MOVQ    DX, DI
-	XORQ    BX, DI
-	JGE     divfix28
-	DECQ    AX
-	ADDQ    BX, DX
+end18:
+	MOVQ 64(SP), AX
+	MOVQ AX, 112(SP)
 
-divfix28:
-	MOVQ AX, DI
-
-divz27:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz29
-	MOVQ  SI, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix30
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix30
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix30:
-divz29:
-	MOVQ    AX, BX
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+256, SI
-	XORQ    DX, DX
-	CMPQ    SI, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+256, DI
-	MOVQ    n1+128(FP), SI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz31
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix32
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix32
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix32:
-	MOVQ AX, DI
-
-divz31:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz33
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix34
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix34
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix34:
-	MOVQ DX, AX
-
-divz33:
-	MOVQ    $+256, DX
-	XORQ    BX, BX
-	CMPQ    DX, n1+128(FP)
-	SETLT   BL
-	MOVQ    $+256, DX
-	MOVQ    n1+128(FP), SI
-	TESTQ   BX, BX
-	CMOVQNE DX, SI
-	IMULQ   SI, AX
-	ADDQ    AX, CX
-	MOVQ    CX, 24(SP)
-	MOVQ    (SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+510, BX
-	MOVQ    n0+120(FP), AX
-	ADDQ    $+5, AX
-	MOVQ    $+6, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz35
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix36
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix36
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix36:
-	MOVQ AX, DX
-
-divz35:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	MOVQ    $+256, DX
-	XORQ    BX, BX
-	CMPQ    DX, n1+128(FP)
-	SETLT   BL
-	MOVQ    $+256, DX
-	MOVQ    n1+128(FP), SI
-	TESTQ   BX, BX
-	CMOVQNE DX, SI
-	IMULQ   SI, AX
-	IMULQ   AX, CX
-	MOVQ    CX, 32(SP)
-	MOVQ    $+6, AX
-	MOVQ    16(SP), CX
-	IMULQ   CX, AX
-	MOVQ    AX, 40(SP)
-	XORQ    AX, AX
-	MOVQ    AX, 48(SP)
-
-loop37:
-	MOVQ  48(SP), CX
-	MOVQ  8(SP), AX
+loop27:
+	MOVQ  112(SP), CX
+	MOVQ  64(SP), AX
 	ADDQ  $+5, AX
 	MOVQ  $+6, BX
 	XORQ  DX, DX
 	TESTQ BX, BX
-	JEQ   divz39
+	JEQ   divz29
 	CQO
 	IDIVQ BX
 	TESTQ DX, DX
-	JEQ   divfix40
+	JEQ   divfix30
 	MOVQ  DX, SI
 	XORQ  BX, SI
-	JGE   divfix40
+	JGE   divfix30
 	DECQ  AX
 	ADDQ  BX, DX
 
-divfix40:
+divfix30:
 	MOVQ AX, DX
 
-divz39:
-	CMPQ CX, DX
-	JGE  end38
-	XORQ AX, AX
-	MOVQ AX, 56(SP)
-
-loop41:
-	MOVQ   56(SP), AX
-	MOVQ   16(SP), CX
-	CMPQ   AX, CX
-	JGE    end42
-	XORQ   CX, CX
-	MOVQ   48(SP), DX
-	MOVQ   DX, BX
-	MOVQ   40(SP), SI
-	IMULQ  SI, BX
-	MOVQ   BX, SI
-	MOVQ   32(SP), DI
-	ADDQ   DI, SI
-	IMUL3Q $+6, AX, R8
-	ADDQ   R8, SI
-	MOVQ   24(SP), R8
-	ADDQ   AX, R8
-	ADDQ   BX, DI
-	MOVQ   DI, BX
-	IMUL3Q $+6, AX, AX
-	ADDQ   AX, BX
+divz29:
 	MOVQ   DX, AX
 	IMUL3Q $+6, AX, AX
-	MOVQ   in0_base+0(FP), DX
-	MOVQ   scr0_base+72(FP), BX
-
-loop43:
-	CMPQ   CX, $+6
-	JGE    end44
-	VXORPS X0, X0, X0
-	MOVQ   AX, DI
-	ADDQ   CX, DI
-	MOVQ   8(SP), R9
-	CMPQ   DI, R9
-	JGE    guard45
-	MOVQ   R8, R9
-	IMULQ  n1+128(FP), DI
-	ADDQ   DI, R9
-	VMOVSS (DX)(R9*4), X0
-
-guard45:
-	MOVQ   SI, DI
-	ADDQ   CX, DI
-	VMOVSS X0, (BX)(DI*4)
-	ADDQ   $+1, CX
-	JMP    loop43
-
-end44:
-	ADDQ $+1, 56(SP)
-	JMP  loop41
-
-end42:
-	ADDQ $+1, 48(SP)
-	JMP  loop37
-
-end38:
-	ADDQ $+1, (SP)
-	JMP  loop1
-
-end2:
-	RET
-
-// func matmul_gemm_c_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, n0 int, n1 int, n2 int, lo int, hi int)
-// Requires: AVX, AVX2, CMOV, FMA3
-TEXT ·matmul_gemm_c_avx2(SB), NOSPLIT, $112-160
-	MOVQ lo+144(FP), AX
-	MOVQ AX, (SP)
-
-loop1:
-	MOVQ (SP), AX
-	CMPQ AX, hi+152(FP)
-	JGE  end2
-	MOVQ n1+128(FP), AX
-	CMPQ AX, $+0
-	JNE  else3
-	XORQ AX, AX
-	MOVQ AX, 8(SP)
-
-loop5:
-	MOVQ    8(SP), AX
-	CMPQ    AX, n0+120(FP)
-	JGE     end6
-	MOVQ    (SP), AX
-	MOVQ    AX, CX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, SI
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	MOVQ    DX, BX
-	IMUL3Q  $+16, BX, BX
-	XORQ    DX, DX
-	CMPQ    DI, BX
-	SETGT   DL
-	MOVQ    $+16, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, BX
-	XORQ    DX, DX
-	CMPQ    SI, BX
-	SETLT   DL
-	MOVQ    $+4096, SI
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    SI, SI
-	TESTQ   BX, BX
-	JEQ     divz7
+	CMPQ   CX, AX
+	JGE    end28
+	MOVQ   96(SP), AX
+	MOVQ   AX, CX
+	MOVQ   112(SP), AX
+	MOVQ   $+6, BX
+	XORQ   DX, DX
+	TESTQ  BX, BX
+	JEQ    divz31
 	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix8
-	MOVQ    DX, SI
-	XORQ    BX, SI
-	JGE     divfix8
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix8:
-	MOVQ AX, SI
-
-divz7:
-	XORQ  AX, AX
-	TESTQ SI, SI
-	JEQ   divz9
-	MOVQ  CX, AX
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix10
-	MOVQ  DX, CX
-	XORQ  SI, CX
-	JGE   divfix10
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix10:
-	MOVQ DX, AX
-
-divz9:
-	MOVQ    AX, CX
-	MOVQ    $+4096, BX
-	MOVQ    $+16, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, DX
-	IMUL3Q  $+16, DX, DX
-	XORQ    AX, AX
-	CMPQ    SI, DX
-	SETGT   AL
-	MOVQ    $+16, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, DX
-	XORQ    AX, AX
-	CMPQ    BX, DX
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, DX
-	IMULQ   DX, CX
-	MOVQ    CX, AX
-	MOVQ    CX, BX
-	MOVQ    n2+136(FP), SI
-	SUBQ    CX, SI
-	XORQ    CX, CX
-	CMPQ    DX, SI
-	SETLT   CL
-	TESTQ   CX, CX
-	CMOVQNE DX, SI
-	ADDQ    SI, BX
-	MOVQ    BX, CX
-	MOVQ    8(SP), DX
-	IMULQ   n2+136(FP), DX
-	MOVQ    out0_base+48(FP), BX
-
-loop11:
-	CMPQ   AX, CX
-	JGE    end12
-	VMOVSS matmul_gemm_c_avx2_c1<>+0(SB), X0
+	IDIVQ  BX
+	TESTQ  DX, DX
+	JEQ    divfix32
 	MOVQ   DX, SI
-	ADDQ   AX, SI
-	VMOVSS X0, (BX)(SI*4)
-	ADDQ   $+1, AX
-	JMP    loop11
-
-end12:
-	ADDQ $+1, 8(SP)
-	JMP  loop5
-
-end6:
-else3:
-	MOVQ n0+120(FP), AX
-	CMPQ AX, $+24
-	JGE  else13
-	XORQ AX, AX
-	MOVQ AX, 16(SP)
-
-loop15:
-	MOVQ    16(SP), CX
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+256, BX
-	XORQ    DX, DX
-	CMPQ    BX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+256, SI
-	MOVQ    n1+128(FP), BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   BX, BX
-	JEQ     divz17
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix18
-	MOVQ    DX, SI
-	XORQ    BX, SI
-	JGE     divfix18
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix18:
-	MOVQ AX, DX
-
-divz17:
-	CMPQ CX, DX
-	JGE  end16
-	XORQ AX, AX
-	MOVQ AX, 24(SP)
-
-loop19:
-	MOVQ  24(SP), CX
-	MOVQ  n0+120(FP), AX
-	MOVQ  AX, BX
-	MOVQ  $+510, SI
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, DI
-	XORQ  DX, DX
-	TESTQ DI, DI
-	JEQ   divz21
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix22
-	MOVQ  DX, R8
-	XORQ  DI, R8
-	JGE   divfix22
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix22:
-	MOVQ AX, DX
-
-divz21:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    SI, AX
-	SETLT   DL
-	MOVQ    $+510, DI
-	MOVQ    AX, SI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, BX
-	MOVQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz23
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix24
-	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix24
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix24:
-	MOVQ AX, DX
-
-divz23:
-	MOVQ    DX, BX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+16, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    DX, SI
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, SI
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, DI
-	MOVQ    (SP), AX
-	MOVQ    AX, R8
-	MOVQ    n2+136(FP), AX
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    R9, R9
-	TESTQ   SI, SI
-	JEQ     divz25
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix26
-	MOVQ    DX, R9
-	XORQ    SI, R9
-	JGE     divfix26
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix26:
-	MOVQ AX, R9
-
-divz25:
-	XORQ  AX, AX
-	TESTQ R9, R9
-	JEQ   divz27
-	MOVQ  R8, AX
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix28
-	MOVQ  DX, R8
-	XORQ  R9, R8
-	JGE   divfix28
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix28:
-	MOVQ DX, AX
-
-divz27:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), R9
-	ADDQ    $+7, R9
-	SARQ    $0x03, R9
-	ADDQ    $+15, R9
-	SARQ    $0x04, R9
-	IMUL3Q  $+16, R9, R9
-	XORQ    R10, R10
-	CMPQ    R8, R9
-	SETGT   R10
-	MOVQ    $+16, R8
-	TESTQ   R10, R10
-	CMOVQNE R8, R9
-	XORQ    R8, R8
-	CMPQ    DX, R9
-	SETLT   R8
-	MOVQ    $+4096, DX
-	TESTQ   R8, R8
-	CMOVQNE DX, R9
-	IMULQ   R9, AX
-	SUBQ    AX, DI
-	XORQ    AX, AX
-	CMPQ    SI, DI
-	SETLT   AL
-	MOVQ    DI, DX
-	TESTQ   AX, AX
-	CMOVQNE R9, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	IMULQ   AX, BX
-	CMPQ    CX, BX
-	JGE     end20
-	XORQ    AX, AX
-	MOVQ    AX, 32(SP)
-
-loop29:
-	MOVQ  32(SP), CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz31
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix32
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix32
-	DECQ  AX
-	ADDQ  SI, DX
+	XORQ   BX, SI
+	JGE    divfix32
+	DECQ   AX
+	ADDQ   BX, DX
 
 divfix32:
 	MOVQ AX, DX
 
 divz31:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, SI
-	MOVQ    AX, BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	MOVQ    n0+120(FP), AX
-	MOVQ    AX, SI
-	MOVQ    24(SP), AX
-	MOVQ    AX, DI
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R9
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, R8
-	IMUL3Q  $+16, R8, R8
-	XORQ    AX, AX
-	CMPQ    R9, R8
-	SETGT   AL
-	MOVQ    $+16, R9
-	TESTQ   AX, AX
-	CMOVQNE R9, R8
-	XORQ    AX, AX
-	CMPQ    DX, R8
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, R8
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, R9
-	MOVQ    (SP), AX
-	MOVQ    AX, R10
-	MOVQ    n2+136(FP), AX
-	ADDQ    R8, AX
-	SUBQ    $+1, AX
-	XORQ    R11, R11
-	TESTQ   R8, R8
-	JEQ     divz33
+	MOVQ   DX, AX
+	IMUL3Q $+6, AX, AX
+	MOVQ   80(SP), DX
+	IMULQ  DX, AX
+	MOVQ   AX, BX
+	MOVQ   112(SP), AX
+	MOVQ   $+6, SI
+	XORQ   DX, DX
+	TESTQ  SI, SI
+	JEQ    divz33
 	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix34
-	MOVQ    DX, R11
-	XORQ    R8, R11
-	JGE     divfix34
-	DECQ    AX
-	ADDQ    R8, DX
+	IDIVQ  SI
+	TESTQ  DX, DX
+	JEQ    divfix34
+	MOVQ   DX, DI
+	XORQ   SI, DI
+	JGE    divfix34
+	DECQ   AX
+	ADDQ   SI, DX
 
 divfix34:
-	MOVQ AX, R11
-
 divz33:
-	XORQ  AX, AX
-	TESTQ R11, R11
-	JEQ   divz35
-	MOVQ  R10, AX
-	CQO
-	IDIVQ R11
-	TESTQ DX, DX
-	JEQ   divfix36
-	MOVQ  DX, R10
-	XORQ  R11, R10
-	JGE   divfix36
-	DECQ  AX
-	ADDQ  R11, DX
+	ADDQ DX, BX
+	ADDQ BX, CX
+	MOVQ CX, AX
+	XORQ CX, CX
+	MOVQ 80(SP), DX
+	MOVQ scr0_base+72(FP), BX
 
-divfix36:
-	MOVQ DX, AX
+loop35:
+	CMPQ   CX, DX
+	JGE    end36
+	VMOVSS matmul_gemm_c_packa_avx2_c1<>+0(SB), X0
+	VMOVSS X0, (BX)(AX*4)
+	ADDQ   $+6, AX
+	ADDQ   $+1, CX
+	JMP    loop35
 
-divz35:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R10
-	MOVQ    n2+136(FP), R11
-	ADDQ    $+7, R11
-	SARQ    $0x03, R11
-	ADDQ    $+15, R11
-	SARQ    $0x04, R11
-	IMUL3Q  $+16, R11, R11
-	XORQ    R12, R12
-	CMPQ    R10, R11
-	SETGT   R12
-	MOVQ    $+16, R10
-	TESTQ   R12, R12
-	CMOVQNE R10, R11
-	XORQ    R10, R10
-	CMPQ    DX, R11
-	SETLT   R10
-	MOVQ    $+4096, DX
-	TESTQ   R10, R10
-	CMOVQNE DX, R11
-	IMULQ   R11, AX
-	SUBQ    AX, R9
-	XORQ    AX, AX
-	CMPQ    R8, R9
-	SETLT   AL
-	MOVQ    R9, DX
-	TESTQ   AX, AX
-	CMOVQNE R11, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, R8
-	SARQ    $0x04, R8
-	XORQ    AX, AX
-	TESTQ   R8, R8
-	JEQ     divz37
-	MOVQ    DI, AX
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix38
-	MOVQ    DX, DI
-	XORQ    R8, DI
-	JGE     divfix38
-	DECQ    AX
-	ADDQ    R8, DX
+end36:
+	ADDQ $+1, 112(SP)
+	JMP  loop27
 
-divfix38:
-divz37:
-	MOVQ  AX, DI
-	MOVQ  $+510, R8
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, R9
-	XORQ  DX, DX
-	TESTQ R9, R9
-	JEQ   divz39
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix40
-	MOVQ  DX, R10
-	XORQ  R9, R10
-	JGE   divfix40
-	DECQ  AX
-	ADDQ  R9, DX
+end28:
+	ADDQ $+1, 48(SP)
+	JMP  loop9
 
-divfix40:
-	MOVQ AX, DX
+end10:
+	RET
 
-divz39:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    R8, AX
-	SETLT   DL
-	MOVQ    $+510, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, AX
-	IMULQ   AX, DI
-	SUBQ    DI, SI
-	XORQ    DX, DX
-	CMPQ    BX, SI
-	SETLT   DL
-	MOVQ    SI, BX
-	TESTQ   DX, DX
-	CMOVQNE AX, BX
-	CMPQ    CX, BX
-	JGE     end30
-	MOVQ    (SP), AX
-	MOVQ    AX, CX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, SI
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), DX
+DATA matmul_gemm_c_packa_avx2_c1<>+0(SB)/4, $0x00000000
+GLOBL matmul_gemm_c_packa_avx2_c1<>(SB), RODATA|NOPTR, $4
+
+// func matmul_gemm_c_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·matmul_gemm_c_avx2(SB), NOSPLIT, $232-184
+	MOVQ    $+4096, AX
+	MOVQ    $+16, CX
+	MOVQ    n2+160(FP), DX
 	ADDQ    $+7, DX
 	SARQ    $0x03, DX
 	ADDQ    $+15, DX
 	SARQ    $0x04, DX
-	MOVQ    DX, BX
-	IMUL3Q  $+16, BX, BX
-	XORQ    DX, DX
-	CMPQ    DI, BX
-	SETGT   DL
-	MOVQ    $+16, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, BX
-	XORQ    DX, DX
-	CMPQ    SI, BX
-	SETLT   DL
-	MOVQ    $+4096, SI
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    SI, SI
+	IMUL3Q  $+16, DX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+16, CX
 	TESTQ   BX, BX
-	JEQ     divz41
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+256, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+256, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+510, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+5, AX
+	MOVQ    $+6, BX
+	XORQ    DX, DX
+	TESTQ   BX, BX
+	JEQ     divz1
 	CQO
 	IDIVQ   BX
 	TESTQ   DX, DX
-	JEQ     divfix42
+	JEQ     divfix2
 	MOVQ    DX, SI
 	XORQ    BX, SI
-	JGE     divfix42
+	JGE     divfix2
 	DECQ    AX
 	ADDQ    BX, DX
 
-divfix42:
-	MOVQ AX, SI
-
-divz41:
-	XORQ  AX, AX
-	TESTQ SI, SI
-	JEQ   divz43
-	MOVQ  CX, AX
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix44
-	MOVQ  DX, CX
-	XORQ  SI, CX
-	JGE   divfix44
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix44:
-divz43:
-	MOVQ    AX, CX
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+256, BX
-	XORQ    DX, DX
-	CMPQ    BX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+256, SI
-	MOVQ    n1+128(FP), BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   BX, BX
-	JEQ     divz45
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix46
-	MOVQ    DX, SI
-	XORQ    BX, SI
-	JGE     divfix46
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix46:
+divfix2:
 	MOVQ AX, DX
 
-divz45:
-	IMULQ DX, CX
-	MOVQ  CX, AX
+divz1:
+	MOVQ    DX, AX
+	IMUL3Q  $+6, AX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	MOVQ    $+510, CX
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
+	ADDQ    CX, AX
+	SUBQ    $+1, AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz3
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix4
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix4
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix4:
+	MOVQ AX, DX
+
+divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix6:
+	MOVQ AX, DX
+
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
 	MOVQ  16(SP), CX
 	ADDQ  CX, AX
-	MOVQ  AX, CX
-	MOVQ  n0+120(FP), AX
-	MOVQ  AX, BX
-	MOVQ  $+510, SI
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, DI
+	SUBQ  $+1, AX
 	XORQ  DX, DX
-	TESTQ DI, DI
-	JEQ   divz47
+	TESTQ CX, CX
+	JEQ   divz7
 	CQO
-	IDIVQ DI
+	IDIVQ CX
 	TESTQ DX, DX
-	JEQ   divfix48
-	MOVQ  DX, R8
-	XORQ  DI, R8
-	JGE   divfix48
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
 	DECQ  AX
-	ADDQ  DI, DX
+	ADDQ  CX, DX
 
-divfix48:
+divfix8:
 	MOVQ AX, DX
 
-divz47:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    SI, AX
-	SETLT   DL
-	MOVQ    $+510, DI
-	MOVQ    AX, SI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, BX
-	MOVQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz49
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix50
-	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix50
-	DECQ    AX
-	ADDQ    SI, DX
+divz7:
+	MOVQ DX, 40(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 48(SP)
 
-divfix50:
-	MOVQ AX, DX
-
-divz49:
-	IMULQ DX, CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
+loop9:
+	MOVQ  48(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end10
+	MOVQ  24(SP), CX
 	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz51
+	TESTQ CX, CX
+	JEQ   divz11
 	CQO
-	IDIVQ SI
+	IDIVQ CX
 	TESTQ DX, DX
-	JEQ   divfix52
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix52
+	JEQ   divfix12
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix12
 	DECQ  AX
-	ADDQ  SI, DX
+	ADDQ  CX, DX
 
-divfix52:
+divfix12:
 	MOVQ AX, DX
 
-divz51:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	MOVQ    $+256, DX
-	XORQ    BX, BX
-	CMPQ    DX, n1+128(FP)
-	SETLT   BL
-	MOVQ    $+256, DX
-	MOVQ    n1+128(FP), SI
-	TESTQ   BX, BX
-	CMOVQNE DX, SI
-	IMULQ   SI, AX
-	IMULQ   AX, CX
-	MOVQ    24(SP), AX
-	MOVQ    AX, BX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+16, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    DX, SI
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, SI
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, DI
-	MOVQ    (SP), AX
-	MOVQ    AX, R8
-	MOVQ    n2+136(FP), AX
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    R9, R9
-	TESTQ   SI, SI
-	JEQ     divz53
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix54
-	MOVQ    DX, R9
-	XORQ    SI, R9
-	JGE     divfix54
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix54:
-	MOVQ AX, R9
-
-divz53:
-	XORQ  AX, AX
-	TESTQ R9, R9
-	JEQ   divz55
-	MOVQ  R8, AX
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix56
-	MOVQ  DX, R8
-	XORQ  R9, R8
-	JGE   divfix56
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix56:
-	MOVQ DX, AX
-
-divz55:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), R9
-	ADDQ    $+7, R9
-	SARQ    $0x03, R9
-	ADDQ    $+15, R9
-	SARQ    $0x04, R9
-	IMUL3Q  $+16, R9, R9
-	XORQ    R10, R10
-	CMPQ    R8, R9
-	SETGT   R10
-	MOVQ    $+16, R8
-	TESTQ   R10, R10
-	CMOVQNE R8, R9
-	XORQ    R8, R8
-	CMPQ    DX, R9
-	SETLT   R8
-	MOVQ    $+4096, DX
-	TESTQ   R8, R8
-	CMOVQNE DX, R9
-	IMULQ   R9, AX
-	SUBQ    AX, DI
-	XORQ    AX, AX
-	CMPQ    SI, DI
-	SETLT   AL
-	MOVQ    DI, DX
-	TESTQ   AX, AX
-	CMOVQNE R9, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, SI
-	SARQ    $0x04, SI
-	XORQ    AX, AX
-	TESTQ   SI, SI
-	JEQ     divz57
-	MOVQ    BX, AX
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix58
-	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix58
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix58:
-divz57:
-	MOVQ  AX, BX
-	MOVQ  $+510, SI
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, DI
+divz11:
+	MOVQ  DX, 56(SP)
+	MOVQ  48(SP), AX
+	MOVQ  24(SP), CX
 	XORQ  DX, DX
-	TESTQ DI, DI
-	JEQ   divz59
+	TESTQ CX, CX
+	JEQ   divz13
 	CQO
-	IDIVQ DI
+	IDIVQ CX
 	TESTQ DX, DX
-	JEQ   divfix60
-	MOVQ  DX, R8
-	XORQ  DI, R8
-	JGE   divfix60
+	JEQ   divfix14
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix14
 	DECQ  AX
-	ADDQ  DI, DX
+	ADDQ  CX, DX
 
-divfix60:
-	MOVQ AX, DX
-
-divz59:
+divfix14:
+divz13:
 	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    SI, AX
-	SETLT   DL
-	MOVQ    $+510, SI
-	TESTQ   DX, DX
-	CMOVQNE SI, AX
-	MOVQ    $+256, DX
-	XORQ    SI, SI
-	CMPQ    DX, n1+128(FP)
-	SETLT   SI
-	MOVQ    $+256, DX
-	MOVQ    n1+128(FP), DI
-	TESTQ   SI, SI
-	CMOVQNE DX, DI
-	IMULQ   DI, AX
-	IMULQ   AX, BX
-	ADDQ    BX, CX
-	MOVQ    32(SP), AX
-	MOVQ    AX, DX
-	MOVQ    n1+128(FP), AX
-	MOVQ    AX, BX
-	MOVQ    16(SP), AX
-	IMULQ   DI, AX
-	SUBQ    AX, BX
-	XORQ    SI, SI
-	CMPQ    DI, BX
-	SETLT   SI
-	TESTQ   SI, SI
-	CMOVQNE DI, BX
-	IMULQ   BX, DX
-	ADDQ    DX, CX
-	MOVQ    AX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, BX
-	MOVQ    (SP), AX
-	MOVQ    AX, SI
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, R8
-	MOVQ    $+16, R9
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	MOVQ    DX, DI
-	IMUL3Q  $+16, DI, DI
-	XORQ    DX, DX
-	CMPQ    R9, DI
-	SETGT   DL
-	MOVQ    $+16, R9
-	TESTQ   DX, DX
-	CMOVQNE R9, DI
-	XORQ    DX, DX
-	CMPQ    R8, DI
-	SETLT   DL
-	MOVQ    $+4096, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, DI
-	ADDQ    DI, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   DI, DI
-	JEQ     divz61
-	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix62
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix62
-	DECQ    AX
-	ADDQ    DI, DX
-
-divfix62:
-	MOVQ AX, R8
-
-divz61:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz63
-	MOVQ  SI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix64
-	MOVQ  DX, SI
-	XORQ  R8, SI
-	JGE   divfix64
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix64:
-	MOVQ DX, AX
-
-divz63:
-	MOVQ    AX, DX
-	MOVQ    $+4096, SI
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, DI
-	IMUL3Q  $+16, DI, DI
-	XORQ    AX, AX
-	CMPQ    R8, DI
-	SETGT   AL
-	MOVQ    $+16, R8
-	TESTQ   AX, AX
-	CMOVQNE R8, DI
-	XORQ    AX, AX
-	CMPQ    SI, DI
-	SETLT   AL
-	MOVQ    $+4096, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, DI
-	IMULQ   DI, DX
-	MOVQ    DX, SI
-	MOVQ    24(SP), AX
-	MOVQ    n2+136(FP), R8
-	SUBQ    DX, R8
-	XORQ    DX, DX
-	CMPQ    DI, R8
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE DI, R8
-	MOVQ    R8, DX
-	ADDQ    $+15, DX
-	MOVQ    DX, DI
-	SARQ    $0x04, DI
-	XORQ    DX, DX
-	TESTQ   DI, DI
-	JEQ     divz65
-	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix66
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix66
-	DECQ    AX
-	ADDQ    DI, DX
-
-divfix66:
-divz65:
-	MOVQ    DX, AX
-	IMUL3Q  $+16, AX, AX
-	ADDQ    AX, SI
-	ADDQ    SI, BX
-	VXORPS  Y1, Y1, Y1
-	VMOVUPS Y1, Y0
-	VMOVUPS Y1, Y2
-	VMOVUPS Y1, Y3
-	VMOVUPS Y1, Y4
-	VMOVUPS Y1, Y5
-	VMOVUPS Y1, Y6
-	VMOVUPS Y1, Y7
-	VMOVUPS Y1, Y8
-	VMOVUPS Y1, Y9
-	VMOVUPS Y1, Y10
-	VMOVUPS Y1, Y11
-	VMOVUPS Y1, Y1
-	MOVQ    $+16, SI
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, DI
-	IMUL3Q  $+16, DI, DI
-	XORQ    AX, AX
-	CMPQ    R8, DI
-	SETGT   AL
-	MOVQ    $+16, R8
-	TESTQ   AX, AX
-	CMOVQNE R8, DI
-	XORQ    AX, AX
-	CMPQ    DX, DI
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, DI
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, R8
-	MOVQ    (SP), AX
-	MOVQ    AX, R9
-	MOVQ    n2+136(FP), AX
-	ADDQ    DI, AX
-	SUBQ    $+1, AX
-	XORQ    R10, R10
-	TESTQ   DI, DI
-	JEQ     divz69
-	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix70
-	MOVQ    DX, R10
-	XORQ    DI, R10
-	JGE     divfix70
-	DECQ    AX
-	ADDQ    DI, DX
-
-divfix70:
-	MOVQ AX, R10
-
-divz69:
-	XORQ  AX, AX
-	TESTQ R10, R10
-	JEQ   divz71
-	MOVQ  R9, AX
-	CQO
-	IDIVQ R10
-	TESTQ DX, DX
-	JEQ   divfix72
-	MOVQ  DX, R9
-	XORQ  R10, R9
-	JGE   divfix72
-	DECQ  AX
-	ADDQ  R10, DX
-
-divfix72:
-	MOVQ DX, AX
-
-divz71:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R9
-	MOVQ    n2+136(FP), R10
-	ADDQ    $+7, R10
-	SARQ    $0x03, R10
-	ADDQ    $+15, R10
-	SARQ    $0x04, R10
-	IMUL3Q  $+16, R10, R10
-	XORQ    R11, R11
-	CMPQ    R9, R10
-	SETGT   R11
-	MOVQ    $+16, R9
-	TESTQ   R11, R11
-	CMOVQNE R9, R10
-	XORQ    R9, R9
-	CMPQ    DX, R10
-	SETLT   R9
-	MOVQ    $+4096, DX
-	TESTQ   R9, R9
-	CMOVQNE DX, R10
-	IMULQ   R10, AX
-	SUBQ    AX, R8
-	XORQ    AX, AX
-	CMPQ    DI, R8
-	SETLT   AL
-	MOVQ    R8, DX
-	TESTQ   AX, AX
-	CMOVQNE R10, DX
-	MOVQ    DX, DI
-	MOVQ    24(SP), AX
-	MOVQ    DX, DX
-	ADDQ    $+15, DX
-	MOVQ    DX, R8
-	SARQ    $0x04, R8
-	XORQ    DX, DX
-	TESTQ   R8, R8
-	JEQ     divz73
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix74
-	MOVQ    DX, R9
-	XORQ    R8, R9
-	JGE     divfix74
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix74:
-divz73:
-	MOVQ    DX, AX
-	IMUL3Q  $+16, AX, AX
-	SUBQ    AX, DI
-	XORQ    AX, AX
-	CMPQ    SI, DI
-	SETLT   AL
-	MOVQ    $+16, DX
-	MOVQ    DI, SI
-	TESTQ   AX, AX
-	CMOVQNE DX, SI
-	CMPQ    SI, $+16
-	JNE     else67
-	XORQ    AX, AX
-	MOVQ    $+256, DX
-	XORQ    SI, SI
-	CMPQ    DX, n1+128(FP)
-	SETLT   SI
-	MOVQ    $+256, DX
-	MOVQ    n1+128(FP), DI
-	TESTQ   SI, SI
-	CMOVQNE DX, DI
-	MOVQ    n1+128(FP), DX
-	MOVQ    16(SP), SI
-	IMULQ   DI, SI
-	SUBQ    SI, DX
-	XORQ    SI, SI
-	CMPQ    DI, DX
-	SETLT   SI
-	TESTQ   SI, SI
-	CMOVQNE DI, DX
-	MOVQ    in1_base+24(FP), SI
-	MOVQ    scr0_base+72(FP), DI
-
-uloop75:
-	LEAQ         3(AX), R8
-	CMPQ         R8, DX
-	JGE          uend76
-	VMOVUPS      (SI)(BX*4), Y12
-	VMOVUPS      32(SI)(BX*4), Y13
-	VBROADCASTSS (DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	VMOVUPS      (SI)(BX*4), Y12
-	VMOVUPS      32(SI)(BX*4), Y13
-	VBROADCASTSS (DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	VMOVUPS      (SI)(BX*4), Y12
-	VMOVUPS      32(SI)(BX*4), Y13
-	VBROADCASTSS (DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	VMOVUPS      (SI)(BX*4), Y12
-	VMOVUPS      32(SI)(BX*4), Y13
-	VBROADCASTSS (DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	ADDQ         $+4, AX
-	JMP          uloop75
-
-uend76:
-loop77:
-	CMPQ         AX, DX
-	JGE          end78
-	VMOVUPS      (SI)(BX*4), Y12
-	VMOVUPS      32(SI)(BX*4), Y13
-	VBROADCASTSS (DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(DI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	ADDQ         $+1, AX
-	JMP          loop77
-
-end78:
-	JMP endif68
-
-else67:
-	XORQ    AX, AX
-	MOVQ    AX, SI
-	MOVQ    $+256, AX
-	XORQ    DX, DX
-	CMPQ    AX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+256, AX
-	MOVQ    n1+128(FP), DI
-	TESTQ   DX, DX
-	CMOVQNE AX, DI
-	MOVQ    n1+128(FP), AX
-	MOVQ    16(SP), DX
-	IMULQ   DI, DX
-	SUBQ    DX, AX
-	XORQ    DX, DX
-	CMPQ    DI, AX
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE DI, AX
-	MOVQ    AX, DI
-	MOVQ    (SP), AX
-	MOVQ    24(SP), R8
-	MOVQ    $+16, R9
-	MOVQ    $+4096, R11
-	MOVQ    $+16, R12
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	MOVQ    DX, R10
-	IMUL3Q  $+16, R10, R10
-	XORQ    DX, DX
-	CMPQ    R12, R10
-	SETGT   DL
-	MOVQ    $+16, R12
-	TESTQ   DX, DX
-	CMOVQNE R12, R10
-	XORQ    DX, DX
-	CMPQ    R11, R10
-	SETLT   DL
-	MOVQ    $+4096, R11
-	TESTQ   DX, DX
-	CMOVQNE R11, R10
-	MOVQ    n2+136(FP), DX
-	MOVQ    DX, R11
-	MOVQ    AX, R12
-	MOVQ    n2+136(FP), AX
-	ADDQ    R10, AX
-	SUBQ    $+1, AX
-	XORQ    R13, R13
-	TESTQ   R10, R10
-	JEQ     divz79
-	CQO
-	IDIVQ   R10
-	TESTQ   DX, DX
-	JEQ     divfix80
-	MOVQ    DX, R13
-	XORQ    R10, R13
-	JGE     divfix80
-	DECQ    AX
-	ADDQ    R10, DX
-
-divfix80:
-	MOVQ AX, R13
-
-divz79:
-	XORQ  AX, AX
-	TESTQ R13, R13
-	JEQ   divz81
-	MOVQ  R12, AX
-	CQO
-	IDIVQ R13
-	TESTQ DX, DX
-	JEQ   divfix82
-	MOVQ  DX, R12
-	XORQ  R13, R12
-	JGE   divfix82
-	DECQ  AX
-	ADDQ  R13, DX
-
-divfix82:
-	MOVQ DX, AX
-
-divz81:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R12
-	MOVQ    n2+136(FP), R13
-	ADDQ    $+7, R13
-	SARQ    $0x03, R13
-	ADDQ    $+15, R13
-	SARQ    $0x04, R13
-	IMUL3Q  $+16, R13, R13
-	XORQ    R14, R14
-	CMPQ    R12, R13
-	SETGT   R14
-	MOVQ    $+16, R12
-	TESTQ   R14, R14
-	CMOVQNE R12, R13
-	XORQ    R12, R12
-	CMPQ    DX, R13
-	SETLT   R12
-	MOVQ    $+4096, DX
-	TESTQ   R12, R12
-	CMOVQNE DX, R13
-	IMULQ   R13, AX
-	SUBQ    AX, R11
-	XORQ    AX, AX
-	CMPQ    R10, R11
-	SETLT   AL
-	MOVQ    R11, DX
-	TESTQ   AX, AX
-	CMOVQNE R13, DX
-	MOVQ    DX, R10
-	MOVQ    R8, AX
-	ADDQ    $+15, DX
-	MOVQ    DX, R8
-	SARQ    $0x04, R8
-	XORQ    DX, DX
-	TESTQ   R8, R8
-	JEQ     divz83
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix84
-	MOVQ    DX, R11
-	XORQ    R8, R11
-	JGE     divfix84
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix84:
-divz83:
-	MOVQ    DX, AX
-	IMUL3Q  $+16, AX, AX
-	SUBQ    AX, R10
-	XORQ    AX, AX
-	CMPQ    R9, R10
-	SETLT   AL
-	MOVQ    $+16, DX
-	MOVQ    R10, R8
-	TESTQ   AX, AX
-	CMOVQNE DX, R8
-	MOVQ    R8, AX
-	SUBQ    $+0, AX
-	XORQ    DX, DX
-	CMPQ    AX, $+0
-	SETGT   DL
-	XORQ    R9, R9
-	TESTQ   DX, DX
-	CMOVQNE AX, R9
-	XORQ    AX, AX
-	CMPQ    R9, $+8
-	SETLT   AL
-	MOVQ    $+8, DX
-	TESTQ   AX, AX
-	CMOVQNE R9, DX
-	MOVQ    R8, AX
-	SUBQ    $+8, AX
-	XORQ    R8, R8
-	CMPQ    AX, $+0
-	SETGT   R8
-	XORQ    R9, R9
-	TESTQ   R8, R8
-	CMOVQNE AX, R9
-	XORQ    AX, AX
-	CMPQ    R9, $+8
-	SETLT   AL
-	MOVQ    $+8, R8
-	TESTQ   AX, AX
-	CMOVQNE R9, R8
-	MOVQ    in1_base+24(FP), AX
-	MOVQ    scr0_base+72(FP), R9
-
-uloop85:
-	LEAQ         3(SI), R10
-	CMPQ         R10, DI
-	JGE          uend86
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	VMASKMOVPS   (AX)(BX*4), Y12, Y12
-	VMOVQ        R8, X13
-	VPBROADCASTD X13, Y13
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
-	VMASKMOVPS   32(AX)(BX*4), Y13, Y13
-	VBROADCASTSS (R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	VMASKMOVPS   (AX)(BX*4), Y12, Y12
-	VMOVQ        R8, X13
-	VPBROADCASTD X13, Y13
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
-	VMASKMOVPS   32(AX)(BX*4), Y13, Y13
-	VBROADCASTSS (R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	VMASKMOVPS   (AX)(BX*4), Y12, Y12
-	VMOVQ        R8, X13
-	VPBROADCASTD X13, Y13
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
-	VMASKMOVPS   32(AX)(BX*4), Y13, Y13
-	VBROADCASTSS (R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	VMASKMOVPS   (AX)(BX*4), Y12, Y12
-	VMOVQ        R8, X13
-	VPBROADCASTD X13, Y13
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
-	VMASKMOVPS   32(AX)(BX*4), Y13, Y13
-	VBROADCASTSS (R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	ADDQ         $+4, SI
-	JMP          uloop85
-
-uend86:
-loop87:
-	CMPQ         SI, DI
-	JGE          end88
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	VMASKMOVPS   (AX)(BX*4), Y12, Y12
-	VMOVQ        R8, X13
-	VPBROADCASTD X13, Y13
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
-	VMASKMOVPS   32(AX)(BX*4), Y13, Y13
-	VBROADCASTSS (R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(R9)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	ADDQ         $+1, SI
-	JMP          loop87
-
-end88:
-endif68:
-	MOVQ  $+6, CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz89
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix90
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix90
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix90:
-	MOVQ AX, DX
-
-divz89:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, SI
-	MOVQ    AX, BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	MOVQ    n0+120(FP), AX
-	MOVQ    AX, SI
-	MOVQ    24(SP), AX
-	MOVQ    AX, DI
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R9
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, R8
-	IMUL3Q  $+16, R8, R8
-	XORQ    AX, AX
-	CMPQ    R9, R8
-	SETGT   AL
-	MOVQ    $+16, R9
-	TESTQ   AX, AX
-	CMOVQNE R9, R8
-	XORQ    AX, AX
-	CMPQ    DX, R8
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, R8
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, R9
-	MOVQ    (SP), AX
-	MOVQ    AX, R10
-	MOVQ    n2+136(FP), AX
-	ADDQ    R8, AX
-	SUBQ    $+1, AX
-	XORQ    R11, R11
-	TESTQ   R8, R8
-	JEQ     divz91
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix92
-	MOVQ    DX, R11
-	XORQ    R8, R11
-	JGE     divfix92
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix92:
-	MOVQ AX, R11
-
-divz91:
-	XORQ  AX, AX
-	TESTQ R11, R11
-	JEQ   divz93
-	MOVQ  R10, AX
-	CQO
-	IDIVQ R11
-	TESTQ DX, DX
-	JEQ   divfix94
-	MOVQ  DX, R10
-	XORQ  R11, R10
-	JGE   divfix94
-	DECQ  AX
-	ADDQ  R11, DX
-
-divfix94:
-	MOVQ DX, AX
-
-divz93:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R10
-	MOVQ    n2+136(FP), R11
-	ADDQ    $+7, R11
-	SARQ    $0x03, R11
-	ADDQ    $+15, R11
-	SARQ    $0x04, R11
-	IMUL3Q  $+16, R11, R11
-	XORQ    R12, R12
-	CMPQ    R10, R11
-	SETGT   R12
-	MOVQ    $+16, R10
-	TESTQ   R12, R12
-	CMOVQNE R10, R11
-	XORQ    R10, R10
-	CMPQ    DX, R11
-	SETLT   R10
-	MOVQ    $+4096, DX
-	TESTQ   R10, R10
-	CMOVQNE DX, R11
-	IMULQ   R11, AX
-	SUBQ    AX, R9
-	XORQ    AX, AX
-	CMPQ    R8, R9
-	SETLT   AL
-	MOVQ    R9, DX
-	TESTQ   AX, AX
-	CMOVQNE R11, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, R8
-	SARQ    $0x04, R8
-	XORQ    AX, AX
-	TESTQ   R8, R8
-	JEQ     divz95
-	MOVQ    DI, AX
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix96
-	MOVQ    DX, DI
-	XORQ    R8, DI
-	JGE     divfix96
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix96:
-divz95:
-	MOVQ  AX, DI
-	MOVQ  $+510, R8
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, R9
-	XORQ  DX, DX
-	TESTQ R9, R9
-	JEQ   divz97
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix98
-	MOVQ  DX, R10
-	XORQ  R9, R10
-	JGE   divfix98
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix98:
-	MOVQ AX, DX
-
-divz97:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    R8, AX
-	SETLT   DL
-	MOVQ    $+510, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, AX
-	IMULQ   AX, DI
-	SUBQ    DI, SI
-	XORQ    DX, DX
-	CMPQ    BX, SI
-	SETLT   DL
-	MOVQ    SI, BX
-	TESTQ   DX, DX
-	CMOVQNE AX, BX
-	MOVQ    BX, AX
-	MOVQ    32(SP), DX
+	MOVQ    (SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 64(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    64(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
-	MOVQ    $+6, CX
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 40(SP)
-	MOVQ    $+16, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+16, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+16, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz99
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix100
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix100
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix100:
-	MOVQ AX, R8
-
-divz99:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz101
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix102
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix102
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix102:
-	MOVQ DX, AX
-
-divz101:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+15, R8
-	SARQ    $0x04, R8
-	IMUL3Q  $+16, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+16, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, BX
-	MOVQ    24(SP), AX
-	MOVQ    DX, DX
-	ADDQ    $+15, DX
-	MOVQ    DX, SI
-	SARQ    $0x04, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz103
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix104
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix104
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix104:
-divz103:
-	MOVQ    DX, AX
-	IMUL3Q  $+16, AX, AX
-	SUBQ    AX, BX
-	XORQ    AX, AX
-	CMPQ    CX, BX
-	SETLT   AL
-	MOVQ    $+16, CX
-	MOVQ    BX, DX
-	TESTQ   AX, AX
-	CMOVQNE CX, DX
-	MOVQ    DX, 48(SP)
-	MOVQ    16(SP), AX
-	XORQ    CX, CX
+	MOVQ    AX, 72(SP)
+	MOVQ    n1+152(FP), AX
 	CMPQ    AX, $+0
-	SETEQ   CL
-	MOVQ    CX, AX
-	XORQ    $+1, AX
-	TESTQ   AX, AX
-	JEQ     else105
-	MOVQ    40(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+6
-	SETEQ   CL
-	MOVQ    CX, AX
-	MOVQ    48(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+16
-	SETEQ   DL
-	ANDQ    DX, AX
-	TESTQ   AX, AX
-	JEQ     else107
-	MOVQ    24(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+16, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+16, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz109
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix110
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix110
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix110:
-	MOVQ AX, R8
-
-divz109:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz111
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix112
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix112
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix112:
-	MOVQ DX, AX
-
-divz111:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+15, R8
-	SARQ    $0x04, R8
-	IMUL3Q  $+16, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+16, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, BX
-	SARQ    $0x04, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz113
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix114
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix114
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix114:
-divz113:
-	MOVQ  AX, CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz115
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix116
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix116
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix116:
-	MOVQ AX, DX
-
-divz115:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    32(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+16, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz117
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix118
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix118
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix118:
-	MOVQ AX, DI
-
-divz117:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz119
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix120
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix120
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix120:
-	MOVQ DX, AX
-
-divz119:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+16, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    24(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+15, DX
-	MOVQ    DX, SI
-	SARQ    $0x04, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz121
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix122
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix122
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix122:
-divz121:
-	MOVQ   DX, AX
-	IMUL3Q $+16, AX, AX
-	ADDQ   AX, BX
-	ADDQ   BX, CX
-	MOVQ   CX, 56(SP)
-	MOVQ   56(SP), AX
-	MOVQ   out0_base+48(FP), CX
-	VADDPS (CX)(AX*4), Y0, Y0
-	VADDPS 32(CX)(AX*4), Y2, Y2
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Y3, Y3
-	VADDPS 32(CX)(AX*4), Y4, Y4
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Y5, Y5
-	VADDPS 32(CX)(AX*4), Y6, Y6
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Y7, Y7
-	VADDPS 32(CX)(AX*4), Y8, Y8
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Y9, Y9
-	VADDPS 32(CX)(AX*4), Y10, Y10
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Y11, Y11
-	VADDPS 32(CX)(AX*4), Y1, Y1
-	JMP    endif108
-
-else107:
-	MOVQ    24(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+16, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+16, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz123
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix124
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix124
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix124:
-	MOVQ AX, R8
-
-divz123:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz125
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix126
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix126
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix126:
-	MOVQ DX, AX
-
-divz125:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+15, R8
-	SARQ    $0x04, R8
-	IMUL3Q  $+16, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+16, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, BX
-	SARQ    $0x04, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz127
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix128
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix128
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix128:
-divz127:
-	MOVQ  AX, CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz129
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix130
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix130
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix130:
-	MOVQ AX, DX
-
-divz129:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    32(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+16, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz131
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix132
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix132
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix132:
-	MOVQ AX, DI
-
-divz131:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz133
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix134
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix134
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix134:
-	MOVQ DX, AX
-
-divz133:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+16, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    24(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+15, DX
-	MOVQ    DX, SI
-	SARQ    $0x04, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz135
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix136
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix136
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix136:
-divz135:
-	MOVQ         DX, AX
-	IMUL3Q       $+16, AX, AX
-	ADDQ         AX, BX
-	ADDQ         BX, CX
-	MOVQ         CX, 56(SP)
-	VXORPS       Y12, Y12, Y12
-	XORQ         AX, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard137
-	MOVQ         DX, AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   (CX)(AX*4), Y12, Y12
-
-guard137:
-	VADDPS       Y12, Y0, Y0
-	VXORPS       Y12, Y12, Y12
-	XORQ         AX, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard138
-	MOVQ         DX, AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   32(CX)(AX*4), Y12, Y12
-
-guard138:
-	VADDPS       Y12, Y2, Y2
-	MOVQ         56(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 56(SP)
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+1, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard139
-	MOVQ         DX, AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   (CX)(AX*4), Y12, Y12
-
-guard139:
-	VADDPS       Y12, Y3, Y3
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+1, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard140
-	MOVQ         DX, AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   32(CX)(AX*4), Y12, Y12
-
-guard140:
-	VADDPS       Y12, Y4, Y4
-	MOVQ         56(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 56(SP)
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+2, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard141
-	MOVQ         DX, AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   (CX)(AX*4), Y12, Y12
-
-guard141:
-	VADDPS       Y12, Y5, Y5
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+2, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard142
-	MOVQ         DX, AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   32(CX)(AX*4), Y12, Y12
-
-guard142:
-	VADDPS       Y12, Y6, Y6
-	MOVQ         56(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 56(SP)
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+3, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard143
-	MOVQ         DX, AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   (CX)(AX*4), Y12, Y12
-
-guard143:
-	VADDPS       Y12, Y7, Y7
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+3, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard144
-	MOVQ         DX, AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   32(CX)(AX*4), Y12, Y12
-
-guard144:
-	VADDPS       Y12, Y8, Y8
-	MOVQ         56(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 56(SP)
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+4, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard145
-	MOVQ         DX, AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   (CX)(AX*4), Y12, Y12
-
-guard145:
-	VADDPS       Y12, Y9, Y9
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+4, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard146
-	MOVQ         DX, AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   32(CX)(AX*4), Y12, Y12
-
-guard146:
-	VADDPS       Y12, Y10, Y10
-	MOVQ         56(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 56(SP)
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+5, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard147
-	MOVQ         DX, AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   (CX)(AX*4), Y12, Y12
-
-guard147:
-	VADDPS       Y12, Y11, Y11
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+5, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard148
-	MOVQ         DX, AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   32(CX)(AX*4), Y12, Y12
-
-guard148:
-	VADDPS Y12, Y1, Y1
-
-endif108:
-else105:
-	MOVQ    40(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+6
-	SETEQ   CL
-	MOVQ    CX, AX
-	MOVQ    48(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+16
-	SETEQ   DL
-	ANDQ    DX, AX
-	TESTQ   AX, AX
-	JEQ     else149
-	MOVQ    24(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+16, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+16, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz151
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix152
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix152
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix152:
-	MOVQ AX, R8
-
-divz151:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz153
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix154
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix154
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix154:
-	MOVQ DX, AX
-
-divz153:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+15, R8
-	SARQ    $0x04, R8
-	IMUL3Q  $+16, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+16, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, BX
-	SARQ    $0x04, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz155
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix156
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix156
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix156:
-divz155:
-	MOVQ  AX, CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz157
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix158
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix158
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix158:
-	MOVQ AX, DX
-
-divz157:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    32(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+16, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz159
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix160
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix160
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix160:
-	MOVQ AX, DI
-
-divz159:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz161
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix162
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix162
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix162:
-	MOVQ DX, AX
-
-divz161:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+16, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    24(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+15, DX
-	MOVQ    DX, SI
-	SARQ    $0x04, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz163
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix164
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix164
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix164:
-divz163:
-	MOVQ    DX, AX
-	IMUL3Q  $+16, AX, AX
-	ADDQ    AX, BX
-	ADDQ    BX, CX
-	MOVQ    CX, 56(SP)
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Y0, (CX)(AX*4)
-	VMOVUPS Y2, 32(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Y3, (CX)(AX*4)
-	VMOVUPS Y4, 32(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Y5, (CX)(AX*4)
-	VMOVUPS Y6, 32(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Y7, (CX)(AX*4)
-	VMOVUPS Y8, 32(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Y9, (CX)(AX*4)
-	VMOVUPS Y10, 32(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Y11, (CX)(AX*4)
-	VMOVUPS Y1, 32(CX)(AX*4)
-	JMP     endif150
-
-else149:
-	MOVQ    24(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+16, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+16, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz165
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix166
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix166
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix166:
-	MOVQ AX, R8
-
-divz165:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz167
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix168
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix168
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix168:
-	MOVQ DX, AX
-
-divz167:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+15, R8
-	SARQ    $0x04, R8
-	IMUL3Q  $+16, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+16, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, BX
-	SARQ    $0x04, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz169
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix170
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix170
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix170:
-divz169:
-	MOVQ  AX, CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz171
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix172
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix172
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix172:
-	MOVQ AX, DX
-
-divz171:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    32(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+16, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz173
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix174
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix174
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix174:
-	MOVQ AX, DI
-
-divz173:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz175
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix176
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix176
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix176:
-	MOVQ DX, AX
-
-divz175:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+16, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    24(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+15, DX
-	MOVQ    DX, SI
-	SARQ    $0x04, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz177
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix178
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix178
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix178:
-divz177:
-	MOVQ         DX, AX
-	IMUL3Q       $+16, AX, AX
-	ADDQ         AX, BX
-	ADDQ         BX, CX
-	MOVQ         CX, 56(SP)
-	XORQ         AX, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else179
-	MOVQ         48(SP), AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y0, Y12, (CX)(AX*4)
-
-else179:
-	XORQ         AX, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else181
-	MOVQ         48(SP), AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y2, Y0, 32(CX)(AX*4)
-
-else181:
-	MOVQ         56(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 56(SP)
-	MOVQ         $+1, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else183
-	MOVQ         48(SP), AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y3, Y0, (CX)(AX*4)
-
-else183:
-	MOVQ         $+1, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else185
-	MOVQ         48(SP), AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y4, Y0, 32(CX)(AX*4)
-
-else185:
-	MOVQ         56(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 56(SP)
-	MOVQ         $+2, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else187
-	MOVQ         48(SP), AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y5, Y0, (CX)(AX*4)
-
-else187:
-	MOVQ         $+2, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else189
-	MOVQ         48(SP), AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y6, Y0, 32(CX)(AX*4)
-
-else189:
-	MOVQ         56(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 56(SP)
-	MOVQ         $+3, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else191
-	MOVQ         48(SP), AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y7, Y0, (CX)(AX*4)
-
-else191:
-	MOVQ         $+3, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else193
-	MOVQ         48(SP), AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y8, Y0, 32(CX)(AX*4)
-
-else193:
-	MOVQ         56(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 56(SP)
-	MOVQ         $+4, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else195
-	MOVQ         48(SP), AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y9, Y0, (CX)(AX*4)
-
-else195:
-	MOVQ         $+4, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else197
-	MOVQ         48(SP), AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y10, Y0, 32(CX)(AX*4)
-
-else197:
-	MOVQ         56(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 56(SP)
-	MOVQ         $+5, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else199
-	MOVQ         48(SP), AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y11, Y0, (CX)(AX*4)
-
-else199:
-	MOVQ         $+5, AX
-	MOVQ         40(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         48(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else201
-	MOVQ         48(SP), AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         56(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y1, Y0, 32(CX)(AX*4)
-
-else201:
-endif150:
-	ADDQ $+6, 32(SP)
-	JMP  loop29
-
-end30:
-	ADDQ $+1, 24(SP)
-	JMP  loop19
-
-end20:
-	ADDQ $+1, 16(SP)
-	JMP  loop15
-
-end16:
-	JMP endif14
-
-else13:
-	XORQ AX, AX
-	MOVQ AX, 64(SP)
-
-loop203:
-	MOVQ    64(SP), CX
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+256, BX
-	XORQ    DX, DX
-	CMPQ    BX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+256, SI
-	MOVQ    n1+128(FP), BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   BX, BX
-	JEQ     divz205
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix206
-	MOVQ    DX, SI
-	XORQ    BX, SI
-	JGE     divfix206
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix206:
-	MOVQ AX, DX
-
-divz205:
-	CMPQ CX, DX
-	JGE  end204
-	XORQ AX, AX
-	MOVQ AX, 72(SP)
-
-loop207:
-	MOVQ  72(SP), CX
-	MOVQ  n0+120(FP), AX
-	MOVQ  AX, BX
-	MOVQ  $+510, SI
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, DI
-	XORQ  DX, DX
-	TESTQ DI, DI
-	JEQ   divz209
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix210
-	MOVQ  DX, R8
-	XORQ  DI, R8
-	JGE   divfix210
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix210:
-	MOVQ AX, DX
-
-divz209:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    SI, AX
-	SETLT   DL
-	MOVQ    $+510, DI
-	MOVQ    AX, SI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, BX
-	MOVQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz211
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix212
-	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix212
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix212:
-	MOVQ AX, DX
-
-divz211:
-	MOVQ    DX, BX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+16, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    DX, SI
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, SI
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, DI
-	MOVQ    (SP), AX
-	MOVQ    AX, R8
-	MOVQ    n2+136(FP), AX
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    R9, R9
-	TESTQ   SI, SI
-	JEQ     divz213
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix214
-	MOVQ    DX, R9
-	XORQ    SI, R9
-	JGE     divfix214
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix214:
-	MOVQ AX, R9
-
-divz213:
-	XORQ  AX, AX
-	TESTQ R9, R9
-	JEQ   divz215
-	MOVQ  R8, AX
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix216
-	MOVQ  DX, R8
-	XORQ  R9, R8
-	JGE   divfix216
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix216:
-	MOVQ DX, AX
-
-divz215:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), R9
-	ADDQ    $+7, R9
-	SARQ    $0x03, R9
-	ADDQ    $+15, R9
-	SARQ    $0x04, R9
-	IMUL3Q  $+16, R9, R9
-	XORQ    R10, R10
-	CMPQ    R8, R9
-	SETGT   R10
-	MOVQ    $+16, R8
-	TESTQ   R10, R10
-	CMOVQNE R8, R9
-	XORQ    R8, R8
-	CMPQ    DX, R9
-	SETLT   R8
-	MOVQ    $+4096, DX
-	TESTQ   R8, R8
-	CMOVQNE DX, R9
-	IMULQ   R9, AX
-	SUBQ    AX, DI
-	XORQ    AX, AX
-	CMPQ    SI, DI
-	SETLT   AL
-	MOVQ    DI, DX
-	TESTQ   AX, AX
-	CMOVQNE R9, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	IMULQ   AX, BX
-	CMPQ    CX, BX
-	JGE     end208
+	JNE     else15
 	XORQ    AX, AX
 	MOVQ    AX, 80(SP)
 
-loop217:
-	MOVQ  80(SP), CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz219
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix220
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix220
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix220:
-	MOVQ AX, DX
-
-divz219:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, SI
-	MOVQ    AX, BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	MOVQ    n0+120(FP), AX
-	MOVQ    AX, SI
-	MOVQ    72(SP), AX
-	MOVQ    AX, DI
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R9
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, R8
-	IMUL3Q  $+16, R8, R8
-	XORQ    AX, AX
-	CMPQ    R9, R8
-	SETGT   AL
-	MOVQ    $+16, R9
-	TESTQ   AX, AX
-	CMOVQNE R9, R8
-	XORQ    AX, AX
-	CMPQ    DX, R8
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, R8
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, R9
-	MOVQ    (SP), AX
-	MOVQ    AX, R10
-	MOVQ    n2+136(FP), AX
-	ADDQ    R8, AX
-	SUBQ    $+1, AX
-	XORQ    R11, R11
-	TESTQ   R8, R8
-	JEQ     divz221
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix222
-	MOVQ    DX, R11
-	XORQ    R8, R11
-	JGE     divfix222
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix222:
-	MOVQ AX, R11
-
-divz221:
-	XORQ  AX, AX
-	TESTQ R11, R11
-	JEQ   divz223
-	MOVQ  R10, AX
-	CQO
-	IDIVQ R11
-	TESTQ DX, DX
-	JEQ   divfix224
-	MOVQ  DX, R10
-	XORQ  R11, R10
-	JGE   divfix224
-	DECQ  AX
-	ADDQ  R11, DX
-
-divfix224:
-	MOVQ DX, AX
-
-divz223:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R10
-	MOVQ    n2+136(FP), R11
-	ADDQ    $+7, R11
-	SARQ    $0x03, R11
-	ADDQ    $+15, R11
-	SARQ    $0x04, R11
-	IMUL3Q  $+16, R11, R11
-	XORQ    R12, R12
-	CMPQ    R10, R11
-	SETGT   R12
-	MOVQ    $+16, R10
-	TESTQ   R12, R12
-	CMOVQNE R10, R11
-	XORQ    R10, R10
-	CMPQ    DX, R11
-	SETLT   R10
-	MOVQ    $+4096, DX
-	TESTQ   R10, R10
-	CMOVQNE DX, R11
-	IMULQ   R11, AX
-	SUBQ    AX, R9
-	XORQ    AX, AX
-	CMPQ    R8, R9
-	SETLT   AL
-	MOVQ    R9, DX
-	TESTQ   AX, AX
-	CMOVQNE R11, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, R8
-	SARQ    $0x04, R8
-	XORQ    AX, AX
-	TESTQ   R8, R8
-	JEQ     divz225
-	MOVQ    DI, AX
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix226
-	MOVQ    DX, DI
-	XORQ    R8, DI
-	JGE     divfix226
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix226:
-divz225:
-	MOVQ  AX, DI
-	MOVQ  $+510, R8
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, R9
-	XORQ  DX, DX
-	TESTQ R9, R9
-	JEQ   divz227
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix228
-	MOVQ  DX, R10
-	XORQ  R9, R10
-	JGE   divfix228
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix228:
-	MOVQ AX, DX
-
-divz227:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    R8, AX
-	SETLT   DL
-	MOVQ    $+510, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, AX
-	IMULQ   AX, DI
-	SUBQ    DI, SI
-	XORQ    DX, DX
-	CMPQ    BX, SI
-	SETLT   DL
-	MOVQ    SI, BX
-	TESTQ   DX, DX
-	CMOVQNE AX, BX
-	CMPQ    CX, BX
-	JGE     end218
-	MOVQ    (SP), AX
-	MOVQ    AX, CX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, SI
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	MOVQ    DX, BX
-	IMUL3Q  $+16, BX, BX
-	XORQ    DX, DX
-	CMPQ    DI, BX
-	SETGT   DL
-	MOVQ    $+16, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, BX
-	XORQ    DX, DX
-	CMPQ    SI, BX
-	SETLT   DL
-	MOVQ    $+4096, SI
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    SI, SI
-	TESTQ   BX, BX
-	JEQ     divz229
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix230
-	MOVQ    DX, SI
-	XORQ    BX, SI
-	JGE     divfix230
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix230:
-	MOVQ AX, SI
-
-divz229:
-	XORQ  AX, AX
-	TESTQ SI, SI
-	JEQ   divz231
-	MOVQ  CX, AX
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix232
+loop17:
+	MOVQ  80(SP), AX
+	CMPQ  AX, n0+144(FP)
+	JGE   end18
+	MOVQ  64(SP), DX
 	MOVQ  DX, CX
-	XORQ  SI, CX
-	JGE   divfix232
-	DECQ  AX
-	ADDQ  SI, DX
+	MOVQ  72(SP), BX
+	ADDQ  BX, DX
+	MOVQ  AX, AX
+	IMULQ n2+160(FP), AX
+	MOVQ  out0_base+48(FP), BX
 
-divfix232:
-divz231:
-	MOVQ    AX, CX
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+256, BX
-	XORQ    DX, DX
-	CMPQ    BX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+256, SI
-	MOVQ    n1+128(FP), BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   BX, BX
-	JEQ     divz233
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix234
-	MOVQ    DX, SI
-	XORQ    BX, SI
-	JGE     divfix234
-	DECQ    AX
-	ADDQ    BX, DX
+loop19:
+	CMPQ   CX, DX
+	JGE    end20
+	VMOVSS matmul_gemm_c_avx2_c1<>+0(SB), X0
+	MOVQ   AX, SI
+	ADDQ   CX, SI
+	VMOVSS X0, (BX)(SI*4)
+	ADDQ   $+1, CX
+	JMP    loop19
 
-divfix234:
-	MOVQ AX, DX
+end20:
+	ADDQ $+1, 80(SP)
+	JMP  loop17
 
-divz233:
-	IMULQ DX, CX
-	MOVQ  CX, AX
-	MOVQ  64(SP), CX
-	ADDQ  CX, AX
-	MOVQ  AX, CX
-	MOVQ  n0+120(FP), AX
-	MOVQ  AX, BX
-	MOVQ  $+510, SI
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, DI
-	XORQ  DX, DX
-	TESTQ DI, DI
-	JEQ   divz235
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix236
-	MOVQ  DX, R8
-	XORQ  DI, R8
-	JGE   divfix236
-	DECQ  AX
-	ADDQ  DI, DX
+end18:
+else15:
+	XORQ AX, AX
+	MOVQ AX, 88(SP)
 
-divfix236:
-	MOVQ AX, DX
-
-divz235:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    SI, AX
-	SETLT   DL
-	MOVQ    $+510, DI
-	MOVQ    AX, SI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, BX
-	MOVQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz237
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix238
-	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix238
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix238:
-	MOVQ AX, DX
-
-divz237:
-	IMULQ DX, CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz239
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix240
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix240
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix240:
-	MOVQ AX, DX
-
-divz239:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	MOVQ    $+256, DX
-	XORQ    BX, BX
-	CMPQ    DX, n1+128(FP)
-	SETLT   BL
-	MOVQ    $+256, DX
-	MOVQ    n1+128(FP), SI
-	TESTQ   BX, BX
-	CMOVQNE DX, SI
-	IMULQ   SI, AX
-	IMULQ   AX, CX
-	MOVQ    72(SP), AX
-	MOVQ    AX, BX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+16, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    DX, SI
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, SI
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, DI
-	MOVQ    (SP), AX
-	MOVQ    AX, R8
-	MOVQ    n2+136(FP), AX
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    R9, R9
-	TESTQ   SI, SI
-	JEQ     divz241
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix242
-	MOVQ    DX, R9
-	XORQ    SI, R9
-	JGE     divfix242
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix242:
-	MOVQ AX, R9
-
-divz241:
-	XORQ  AX, AX
-	TESTQ R9, R9
-	JEQ   divz243
-	MOVQ  R8, AX
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix244
-	MOVQ  DX, R8
-	XORQ  R9, R8
-	JGE   divfix244
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix244:
-	MOVQ DX, AX
-
-divz243:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), R9
-	ADDQ    $+7, R9
-	SARQ    $0x03, R9
-	ADDQ    $+15, R9
-	SARQ    $0x04, R9
-	IMUL3Q  $+16, R9, R9
-	XORQ    R10, R10
-	CMPQ    R8, R9
-	SETGT   R10
-	MOVQ    $+16, R8
-	TESTQ   R10, R10
-	CMOVQNE R8, R9
-	XORQ    R8, R8
-	CMPQ    DX, R9
-	SETLT   R8
-	MOVQ    $+4096, DX
-	TESTQ   R8, R8
-	CMOVQNE DX, R9
-	IMULQ   R9, AX
-	SUBQ    AX, DI
-	XORQ    AX, AX
-	CMPQ    SI, DI
-	SETLT   AL
-	MOVQ    DI, DX
-	TESTQ   AX, AX
-	CMOVQNE R9, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, SI
-	SARQ    $0x04, SI
-	XORQ    AX, AX
-	TESTQ   SI, SI
-	JEQ     divz245
-	MOVQ    BX, AX
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix246
-	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix246
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix246:
-divz245:
-	MOVQ  AX, SI
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, DI
-	XORQ  DX, DX
-	TESTQ DI, DI
-	JEQ   divz247
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix248
-	MOVQ  DX, R8
-	XORQ  DI, R8
-	JGE   divfix248
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix248:
-	MOVQ AX, DX
-
-divz247:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	MOVQ    $+256, BX
-	XORQ    DX, DX
-	CMPQ    BX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+256, DI
-	MOVQ    n1+128(FP), BX
-	TESTQ   DX, DX
-	CMOVQNE DI, BX
-	IMULQ   BX, AX
-	IMULQ   AX, SI
-	ADDQ    SI, CX
-	MOVQ    CX, AX
-	MOVQ    80(SP), CX
-	MOVQ    n1+128(FP), DX
-	MOVQ    64(SP), SI
-	IMULQ   BX, SI
+loop21:
+	MOVQ    88(SP), AX
+	MOVQ    32(SP), CX
+	CMPQ    AX, CX
+	JGE     end22
+	MOVQ    AX, DX
+	MOVQ    8(SP), BX
+	IMULQ   BX, DX
+	MOVQ    DX, 96(SP)
+	MOVQ    n1+152(FP), DX
+	MOVQ    96(SP), SI
 	SUBQ    SI, DX
-	XORQ    SI, SI
+	XORQ    DI, DI
 	CMPQ    BX, DX
-	SETLT   SI
-	TESTQ   SI, SI
+	SETLT   DI
+	TESTQ   DI, DI
 	CMOVQNE BX, DX
-	IMULQ   DX, CX
-	ADDQ    CX, AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, SI
-	MOVQ    n1+128(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   BX, BX
-	JEQ     divz249
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix250
-	MOVQ    DX, DI
-	XORQ    BX, DI
-	JGE     divfix250
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix250:
-	MOVQ AX, DX
-
-divz249:
-	IMULQ   DX, SI
+	MOVQ    DX, 104(SP)
+	MOVQ    48(SP), DX
+	IMULQ   CX, DX
+	ADDQ    AX, DX
+	MOVQ    BX, DI
+	MOVQ    (SP), R8
+	IMULQ   R8, DI
+	IMULQ   DI, DX
+	MOVQ    DX, 112(SP)
+	MOVQ    56(SP), DX
+	IMULQ   CX, DX
+	MOVQ    DX, CX
+	ADDQ    AX, CX
+	MOVQ    CX, AX
+	MOVQ    40(SP), CX
+	IMULQ   CX, AX
+	MOVQ    16(SP), CX
+	IMULQ   BX, CX
+	IMULQ   CX, AX
+	MOVQ    AX, 120(SP)
 	MOVQ    SI, AX
-	MOVQ    64(SP), DX
-	ADDQ    DX, AX
-	MOVQ    $+256, DX
+	IMULQ   n2+160(FP), AX
+	MOVQ    64(SP), CX
+	ADDQ    CX, AX
+	MOVQ    AX, 128(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 136(SP)
+
+loop23:
+	MOVQ    136(SP), AX
+	MOVQ    40(SP), CX
+	CMPQ    AX, CX
+	JGE     end24
+	MOVQ    AX, CX
+	MOVQ    16(SP), DX
+	IMULQ   DX, CX
+	MOVQ    CX, 144(SP)
+	MOVQ    n0+144(FP), CX
+	MOVQ    144(SP), BX
+	SUBQ    BX, CX
 	XORQ    BX, BX
-	CMPQ    DX, n1+128(FP)
+	CMPQ    DX, CX
 	SETLT   BL
-	MOVQ    $+256, DX
-	MOVQ    n1+128(FP), SI
 	TESTQ   BX, BX
-	CMOVQNE DX, SI
-	MOVQ    SI, DX
-	MOVQ    $+4096, DI
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), BX
-	ADDQ    $+7, BX
-	SARQ    $0x03, BX
-	ADDQ    $+15, BX
-	SARQ    $0x04, BX
-	IMUL3Q  $+16, BX, BX
-	XORQ    SI, SI
-	CMPQ    R8, BX
-	SETGT   SI
-	MOVQ    $+16, R8
-	TESTQ   SI, SI
-	CMOVQNE R8, BX
-	XORQ    SI, SI
-	CMPQ    DI, BX
-	SETLT   SI
-	MOVQ    $+4096, DI
-	TESTQ   SI, SI
-	CMOVQNE DI, BX
+	CMOVQNE DX, CX
+	MOVQ    CX, 152(SP)
+	MOVQ    120(SP), CX
+	MOVQ    AX, AX
+	MOVQ    8(SP), BX
 	IMULQ   BX, DX
 	IMULQ   DX, AX
-	MOVQ    AX, SI
-	MOVQ    72(SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, R8
-	MOVQ    (SP), AX
-	MOVQ    AX, R9
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R10, R10
-	TESTQ   BX, BX
-	JEQ     divz251
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix252
-	MOVQ    DX, R10
-	XORQ    BX, R10
-	JGE     divfix252
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix252:
-	MOVQ AX, R10
-
-divz251:
-	XORQ  AX, AX
-	TESTQ R10, R10
-	JEQ   divz253
-	MOVQ  R9, AX
-	CQO
-	IDIVQ R10
-	TESTQ DX, DX
-	JEQ   divfix254
-	MOVQ  DX, R9
-	XORQ  R10, R9
-	JGE   divfix254
-	DECQ  AX
-	ADDQ  R10, DX
-
-divfix254:
-	MOVQ DX, AX
-
-divz253:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R9
-	MOVQ    n2+136(FP), R10
-	ADDQ    $+7, R10
-	SARQ    $0x03, R10
-	ADDQ    $+15, R10
-	SARQ    $0x04, R10
-	IMUL3Q  $+16, R10, R10
-	XORQ    R11, R11
-	CMPQ    R9, R10
-	SETGT   R11
-	MOVQ    $+16, R9
-	TESTQ   R11, R11
-	CMOVQNE R9, R10
-	XORQ    R9, R9
-	CMPQ    DX, R10
-	SETLT   R9
-	MOVQ    $+4096, DX
-	TESTQ   R9, R9
-	CMOVQNE DX, R10
-	IMULQ   R10, AX
-	SUBQ    AX, R8
+	ADDQ    AX, CX
+	MOVQ    CX, 160(SP)
 	XORQ    AX, AX
-	CMPQ    BX, R8
-	SETLT   AL
-	MOVQ    R8, DX
-	TESTQ   AX, AX
-	CMOVQNE R10, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, BX
-	SARQ    $0x04, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz255
-	MOVQ    DI, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix256
-	MOVQ    DX, DI
-	XORQ    BX, DI
-	JGE     divfix256
-	DECQ    AX
-	ADDQ    BX, DX
+	MOVQ    AX, 168(SP)
 
-divfix256:
-	MOVQ DX, AX
-
-divz255:
-	IMUL3Q  $+16, AX, AX
-	MOVQ    $+256, DX
+loop25:
+	MOVQ    168(SP), AX
+	MOVQ    72(SP), CX
+	CMPQ    AX, CX
+	JGE     end26
+	MOVQ    $+16, DX
+	SUBQ    AX, CX
 	XORQ    BX, BX
-	CMPQ    DX, n1+128(FP)
+	CMPQ    DX, CX
 	SETLT   BL
-	MOVQ    $+256, DX
-	MOVQ    n1+128(FP), DI
+	MOVQ    $+16, DX
 	TESTQ   BX, BX
-	CMOVQNE DX, DI
-	MOVQ    n1+128(FP), DX
+	CMOVQNE DX, CX
+	MOVQ    CX, 176(SP)
+	MOVQ    n0+144(FP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+24
+	SETLT   DL
+	MOVQ    128(SP), CX
+	ADDQ    AX, CX
+	MOVQ    112(SP), BX
+	MOVQ    AX, AX
+	MOVQ    104(SP), SI
+	IMULQ   SI, AX
+	ADDQ    AX, BX
+	MOVQ    BX, AX
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 184(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 192(SP)
+
+loop27:
+	MOVQ    192(SP), AX
+	MOVQ    152(SP), CX
+	CMPQ    AX, CX
+	JGE     end28
+	MOVQ    $+6, DX
+	SUBQ    AX, CX
+	XORQ    BX, BX
+	CMPQ    DX, CX
+	SETLT   BL
+	MOVQ    $+6, DX
+	TESTQ   BX, BX
+	CMOVQNE DX, CX
+	MOVQ    CX, 200(SP)
+	MOVQ    160(SP), CX
+	MOVQ    AX, DX
+	MOVQ    104(SP), BX
+	IMULQ   BX, DX
+	ADDQ    DX, CX
+	MOVQ    184(SP), DX
+	MOVQ    144(SP), BX
+	ADDQ    AX, BX
+	MOVQ    BX, AX
+	IMULQ   n2+160(FP), AX
 	MOVQ    64(SP), BX
-	IMULQ   DI, BX
-	SUBQ    BX, DX
-	XORQ    BX, BX
-	CMPQ    DI, DX
-	SETLT   BL
-	TESTQ   BX, BX
-	CMOVQNE DI, DX
-	IMULQ   DX, AX
-	ADDQ    AX, SI
-	MOVQ    SI, AX
+	MOVQ    168(SP), SI
+	ADDQ    SI, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 208(SP)
 	VXORPS  Y1, Y1, Y1
 	VMOVUPS Y1, Y0
 	VMOVUPS Y1, Y2
@@ -5858,2414 +1142,661 @@ divz255:
 	VMOVUPS Y1, Y10
 	VMOVUPS Y1, Y11
 	VMOVUPS Y1, Y1
-	XORQ    BX, BX
-	MOVQ    DX, DX
-	MOVQ    scr0_base+72(FP), SI
-	MOVQ    scr1_base+96(FP), DI
-
-uloop257:
-	LEAQ         3(BX), R8
-	CMPQ         R8, DX
-	JGE          uend258
-	VMOVUPS      (DI)(AX*4), Y12
-	VMOVUPS      32(DI)(AX*4), Y13
-	VBROADCASTSS (SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         AX, AX
-	ADDQ         $+16, AX
-	VMOVUPS      (DI)(AX*4), Y12
-	VMOVUPS      32(DI)(AX*4), Y13
-	VBROADCASTSS (SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         AX, AX
-	ADDQ         $+16, AX
-	VMOVUPS      (DI)(AX*4), Y12
-	VMOVUPS      32(DI)(AX*4), Y13
-	VBROADCASTSS (SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         AX, AX
-	ADDQ         $+16, AX
-	VMOVUPS      (DI)(AX*4), Y12
-	VMOVUPS      32(DI)(AX*4), Y13
-	VBROADCASTSS (SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         AX, AX
-	ADDQ         $+16, AX
-	ADDQ         $+4, BX
-	JMP          uloop257
-
-uend258:
-loop259:
-	CMPQ         BX, DX
-	JGE          end260
-	VMOVUPS      (DI)(AX*4), Y12
-	VMOVUPS      32(DI)(AX*4), Y13
-	VBROADCASTSS (SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	VBROADCASTSS 4(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	VBROADCASTSS 8(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS 12(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	VBROADCASTSS 16(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	VBROADCASTSS 20(SI)(CX*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+6, CX
-	MOVQ         AX, AX
-	ADDQ         $+16, AX
-	ADDQ         $+1, BX
-	JMP          loop259
-
-end260:
-	MOVQ  $+6, CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz261
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix262
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix262
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix262:
-	MOVQ AX, DX
-
-divz261:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, SI
-	MOVQ    AX, BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	MOVQ    n0+120(FP), AX
-	MOVQ    AX, SI
-	MOVQ    72(SP), AX
-	MOVQ    AX, DI
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R9
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, R8
-	IMUL3Q  $+16, R8, R8
+	MOVQ    n0+144(FP), AX
+	CMPQ    AX, $+24
+	JGE     else29
+	MOVQ    176(SP), AX
+	CMPQ    AX, $+16
+	JNE     else31
 	XORQ    AX, AX
-	CMPQ    R9, R8
-	SETGT   AL
-	MOVQ    $+16, R9
-	TESTQ   AX, AX
+	MOVQ    104(SP), BX
+	MOVQ    in1_base+24(FP), SI
+	MOVQ    scr0_base+72(FP), DI
+
+uloop33:
+	LEAQ         3(AX), R8
+	CMPQ         R8, BX
+	JGE          uend34
+	VMOVUPS      (SI)(DX*4), Y12
+	VMOVUPS      32(SI)(DX*4), Y13
+	VBROADCASTSS (DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	VMOVUPS      (SI)(DX*4), Y12
+	VMOVUPS      32(SI)(DX*4), Y13
+	VBROADCASTSS (DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	VMOVUPS      (SI)(DX*4), Y12
+	VMOVUPS      32(SI)(DX*4), Y13
+	VBROADCASTSS (DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	VMOVUPS      (SI)(DX*4), Y12
+	VMOVUPS      32(SI)(DX*4), Y13
+	VBROADCASTSS (DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	ADDQ         $+4, AX
+	JMP          uloop33
+
+uend34:
+loop35:
+	CMPQ         AX, BX
+	JGE          end36
+	VMOVUPS      (SI)(DX*4), Y12
+	VMOVUPS      32(SI)(DX*4), Y13
+	VBROADCASTSS (DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(DI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	ADDQ         $+1, AX
+	JMP          loop35
+
+end36:
+	JMP endif32
+
+else31:
+	XORQ    AX, AX
+	MOVQ    104(SP), BX
+	MOVQ    176(SP), SI
+	MOVQ    SI, DI
+	SUBQ    $+0, DI
+	XORQ    R8, R8
+	CMPQ    DI, $+0
+	SETGT   R8
+	XORQ    R9, R9
+	TESTQ   R8, R8
+	CMOVQNE DI, R9
+	XORQ    DI, DI
+	CMPQ    R9, $+8
+	SETLT   DI
+	MOVQ    $+8, R8
+	TESTQ   DI, DI
 	CMOVQNE R9, R8
-	XORQ    AX, AX
-	CMPQ    DX, R8
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, R8
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, R9
-	MOVQ    (SP), AX
-	MOVQ    AX, R10
-	MOVQ    n2+136(FP), AX
-	ADDQ    R8, AX
-	SUBQ    $+1, AX
-	XORQ    R11, R11
-	TESTQ   R8, R8
-	JEQ     divz263
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix264
-	MOVQ    DX, R11
-	XORQ    R8, R11
-	JGE     divfix264
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix264:
-	MOVQ AX, R11
-
-divz263:
-	XORQ  AX, AX
-	TESTQ R11, R11
-	JEQ   divz265
-	MOVQ  R10, AX
-	CQO
-	IDIVQ R11
-	TESTQ DX, DX
-	JEQ   divfix266
-	MOVQ  DX, R10
-	XORQ  R11, R10
-	JGE   divfix266
-	DECQ  AX
-	ADDQ  R11, DX
-
-divfix266:
-	MOVQ DX, AX
-
-divz265:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, R10
-	MOVQ    n2+136(FP), R11
-	ADDQ    $+7, R11
-	SARQ    $0x03, R11
-	ADDQ    $+15, R11
-	SARQ    $0x04, R11
-	IMUL3Q  $+16, R11, R11
-	XORQ    R12, R12
-	CMPQ    R10, R11
-	SETGT   R12
-	MOVQ    $+16, R10
-	TESTQ   R12, R12
-	CMOVQNE R10, R11
-	XORQ    R10, R10
-	CMPQ    DX, R11
-	SETLT   R10
-	MOVQ    $+4096, DX
-	TESTQ   R10, R10
-	CMOVQNE DX, R11
-	IMULQ   R11, AX
-	SUBQ    AX, R9
-	XORQ    AX, AX
-	CMPQ    R8, R9
-	SETLT   AL
-	MOVQ    R9, DX
-	TESTQ   AX, AX
-	CMOVQNE R11, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, R8
-	SARQ    $0x04, R8
-	XORQ    AX, AX
-	TESTQ   R8, R8
-	JEQ     divz267
-	MOVQ    DI, AX
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix268
-	MOVQ    DX, DI
-	XORQ    R8, DI
-	JGE     divfix268
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix268:
-divz267:
-	MOVQ  AX, DI
-	MOVQ  $+510, R8
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, R9
-	XORQ  DX, DX
-	TESTQ R9, R9
-	JEQ   divz269
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix270
-	MOVQ  DX, R10
-	XORQ  R9, R10
-	JGE   divfix270
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix270:
-	MOVQ AX, DX
-
-divz269:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    R8, AX
-	SETLT   DL
-	MOVQ    $+510, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, AX
-	IMULQ   AX, DI
-	SUBQ    DI, SI
-	XORQ    DX, DX
-	CMPQ    BX, SI
-	SETLT   DL
-	MOVQ    SI, BX
-	TESTQ   DX, DX
-	CMOVQNE AX, BX
-	MOVQ    BX, AX
-	MOVQ    80(SP), DX
-	SUBQ    DX, AX
-	XORQ    DX, DX
-	CMPQ    CX, AX
-	SETLT   DL
-	MOVQ    $+6, CX
-	TESTQ   DX, DX
-	CMOVQNE CX, AX
-	MOVQ    AX, 88(SP)
-	MOVQ    $+16, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+16, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+16, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz271
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix272
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix272
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix272:
-	MOVQ AX, R8
-
-divz271:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz273
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix274
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix274
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix274:
-	MOVQ DX, AX
-
-divz273:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+15, R8
-	SARQ    $0x04, R8
-	IMUL3Q  $+16, R8, R8
+	SUBQ    $+8, SI
+	XORQ    DI, DI
+	CMPQ    SI, $+0
+	SETGT   DI
 	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+16, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
 	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, BX
-	MOVQ    72(SP), AX
-	MOVQ    DX, DX
-	ADDQ    $+15, DX
-	MOVQ    DX, SI
-	SARQ    $0x04, SI
-	XORQ    DX, DX
+	CMOVQNE SI, R9
+	XORQ    SI, SI
+	CMPQ    R9, $+8
+	SETLT   SI
+	MOVQ    $+8, DI
 	TESTQ   SI, SI
-	JEQ     divz275
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix276
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix276
-	DECQ    AX
-	ADDQ    SI, DX
+	CMOVQNE R9, DI
+	MOVQ    in1_base+24(FP), SI
+	MOVQ    scr0_base+72(FP), R9
 
-divfix276:
-divz275:
-	MOVQ    DX, AX
-	IMUL3Q  $+16, AX, AX
-	SUBQ    AX, BX
-	XORQ    AX, AX
-	CMPQ    CX, BX
-	SETLT   AL
-	MOVQ    $+16, CX
-	MOVQ    BX, DX
-	TESTQ   AX, AX
-	CMOVQNE CX, DX
-	MOVQ    DX, 96(SP)
-	MOVQ    64(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETEQ   CL
-	MOVQ    CX, AX
-	XORQ    $+1, AX
-	TESTQ   AX, AX
-	JEQ     else277
-	MOVQ    88(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+6
-	SETEQ   CL
-	MOVQ    CX, AX
-	MOVQ    96(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+16
-	SETEQ   DL
-	ANDQ    DX, AX
-	TESTQ   AX, AX
-	JEQ     else279
-	MOVQ    72(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+16, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+16, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz281
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix282
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix282
-	DECQ    AX
-	ADDQ    BX, DX
+uloop37:
+	LEAQ         3(AX), R10
+	CMPQ         R10, BX
+	JGE          uend38
+	VMOVQ        R8, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
+	VMASKMOVPS   (SI)(DX*4), Y12, Y12
+	VMOVQ        DI, X13
+	VPBROADCASTD X13, Y13
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
+	VMASKMOVPS   32(SI)(DX*4), Y13, Y13
+	VBROADCASTSS (R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	VMOVQ        R8, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
+	VMASKMOVPS   (SI)(DX*4), Y12, Y12
+	VMOVQ        DI, X13
+	VPBROADCASTD X13, Y13
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
+	VMASKMOVPS   32(SI)(DX*4), Y13, Y13
+	VBROADCASTSS (R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	VMOVQ        R8, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
+	VMASKMOVPS   (SI)(DX*4), Y12, Y12
+	VMOVQ        DI, X13
+	VPBROADCASTD X13, Y13
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
+	VMASKMOVPS   32(SI)(DX*4), Y13, Y13
+	VBROADCASTSS (R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	VMOVQ        R8, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
+	VMASKMOVPS   (SI)(DX*4), Y12, Y12
+	VMOVQ        DI, X13
+	VPBROADCASTD X13, Y13
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
+	VMASKMOVPS   32(SI)(DX*4), Y13, Y13
+	VBROADCASTSS (R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	ADDQ         $+4, AX
+	JMP          uloop37
 
-divfix282:
-	MOVQ AX, R8
+uend38:
+loop39:
+	CMPQ         AX, BX
+	JGE          end40
+	VMOVQ        R8, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
+	VMASKMOVPS   (SI)(DX*4), Y12, Y12
+	VMOVQ        DI, X13
+	VPBROADCASTD X13, Y13
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
+	VMASKMOVPS   32(SI)(DX*4), Y13, Y13
+	VBROADCASTSS (R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(R9)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	ADDQ         $+1, AX
+	JMP          loop39
 
-divz281:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz283
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix284
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix284
-	DECQ  AX
-	ADDQ  R8, DX
+end40:
+endif32:
+	JMP endif30
 
-divfix284:
-	MOVQ DX, AX
+else29:
+	XORQ AX, AX
+	MOVQ 104(SP), BX
+	MOVQ scr0_base+72(FP), SI
+	MOVQ scr1_base+96(FP), DI
 
-divz283:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+15, R8
-	SARQ    $0x04, R8
-	IMUL3Q  $+16, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+16, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, BX
-	SARQ    $0x04, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz285
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix286
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix286
-	DECQ    AX
-	ADDQ    BX, DX
+uloop41:
+	LEAQ         3(AX), R8
+	CMPQ         R8, BX
+	JGE          uend42
+	VMOVUPS      (DI)(DX*4), Y12
+	VMOVUPS      32(DI)(DX*4), Y13
+	VBROADCASTSS (SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         $+16, DX
+	VMOVUPS      (DI)(DX*4), Y12
+	VMOVUPS      32(DI)(DX*4), Y13
+	VBROADCASTSS (SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         $+16, DX
+	VMOVUPS      (DI)(DX*4), Y12
+	VMOVUPS      32(DI)(DX*4), Y13
+	VBROADCASTSS (SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         $+16, DX
+	VMOVUPS      (DI)(DX*4), Y12
+	VMOVUPS      32(DI)(DX*4), Y13
+	VBROADCASTSS (SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         $+16, DX
+	ADDQ         $+4, AX
+	JMP          uloop41
 
-divfix286:
-divz285:
-	MOVQ  AX, CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz287
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix288
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix288
-	DECQ  AX
-	ADDQ  SI, DX
+uend42:
+loop43:
+	CMPQ         AX, BX
+	JGE          end44
+	VMOVUPS      (DI)(DX*4), Y12
+	VMOVUPS      32(DI)(DX*4), Y13
+	VBROADCASTSS (SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	VBROADCASTSS 4(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	VBROADCASTSS 8(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS 12(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	VBROADCASTSS 16(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	VBROADCASTSS 20(SI)(CX*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+6, CX
+	MOVQ         DX, DX
+	ADDQ         $+16, DX
+	ADDQ         $+1, AX
+	JMP          loop43
 
-divfix288:
-	MOVQ AX, DX
-
-divz287:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    80(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+16, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz289
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix290
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix290
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix290:
-	MOVQ AX, DI
-
-divz289:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz291
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix292
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix292
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix292:
-	MOVQ DX, AX
-
-divz291:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+16, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    72(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+15, DX
-	MOVQ    DX, SI
-	SARQ    $0x04, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz293
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix294
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix294
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix294:
-divz293:
-	MOVQ   DX, AX
-	IMUL3Q $+16, AX, AX
-	ADDQ   AX, BX
-	ADDQ   BX, CX
-	MOVQ   CX, 104(SP)
-	MOVQ   104(SP), AX
+end44:
+endif30:
+	MOVQ   200(SP), AX
+	XORQ   CX, CX
+	CMPQ   AX, $+6
+	SETEQ  CL
+	MOVQ   CX, AX
+	MOVQ   176(SP), CX
+	XORQ   DX, DX
+	CMPQ   CX, $+16
+	SETEQ  DL
+	ANDQ   DX, AX
+	TESTQ  AX, AX
+	JEQ    else45
+	MOVQ   88(SP), AX
+	XORQ   CX, CX
+	CMPQ   AX, $+0
+	SETEQ  CL
+	MOVQ   CX, AX
+	XORQ   $+1, AX
+	TESTQ  AX, AX
+	JEQ    else47
+	MOVQ   208(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Y0, Y0
 	VADDPS 32(CX)(AX*4), Y2, Y2
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Y3, Y3
 	VADDPS 32(CX)(AX*4), Y4, Y4
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Y5, Y5
 	VADDPS 32(CX)(AX*4), Y6, Y6
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Y7, Y7
 	VADDPS 32(CX)(AX*4), Y8, Y8
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Y9, Y9
 	VADDPS 32(CX)(AX*4), Y10, Y10
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
 	VADDPS (CX)(AX*4), Y11, Y11
 	VADDPS 32(CX)(AX*4), Y1, Y1
-	JMP    endif280
 
-else279:
-	MOVQ    72(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+16, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+16, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz295
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix296
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix296
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix296:
-	MOVQ AX, R8
-
-divz295:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz297
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix298
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix298
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix298:
-	MOVQ DX, AX
-
-divz297:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+15, R8
-	SARQ    $0x04, R8
-	IMUL3Q  $+16, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+16, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, BX
-	SARQ    $0x04, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz299
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix300
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix300
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix300:
-divz299:
-	MOVQ  AX, CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz301
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix302
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix302
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix302:
-	MOVQ AX, DX
-
-divz301:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    80(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+16, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz303
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix304
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix304
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix304:
-	MOVQ AX, DI
-
-divz303:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz305
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix306
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix306
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix306:
-	MOVQ DX, AX
-
-divz305:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+16, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    72(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+15, DX
-	MOVQ    DX, SI
-	SARQ    $0x04, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz307
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix308
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix308
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix308:
-divz307:
-	MOVQ         DX, AX
-	IMUL3Q       $+16, AX, AX
-	ADDQ         AX, BX
-	ADDQ         BX, CX
-	MOVQ         CX, 104(SP)
-	VXORPS       Y12, Y12, Y12
-	XORQ         AX, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard309
-	MOVQ         DX, AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   (CX)(AX*4), Y12, Y12
-
-guard309:
-	VADDPS       Y12, Y0, Y0
-	VXORPS       Y12, Y12, Y12
-	XORQ         AX, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard310
-	MOVQ         DX, AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   32(CX)(AX*4), Y12, Y12
-
-guard310:
-	VADDPS       Y12, Y2, Y2
-	MOVQ         104(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 104(SP)
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+1, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard311
-	MOVQ         DX, AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   (CX)(AX*4), Y12, Y12
-
-guard311:
-	VADDPS       Y12, Y3, Y3
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+1, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard312
-	MOVQ         DX, AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   32(CX)(AX*4), Y12, Y12
-
-guard312:
-	VADDPS       Y12, Y4, Y4
-	MOVQ         104(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 104(SP)
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+2, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard313
-	MOVQ         DX, AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   (CX)(AX*4), Y12, Y12
-
-guard313:
-	VADDPS       Y12, Y5, Y5
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+2, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard314
-	MOVQ         DX, AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   32(CX)(AX*4), Y12, Y12
-
-guard314:
-	VADDPS       Y12, Y6, Y6
-	MOVQ         104(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 104(SP)
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+3, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard315
-	MOVQ         DX, AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   (CX)(AX*4), Y12, Y12
-
-guard315:
-	VADDPS       Y12, Y7, Y7
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+3, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard316
-	MOVQ         DX, AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   32(CX)(AX*4), Y12, Y12
-
-guard316:
-	VADDPS       Y12, Y8, Y8
-	MOVQ         104(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 104(SP)
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+4, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard317
-	MOVQ         DX, AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   (CX)(AX*4), Y12, Y12
-
-guard317:
-	VADDPS       Y12, Y9, Y9
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+4, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard318
-	MOVQ         DX, AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   32(CX)(AX*4), Y12, Y12
-
-guard318:
-	VADDPS       Y12, Y10, Y10
-	MOVQ         104(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 104(SP)
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+5, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard319
-	MOVQ         DX, AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   (CX)(AX*4), Y12, Y12
-
-guard319:
-	VADDPS       Y12, Y11, Y11
-	VXORPS       Y12, Y12, Y12
-	MOVQ         $+5, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          guard320
-	MOVQ         DX, AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   32(CX)(AX*4), Y12, Y12
-
-guard320:
-	VADDPS Y12, Y1, Y1
-
-endif280:
-else277:
-	MOVQ    88(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+6
-	SETEQ   CL
-	MOVQ    CX, AX
-	MOVQ    96(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+16
-	SETEQ   DL
-	ANDQ    DX, AX
-	TESTQ   AX, AX
-	JEQ     else321
-	MOVQ    72(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+16, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+16, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz323
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix324
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix324
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix324:
-	MOVQ AX, R8
-
-divz323:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz325
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix326
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix326
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix326:
-	MOVQ DX, AX
-
-divz325:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+15, R8
-	SARQ    $0x04, R8
-	IMUL3Q  $+16, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+16, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, BX
-	SARQ    $0x04, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz327
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix328
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix328
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix328:
-divz327:
-	MOVQ  AX, CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz329
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix330
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix330
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix330:
-	MOVQ AX, DX
-
-divz329:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    80(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+16, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz331
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix332
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix332
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix332:
-	MOVQ AX, DI
-
-divz331:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz333
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix334
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix334
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix334:
-	MOVQ DX, AX
-
-divz333:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+16, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    72(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+15, DX
-	MOVQ    DX, SI
-	SARQ    $0x04, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz335
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix336
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix336
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix336:
-divz335:
-	MOVQ    DX, AX
-	IMUL3Q  $+16, AX, AX
-	ADDQ    AX, BX
-	ADDQ    BX, CX
-	MOVQ    CX, 104(SP)
-	MOVQ    104(SP), AX
+else47:
+	MOVQ    208(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
 	VMOVUPS Y2, 32(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Y3, (CX)(AX*4)
 	VMOVUPS Y4, 32(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Y5, (CX)(AX*4)
 	VMOVUPS Y6, 32(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Y7, (CX)(AX*4)
 	VMOVUPS Y8, 32(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Y9, (CX)(AX*4)
 	VMOVUPS Y10, 32(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
 	VMOVUPS Y11, (CX)(AX*4)
 	VMOVUPS Y1, 32(CX)(AX*4)
-	JMP     endif322
+	JMP     endif46
 
-else321:
-	MOVQ    72(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+16, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+16, BX, BX
+else45:
+	MOVQ    48(SP), AX
+	IMUL3Q  $+96, AX, AX
+	MOVQ    scr2_base+120(FP), CX
+	VMOVUPS Y0, (CX)(AX*4)
+	VMOVUPS Y2, 32(CX)(AX*4)
+	VMOVUPS Y3, 64(CX)(AX*4)
+	VMOVUPS Y4, 96(CX)(AX*4)
+	VMOVUPS Y5, 128(CX)(AX*4)
+	VMOVUPS Y6, 160(CX)(AX*4)
+	VMOVUPS Y7, 192(CX)(AX*4)
+	VMOVUPS Y8, 224(CX)(AX*4)
+	VMOVUPS Y9, 256(CX)(AX*4)
+	VMOVUPS Y10, 288(CX)(AX*4)
+	VMOVUPS Y11, 320(CX)(AX*4)
+	VMOVUPS Y1, 352(CX)(AX*4)
 	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+16, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz337
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix338
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix338
-	DECQ    AX
-	ADDQ    BX, DX
+	MOVQ    AX, 224(SP)
 
-divfix338:
-	MOVQ AX, R8
+loop49:
+	MOVQ   224(SP), AX
+	MOVQ   200(SP), CX
+	CMPQ   AX, CX
+	JGE    end50
+	XORQ   CX, CX
+	MOVQ   176(SP), DX
+	MOVQ   AX, BX
+	IMULQ  n2+160(FP), BX
+	MOVQ   208(SP), SI
+	ADDQ   SI, BX
+	MOVQ   48(SP), SI
+	IMUL3Q $+96, SI, DI
+	IMUL3Q $+16, AX, R8
+	ADDQ   R8, DI
+	MOVQ   88(SP), R8
+	XORQ   R9, R9
+	CMPQ   R8, $+0
+	SETEQ  R9
+	MOVQ   R9, R8
+	XORQ   $+1, R8
+	IMUL3Q $+96, SI, SI
+	IMUL3Q $+16, AX, AX
+	MOVQ   out0_base+48(FP), AX
+	MOVQ   scr2_base+120(FP), SI
 
-divz337:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz339
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix340
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix340
-	DECQ  AX
-	ADDQ  R8, DX
+loop51:
+	CMPQ   CX, DX
+	JGE    end52
+	MOVQ   DI, R9
+	ADDQ   CX, R9
+	VMOVSS (SI)(R9*4), X0
+	VXORPS X1, X1, X1
+	TESTQ  R8, R8
+	JEQ    guard53
+	MOVQ   BX, R9
+	ADDQ   CX, R9
+	VMOVSS (AX)(R9*4), X1
 
-divfix340:
-	MOVQ DX, AX
+guard53:
+	VADDSS X1, X0, X0
+	MOVQ   BX, R9
+	ADDQ   CX, R9
+	VMOVSS X0, (AX)(R9*4)
+	ADDQ   $+1, CX
+	JMP    loop51
 
-divz339:
-	MOVQ    $+4096, DX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+15, R8
-	SARQ    $0x04, R8
-	IMUL3Q  $+16, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+16, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+15, AX
-	MOVQ    AX, BX
-	SARQ    $0x04, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz341
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix342
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix342
-	DECQ    AX
-	ADDQ    BX, DX
+end52:
+	ADDQ $+1, 224(SP)
+	JMP  loop49
 
-divfix342:
-divz341:
-	MOVQ  AX, CX
-	MOVQ  $+510, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+5, AX
-	MOVQ  $+6, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz343
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix344
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix344
-	DECQ  AX
-	ADDQ  SI, DX
+end50:
+endif46:
+	ADDQ $+6, 192(SP)
+	JMP  loop27
 
-divfix344:
-	MOVQ AX, DX
+end28:
+	ADDQ $+16, 168(SP)
+	JMP  loop25
 
-divz343:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+510, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    80(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+16, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+16, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz345
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix346
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix346
-	DECQ    AX
-	ADDQ    SI, DX
+end26:
+	ADDQ $+1, 136(SP)
+	JMP  loop23
 
-divfix346:
-	MOVQ AX, DI
+end24:
+	ADDQ $+1, 88(SP)
+	JMP  loop21
 
-divz345:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz347
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix348
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix348
-	DECQ  AX
-	ADDQ  DI, DX
+end22:
+	ADDQ $+1, 48(SP)
+	JMP  loop9
 
-divfix348:
-	MOVQ DX, AX
-
-divz347:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+16, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+15, AX
-	SARQ    $0x04, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+16, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+16, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    72(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+15, DX
-	MOVQ    DX, SI
-	SARQ    $0x04, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz349
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix350
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix350
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix350:
-divz349:
-	MOVQ         DX, AX
-	IMUL3Q       $+16, AX, AX
-	ADDQ         AX, BX
-	ADDQ         BX, CX
-	MOVQ         CX, 104(SP)
-	XORQ         AX, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else351
-	MOVQ         96(SP), AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X12
-	VPBROADCASTD X12, Y12
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y0, Y12, (CX)(AX*4)
-
-else351:
-	XORQ         AX, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else353
-	MOVQ         96(SP), AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y2, Y0, 32(CX)(AX*4)
-
-else353:
-	MOVQ         104(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 104(SP)
-	MOVQ         $+1, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else355
-	MOVQ         96(SP), AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y3, Y0, (CX)(AX*4)
-
-else355:
-	MOVQ         $+1, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else357
-	MOVQ         96(SP), AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y4, Y0, 32(CX)(AX*4)
-
-else357:
-	MOVQ         104(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 104(SP)
-	MOVQ         $+2, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else359
-	MOVQ         96(SP), AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y5, Y0, (CX)(AX*4)
-
-else359:
-	MOVQ         $+2, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else361
-	MOVQ         96(SP), AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y6, Y0, 32(CX)(AX*4)
-
-else361:
-	MOVQ         104(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 104(SP)
-	MOVQ         $+3, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else363
-	MOVQ         96(SP), AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y7, Y0, (CX)(AX*4)
-
-else363:
-	MOVQ         $+3, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else365
-	MOVQ         96(SP), AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y8, Y0, 32(CX)(AX*4)
-
-else365:
-	MOVQ         104(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 104(SP)
-	MOVQ         $+4, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else367
-	MOVQ         96(SP), AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y9, Y0, (CX)(AX*4)
-
-else367:
-	MOVQ         $+4, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else369
-	MOVQ         96(SP), AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y10, Y0, 32(CX)(AX*4)
-
-else369:
-	MOVQ         104(SP), AX
-	ADDQ         n2+136(FP), AX
-	MOVQ         AX, 104(SP)
-	MOVQ         $+5, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	XORQ         CX, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else371
-	MOVQ         96(SP), AX
-	SUBQ         $+0, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y11, Y0, (CX)(AX*4)
-
-else371:
-	MOVQ         $+5, AX
-	MOVQ         88(SP), CX
-	XORQ         DX, DX
-	CMPQ         AX, CX
-	SETLT        DL
-	MOVQ         DX, AX
-	MOVQ         $+8, CX
-	MOVQ         96(SP), DX
-	XORQ         BX, BX
-	CMPQ         CX, DX
-	SETLT        BL
-	ANDQ         BX, AX
-	TESTQ        AX, AX
-	JEQ          else373
-	MOVQ         96(SP), AX
-	SUBQ         $+8, AX
-	XORQ         CX, CX
-	CMPQ         AX, $+8
-	SETLT        CL
-	MOVQ         $+8, DX
-	TESTQ        CX, CX
-	CMOVQNE      AX, DX
-	VMOVQ        DX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
-	MOVQ         104(SP), AX
-	MOVQ         out0_base+48(FP), CX
-	VMASKMOVPS   Y1, Y0, 32(CX)(AX*4)
-
-else373:
-endif322:
-	ADDQ $+6, 80(SP)
-	JMP  loop217
-
-end218:
-	ADDQ $+1, 72(SP)
-	JMP  loop207
-
-end208:
-	ADDQ $+1, 64(SP)
-	JMP  loop203
-
-end204:
-endif14:
-	ADDQ $+1, (SP)
-	JMP  loop1
-
-end2:
+end10:
 	RET
 
 DATA matmul_gemm_c_avx2_c1<>+0(SB)/4, $0x00000000
@@ -8280,3 +1811,1129 @@ DATA matmul_gemm_c_avx2_c2<>+20(SB)/4, $0x00000005
 DATA matmul_gemm_c_avx2_c2<>+24(SB)/4, $0x00000006
 DATA matmul_gemm_c_avx2_c2<>+28(SB)/4, $0x00000007
 GLOBL matmul_gemm_c_avx2_c2<>(SB), RODATA|NOPTR, $32
+
+// func matmul_gemm_c_gemv_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·matmul_gemm_c_gemv_avx2(SB), NOSPLIT, $120-184
+	MOVQ    $+4096, AX
+	MOVQ    $+16, CX
+	MOVQ    n2+160(FP), DX
+	ADDQ    $+7, DX
+	SARQ    $0x03, DX
+	ADDQ    $+15, DX
+	SARQ    $0x04, DX
+	IMUL3Q  $+16, DX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+16, CX
+	TESTQ   BX, BX
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+256, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+256, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+510, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+5, AX
+	MOVQ    $+6, BX
+	XORQ    DX, DX
+	TESTQ   BX, BX
+	JEQ     divz1
+	CQO
+	IDIVQ   BX
+	TESTQ   DX, DX
+	JEQ     divfix2
+	MOVQ    DX, SI
+	XORQ    BX, SI
+	JGE     divfix2
+	DECQ    AX
+	ADDQ    BX, DX
+
+divfix2:
+	MOVQ AX, DX
+
+divz1:
+	MOVQ    DX, AX
+	IMUL3Q  $+6, AX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	MOVQ    $+510, CX
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
+	ADDQ    CX, AX
+	SUBQ    $+1, AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz3
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix4
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix4
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix4:
+	MOVQ AX, DX
+
+divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix6:
+	MOVQ AX, DX
+
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
+	MOVQ  16(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz7
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix8:
+	MOVQ AX, DX
+
+divz7:
+	MOVQ  DX, 40(SP)
+	MOVQ  n2+160(FP), AX
+	MOVQ  n2+160(FP), CX
+	ADDQ  $+2048, CX
+	SUBQ  $+1, CX
+	SARQ  $0x0b, CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz9
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix10
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix10
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix10:
+	MOVQ AX, DX
+
+divz9:
+	MOVQ   DX, AX
+	ADDQ   $+7, AX
+	SARQ   $0x03, AX
+	IMUL3Q $+8, AX, AX
+	MOVQ   AX, 48(SP)
+	MOVQ   n2+160(FP), AX
+	ADDQ   $+2048, AX
+	SUBQ   $+1, AX
+	SARQ   $0x0b, AX
+	MOVQ   AX, 56(SP)
+	MOVQ   lo+168(FP), AX
+	MOVQ   AX, 64(SP)
+
+loop11:
+	MOVQ  64(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end12
+	MOVQ  56(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz13
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix14
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix14
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix14:
+	MOVQ AX, DX
+
+divz13:
+	MOVQ  DX, 72(SP)
+	MOVQ  64(SP), AX
+	MOVQ  56(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz15
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix16
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix16
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix16:
+divz15:
+	MOVQ    DX, AX
+	MOVQ    48(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 80(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    80(SP), DX
+	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 88(SP)
+	MOVQ    n1+152(FP), AX
+	CMPQ    AX, $+0
+	JNE     else17
+	XORQ    AX, AX
+	MOVQ    AX, 96(SP)
+
+loop19:
+	MOVQ  96(SP), AX
+	CMPQ  AX, $+1
+	JGE   end20
+	MOVQ  80(SP), DX
+	MOVQ  DX, CX
+	MOVQ  88(SP), BX
+	ADDQ  BX, DX
+	MOVQ  AX, AX
+	IMULQ n2+160(FP), AX
+	MOVQ  out0_base+48(FP), BX
+
+loop21:
+	CMPQ   CX, DX
+	JGE    end22
+	VMOVSS matmul_gemm_c_gemv_avx2_c1<>+0(SB), X0
+	MOVQ   AX, SI
+	ADDQ   CX, SI
+	VMOVSS X0, (BX)(SI*4)
+	ADDQ   $+1, CX
+	JMP    loop21
+
+end22:
+	ADDQ $+1, 96(SP)
+	JMP  loop19
+
+end20:
+else17:
+	XORQ AX, AX
+	MOVQ AX, 104(SP)
+
+loop23:
+	MOVQ         104(SP), AX
+	MOVQ         n1+152(FP), CX
+	SUBQ         $+3, CX
+	CMPQ         AX, CX
+	JGE          end24
+	MOVQ         in0_base+0(FP), CX
+	VBROADCASTSS (CX)(AX*4), Y0
+	VBROADCASTSS 4(CX)(AX*4), Y1
+	VBROADCASTSS 8(CX)(AX*4), Y2
+	VBROADCASTSS 12(CX)(AX*4), Y3
+	MOVQ         80(SP), DX
+	MOVQ         DX, CX
+	MOVQ         AX, BX
+	IMULQ        n2+160(FP), BX
+	ADDQ         BX, CX
+	MOVQ         DX, BX
+	MOVQ         AX, SI
+	ADDQ         $+1, SI
+	IMULQ        n2+160(FP), SI
+	ADDQ         SI, BX
+	MOVQ         DX, SI
+	MOVQ         AX, DI
+	ADDQ         $+2, DI
+	IMULQ        n2+160(FP), DI
+	ADDQ         DI, SI
+	MOVQ         DX, DI
+	MOVQ         AX, R8
+	ADDQ         $+3, R8
+	IMULQ        n2+160(FP), R8
+	ADDQ         R8, DI
+	MOVQ         DX, DX
+	CMPQ         AX, $+0
+	JNE          else25
+	XORQ         AX, AX
+	MOVQ         88(SP), R8
+	SUBQ         $+7, R8
+	MOVQ         in1_base+24(FP), R9
+	MOVQ         out0_base+48(FP), R10
+
+uloop27:
+	LEAQ        8(AX), R11
+	CMPQ        R11, R8
+	JGE         uend28
+	VXORPS      Y4, Y4, Y4
+	VMOVUPS     Y4, Y5
+	VFMADD231PS (R9)(CX*4), Y0, Y5
+	VFMADD231PS (R9)(BX*4), Y1, Y5
+	VFMADD231PS (R9)(SI*4), Y2, Y5
+	VFMADD231PS (R9)(DI*4), Y3, Y5
+	VMOVUPS     Y5, (R10)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        BX, BX
+	ADDQ        $+8, BX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	MOVQ        DI, DI
+	ADDQ        $+8, DI
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	VMOVUPS     Y4, Y4
+	VFMADD231PS (R9)(CX*4), Y0, Y4
+	VFMADD231PS (R9)(BX*4), Y1, Y4
+	VFMADD231PS (R9)(SI*4), Y2, Y4
+	VFMADD231PS (R9)(DI*4), Y3, Y4
+	VMOVUPS     Y4, (R10)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        BX, BX
+	ADDQ        $+8, BX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	MOVQ        DI, DI
+	ADDQ        $+8, DI
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+16, AX
+	JMP         uloop27
+
+uend28:
+loop29:
+	CMPQ        AX, R8
+	JGE         end30
+	VXORPS      Y4, Y4, Y4
+	VMOVUPS     Y4, Y4
+	VFMADD231PS (R9)(CX*4), Y0, Y4
+	VFMADD231PS (R9)(BX*4), Y1, Y4
+	VFMADD231PS (R9)(SI*4), Y2, Y4
+	VFMADD231PS (R9)(DI*4), Y3, Y4
+	VMOVUPS     Y4, (R10)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        BX, BX
+	ADDQ        $+8, BX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	MOVQ        DI, DI
+	ADDQ        $+8, DI
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+8, AX
+	JMP         loop29
+
+end30:
+	JMP endif26
+
+else25:
+	XORQ AX, AX
+	MOVQ 88(SP), R8
+	SUBQ $+7, R8
+	MOVQ in1_base+24(FP), R9
+	MOVQ out0_base+48(FP), R10
+
+uloop31:
+	LEAQ        8(AX), R11
+	CMPQ        R11, R8
+	JGE         uend32
+	VMOVUPS     (R10)(DX*4), Y4
+	VFMADD231PS (R9)(CX*4), Y0, Y4
+	VFMADD231PS (R9)(BX*4), Y1, Y4
+	VFMADD231PS (R9)(SI*4), Y2, Y4
+	VFMADD231PS (R9)(DI*4), Y3, Y4
+	VMOVUPS     Y4, (R10)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        BX, BX
+	ADDQ        $+8, BX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	MOVQ        DI, DI
+	ADDQ        $+8, DI
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	VMOVUPS     (R10)(DX*4), Y4
+	VFMADD231PS (R9)(CX*4), Y0, Y4
+	VFMADD231PS (R9)(BX*4), Y1, Y4
+	VFMADD231PS (R9)(SI*4), Y2, Y4
+	VFMADD231PS (R9)(DI*4), Y3, Y4
+	VMOVUPS     Y4, (R10)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        BX, BX
+	ADDQ        $+8, BX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	MOVQ        DI, DI
+	ADDQ        $+8, DI
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+16, AX
+	JMP         uloop31
+
+uend32:
+loop33:
+	CMPQ        AX, R8
+	JGE         end34
+	VMOVUPS     (R10)(DX*4), Y4
+	VFMADD231PS (R9)(CX*4), Y0, Y4
+	VFMADD231PS (R9)(BX*4), Y1, Y4
+	VFMADD231PS (R9)(SI*4), Y2, Y4
+	VFMADD231PS (R9)(DI*4), Y3, Y4
+	VMOVUPS     Y4, (R10)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        BX, BX
+	ADDQ        $+8, BX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	MOVQ        DI, DI
+	ADDQ        $+8, DI
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+8, AX
+	JMP         loop33
+
+end34:
+endif26:
+	MOVQ   88(SP), R8
+	MOVQ   R8, AX
+	SARQ   $0x03, AX
+	IMUL3Q $+8, AX, AX
+	MOVQ   R8, R9
+	MOVQ   104(SP), R10
+	XORQ   R11, R11
+	CMPQ   R10, $+0
+	SETNE  R11
+	MOVQ   in1_base+24(FP), R11
+	MOVQ   out0_base+48(FP), R12
+
+loop35:
+	CMPQ         AX, R9
+	JGE          end36
+	MOVQ         R8, R13
+	SUBQ         AX, R13
+	VMOVQ        R13, X4
+	VPBROADCASTD X4, Y5
+	VPCMPGTD     matmul_gemm_c_gemv_avx2_c2<>+0(SB), Y5, Y5
+	VMASKMOVPS   (R11)(DI*4), Y5, Y4
+	VMASKMOVPS   (R11)(SI*4), Y5, Y6
+	VMASKMOVPS   (R11)(BX*4), Y5, Y7
+	VMASKMOVPS   (R11)(CX*4), Y5, Y8
+	VXORPS       Y9, Y9, Y9
+	CMPQ         R10, $+0
+	JEQ          guard37
+	VMASKMOVPS   (R12)(DX*4), Y5, Y9
+
+guard37:
+	VFMADD231PS  Y8, Y0, Y9
+	VFMADD231PS  Y7, Y1, Y9
+	VFMADD231PS  Y6, Y2, Y9
+	VFMADD231PS  Y4, Y3, Y9
+	MOVQ         R8, R13
+	SUBQ         AX, R13
+	VMOVQ        R13, X4
+	VPBROADCASTD X4, Y4
+	VPCMPGTD     matmul_gemm_c_gemv_avx2_c2<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y9, Y4, (R12)(DX*4)
+	ADDQ         $+8, CX
+	MOVQ         BX, BX
+	ADDQ         $+8, BX
+	MOVQ         SI, SI
+	ADDQ         $+8, SI
+	MOVQ         DI, DI
+	ADDQ         $+8, DI
+	MOVQ         DX, DX
+	ADDQ         $+8, DX
+	ADDQ         $+8, AX
+	JMP          loop35
+
+end36:
+	ADDQ $+4, 104(SP)
+	JMP  loop23
+
+end24:
+	MOVQ   n1+152(FP), AX
+	SARQ   $0x02, AX
+	IMUL3Q $+4, AX, AX
+	MOVQ   AX, 112(SP)
+
+loop38:
+	MOVQ         112(SP), AX
+	CMPQ         AX, n1+152(FP)
+	JGE          end39
+	MOVQ         in0_base+0(FP), CX
+	VBROADCASTSS (CX)(AX*4), Y0
+	MOVQ         80(SP), DX
+	MOVQ         DX, CX
+	MOVQ         AX, BX
+	IMULQ        n2+160(FP), BX
+	ADDQ         BX, CX
+	MOVQ         DX, DX
+	CMPQ         AX, $+0
+	JNE          else40
+	XORQ         AX, AX
+	MOVQ         88(SP), BX
+	SUBQ         $+7, BX
+	MOVQ         in1_base+24(FP), SI
+	MOVQ         out0_base+48(FP), DI
+
+uloop42:
+	LEAQ        8(AX), R8
+	CMPQ        R8, BX
+	JGE         uend43
+	VXORPS      Y1, Y1, Y1
+	VMOVUPS     Y1, Y2
+	VFMADD231PS (SI)(CX*4), Y0, Y2
+	VMOVUPS     Y2, (DI)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	VMOVUPS     Y1, Y1
+	VFMADD231PS (SI)(CX*4), Y0, Y1
+	VMOVUPS     Y1, (DI)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+16, AX
+	JMP         uloop42
+
+uend43:
+loop44:
+	CMPQ        AX, BX
+	JGE         end45
+	VXORPS      Y1, Y1, Y1
+	VMOVUPS     Y1, Y1
+	VFMADD231PS (SI)(CX*4), Y0, Y1
+	VMOVUPS     Y1, (DI)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+8, AX
+	JMP         loop44
+
+end45:
+	JMP endif41
+
+else40:
+	XORQ AX, AX
+	MOVQ 88(SP), BX
+	SUBQ $+7, BX
+	MOVQ in1_base+24(FP), SI
+	MOVQ out0_base+48(FP), DI
+
+uloop46:
+	LEAQ        8(AX), R8
+	CMPQ        R8, BX
+	JGE         uend47
+	VMOVUPS     (DI)(DX*4), Y1
+	VFMADD231PS (SI)(CX*4), Y0, Y1
+	VMOVUPS     Y1, (DI)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	VMOVUPS     (DI)(DX*4), Y1
+	VFMADD231PS (SI)(CX*4), Y0, Y1
+	VMOVUPS     Y1, (DI)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+16, AX
+	JMP         uloop46
+
+uend47:
+loop48:
+	CMPQ        AX, BX
+	JGE         end49
+	VMOVUPS     (DI)(DX*4), Y1
+	VFMADD231PS (SI)(CX*4), Y0, Y1
+	VMOVUPS     Y1, (DI)(DX*4)
+	ADDQ        $+8, CX
+	MOVQ        DX, DX
+	ADDQ        $+8, DX
+	ADDQ        $+8, AX
+	JMP         loop48
+
+end49:
+endif41:
+	MOVQ   88(SP), BX
+	MOVQ   BX, AX
+	SARQ   $0x03, AX
+	IMUL3Q $+8, AX, AX
+	MOVQ   BX, SI
+	MOVQ   112(SP), DI
+	XORQ   R8, R8
+	CMPQ   DI, $+0
+	SETNE  R8
+	MOVQ   in1_base+24(FP), R8
+	MOVQ   out0_base+48(FP), R9
+
+loop50:
+	CMPQ         AX, SI
+	JGE          end51
+	MOVQ         BX, R10
+	SUBQ         AX, R10
+	VMOVQ        R10, X1
+	VPBROADCASTD X1, Y2
+	VPCMPGTD     matmul_gemm_c_gemv_avx2_c2<>+0(SB), Y2, Y2
+	VMASKMOVPS   (R8)(CX*4), Y2, Y1
+	VXORPS       Y3, Y3, Y3
+	CMPQ         DI, $+0
+	JEQ          guard52
+	VMASKMOVPS   (R9)(DX*4), Y2, Y3
+
+guard52:
+	VFMADD231PS  Y1, Y0, Y3
+	MOVQ         BX, R10
+	SUBQ         AX, R10
+	VMOVQ        R10, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     matmul_gemm_c_gemv_avx2_c2<>+0(SB), Y1, Y1
+	VMASKMOVPS   Y3, Y1, (R9)(DX*4)
+	ADDQ         $+8, CX
+	MOVQ         DX, DX
+	ADDQ         $+8, DX
+	ADDQ         $+8, AX
+	JMP          loop50
+
+end51:
+	ADDQ $+1, 112(SP)
+	JMP  loop38
+
+end39:
+	ADDQ $+1, 64(SP)
+	JMP  loop11
+
+end12:
+	RET
+
+DATA matmul_gemm_c_gemv_avx2_c1<>+0(SB)/4, $0x00000000
+GLOBL matmul_gemm_c_gemv_avx2_c1<>(SB), RODATA|NOPTR, $4
+
+DATA matmul_gemm_c_gemv_avx2_c2<>+0(SB)/4, $0x00000000
+DATA matmul_gemm_c_gemv_avx2_c2<>+4(SB)/4, $0x00000001
+DATA matmul_gemm_c_gemv_avx2_c2<>+8(SB)/4, $0x00000002
+DATA matmul_gemm_c_gemv_avx2_c2<>+12(SB)/4, $0x00000003
+DATA matmul_gemm_c_gemv_avx2_c2<>+16(SB)/4, $0x00000004
+DATA matmul_gemm_c_gemv_avx2_c2<>+20(SB)/4, $0x00000005
+DATA matmul_gemm_c_gemv_avx2_c2<>+24(SB)/4, $0x00000006
+DATA matmul_gemm_c_gemv_avx2_c2<>+28(SB)/4, $0x00000007
+GLOBL matmul_gemm_c_gemv_avx2_c2<>(SB), RODATA|NOPTR, $32
+
+// func matmul_gemm_c_gemvdot_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·matmul_gemm_c_gemvdot_avx2(SB), NOSPLIT, $104-184
+	MOVQ    $+4096, AX
+	MOVQ    $+16, CX
+	MOVQ    n2+160(FP), DX
+	ADDQ    $+7, DX
+	SARQ    $0x03, DX
+	ADDQ    $+15, DX
+	SARQ    $0x04, DX
+	IMUL3Q  $+16, DX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+16, CX
+	TESTQ   BX, BX
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+256, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+256, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+510, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+5, AX
+	MOVQ    $+6, BX
+	XORQ    DX, DX
+	TESTQ   BX, BX
+	JEQ     divz1
+	CQO
+	IDIVQ   BX
+	TESTQ   DX, DX
+	JEQ     divfix2
+	MOVQ    DX, SI
+	XORQ    BX, SI
+	JGE     divfix2
+	DECQ    AX
+	ADDQ    BX, DX
+
+divfix2:
+	MOVQ AX, DX
+
+divz1:
+	MOVQ    DX, AX
+	IMUL3Q  $+6, AX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	MOVQ    $+510, CX
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
+	ADDQ    CX, AX
+	SUBQ    $+1, AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz3
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix4
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix4
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix4:
+	MOVQ AX, DX
+
+divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix6:
+	MOVQ AX, DX
+
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
+	MOVQ  16(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz7
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix8:
+	MOVQ AX, DX
+
+divz7:
+	MOVQ DX, 40(SP)
+	MOVQ n0+144(FP), AX
+	ADDQ $+256, AX
+	SUBQ $+1, AX
+	SARQ $0x08, AX
+	MOVQ AX, 48(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 56(SP)
+
+loop9:
+	MOVQ  56(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end10
+	MOVQ  48(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz11
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix12
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix12
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix12:
+	MOVQ AX, DX
+
+divz11:
+	MOVQ  DX, 64(SP)
+	MOVQ  56(SP), AX
+	MOVQ  48(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz13
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix14
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix14
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix14:
+divz13:
+	MOVQ    DX, AX
+	IMUL3Q  $+256, AX, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    $+256, AX
+	MOVQ    n0+144(FP), CX
+	MOVQ    72(SP), DX
+	SUBQ    DX, CX
+	XORQ    DX, DX
+	CMPQ    AX, CX
+	SETLT   DL
+	MOVQ    $+256, AX
+	TESTQ   DX, DX
+	CMOVQNE AX, CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	XORQ    DX, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 80(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 88(SP)
+
+loop15:
+	MOVQ    88(SP), AX
+	MOVQ    80(SP), CX
+	SUBQ    $+3, CX
+	CMPQ    AX, CX
+	JGE     end16
+	VXORPS  Y1, Y1, Y1
+	VMOVUPS Y1, Y0
+	MOVQ    72(SP), CX
+	ADDQ    AX, CX
+	MOVQ    CX, AX
+	IMULQ   n1+152(FP), AX
+	VMOVUPS Y1, Y2
+	MOVQ    CX, DX
+	ADDQ    $+1, DX
+	IMULQ   n1+152(FP), DX
+	VMOVUPS Y1, Y3
+	MOVQ    CX, BX
+	ADDQ    $+2, BX
+	IMULQ   n1+152(FP), BX
+	VMOVUPS Y1, Y1
+	ADDQ    $+3, CX
+	IMULQ   n1+152(FP), CX
+	XORQ    SI, SI
+	XORQ    DI, DI
+	MOVQ    n1+152(FP), R8
+	SUBQ    $+7, R8
+	MOVQ    in0_base+0(FP), R9
+	MOVQ    in1_base+24(FP), R10
+
+uloop17:
+	LEAQ        8(DI), R11
+	CMPQ        R11, R8
+	JGE         uend18
+	VMOVUPS     (R10)(SI*4), Y4
+	VFMADD231PS (R9)(AX*4), Y4, Y0
+	ADDQ        $+8, AX
+	VFMADD231PS (R9)(DX*4), Y4, Y2
+	ADDQ        $+8, DX
+	VFMADD231PS (R9)(BX*4), Y4, Y3
+	ADDQ        $+8, BX
+	VFMADD231PS (R9)(CX*4), Y4, Y1
+	ADDQ        $+8, CX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	VMOVUPS     (R10)(SI*4), Y4
+	VFMADD231PS (R9)(AX*4), Y4, Y0
+	ADDQ        $+8, AX
+	VFMADD231PS (R9)(DX*4), Y4, Y2
+	ADDQ        $+8, DX
+	VFMADD231PS (R9)(BX*4), Y4, Y3
+	ADDQ        $+8, BX
+	VFMADD231PS (R9)(CX*4), Y4, Y1
+	ADDQ        $+8, CX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	ADDQ        $+16, DI
+	JMP         uloop17
+
+uend18:
+loop19:
+	CMPQ        DI, R8
+	JGE         end20
+	VMOVUPS     (R10)(SI*4), Y4
+	VFMADD231PS (R9)(AX*4), Y4, Y0
+	ADDQ        $+8, AX
+	VFMADD231PS (R9)(DX*4), Y4, Y2
+	ADDQ        $+8, DX
+	VFMADD231PS (R9)(BX*4), Y4, Y3
+	ADDQ        $+8, BX
+	VFMADD231PS (R9)(CX*4), Y4, Y1
+	ADDQ        $+8, CX
+	MOVQ        SI, SI
+	ADDQ        $+8, SI
+	ADDQ        $+8, DI
+	JMP         loop19
+
+end20:
+	MOVQ   n1+152(FP), DI
+	SARQ   $0x03, DI
+	IMUL3Q $+8, DI, DI
+	MOVQ   n1+152(FP), R8
+	MOVQ   in0_base+0(FP), R9
+	MOVQ   in1_base+24(FP), R10
+
+loop21:
+	CMPQ         DI, R8
+	JGE          end22
+	MOVQ         n1+152(FP), R11
+	SUBQ         DI, R11
+	VMOVQ        R11, X4
+	VPBROADCASTD X4, Y5
+	VPCMPGTD     matmul_gemm_c_gemvdot_avx2_c1<>+0(SB), Y5, Y5
+	VMASKMOVPS   (R10)(SI*4), Y5, Y4
+	VMASKMOVPS   (R9)(AX*4), Y5, Y6
+	VFMADD231PS  Y4, Y6, Y0
+	ADDQ         $+8, AX
+	VMASKMOVPS   (R9)(DX*4), Y5, Y6
+	VFMADD231PS  Y4, Y6, Y2
+	ADDQ         $+8, DX
+	VMASKMOVPS   (R9)(BX*4), Y5, Y6
+	VFMADD231PS  Y4, Y6, Y3
+	ADDQ         $+8, BX
+	VMASKMOVPS   (R9)(CX*4), Y5, Y5
+	VFMADD231PS  Y4, Y5, Y1
+	ADDQ         $+8, CX
+	MOVQ         SI, SI
+	ADDQ         $+8, SI
+	ADDQ         $+8, DI
+	JMP          loop21
+
+end22:
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VPERMILPS    $0x4e, X0, X4
+	VADDPS       X4, X0, X0
+	VPERMILPS    $0xb1, X0, X4
+	VADDPS       X4, X0, X0
+	MOVQ         72(SP), AX
+	MOVQ         88(SP), CX
+	ADDQ         CX, AX
+	MOVQ         AX, CX
+	IMULQ        n2+160(FP), CX
+	MOVQ         out0_base+48(FP), DX
+	VMOVSS       X0, (DX)(CX*4)
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VPERMILPS    $0x4e, X0, X2
+	VADDPS       X2, X0, X0
+	VPERMILPS    $0xb1, X0, X2
+	VADDPS       X2, X0, X0
+	MOVQ         AX, CX
+	ADDQ         $+1, CX
+	IMULQ        n2+160(FP), CX
+	VMOVSS       X0, (DX)(CX*4)
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VPERMILPS    $0x4e, X0, X2
+	VADDPS       X2, X0, X0
+	VPERMILPS    $0xb1, X0, X2
+	VADDPS       X2, X0, X0
+	MOVQ         AX, CX
+	ADDQ         $+2, CX
+	IMULQ        n2+160(FP), CX
+	VMOVSS       X0, (DX)(CX*4)
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	ADDQ         $+3, AX
+	IMULQ        n2+160(FP), AX
+	VMOVSS       X0, (DX)(AX*4)
+	ADDQ         $+4, 88(SP)
+	JMP          loop15
+
+end16:
+	MOVQ   80(SP), AX
+	SARQ   $0x02, AX
+	IMUL3Q $+4, AX, AX
+	MOVQ   AX, 96(SP)
+
+loop23:
+	MOVQ    96(SP), AX
+	MOVQ    80(SP), CX
+	CMPQ    AX, CX
+	JGE     end24
+	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, Y0
+	MOVQ    72(SP), CX
+	ADDQ    AX, CX
+	MOVQ    CX, AX
+	IMULQ   n1+152(FP), AX
+	XORQ    CX, CX
+	XORQ    DX, DX
+	MOVQ    n1+152(FP), BX
+	SUBQ    $+7, BX
+	MOVQ    in0_base+0(FP), SI
+	MOVQ    in1_base+24(FP), DI
+
+uloop25:
+	LEAQ        8(DX), R8
+	CMPQ        R8, BX
+	JGE         uend26
+	VMOVUPS     (DI)(CX*4), Y1
+	VFMADD231PS (SI)(AX*4), Y1, Y0
+	ADDQ        $+8, AX
+	MOVQ        CX, CX
+	ADDQ        $+8, CX
+	VMOVUPS     (DI)(CX*4), Y1
+	VFMADD231PS (SI)(AX*4), Y1, Y0
+	ADDQ        $+8, AX
+	MOVQ        CX, CX
+	ADDQ        $+8, CX
+	ADDQ        $+16, DX
+	JMP         uloop25
+
+uend26:
+loop27:
+	CMPQ        DX, BX
+	JGE         end28
+	VMOVUPS     (DI)(CX*4), Y1
+	VFMADD231PS (SI)(AX*4), Y1, Y0
+	ADDQ        $+8, AX
+	MOVQ        CX, CX
+	ADDQ        $+8, CX
+	ADDQ        $+8, DX
+	JMP         loop27
+
+end28:
+	MOVQ   n1+152(FP), DX
+	SARQ   $0x03, DX
+	IMUL3Q $+8, DX, DX
+	MOVQ   n1+152(FP), BX
+	MOVQ   in0_base+0(FP), SI
+	MOVQ   in1_base+24(FP), DI
+
+loop29:
+	CMPQ         DX, BX
+	JGE          end30
+	MOVQ         n1+152(FP), R8
+	SUBQ         DX, R8
+	VMOVQ        R8, X1
+	VPBROADCASTD X1, Y2
+	VPCMPGTD     matmul_gemm_c_gemvdot_avx2_c1<>+0(SB), Y2, Y2
+	VMASKMOVPS   (DI)(CX*4), Y2, Y1
+	VMASKMOVPS   (SI)(AX*4), Y2, Y2
+	VFMADD231PS  Y1, Y2, Y0
+	ADDQ         $+8, AX
+	MOVQ         CX, CX
+	ADDQ         $+8, CX
+	ADDQ         $+8, DX
+	JMP          loop29
+
+end30:
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	MOVQ         72(SP), AX
+	MOVQ         96(SP), CX
+	ADDQ         CX, AX
+	IMULQ        n2+160(FP), AX
+	MOVQ         out0_base+48(FP), CX
+	VMOVSS       X0, (CX)(AX*4)
+	ADDQ         $+1, 96(SP)
+	JMP          loop23
+
+end24:
+	ADDQ $+1, 56(SP)
+	JMP  loop9
+
+end10:
+	RET
+
+DATA matmul_gemm_c_gemvdot_avx2_c1<>+0(SB)/4, $0x00000000
+DATA matmul_gemm_c_gemvdot_avx2_c1<>+4(SB)/4, $0x00000001
+DATA matmul_gemm_c_gemvdot_avx2_c1<>+8(SB)/4, $0x00000002
+DATA matmul_gemm_c_gemvdot_avx2_c1<>+12(SB)/4, $0x00000003
+DATA matmul_gemm_c_gemvdot_avx2_c1<>+16(SB)/4, $0x00000004
+DATA matmul_gemm_c_gemvdot_avx2_c1<>+20(SB)/4, $0x00000005
+DATA matmul_gemm_c_gemvdot_avx2_c1<>+24(SB)/4, $0x00000006
+DATA matmul_gemm_c_gemvdot_avx2_c1<>+28(SB)/4, $0x00000007
+GLOBL matmul_gemm_c_gemvdot_avx2_c1<>(SB), RODATA|NOPTR, $32

@@ -4,6869 +4,1121 @@
 
 #include "textflag.h"
 
-// func matmul_gemm_c_packb_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// func matmul_gemm_c_packb_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX512BW, AVX512F, BMI2, CMOV
-TEXT ·matmul_gemm_c_packb_avx512(SB), NOSPLIT, $64-160
-	MOVQ lo+144(FP), AX
-	MOVQ AX, (SP)
-
-loop1:
-	MOVQ    (SP), AX
-	CMPQ    AX, hi+152(FP)
-	JGE     end2
-	MOVQ    $+4096, BX
-	MOVQ    $+32, SI
-	MOVQ    n2+136(FP), CX
-	ADDQ    $+7, CX
-	SARQ    $0x03, CX
-	ADDQ    $+31, CX
-	SARQ    $0x05, CX
-	IMUL3Q  $+32, CX, CX
-	XORQ    DX, DX
-	CMPQ    SI, CX
-	SETGT   DL
-	MOVQ    $+32, SI
-	TESTQ   DX, DX
-	CMOVQNE SI, CX
-	XORQ    DX, DX
-	CMPQ    BX, CX
-	SETLT   DL
-	MOVQ    $+4096, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, CX
-	MOVQ    n2+136(FP), DX
-	MOVQ    DX, BX
-	MOVQ    AX, SI
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+192, DI
-	XORQ    DX, DX
-	CMPQ    DI, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+192, R8
-	MOVQ    n1+128(FP), DI
-	TESTQ   DX, DX
-	CMOVQNE R8, DI
-	ADDQ    DI, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   DI, DI
-	JEQ     divz3
-	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix4
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix4
-	DECQ    AX
-	ADDQ    DI, DX
-
-divfix4:
-	MOVQ AX, R8
-
-divz3:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz5
-	MOVQ  SI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix6
-	MOVQ  DX, SI
-	XORQ  R8, SI
-	JGE   divfix6
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix6:
-divz5:
-	MOVQ    AX, SI
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, R8
-	MOVQ    $+32, R9
-	MOVQ    n2+136(FP), DX
+TEXT ·matmul_gemm_c_packb_avx512(SB), NOSPLIT, $152-184
+	MOVQ    $+4096, AX
+	MOVQ    $+32, CX
+	MOVQ    n2+160(FP), DX
 	ADDQ    $+7, DX
 	SARQ    $0x03, DX
 	ADDQ    $+31, DX
 	SARQ    $0x05, DX
-	MOVQ    DX, DI
-	IMUL3Q  $+32, DI, DI
-	XORQ    DX, DX
-	CMPQ    R9, DI
-	SETGT   DL
-	MOVQ    $+32, R9
-	TESTQ   DX, DX
-	CMOVQNE R9, DI
-	XORQ    DX, DX
-	CMPQ    R8, DI
-	SETLT   DL
-	MOVQ    $+4096, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, DI
-	ADDQ    DI, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   DI, DI
-	JEQ     divz7
-	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix8
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix8
-	DECQ    AX
-	ADDQ    DI, DX
-
-divfix8:
-	MOVQ AX, R8
-
-divz7:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz9
-	MOVQ  SI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix10
-	MOVQ  DX, SI
-	XORQ  R8, SI
-	JGE   divfix10
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix10:
-	MOVQ DX, AX
-
-divz9:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, SI
-	MOVQ    n2+136(FP), DI
-	ADDQ    $+7, DI
-	SARQ    $0x03, DI
-	ADDQ    $+31, DI
-	SARQ    $0x05, DI
-	IMUL3Q  $+32, DI, DI
-	XORQ    R8, R8
-	CMPQ    SI, DI
-	SETGT   R8
-	MOVQ    $+32, SI
-	TESTQ   R8, R8
-	CMOVQNE SI, DI
-	XORQ    SI, SI
-	CMPQ    DX, DI
-	SETLT   SI
-	MOVQ    $+4096, DX
-	TESTQ   SI, SI
-	CMOVQNE DX, DI
-	IMULQ   DI, AX
-	SUBQ    AX, BX
-	XORQ    AX, AX
-	CMPQ    CX, BX
-	SETLT   AL
-	MOVQ    BX, CX
-	TESTQ   AX, AX
-	CMOVQNE DI, CX
-	MOVQ    CX, 8(SP)
-	MOVQ    $+192, CX
-	XORQ    AX, AX
-	CMPQ    CX, n1+128(FP)
-	SETLT   AL
-	MOVQ    $+192, DX
-	MOVQ    n1+128(FP), CX
-	TESTQ   AX, AX
-	CMOVQNE DX, CX
-	MOVQ    n1+128(FP), AX
-	MOVQ    AX, BX
-	MOVQ    (SP), AX
-	MOVQ    AX, SI
-	MOVQ    n1+128(FP), AX
-	ADDQ    CX, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   CX, CX
-	JEQ     divz11
-	CQO
-	IDIVQ   CX
-	TESTQ   DX, DX
-	JEQ     divfix12
-	MOVQ    DX, DI
-	XORQ    CX, DI
-	JGE     divfix12
-	DECQ    AX
-	ADDQ    CX, DX
-
-divfix12:
-	MOVQ AX, DI
-
-divz11:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz13
-	MOVQ  SI, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix14
-	MOVQ  DX, SI
-	XORQ  DI, SI
-	JGE   divfix14
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix14:
-	MOVQ DX, AX
-
-divz13:
-	MOVQ    $+192, SI
-	XORQ    DX, DX
-	CMPQ    SI, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+192, DI
-	MOVQ    n1+128(FP), SI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	IMULQ   SI, AX
-	SUBQ    AX, BX
-	XORQ    DX, DX
-	CMPQ    CX, BX
-	SETLT   DL
-	MOVQ    BX, CX
-	TESTQ   DX, DX
-	CMOVQNE SI, CX
-	MOVQ    CX, 16(SP)
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n1+128(FP), AX
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz15
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix16
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix16
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix16:
-	MOVQ AX, DI
-
-divz15:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz17
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix18
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix18
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix18:
-divz17:
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+32, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz19
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix20
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix20
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix20:
-	MOVQ AX, DI
-
-divz19:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz21
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix22
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix22
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix22:
-	MOVQ DX, AX
-
-divz21:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, BX
-	MOVQ    n2+136(FP), SI
-	ADDQ    $+7, SI
-	SARQ    $0x03, SI
-	ADDQ    $+31, SI
-	SARQ    $0x05, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    DI, DI
-	CMPQ    BX, SI
-	SETGT   DI
-	MOVQ    $+32, BX
-	TESTQ   DI, DI
-	CMOVQNE BX, SI
-	XORQ    BX, BX
-	CMPQ    DX, SI
-	SETLT   BL
-	MOVQ    $+4096, DX
-	TESTQ   BX, BX
-	CMOVQNE DX, SI
-	IMULQ   SI, AX
-	ADDQ    AX, CX
-	MOVQ    CX, 24(SP)
-	MOVQ    (SP), AX
-	MOVQ    $+192, CX
-	XORQ    DX, DX
-	CMPQ    CX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+192, CX
-	MOVQ    n1+128(FP), BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	MOVQ    BX, CX
-	IMULQ   SI, CX
-	IMULQ   CX, AX
-	MOVQ    AX, 32(SP)
-	MOVQ    $+32, AX
-	MOVQ    16(SP), CX
-	IMULQ   CX, AX
-	MOVQ    AX, 40(SP)
-	XORQ    AX, AX
-	MOVQ    AX, 48(SP)
-
-loop23:
-	MOVQ 48(SP), AX
-	MOVQ 8(SP), CX
-	ADDQ $+31, CX
-	SARQ $0x05, CX
-	CMPQ AX, CX
-	JGE  end24
-	XORQ AX, AX
-	MOVQ AX, 56(SP)
-
-loop25:
-	MOVQ   56(SP), AX
-	MOVQ   16(SP), CX
-	CMPQ   AX, CX
-	JGE    end26
-	XORQ   CX, CX
-	MOVQ   48(SP), DX
-	MOVQ   DX, BX
-	MOVQ   40(SP), SI
-	IMULQ  SI, BX
-	MOVQ   BX, SI
-	MOVQ   32(SP), DI
-	ADDQ   DI, SI
-	IMUL3Q $+32, AX, R8
-	ADDQ   R8, SI
-	MOVQ   AX, R8
-	IMULQ  n2+136(FP), R8
-	MOVQ   24(SP), R9
-	ADDQ   R9, R8
-	IMUL3Q $+32, DX, R9
-	ADDQ   R9, R8
-	ADDQ   BX, DI
-	MOVQ   DI, BX
-	IMUL3Q $+32, AX, AX
-	ADDQ   AX, BX
-	MOVQ   DX, AX
-	IMUL3Q $+32, AX, AX
-	MOVQ   in1_base+24(FP), DX
-	MOVQ   scr1_base+96(FP), BX
-
-loop27:
-	CMPQ      CX, $+32
-	JGE       end28
-	MOVQ      8(SP), DI
-	MOVQ      AX, R9
-	ADDQ      CX, R9
-	SUBQ      R9, DI
-	XORQ      R9, R9
-	CMPQ      DI, $+0
-	SETGT     R9
-	XORQ      R10, R10
-	TESTQ     R9, R9
-	CMOVQNE   DI, R10
-	XORQ      DI, DI
-	CMPQ      R10, $+16
-	SETLT     DI
-	MOVQ      $+16, R9
-	TESTQ     DI, DI
-	CMOVQNE   R10, R9
-	MOVQ      $-1, DI
-	BZHIQ     R9, DI, DI
-	KMOVQ     DI, K1
-	MOVQ      R8, DI
-	ADDQ      CX, DI
-	VMOVUPS.Z (DX)(DI*4), K1, Z0
-	MOVQ      SI, DI
-	ADDQ      CX, DI
-	VMOVUPS   Z0, (BX)(DI*4)
-	ADDQ      $+16, CX
-	JMP       loop27
-
-end28:
-	ADDQ $+1, 56(SP)
-	JMP  loop25
-
-end26:
-	ADDQ $+1, 48(SP)
-	JMP  loop23
-
-end24:
-	ADDQ $+1, (SP)
-	JMP  loop1
-
-end2:
-	RET
-
-// func matmul_gemm_c_packa_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, n0 int, n1 int, n2 int, lo int, hi int)
-// Requires: AVX, CMOV
-TEXT ·matmul_gemm_c_packa_avx512(SB), NOSPLIT, $64-160
-	MOVQ lo+144(FP), AX
-	MOVQ AX, (SP)
-
-loop1:
-	MOVQ  (SP), AX
-	CMPQ  AX, hi+152(FP)
-	JGE   end2
-	MOVQ  $+1020, CX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, BX
-	XORQ  DX, DX
-	TESTQ BX, BX
-	JEQ   divz3
-	CQO
-	IDIVQ BX
-	TESTQ DX, DX
-	JEQ   divfix4
-	MOVQ  DX, SI
-	XORQ  BX, SI
-	JGE   divfix4
-	DECQ  AX
-	ADDQ  BX, DX
-
-divfix4:
-	MOVQ AX, DX
-
-divz3:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    CX, AX
-	SETLT   DL
-	MOVQ    $+1020, BX
-	MOVQ    AX, CX
-	TESTQ   DX, DX
-	CMOVQNE BX, CX
-	MOVQ    n0+120(FP), AX
-	MOVQ    AX, BX
-	MOVQ    (SP), AX
-	MOVQ    AX, SI
-	MOVQ    n0+120(FP), AX
-	ADDQ    CX, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   CX, CX
-	JEQ     divz5
-	CQO
-	IDIVQ   CX
-	TESTQ   DX, DX
-	JEQ     divfix6
-	MOVQ    DX, DI
-	XORQ    CX, DI
-	JGE     divfix6
-	DECQ    AX
-	ADDQ    CX, DX
-
-divfix6:
-	MOVQ AX, DI
-
-divz5:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz7
-	MOVQ  SI, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix8
-	MOVQ  DX, SI
-	XORQ  DI, SI
-	JGE   divfix8
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix8:
-	MOVQ DX, AX
-
-divz7:
-	MOVQ  AX, SI
-	MOVQ  $+1020, DI
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, R8
-	XORQ  DX, DX
-	TESTQ R8, R8
-	JEQ   divz9
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix10
-	MOVQ  DX, R9
-	XORQ  R8, R9
-	JGE   divfix10
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix10:
-	MOVQ AX, DX
-
-divz9:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    DI, AX
-	SETLT   DL
-	MOVQ    $+1020, R8
-	MOVQ    AX, DI
-	TESTQ   DX, DX
-	CMOVQNE R8, DI
-	IMULQ   DI, SI
-	SUBQ    SI, BX
-	XORQ    AX, AX
-	CMPQ    CX, BX
-	SETLT   AL
-	MOVQ    BX, CX
-	TESTQ   AX, AX
-	CMOVQNE DI, CX
-	MOVQ    CX, 8(SP)
-	MOVQ    $+192, CX
-	XORQ    AX, AX
-	CMPQ    CX, n1+128(FP)
-	SETLT   AL
-	MOVQ    $+192, DX
-	MOVQ    n1+128(FP), CX
-	TESTQ   AX, AX
-	CMOVQNE DX, CX
-	MOVQ    n1+128(FP), AX
-	MOVQ    AX, BX
-	MOVQ    (SP), AX
-	MOVQ    AX, SI
-	MOVQ    n0+120(FP), AX
-	ADDQ    DI, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   DI, DI
-	JEQ     divz11
-	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix12
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix12
-	DECQ    AX
-	ADDQ    DI, DX
-
-divfix12:
-	MOVQ AX, R8
-
-divz11:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz13
-	MOVQ  SI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix14
-	MOVQ  DX, SI
-	XORQ  R8, SI
-	JGE   divfix14
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix14:
-divz13:
-	MOVQ    AX, SI
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+192, DI
-	XORQ    DX, DX
-	CMPQ    DI, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+192, R8
-	MOVQ    n1+128(FP), DI
-	TESTQ   DX, DX
-	CMOVQNE R8, DI
-	ADDQ    DI, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   DI, DI
-	JEQ     divz15
-	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix16
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix16
-	DECQ    AX
-	ADDQ    DI, DX
-
-divfix16:
-	MOVQ AX, R8
-
-divz15:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz17
-	MOVQ  SI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix18
-	MOVQ  DX, SI
-	XORQ  R8, SI
-	JGE   divfix18
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix18:
-	MOVQ DX, AX
-
-divz17:
-	MOVQ    $+192, DX
-	XORQ    SI, SI
-	CMPQ    DX, n1+128(FP)
-	SETLT   SI
-	MOVQ    $+192, DX
-	MOVQ    n1+128(FP), DI
-	TESTQ   SI, SI
-	CMOVQNE DX, DI
-	IMULQ   DI, AX
-	SUBQ    AX, BX
-	XORQ    AX, AX
-	CMPQ    CX, BX
-	SETLT   AL
-	MOVQ    BX, CX
-	TESTQ   AX, AX
-	CMOVQNE DI, CX
-	MOVQ    CX, 16(SP)
-	MOVQ    (SP), AX
-	MOVQ    AX, CX
-	MOVQ    n0+120(FP), AX
-	MOVQ    AX, BX
-	MOVQ    $+1020, SI
-	MOVQ    n0+120(FP), AX
-	ADDQ    $+11, AX
-	MOVQ    $+12, DI
-	XORQ    DX, DX
-	TESTQ   DI, DI
-	JEQ     divz19
-	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix20
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix20
-	DECQ    AX
-	ADDQ    DI, DX
-
-divfix20:
-	MOVQ AX, DX
-
-divz19:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    SI, AX
-	SETLT   DL
-	MOVQ    $+1020, DI
-	MOVQ    AX, SI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, BX
-	MOVQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    BX, BX
-	TESTQ   SI, SI
-	JEQ     divz21
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix22
-	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix22
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix22:
-	MOVQ AX, BX
-
-divz21:
-	XORQ  AX, AX
-	TESTQ BX, BX
-	JEQ   divz23
-	MOVQ  CX, AX
-	CQO
-	IDIVQ BX
-	TESTQ DX, DX
-	JEQ   divfix24
-	MOVQ  DX, CX
-	XORQ  BX, CX
-	JGE   divfix24
-	DECQ  AX
-	ADDQ  BX, DX
-
-divfix24:
-	MOVQ DX, AX
-
-divz23:
-	MOVQ  AX, CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz25
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix26
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix26
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix26:
-	MOVQ AX, DX
-
-divz25:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, SI
-	MOVQ    AX, BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	IMULQ   BX, CX
-	MOVQ    CX, AX
-	IMULQ   n1+128(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, SI
-	MOVQ    n0+120(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   BX, BX
-	JEQ     divz27
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix28
-	MOVQ    DX, DI
-	XORQ    BX, DI
-	JGE     divfix28
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix28:
-	MOVQ AX, DI
-
-divz27:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz29
-	MOVQ  SI, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix30
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix30
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix30:
-divz29:
-	MOVQ    AX, BX
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+192, SI
-	XORQ    DX, DX
-	CMPQ    SI, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+192, DI
-	MOVQ    n1+128(FP), SI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz31
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix32
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix32
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix32:
-	MOVQ AX, DI
-
-divz31:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz33
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix34
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix34
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix34:
-	MOVQ DX, AX
-
-divz33:
-	MOVQ    $+192, DX
-	XORQ    BX, BX
-	CMPQ    DX, n1+128(FP)
-	SETLT   BL
-	MOVQ    $+192, DX
-	MOVQ    n1+128(FP), SI
-	TESTQ   BX, BX
-	CMOVQNE DX, SI
-	IMULQ   SI, AX
-	ADDQ    AX, CX
-	MOVQ    CX, 24(SP)
-	MOVQ    (SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+1020, BX
-	MOVQ    n0+120(FP), AX
-	ADDQ    $+11, AX
-	MOVQ    $+12, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz35
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix36
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix36
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix36:
-	MOVQ AX, DX
-
-divz35:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	MOVQ    $+192, DX
-	XORQ    BX, BX
-	CMPQ    DX, n1+128(FP)
-	SETLT   BL
-	MOVQ    $+192, DX
-	MOVQ    n1+128(FP), SI
-	TESTQ   BX, BX
-	CMOVQNE DX, SI
-	IMULQ   SI, AX
-	IMULQ   AX, CX
-	MOVQ    CX, 32(SP)
-	MOVQ    $+12, AX
-	MOVQ    16(SP), CX
-	IMULQ   CX, AX
-	MOVQ    AX, 40(SP)
-	XORQ    AX, AX
-	MOVQ    AX, 48(SP)
-
-loop37:
-	MOVQ  48(SP), CX
-	MOVQ  8(SP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, BX
-	XORQ  DX, DX
-	TESTQ BX, BX
-	JEQ   divz39
-	CQO
-	IDIVQ BX
-	TESTQ DX, DX
-	JEQ   divfix40
-	MOVQ  DX, SI
-	XORQ  BX, SI
-	JGE   divfix40
-	DECQ  AX
-	ADDQ  BX, DX
-
-divfix40:
-	MOVQ AX, DX
-
-divz39:
-	CMPQ CX, DX
-	JGE  end38
-	XORQ AX, AX
-	MOVQ AX, 56(SP)
-
-loop41:
-	MOVQ   56(SP), AX
-	MOVQ   16(SP), CX
-	CMPQ   AX, CX
-	JGE    end42
-	XORQ   CX, CX
-	MOVQ   48(SP), DX
-	MOVQ   DX, BX
-	MOVQ   40(SP), SI
-	IMULQ  SI, BX
-	MOVQ   BX, SI
-	MOVQ   32(SP), DI
-	ADDQ   DI, SI
-	IMUL3Q $+12, AX, R8
-	ADDQ   R8, SI
-	MOVQ   24(SP), R8
-	ADDQ   AX, R8
-	ADDQ   BX, DI
-	MOVQ   DI, BX
-	IMUL3Q $+12, AX, AX
-	ADDQ   AX, BX
-	MOVQ   DX, AX
-	IMUL3Q $+12, AX, AX
-	MOVQ   in0_base+0(FP), DX
-	MOVQ   scr0_base+72(FP), BX
-
-loop43:
-	CMPQ   CX, $+12
-	JGE    end44
-	VXORPS X0, X0, X0
-	MOVQ   AX, DI
-	ADDQ   CX, DI
-	MOVQ   8(SP), R9
-	CMPQ   DI, R9
-	JGE    guard45
-	MOVQ   R8, R9
-	IMULQ  n1+128(FP), DI
-	ADDQ   DI, R9
-	VMOVSS (DX)(R9*4), X0
-
-guard45:
-	MOVQ   SI, DI
-	ADDQ   CX, DI
-	VMOVSS X0, (BX)(DI*4)
-	ADDQ   $+1, CX
-	JMP    loop43
-
-end44:
-	ADDQ $+1, 56(SP)
-	JMP  loop41
-
-end42:
-	ADDQ $+1, 48(SP)
-	JMP  loop37
-
-end38:
-	ADDQ $+1, (SP)
-	JMP  loop1
-
-end2:
-	RET
-
-// func matmul_gemm_c_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, n0 int, n1 int, n2 int, lo int, hi int)
-// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
-TEXT ·matmul_gemm_c_avx512(SB), NOSPLIT, $112-160
-	MOVQ lo+144(FP), AX
-	MOVQ AX, (SP)
-
-loop1:
-	MOVQ (SP), AX
-	CMPQ AX, hi+152(FP)
-	JGE  end2
-	MOVQ n1+128(FP), AX
-	CMPQ AX, $+0
-	JNE  else3
-	XORQ AX, AX
-	MOVQ AX, 8(SP)
-
-loop5:
-	MOVQ    8(SP), AX
-	CMPQ    AX, n0+120(FP)
-	JGE     end6
-	MOVQ    (SP), AX
-	MOVQ    AX, CX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, SI
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, BX
-	IMUL3Q  $+32, BX, BX
-	XORQ    DX, DX
-	CMPQ    DI, BX
-	SETGT   DL
-	MOVQ    $+32, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, BX
-	XORQ    DX, DX
-	CMPQ    SI, BX
-	SETLT   DL
-	MOVQ    $+4096, SI
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    SI, SI
-	TESTQ   BX, BX
-	JEQ     divz7
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix8
-	MOVQ    DX, SI
-	XORQ    BX, SI
-	JGE     divfix8
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix8:
-	MOVQ AX, SI
-
-divz7:
-	XORQ  AX, AX
-	TESTQ SI, SI
-	JEQ   divz9
-	MOVQ  CX, AX
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix10
-	MOVQ  DX, CX
-	XORQ  SI, CX
-	JGE   divfix10
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix10:
-	MOVQ DX, AX
-
-divz9:
-	MOVQ    AX, CX
-	MOVQ    $+4096, BX
-	MOVQ    $+32, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, DX
 	IMUL3Q  $+32, DX, DX
-	XORQ    AX, AX
-	CMPQ    SI, DX
-	SETGT   AL
-	MOVQ    $+32, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, DX
-	XORQ    AX, AX
-	CMPQ    BX, DX
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, DX
-	IMULQ   DX, CX
-	MOVQ    CX, AX
-	MOVQ    CX, BX
-	MOVQ    n2+136(FP), SI
-	SUBQ    CX, SI
-	XORQ    CX, CX
-	CMPQ    DX, SI
-	SETLT   CL
-	TESTQ   CX, CX
-	CMOVQNE DX, SI
-	ADDQ    SI, BX
-	MOVQ    BX, CX
-	MOVQ    8(SP), DX
-	IMULQ   n2+136(FP), DX
-	MOVQ    out0_base+48(FP), BX
-
-loop11:
-	CMPQ   AX, CX
-	JGE    end12
-	VMOVSS matmul_gemm_c_avx512_c1<>+0(SB), X0
-	MOVQ   DX, SI
-	ADDQ   AX, SI
-	VMOVSS X0, (BX)(SI*4)
-	ADDQ   $+1, AX
-	JMP    loop11
-
-end12:
-	ADDQ $+1, 8(SP)
-	JMP  loop5
-
-end6:
-else3:
-	MOVQ n0+120(FP), AX
-	CMPQ AX, $+48
-	JGE  else13
-	XORQ AX, AX
-	MOVQ AX, 16(SP)
-
-loop15:
-	MOVQ    16(SP), CX
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+192, BX
-	XORQ    DX, DX
-	CMPQ    BX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+192, SI
-	MOVQ    n1+128(FP), BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   BX, BX
-	JEQ     divz17
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix18
-	MOVQ    DX, SI
-	XORQ    BX, SI
-	JGE     divfix18
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix18:
-	MOVQ AX, DX
-
-divz17:
-	CMPQ CX, DX
-	JGE  end16
-	XORQ AX, AX
-	MOVQ AX, 24(SP)
-
-loop19:
-	MOVQ  24(SP), CX
-	MOVQ  n0+120(FP), AX
-	MOVQ  AX, BX
-	MOVQ  $+1020, SI
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, DI
-	XORQ  DX, DX
-	TESTQ DI, DI
-	JEQ   divz21
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix22
-	MOVQ  DX, R8
-	XORQ  DI, R8
-	JGE   divfix22
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix22:
-	MOVQ AX, DX
-
-divz21:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    SI, AX
-	SETLT   DL
-	MOVQ    $+1020, DI
-	MOVQ    AX, SI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, BX
-	MOVQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz23
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix24
-	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix24
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix24:
-	MOVQ AX, DX
-
-divz23:
-	MOVQ    DX, BX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+32, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    DX, SI
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, SI
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, DI
-	MOVQ    (SP), AX
-	MOVQ    AX, R8
-	MOVQ    n2+136(FP), AX
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    R9, R9
-	TESTQ   SI, SI
-	JEQ     divz25
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix26
-	MOVQ    DX, R9
-	XORQ    SI, R9
-	JGE     divfix26
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix26:
-	MOVQ AX, R9
-
-divz25:
-	XORQ  AX, AX
-	TESTQ R9, R9
-	JEQ   divz27
-	MOVQ  R8, AX
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix28
-	MOVQ  DX, R8
-	XORQ  R9, R8
-	JGE   divfix28
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix28:
-	MOVQ DX, AX
-
-divz27:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), R9
-	ADDQ    $+7, R9
-	SARQ    $0x03, R9
-	ADDQ    $+31, R9
-	SARQ    $0x05, R9
-	IMUL3Q  $+32, R9, R9
-	XORQ    R10, R10
-	CMPQ    R8, R9
-	SETGT   R10
-	MOVQ    $+32, R8
-	TESTQ   R10, R10
-	CMOVQNE R8, R9
-	XORQ    R8, R8
-	CMPQ    DX, R9
-	SETLT   R8
-	MOVQ    $+4096, DX
-	TESTQ   R8, R8
-	CMOVQNE DX, R9
-	IMULQ   R9, AX
-	SUBQ    AX, DI
-	XORQ    AX, AX
-	CMPQ    SI, DI
-	SETLT   AL
-	MOVQ    DI, DX
-	TESTQ   AX, AX
-	CMOVQNE R9, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	IMULQ   AX, BX
-	CMPQ    CX, BX
-	JGE     end20
-	XORQ    AX, AX
-	MOVQ    AX, 32(SP)
-
-loop29:
-	MOVQ  32(SP), CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz31
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix32
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix32
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix32:
-	MOVQ AX, DX
-
-divz31:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, SI
-	MOVQ    AX, BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	MOVQ    n0+120(FP), AX
-	MOVQ    AX, SI
-	MOVQ    24(SP), AX
-	MOVQ    AX, DI
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R9
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, R8
-	IMUL3Q  $+32, R8, R8
-	XORQ    AX, AX
-	CMPQ    R9, R8
-	SETGT   AL
-	MOVQ    $+32, R9
-	TESTQ   AX, AX
-	CMOVQNE R9, R8
-	XORQ    AX, AX
-	CMPQ    DX, R8
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, R8
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, R9
-	MOVQ    (SP), AX
-	MOVQ    AX, R10
-	MOVQ    n2+136(FP), AX
-	ADDQ    R8, AX
-	SUBQ    $+1, AX
-	XORQ    R11, R11
-	TESTQ   R8, R8
-	JEQ     divz33
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix34
-	MOVQ    DX, R11
-	XORQ    R8, R11
-	JGE     divfix34
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix34:
-	MOVQ AX, R11
-
-divz33:
-	XORQ  AX, AX
-	TESTQ R11, R11
-	JEQ   divz35
-	MOVQ  R10, AX
-	CQO
-	IDIVQ R11
-	TESTQ DX, DX
-	JEQ   divfix36
-	MOVQ  DX, R10
-	XORQ  R11, R10
-	JGE   divfix36
-	DECQ  AX
-	ADDQ  R11, DX
-
-divfix36:
-	MOVQ DX, AX
-
-divz35:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R10
-	MOVQ    n2+136(FP), R11
-	ADDQ    $+7, R11
-	SARQ    $0x03, R11
-	ADDQ    $+31, R11
-	SARQ    $0x05, R11
-	IMUL3Q  $+32, R11, R11
-	XORQ    R12, R12
-	CMPQ    R10, R11
-	SETGT   R12
-	MOVQ    $+32, R10
-	TESTQ   R12, R12
-	CMOVQNE R10, R11
-	XORQ    R10, R10
-	CMPQ    DX, R11
-	SETLT   R10
-	MOVQ    $+4096, DX
-	TESTQ   R10, R10
-	CMOVQNE DX, R11
-	IMULQ   R11, AX
-	SUBQ    AX, R9
-	XORQ    AX, AX
-	CMPQ    R8, R9
-	SETLT   AL
-	MOVQ    R9, DX
-	TESTQ   AX, AX
-	CMOVQNE R11, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, R8
-	SARQ    $0x05, R8
-	XORQ    AX, AX
-	TESTQ   R8, R8
-	JEQ     divz37
-	MOVQ    DI, AX
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix38
-	MOVQ    DX, DI
-	XORQ    R8, DI
-	JGE     divfix38
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix38:
-divz37:
-	MOVQ  AX, DI
-	MOVQ  $+1020, R8
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, R9
-	XORQ  DX, DX
-	TESTQ R9, R9
-	JEQ   divz39
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix40
-	MOVQ  DX, R10
-	XORQ  R9, R10
-	JGE   divfix40
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix40:
-	MOVQ AX, DX
-
-divz39:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    R8, AX
-	SETLT   DL
-	MOVQ    $+1020, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, AX
-	IMULQ   AX, DI
-	SUBQ    DI, SI
-	XORQ    DX, DX
-	CMPQ    BX, SI
-	SETLT   DL
-	MOVQ    SI, BX
-	TESTQ   DX, DX
-	CMOVQNE AX, BX
-	CMPQ    CX, BX
-	JGE     end30
-	MOVQ    (SP), AX
-	MOVQ    AX, CX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, SI
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, BX
-	IMUL3Q  $+32, BX, BX
-	XORQ    DX, DX
-	CMPQ    DI, BX
-	SETGT   DL
-	MOVQ    $+32, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, BX
-	XORQ    DX, DX
-	CMPQ    SI, BX
-	SETLT   DL
-	MOVQ    $+4096, SI
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    SI, SI
-	TESTQ   BX, BX
-	JEQ     divz41
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix42
-	MOVQ    DX, SI
-	XORQ    BX, SI
-	JGE     divfix42
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix42:
-	MOVQ AX, SI
-
-divz41:
-	XORQ  AX, AX
-	TESTQ SI, SI
-	JEQ   divz43
-	MOVQ  CX, AX
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix44
-	MOVQ  DX, CX
-	XORQ  SI, CX
-	JGE   divfix44
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix44:
-divz43:
-	MOVQ    AX, CX
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+192, BX
-	XORQ    DX, DX
-	CMPQ    BX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+192, SI
-	MOVQ    n1+128(FP), BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   BX, BX
-	JEQ     divz45
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix46
-	MOVQ    DX, SI
-	XORQ    BX, SI
-	JGE     divfix46
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix46:
-	MOVQ AX, DX
-
-divz45:
-	IMULQ DX, CX
-	MOVQ  CX, AX
-	MOVQ  16(SP), CX
-	ADDQ  CX, AX
-	MOVQ  AX, CX
-	MOVQ  n0+120(FP), AX
-	MOVQ  AX, BX
-	MOVQ  $+1020, SI
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, DI
-	XORQ  DX, DX
-	TESTQ DI, DI
-	JEQ   divz47
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix48
-	MOVQ  DX, R8
-	XORQ  DI, R8
-	JGE   divfix48
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix48:
-	MOVQ AX, DX
-
-divz47:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    SI, AX
-	SETLT   DL
-	MOVQ    $+1020, DI
-	MOVQ    AX, SI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, BX
-	MOVQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz49
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix50
-	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix50
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix50:
-	MOVQ AX, DX
-
-divz49:
-	IMULQ DX, CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz51
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix52
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix52
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix52:
-	MOVQ AX, DX
-
-divz51:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	MOVQ    $+192, DX
 	XORQ    BX, BX
-	CMPQ    DX, n1+128(FP)
-	SETLT   BL
-	MOVQ    $+192, DX
-	MOVQ    n1+128(FP), SI
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+32, CX
 	TESTQ   BX, BX
-	CMOVQNE DX, SI
-	IMULQ   SI, AX
-	IMULQ   AX, CX
-	MOVQ    24(SP), AX
-	MOVQ    AX, BX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+32, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    DX, SI
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, SI
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, DI
-	MOVQ    (SP), AX
-	MOVQ    AX, R8
-	MOVQ    n2+136(FP), AX
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    R9, R9
-	TESTQ   SI, SI
-	JEQ     divz53
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix54
-	MOVQ    DX, R9
-	XORQ    SI, R9
-	JGE     divfix54
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix54:
-	MOVQ AX, R9
-
-divz53:
-	XORQ  AX, AX
-	TESTQ R9, R9
-	JEQ   divz55
-	MOVQ  R8, AX
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix56
-	MOVQ  DX, R8
-	XORQ  R9, R8
-	JGE   divfix56
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix56:
-	MOVQ DX, AX
-
-divz55:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), R9
-	ADDQ    $+7, R9
-	SARQ    $0x03, R9
-	ADDQ    $+31, R9
-	SARQ    $0x05, R9
-	IMUL3Q  $+32, R9, R9
-	XORQ    R10, R10
-	CMPQ    R8, R9
-	SETGT   R10
-	MOVQ    $+32, R8
-	TESTQ   R10, R10
-	CMOVQNE R8, R9
-	XORQ    R8, R8
-	CMPQ    DX, R9
-	SETLT   R8
-	MOVQ    $+4096, DX
-	TESTQ   R8, R8
-	CMOVQNE DX, R9
-	IMULQ   R9, AX
-	SUBQ    AX, DI
-	XORQ    AX, AX
-	CMPQ    SI, DI
-	SETLT   AL
-	MOVQ    DI, DX
-	TESTQ   AX, AX
-	CMOVQNE R9, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, SI
-	SARQ    $0x05, SI
-	XORQ    AX, AX
-	TESTQ   SI, SI
-	JEQ     divz57
-	MOVQ    BX, AX
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix58
-	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix58
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix58:
-divz57:
-	MOVQ  AX, BX
-	MOVQ  $+1020, SI
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, DI
-	XORQ  DX, DX
-	TESTQ DI, DI
-	JEQ   divz59
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix60
-	MOVQ  DX, R8
-	XORQ  DI, R8
-	JGE   divfix60
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix60:
-	MOVQ AX, DX
-
-divz59:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+384, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+384, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+336, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+11, AX
+	MOVQ    $+12, BX
 	XORQ    DX, DX
-	CMPQ    SI, AX
-	SETLT   DL
-	MOVQ    $+1020, SI
-	TESTQ   DX, DX
-	CMOVQNE SI, AX
-	MOVQ    $+192, DX
-	XORQ    SI, SI
-	CMPQ    DX, n1+128(FP)
-	SETLT   SI
-	MOVQ    $+192, DX
-	MOVQ    n1+128(FP), DI
-	TESTQ   SI, SI
-	CMOVQNE DX, DI
-	IMULQ   DI, AX
-	IMULQ   AX, BX
-	ADDQ    BX, CX
-	MOVQ    32(SP), AX
-	MOVQ    AX, DX
-	MOVQ    n1+128(FP), AX
-	MOVQ    AX, BX
-	MOVQ    16(SP), AX
-	IMULQ   DI, AX
-	SUBQ    AX, BX
-	XORQ    SI, SI
-	CMPQ    DI, BX
-	SETLT   SI
-	TESTQ   SI, SI
-	CMOVQNE DI, BX
-	IMULQ   BX, DX
-	ADDQ    DX, CX
-	MOVQ    AX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, BX
-	MOVQ    (SP), AX
-	MOVQ    AX, SI
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, R8
-	MOVQ    $+32, R9
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, DI
-	IMUL3Q  $+32, DI, DI
-	XORQ    DX, DX
-	CMPQ    R9, DI
-	SETGT   DL
-	MOVQ    $+32, R9
-	TESTQ   DX, DX
-	CMOVQNE R9, DI
-	XORQ    DX, DX
-	CMPQ    R8, DI
-	SETLT   DL
-	MOVQ    $+4096, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, DI
-	ADDQ    DI, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   DI, DI
-	JEQ     divz61
+	TESTQ   BX, BX
+	JEQ     divz1
 	CQO
-	IDIVQ   DI
+	IDIVQ   BX
 	TESTQ   DX, DX
-	JEQ     divfix62
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix62
-	DECQ    AX
-	ADDQ    DI, DX
-
-divfix62:
-	MOVQ AX, R8
-
-divz61:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz63
-	MOVQ  SI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix64
-	MOVQ  DX, SI
-	XORQ  R8, SI
-	JGE   divfix64
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix64:
-	MOVQ DX, AX
-
-divz63:
-	MOVQ    AX, DX
-	MOVQ    $+4096, SI
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, DI
-	IMUL3Q  $+32, DI, DI
-	XORQ    AX, AX
-	CMPQ    R8, DI
-	SETGT   AL
-	MOVQ    $+32, R8
-	TESTQ   AX, AX
-	CMOVQNE R8, DI
-	XORQ    AX, AX
-	CMPQ    SI, DI
-	SETLT   AL
-	MOVQ    $+4096, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, DI
-	IMULQ   DI, DX
+	JEQ     divfix2
 	MOVQ    DX, SI
-	MOVQ    24(SP), AX
-	MOVQ    n2+136(FP), R8
-	SUBQ    DX, R8
-	XORQ    DX, DX
-	CMPQ    DI, R8
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE DI, R8
-	MOVQ    R8, DX
-	ADDQ    $+31, DX
-	MOVQ    DX, DI
-	SARQ    $0x05, DI
-	XORQ    DX, DX
-	TESTQ   DI, DI
-	JEQ     divz65
-	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix66
-	MOVQ    DX, R8
-	XORQ    DI, R8
-	JGE     divfix66
+	XORQ    BX, SI
+	JGE     divfix2
 	DECQ    AX
-	ADDQ    DI, DX
+	ADDQ    BX, DX
 
-divfix66:
-divz65:
-	MOVQ    DX, AX
-	IMUL3Q  $+32, AX, AX
-	ADDQ    AX, SI
-	ADDQ    SI, BX
-	VXORPS  Z1, Z1, Z1
-	VMOVUPS Z1, Z0
-	VMOVUPS Z1, Z2
-	VMOVUPS Z1, Z3
-	VMOVUPS Z1, Z4
-	VMOVUPS Z1, Z5
-	VMOVUPS Z1, Z6
-	VMOVUPS Z1, Z7
-	VMOVUPS Z1, Z8
-	VMOVUPS Z1, Z9
-	VMOVUPS Z1, Z10
-	VMOVUPS Z1, Z11
-	VMOVUPS Z1, Z12
-	VMOVUPS Z1, Z13
-	VMOVUPS Z1, Z14
-	VMOVUPS Z1, Z15
-	VMOVUPS Z1, Z16
-	VMOVUPS Z1, Z17
-	VMOVUPS Z1, Z18
-	VMOVUPS Z1, Z19
-	VMOVUPS Z1, Z20
-	VMOVUPS Z1, Z21
-	VMOVUPS Z1, Z22
-	VMOVUPS Z1, Z23
-	VMOVUPS Z1, Z1
-	MOVQ    $+32, SI
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, DI
-	IMUL3Q  $+32, DI, DI
-	XORQ    AX, AX
-	CMPQ    R8, DI
-	SETGT   AL
-	MOVQ    $+32, R8
-	TESTQ   AX, AX
-	CMOVQNE R8, DI
-	XORQ    AX, AX
-	CMPQ    DX, DI
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, DI
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, R8
-	MOVQ    (SP), AX
-	MOVQ    AX, R9
-	MOVQ    n2+136(FP), AX
-	ADDQ    DI, AX
-	SUBQ    $+1, AX
-	XORQ    R10, R10
-	TESTQ   DI, DI
-	JEQ     divz69
-	CQO
-	IDIVQ   DI
-	TESTQ   DX, DX
-	JEQ     divfix70
-	MOVQ    DX, R10
-	XORQ    DI, R10
-	JGE     divfix70
-	DECQ    AX
-	ADDQ    DI, DX
-
-divfix70:
-	MOVQ AX, R10
-
-divz69:
-	XORQ  AX, AX
-	TESTQ R10, R10
-	JEQ   divz71
-	MOVQ  R9, AX
-	CQO
-	IDIVQ R10
-	TESTQ DX, DX
-	JEQ   divfix72
-	MOVQ  DX, R9
-	XORQ  R10, R9
-	JGE   divfix72
-	DECQ  AX
-	ADDQ  R10, DX
-
-divfix72:
-	MOVQ DX, AX
-
-divz71:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R9
-	MOVQ    n2+136(FP), R10
-	ADDQ    $+7, R10
-	SARQ    $0x03, R10
-	ADDQ    $+31, R10
-	SARQ    $0x05, R10
-	IMUL3Q  $+32, R10, R10
-	XORQ    R11, R11
-	CMPQ    R9, R10
-	SETGT   R11
-	MOVQ    $+32, R9
-	TESTQ   R11, R11
-	CMOVQNE R9, R10
-	XORQ    R9, R9
-	CMPQ    DX, R10
-	SETLT   R9
-	MOVQ    $+4096, DX
-	TESTQ   R9, R9
-	CMOVQNE DX, R10
-	IMULQ   R10, AX
-	SUBQ    AX, R8
-	XORQ    AX, AX
-	CMPQ    DI, R8
-	SETLT   AL
-	MOVQ    R8, DX
-	TESTQ   AX, AX
-	CMOVQNE R10, DX
-	MOVQ    DX, DI
-	MOVQ    24(SP), AX
-	MOVQ    DX, DX
-	ADDQ    $+31, DX
-	MOVQ    DX, R8
-	SARQ    $0x05, R8
-	XORQ    DX, DX
-	TESTQ   R8, R8
-	JEQ     divz73
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix74
-	MOVQ    DX, R9
-	XORQ    R8, R9
-	JGE     divfix74
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix74:
-divz73:
-	MOVQ    DX, AX
-	IMUL3Q  $+32, AX, AX
-	SUBQ    AX, DI
-	XORQ    AX, AX
-	CMPQ    SI, DI
-	SETLT   AL
-	MOVQ    $+32, DX
-	MOVQ    DI, SI
-	TESTQ   AX, AX
-	CMOVQNE DX, SI
-	CMPQ    SI, $+32
-	JNE     else67
-	XORQ    AX, AX
-	MOVQ    $+192, DX
-	XORQ    SI, SI
-	CMPQ    DX, n1+128(FP)
-	SETLT   SI
-	MOVQ    $+192, DX
-	MOVQ    n1+128(FP), DI
-	TESTQ   SI, SI
-	CMOVQNE DX, DI
-	MOVQ    n1+128(FP), DX
-	MOVQ    16(SP), SI
-	IMULQ   DI, SI
-	SUBQ    SI, DX
-	XORQ    SI, SI
-	CMPQ    DI, DX
-	SETLT   SI
-	TESTQ   SI, SI
-	CMOVQNE DI, DX
-	MOVQ    in1_base+24(FP), SI
-	MOVQ    scr0_base+72(FP), DI
-
-uloop75:
-	LEAQ         3(AX), R8
-	CMPQ         R8, DX
-	JGE          uend76
-	VMOVUPS      (SI)(BX*4), Z24
-	VMOVUPS      64(SI)(BX*4), Z25
-	VBROADCASTSS (DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	VMOVUPS      (SI)(BX*4), Z24
-	VMOVUPS      64(SI)(BX*4), Z25
-	VBROADCASTSS (DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	VMOVUPS      (SI)(BX*4), Z24
-	VMOVUPS      64(SI)(BX*4), Z25
-	VBROADCASTSS (DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	VMOVUPS      (SI)(BX*4), Z24
-	VMOVUPS      64(SI)(BX*4), Z25
-	VBROADCASTSS (DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	ADDQ         $+4, AX
-	JMP          uloop75
-
-uend76:
-loop77:
-	CMPQ         AX, DX
-	JGE          end78
-	VMOVUPS      (SI)(BX*4), Z24
-	VMOVUPS      64(SI)(BX*4), Z25
-	VBROADCASTSS (DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(DI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	ADDQ         $+1, AX
-	JMP          loop77
-
-end78:
-	JMP endif68
-
-else67:
-	XORQ    AX, AX
-	MOVQ    AX, SI
-	MOVQ    $+192, AX
-	XORQ    DX, DX
-	CMPQ    AX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+192, AX
-	MOVQ    n1+128(FP), DI
-	TESTQ   DX, DX
-	CMOVQNE AX, DI
-	MOVQ    n1+128(FP), AX
-	MOVQ    16(SP), DX
-	IMULQ   DI, DX
-	SUBQ    DX, AX
-	XORQ    DX, DX
-	CMPQ    DI, AX
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE DI, AX
-	MOVQ    AX, DI
-	MOVQ    (SP), AX
-	MOVQ    24(SP), R8
-	MOVQ    $+32, R9
-	MOVQ    $+4096, R11
-	MOVQ    $+32, R12
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, R10
-	IMUL3Q  $+32, R10, R10
-	XORQ    DX, DX
-	CMPQ    R12, R10
-	SETGT   DL
-	MOVQ    $+32, R12
-	TESTQ   DX, DX
-	CMOVQNE R12, R10
-	XORQ    DX, DX
-	CMPQ    R11, R10
-	SETLT   DL
-	MOVQ    $+4096, R11
-	TESTQ   DX, DX
-	CMOVQNE R11, R10
-	MOVQ    n2+136(FP), DX
-	MOVQ    DX, R11
-	MOVQ    AX, R12
-	MOVQ    n2+136(FP), AX
-	ADDQ    R10, AX
-	SUBQ    $+1, AX
-	XORQ    R13, R13
-	TESTQ   R10, R10
-	JEQ     divz79
-	CQO
-	IDIVQ   R10
-	TESTQ   DX, DX
-	JEQ     divfix80
-	MOVQ    DX, R13
-	XORQ    R10, R13
-	JGE     divfix80
-	DECQ    AX
-	ADDQ    R10, DX
-
-divfix80:
-	MOVQ AX, R13
-
-divz79:
-	XORQ  AX, AX
-	TESTQ R13, R13
-	JEQ   divz81
-	MOVQ  R12, AX
-	CQO
-	IDIVQ R13
-	TESTQ DX, DX
-	JEQ   divfix82
-	MOVQ  DX, R12
-	XORQ  R13, R12
-	JGE   divfix82
-	DECQ  AX
-	ADDQ  R13, DX
-
-divfix82:
-	MOVQ DX, AX
-
-divz81:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R12
-	MOVQ    n2+136(FP), R13
-	ADDQ    $+7, R13
-	SARQ    $0x03, R13
-	ADDQ    $+31, R13
-	SARQ    $0x05, R13
-	IMUL3Q  $+32, R13, R13
-	XORQ    R14, R14
-	CMPQ    R12, R13
-	SETGT   R14
-	MOVQ    $+32, R12
-	TESTQ   R14, R14
-	CMOVQNE R12, R13
-	XORQ    R12, R12
-	CMPQ    DX, R13
-	SETLT   R12
-	MOVQ    $+4096, DX
-	TESTQ   R12, R12
-	CMOVQNE DX, R13
-	IMULQ   R13, AX
-	SUBQ    AX, R11
-	XORQ    AX, AX
-	CMPQ    R10, R11
-	SETLT   AL
-	MOVQ    R11, DX
-	TESTQ   AX, AX
-	CMOVQNE R13, DX
-	MOVQ    DX, R10
-	MOVQ    R8, AX
-	ADDQ    $+31, DX
-	MOVQ    DX, R8
-	SARQ    $0x05, R8
-	XORQ    DX, DX
-	TESTQ   R8, R8
-	JEQ     divz83
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix84
-	MOVQ    DX, R11
-	XORQ    R8, R11
-	JGE     divfix84
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix84:
-divz83:
-	MOVQ    DX, AX
-	IMUL3Q  $+32, AX, AX
-	SUBQ    AX, R10
-	XORQ    AX, AX
-	CMPQ    R9, R10
-	SETLT   AL
-	MOVQ    $+32, DX
-	MOVQ    R10, R8
-	TESTQ   AX, AX
-	CMOVQNE DX, R8
-	MOVQ    R8, AX
-	SUBQ    $+0, AX
-	XORQ    DX, DX
-	CMPQ    AX, $+0
-	SETGT   DL
-	XORQ    R9, R9
-	TESTQ   DX, DX
-	CMOVQNE AX, R9
-	XORQ    AX, AX
-	CMPQ    R9, $+16
-	SETLT   AL
-	MOVQ    $+16, DX
-	TESTQ   AX, AX
-	CMOVQNE R9, DX
-	MOVQ    R8, AX
-	SUBQ    $+16, AX
-	XORQ    R8, R8
-	CMPQ    AX, $+0
-	SETGT   R8
-	XORQ    R9, R9
-	TESTQ   R8, R8
-	CMOVQNE AX, R9
-	XORQ    AX, AX
-	CMPQ    R9, $+16
-	SETLT   AL
-	MOVQ    $+16, R8
-	TESTQ   AX, AX
-	CMOVQNE R9, R8
-	MOVQ    in1_base+24(FP), AX
-	MOVQ    scr0_base+72(FP), R9
-
-uloop85:
-	LEAQ         3(SI), R10
-	CMPQ         R10, DI
-	JGE          uend86
-	MOVQ         $-1, R10
-	BZHIQ        DX, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    (AX)(BX*4), K1, Z24
-	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    64(AX)(BX*4), K1, Z25
-	VBROADCASTSS (R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	MOVQ         $-1, R10
-	BZHIQ        DX, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    (AX)(BX*4), K1, Z24
-	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    64(AX)(BX*4), K1, Z25
-	VBROADCASTSS (R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	MOVQ         $-1, R10
-	BZHIQ        DX, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    (AX)(BX*4), K1, Z24
-	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    64(AX)(BX*4), K1, Z25
-	VBROADCASTSS (R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	MOVQ         $-1, R10
-	BZHIQ        DX, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    (AX)(BX*4), K1, Z24
-	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    64(AX)(BX*4), K1, Z25
-	VBROADCASTSS (R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	ADDQ         $+4, SI
-	JMP          uloop85
-
-uend86:
-loop87:
-	CMPQ         SI, DI
-	JGE          end88
-	MOVQ         $-1, R10
-	BZHIQ        DX, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    (AX)(BX*4), K1, Z24
-	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    64(AX)(BX*4), K1, Z25
-	VBROADCASTSS (R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(R9)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         BX, BX
-	ADDQ         n2+136(FP), BX
-	ADDQ         $+1, SI
-	JMP          loop87
-
-end88:
-endif68:
-	MOVQ  $+12, CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz89
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix90
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix90
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix90:
+divfix2:
 	MOVQ AX, DX
 
-divz89:
+divz1:
 	MOVQ    DX, AX
 	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, SI
-	MOVQ    AX, BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	MOVQ    n0+120(FP), AX
-	MOVQ    AX, SI
-	MOVQ    24(SP), AX
-	MOVQ    AX, DI
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R9
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, R8
-	IMUL3Q  $+32, R8, R8
-	XORQ    AX, AX
-	CMPQ    R9, R8
-	SETGT   AL
-	MOVQ    $+32, R9
-	TESTQ   AX, AX
-	CMOVQNE R9, R8
-	XORQ    AX, AX
-	CMPQ    DX, R8
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, R8
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, R9
-	MOVQ    (SP), AX
-	MOVQ    AX, R10
-	MOVQ    n2+136(FP), AX
-	ADDQ    R8, AX
-	SUBQ    $+1, AX
-	XORQ    R11, R11
-	TESTQ   R8, R8
-	JEQ     divz91
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix92
-	MOVQ    DX, R11
-	XORQ    R8, R11
-	JGE     divfix92
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix92:
-	MOVQ AX, R11
-
-divz91:
-	XORQ  AX, AX
-	TESTQ R11, R11
-	JEQ   divz93
-	MOVQ  R10, AX
-	CQO
-	IDIVQ R11
-	TESTQ DX, DX
-	JEQ   divfix94
-	MOVQ  DX, R10
-	XORQ  R11, R10
-	JGE   divfix94
-	DECQ  AX
-	ADDQ  R11, DX
-
-divfix94:
-	MOVQ DX, AX
-
-divz93:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R10
-	MOVQ    n2+136(FP), R11
-	ADDQ    $+7, R11
-	SARQ    $0x03, R11
-	ADDQ    $+31, R11
-	SARQ    $0x05, R11
-	IMUL3Q  $+32, R11, R11
-	XORQ    R12, R12
-	CMPQ    R10, R11
-	SETGT   R12
-	MOVQ    $+32, R10
-	TESTQ   R12, R12
-	CMOVQNE R10, R11
-	XORQ    R10, R10
-	CMPQ    DX, R11
-	SETLT   R10
-	MOVQ    $+4096, DX
-	TESTQ   R10, R10
-	CMOVQNE DX, R11
-	IMULQ   R11, AX
-	SUBQ    AX, R9
-	XORQ    AX, AX
-	CMPQ    R8, R9
-	SETLT   AL
-	MOVQ    R9, DX
-	TESTQ   AX, AX
-	CMOVQNE R11, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, R8
-	SARQ    $0x05, R8
-	XORQ    AX, AX
-	TESTQ   R8, R8
-	JEQ     divz95
-	MOVQ    DI, AX
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix96
-	MOVQ    DX, DI
-	XORQ    R8, DI
-	JGE     divfix96
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix96:
-divz95:
-	MOVQ  AX, DI
-	MOVQ  $+1020, R8
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, R9
-	XORQ  DX, DX
-	TESTQ R9, R9
-	JEQ   divz97
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix98
-	MOVQ  DX, R10
-	XORQ  R9, R10
-	JGE   divfix98
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix98:
-	MOVQ AX, DX
-
-divz97:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    R8, AX
-	SETLT   DL
-	MOVQ    $+1020, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, AX
-	IMULQ   AX, DI
-	SUBQ    DI, SI
-	XORQ    DX, DX
-	CMPQ    BX, SI
-	SETLT   DL
-	MOVQ    SI, BX
-	TESTQ   DX, DX
-	CMOVQNE AX, BX
-	MOVQ    BX, AX
-	MOVQ    32(SP), DX
-	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
-	MOVQ    $+12, CX
+	MOVQ    $+336, CX
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 40(SP)
-	MOVQ    $+32, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+32, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+32, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
+	ADDQ    CX, AX
 	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz99
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix100
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix100
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix100:
-	MOVQ AX, R8
-
-divz99:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz101
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix102
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix102
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix102:
-	MOVQ DX, AX
-
-divz101:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+31, R8
-	SARQ    $0x05, R8
-	IMUL3Q  $+32, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+32, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, BX
-	MOVQ    24(SP), AX
-	MOVQ    DX, DX
-	ADDQ    $+31, DX
-	MOVQ    DX, SI
-	SARQ    $0x05, SI
 	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz103
+	TESTQ   CX, CX
+	JEQ     divz3
 	CQO
-	IDIVQ   SI
+	IDIVQ   CX
 	TESTQ   DX, DX
-	JEQ     divfix104
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix104
+	JEQ     divfix4
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix4
 	DECQ    AX
-	ADDQ    SI, DX
+	ADDQ    CX, DX
 
-divfix104:
-divz103:
+divfix4:
+	MOVQ AX, DX
+
+divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix6:
+	MOVQ AX, DX
+
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
+	MOVQ  16(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz7
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix8:
+	MOVQ AX, DX
+
+divz7:
+	MOVQ DX, 40(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 48(SP)
+
+loop9:
+	MOVQ  48(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end10
+	MOVQ  32(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz11
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix12
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix12
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix12:
+divz11:
+	MOVQ  DX, 56(SP)
+	MOVQ  48(SP), AX
+	MOVQ  32(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz13
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix14
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix14
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix14:
+	MOVQ AX, DX
+
+divz13:
+	MOVQ  DX, 64(SP)
+	MOVQ  64(SP), AX
+	MOVQ  24(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz15
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix16
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix16
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix16:
+divz15:
 	MOVQ    DX, AX
-	IMUL3Q  $+32, AX, AX
-	SUBQ    AX, BX
-	XORQ    AX, AX
-	CMPQ    CX, BX
-	SETLT   AL
-	MOVQ    $+32, CX
+	MOVQ    (SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    72(SP), DX
+	SUBQ    DX, AX
+	XORQ    BX, BX
+	CMPQ    CX, AX
+	SETLT   BL
+	TESTQ   BX, BX
+	CMOVQNE CX, AX
+	MOVQ    AX, 80(SP)
+	MOVQ    56(SP), AX
+	MOVQ    8(SP), BX
+	IMULQ   BX, AX
+	MOVQ    AX, 88(SP)
+	MOVQ    n1+152(FP), AX
+	MOVQ    88(SP), SI
+	SUBQ    SI, AX
+	XORQ    DI, DI
+	CMPQ    BX, AX
+	SETLT   DI
+	TESTQ   DI, DI
+	CMOVQNE BX, AX
+	MOVQ    AX, 96(SP)
+	MOVQ    SI, AX
+	IMULQ   n2+160(FP), AX
+	ADDQ    DX, AX
+	MOVQ    AX, 104(SP)
+	MOVQ    48(SP), AX
 	MOVQ    BX, DX
-	TESTQ   AX, AX
-	CMOVQNE CX, DX
-	MOVQ    DX, 48(SP)
-	MOVQ    16(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETEQ   CL
-	MOVQ    CX, AX
-	XORQ    $+1, AX
-	TESTQ   AX, AX
-	JEQ     else105
-	MOVQ    40(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+12
-	SETEQ   CL
-	MOVQ    CX, AX
-	MOVQ    48(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+32
-	SETEQ   DL
-	ANDQ    DX, AX
-	TESTQ   AX, AX
-	JEQ     else107
-	MOVQ    24(SP), AX
+	IMULQ   CX, DX
+	IMULQ   DX, AX
+	MOVQ    AX, 112(SP)
+	MOVQ    80(SP), AX
 	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+32, BX, BX
+	SARQ    $0x05, CX
+	MOVQ    CX, 120(SP)
+	MOVQ    120(SP), CX
+	IMUL3Q  $+32, CX, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 128(SP)
+	MOVQ    96(SP), AX
+	IMUL3Q  $+32, AX, AX
+	MOVQ    AX, 136(SP)
 	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+32, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz109
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix110
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix110
-	DECQ    AX
-	ADDQ    BX, DX
+	MOVQ    AX, 144(SP)
 
-divfix110:
-	MOVQ AX, R8
-
-divz109:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz111
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix112
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix112
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix112:
-	MOVQ DX, AX
-
-divz111:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+31, R8
-	SARQ    $0x05, R8
-	IMUL3Q  $+32, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+32, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, BX
-	SARQ    $0x05, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz113
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix114
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix114
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix114:
-divz113:
-	MOVQ  AX, CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz115
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix116
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix116
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix116:
-	MOVQ AX, DX
-
-divz115:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    32(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+32, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz117
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix118
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix118
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix118:
-	MOVQ AX, DI
-
-divz117:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz119
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix120
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix120
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix120:
-	MOVQ DX, AX
-
-divz119:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+32, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    24(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+31, DX
-	MOVQ    DX, SI
-	SARQ    $0x05, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz121
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix122
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix122
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix122:
-divz121:
-	MOVQ   DX, AX
+loop17:
+	MOVQ   144(SP), AX
+	MOVQ   96(SP), CX
+	CMPQ   AX, CX
+	JGE    end18
+	MOVQ   104(SP), CX
+	MOVQ   AX, DX
+	IMULQ  n2+160(FP), DX
+	ADDQ   DX, CX
+	MOVQ   112(SP), DX
+	MOVQ   AX, AX
 	IMUL3Q $+32, AX, AX
-	ADDQ   AX, BX
-	ADDQ   BX, CX
-	MOVQ   CX, 56(SP)
-	MOVQ   56(SP), AX
-	MOVQ   out0_base+48(FP), CX
-	VADDPS (CX)(AX*4), Z0, Z0
-	VADDPS 64(CX)(AX*4), Z2, Z2
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Z3, Z3
-	VADDPS 64(CX)(AX*4), Z4, Z4
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Z5, Z5
-	VADDPS 64(CX)(AX*4), Z6, Z6
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Z7, Z7
-	VADDPS 64(CX)(AX*4), Z8, Z8
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Z9, Z9
-	VADDPS 64(CX)(AX*4), Z10, Z10
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Z11, Z11
-	VADDPS 64(CX)(AX*4), Z12, Z12
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Z13, Z13
-	VADDPS 64(CX)(AX*4), Z14, Z14
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Z15, Z15
-	VADDPS 64(CX)(AX*4), Z16, Z16
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Z17, Z17
-	VADDPS 64(CX)(AX*4), Z18, Z18
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Z19, Z19
-	VADDPS 64(CX)(AX*4), Z20, Z20
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Z21, Z21
-	VADDPS 64(CX)(AX*4), Z22, Z22
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 56(SP)
-	MOVQ   56(SP), AX
-	VADDPS (CX)(AX*4), Z23, Z23
-	VADDPS 64(CX)(AX*4), Z1, Z1
-	JMP    endif108
+	ADDQ   AX, DX
+	MOVQ   DX, AX
+	XORQ   DX, DX
+	MOVQ   120(SP), BX
+	MOVQ   136(SP), SI
+	MOVQ   in1_base+24(FP), DI
+	MOVQ   scr1_base+96(FP), R8
 
-else107:
-	MOVQ    24(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+32, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+32, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
+loop19:
 	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz123
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix124
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix124
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix124:
-	MOVQ AX, R8
-
-divz123:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz125
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix126
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix126
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix126:
-	MOVQ DX, AX
-
-divz125:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+31, R8
-	SARQ    $0x05, R8
-	IMUL3Q  $+32, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+32, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, BX
-	SARQ    $0x05, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz127
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix128
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix128
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix128:
-divz127:
-	MOVQ  AX, CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz129
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix130
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix130
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix130:
-	MOVQ AX, DX
-
-divz129:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    32(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+32, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
+	JGE     end20
+	VMOVUPS (DI)(CX*4), Z0
+	VMOVUPS Z0, (R8)(AX*4)
+	VMOVUPS 64(DI)(CX*4), Z0
+	VMOVUPS Z0, 64(R8)(AX*4)
+	ADDQ    $+32, CX
+	MOVQ    AX, AX
 	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz131
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix132
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix132
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix132:
-	MOVQ AX, DI
-
-divz131:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz133
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix134
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix134
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix134:
-	MOVQ DX, AX
-
-divz133:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+32, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    24(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+31, DX
-	MOVQ    DX, SI
-	SARQ    $0x05, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz135
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix136
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix136
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix136:
-divz135:
-	MOVQ      DX, AX
-	IMUL3Q    $+32, AX, AX
-	ADDQ      AX, BX
-	ADDQ      BX, CX
-	MOVQ      CX, 56(SP)
-	VXORPS    Z24, Z24, Z24
-	XORQ      AX, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard137
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard137:
-	VADDPS    Z24, Z0, Z0
-	VXORPS    Z24, Z24, Z24
-	XORQ      AX, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard138
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard138:
-	VADDPS    Z24, Z2, Z2
-	MOVQ      56(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 56(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+1, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard139
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard139:
-	VADDPS    Z24, Z3, Z3
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+1, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard140
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard140:
-	VADDPS    Z24, Z4, Z4
-	MOVQ      56(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 56(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+2, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard141
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard141:
-	VADDPS    Z24, Z5, Z5
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+2, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard142
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard142:
-	VADDPS    Z24, Z6, Z6
-	MOVQ      56(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 56(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+3, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard143
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard143:
-	VADDPS    Z24, Z7, Z7
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+3, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard144
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard144:
-	VADDPS    Z24, Z8, Z8
-	MOVQ      56(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 56(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+4, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard145
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard145:
-	VADDPS    Z24, Z9, Z9
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+4, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard146
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard146:
-	VADDPS    Z24, Z10, Z10
-	MOVQ      56(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 56(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+5, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard147
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard147:
-	VADDPS    Z24, Z11, Z11
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+5, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard148
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard148:
-	VADDPS    Z24, Z12, Z12
-	MOVQ      56(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 56(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+6, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard149
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard149:
-	VADDPS    Z24, Z13, Z13
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+6, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard150
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard150:
-	VADDPS    Z24, Z14, Z14
-	MOVQ      56(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 56(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+7, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard151
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard151:
-	VADDPS    Z24, Z15, Z15
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+7, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard152
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard152:
-	VADDPS    Z24, Z16, Z16
-	MOVQ      56(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 56(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+8, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard153
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard153:
-	VADDPS    Z24, Z17, Z17
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+8, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard154
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard154:
-	VADDPS    Z24, Z18, Z18
-	MOVQ      56(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 56(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+9, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard155
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard155:
-	VADDPS    Z24, Z19, Z19
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+9, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard156
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard156:
-	VADDPS    Z24, Z20, Z20
-	MOVQ      56(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 56(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+10, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard157
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard157:
-	VADDPS    Z24, Z21, Z21
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+10, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard158
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard158:
-	VADDPS    Z24, Z22, Z22
-	MOVQ      56(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 56(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+11, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard159
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard159:
-	VADDPS    Z24, Z23, Z23
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+11, AX
-	MOVQ      40(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      48(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard160
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      56(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard160:
-	VADDPS Z24, Z1, Z1
-
-endif108:
-else105:
-	MOVQ    40(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+12
-	SETEQ   CL
-	MOVQ    CX, AX
-	MOVQ    48(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+32
-	SETEQ   DL
-	ANDQ    DX, AX
-	TESTQ   AX, AX
-	JEQ     else161
-	MOVQ    24(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+32, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+32, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz163
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix164
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix164
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix164:
-	MOVQ AX, R8
-
-divz163:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz165
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix166
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix166
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix166:
-	MOVQ DX, AX
-
-divz165:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+31, R8
-	SARQ    $0x05, R8
-	IMUL3Q  $+32, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+32, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, BX
-	SARQ    $0x05, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz167
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix168
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix168
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix168:
-divz167:
-	MOVQ  AX, CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz169
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix170
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix170
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix170:
-	MOVQ AX, DX
-
-divz169:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    32(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+32, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz171
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix172
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix172
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix172:
-	MOVQ AX, DI
-
-divz171:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz173
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix174
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix174
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix174:
-	MOVQ DX, AX
-
-divz173:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+32, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    24(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+31, DX
-	MOVQ    DX, SI
-	SARQ    $0x05, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz175
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix176
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix176
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix176:
-divz175:
-	MOVQ    DX, AX
-	IMUL3Q  $+32, AX, AX
-	ADDQ    AX, BX
-	ADDQ    BX, CX
-	MOVQ    CX, 56(SP)
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z0, (CX)(AX*4)
-	VMOVUPS Z2, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Z3, (CX)(AX*4)
-	VMOVUPS Z4, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Z5, (CX)(AX*4)
-	VMOVUPS Z6, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Z7, (CX)(AX*4)
-	VMOVUPS Z8, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Z9, (CX)(AX*4)
-	VMOVUPS Z10, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Z11, (CX)(AX*4)
-	VMOVUPS Z12, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Z13, (CX)(AX*4)
-	VMOVUPS Z14, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Z15, (CX)(AX*4)
-	VMOVUPS Z16, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Z17, (CX)(AX*4)
-	VMOVUPS Z18, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Z19, (CX)(AX*4)
-	VMOVUPS Z20, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Z21, (CX)(AX*4)
-	VMOVUPS Z22, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	VMOVUPS Z23, (CX)(AX*4)
-	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif162
-
-else161:
-	MOVQ    24(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+32, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+32, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz177
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix178
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix178
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix178:
-	MOVQ AX, R8
-
-divz177:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz179
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix180
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix180
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix180:
-	MOVQ DX, AX
-
-divz179:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+31, R8
-	SARQ    $0x05, R8
-	IMUL3Q  $+32, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+32, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, BX
-	SARQ    $0x05, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz181
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix182
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix182
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix182:
-divz181:
-	MOVQ  AX, CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz183
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix184
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix184
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix184:
-	MOVQ AX, DX
-
-divz183:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    32(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+32, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz185
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix186
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix186
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix186:
-	MOVQ AX, DI
-
-divz185:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz187
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix188
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix188
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix188:
-	MOVQ DX, AX
-
-divz187:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+32, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    24(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+31, DX
-	MOVQ    DX, SI
-	SARQ    $0x05, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz189
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix190
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix190
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix190:
-divz189:
-	MOVQ    DX, AX
-	IMUL3Q  $+32, AX, AX
-	ADDQ    AX, BX
-	ADDQ    BX, CX
-	MOVQ    CX, 56(SP)
-	XORQ    AX, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else191
-	MOVQ    48(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z0, K1, (CX)(AX*4)
-
-else191:
-	XORQ    AX, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else193
-	MOVQ    48(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z2, K1, 64(CX)(AX*4)
-
-else193:
-	MOVQ    56(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    $+1, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else195
-	MOVQ    48(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z3, K1, (CX)(AX*4)
-
-else195:
-	MOVQ    $+1, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else197
-	MOVQ    48(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z4, K1, 64(CX)(AX*4)
-
-else197:
-	MOVQ    56(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    $+2, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else199
-	MOVQ    48(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z5, K1, (CX)(AX*4)
-
-else199:
-	MOVQ    $+2, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else201
-	MOVQ    48(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z6, K1, 64(CX)(AX*4)
-
-else201:
-	MOVQ    56(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    $+3, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else203
-	MOVQ    48(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z7, K1, (CX)(AX*4)
-
-else203:
-	MOVQ    $+3, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else205
-	MOVQ    48(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z8, K1, 64(CX)(AX*4)
-
-else205:
-	MOVQ    56(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    $+4, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else207
-	MOVQ    48(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z9, K1, (CX)(AX*4)
-
-else207:
-	MOVQ    $+4, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else209
-	MOVQ    48(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z10, K1, 64(CX)(AX*4)
-
-else209:
-	MOVQ    56(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    $+5, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else211
-	MOVQ    48(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z11, K1, (CX)(AX*4)
-
-else211:
-	MOVQ    $+5, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else213
-	MOVQ    48(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z12, K1, 64(CX)(AX*4)
-
-else213:
-	MOVQ    56(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    $+6, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else215
-	MOVQ    48(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z13, K1, (CX)(AX*4)
-
-else215:
-	MOVQ    $+6, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else217
-	MOVQ    48(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z14, K1, 64(CX)(AX*4)
-
-else217:
-	MOVQ    56(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    $+7, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else219
-	MOVQ    48(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z15, K1, (CX)(AX*4)
-
-else219:
-	MOVQ    $+7, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else221
-	MOVQ    48(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z16, K1, 64(CX)(AX*4)
-
-else221:
-	MOVQ    56(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    $+8, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else223
-	MOVQ    48(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z17, K1, (CX)(AX*4)
-
-else223:
-	MOVQ    $+8, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else225
-	MOVQ    48(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z18, K1, 64(CX)(AX*4)
-
-else225:
-	MOVQ    56(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    $+9, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else227
-	MOVQ    48(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z19, K1, (CX)(AX*4)
-
-else227:
-	MOVQ    $+9, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else229
-	MOVQ    48(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z20, K1, 64(CX)(AX*4)
-
-else229:
-	MOVQ    56(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    $+10, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else231
-	MOVQ    48(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z21, K1, (CX)(AX*4)
-
-else231:
-	MOVQ    $+10, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else233
-	MOVQ    48(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z22, K1, 64(CX)(AX*4)
-
-else233:
-	MOVQ    56(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    $+11, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else235
-	MOVQ    48(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z23, K1, (CX)(AX*4)
-
-else235:
-	MOVQ    $+11, AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    48(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else237
-	MOVQ    48(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    56(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z1, K1, 64(CX)(AX*4)
-
-else237:
-endif162:
-	ADDQ $+12, 32(SP)
-	JMP  loop29
-
-end30:
-	ADDQ $+1, 24(SP)
-	JMP  loop19
+	ADDQ    $+1, DX
+	JMP     loop19
 
 end20:
-	ADDQ $+1, 16(SP)
-	JMP  loop15
+	MOVQ      128(SP), DX
+	CMPQ      DX, $+0
+	JLE       else21
+	MOVQ      128(SP), DX
+	MOVQ      DX, BX
+	SUBQ      $+0, BX
+	XORQ      SI, SI
+	CMPQ      BX, $+0
+	SETGT     SI
+	XORQ      DI, DI
+	TESTQ     SI, SI
+	CMOVQNE   BX, DI
+	XORQ      BX, BX
+	CMPQ      DI, $+16
+	SETLT     BL
+	MOVQ      $+16, SI
+	TESTQ     BX, BX
+	CMOVQNE   DI, SI
+	MOVQ      $-1, BX
+	BZHIQ     SI, BX, BX
+	KMOVQ     BX, K1
+	MOVQ      in1_base+24(FP), BX
+	VMOVUPS.Z (BX)(CX*4), K1, Z0
+	MOVQ      scr1_base+96(FP), SI
+	VMOVUPS   Z0, (SI)(AX*4)
+	SUBQ      $+16, DX
+	XORQ      DI, DI
+	CMPQ      DX, $+0
+	SETGT     DI
+	XORQ      R8, R8
+	TESTQ     DI, DI
+	CMOVQNE   DX, R8
+	XORQ      DX, DX
+	CMPQ      R8, $+16
+	SETLT     DL
+	MOVQ      $+16, DI
+	TESTQ     DX, DX
+	CMOVQNE   R8, DI
+	MOVQ      $-1, DX
+	BZHIQ     DI, DX, DX
+	KMOVQ     DX, K1
+	VMOVUPS.Z 64(BX)(CX*4), K1, Z0
+	VMOVUPS   Z0, 64(SI)(AX*4)
 
-end16:
-	JMP endif14
+else21:
+	ADDQ $+1, 144(SP)
+	JMP  loop17
 
-else13:
-	XORQ AX, AX
-	MOVQ AX, 64(SP)
+end18:
+	ADDQ $+1, 48(SP)
+	JMP  loop9
 
-loop239:
-	MOVQ    64(SP), CX
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+192, BX
-	XORQ    DX, DX
-	CMPQ    BX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+192, SI
-	MOVQ    n1+128(FP), BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
+end10:
+	RET
+
+// func matmul_gemm_c_packa_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// Requires: AVX, CMOV
+TEXT ·matmul_gemm_c_packa_avx512(SB), NOSPLIT, $120-184
+	MOVQ    $+4096, AX
+	MOVQ    $+32, CX
+	MOVQ    n2+160(FP), DX
+	ADDQ    $+7, DX
+	SARQ    $0x03, DX
+	ADDQ    $+31, DX
+	SARQ    $0x05, DX
+	IMUL3Q  $+32, DX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+32, CX
+	TESTQ   BX, BX
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+384, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+384, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+336, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+11, AX
+	MOVQ    $+12, BX
 	XORQ    DX, DX
 	TESTQ   BX, BX
-	JEQ     divz241
+	JEQ     divz1
 	CQO
 	IDIVQ   BX
 	TESTQ   DX, DX
-	JEQ     divfix242
+	JEQ     divfix2
 	MOVQ    DX, SI
 	XORQ    BX, SI
-	JGE     divfix242
+	JGE     divfix2
 	DECQ    AX
 	ADDQ    BX, DX
 
-divfix242:
+divfix2:
 	MOVQ AX, DX
 
-divz241:
-	CMPQ CX, DX
-	JGE  end240
-	XORQ AX, AX
-	MOVQ AX, 72(SP)
-
-loop243:
-	MOVQ  72(SP), CX
-	MOVQ  n0+120(FP), AX
-	MOVQ  AX, BX
-	MOVQ  $+1020, SI
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, DI
-	XORQ  DX, DX
-	TESTQ DI, DI
-	JEQ   divz245
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix246
-	MOVQ  DX, R8
-	XORQ  DI, R8
-	JGE   divfix246
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix246:
-	MOVQ AX, DX
-
-divz245:
+divz1:
 	MOVQ    DX, AX
 	IMUL3Q  $+12, AX, AX
 	XORQ    DX, DX
-	CMPQ    SI, AX
+	CMPQ    CX, AX
 	SETLT   DL
-	MOVQ    $+1020, DI
-	MOVQ    AX, SI
+	MOVQ    $+336, CX
 	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, BX
-	MOVQ    BX, AX
+	CMOVQNE CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
+	ADDQ    CX, AX
 	SUBQ    $+1, AX
 	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz247
+	TESTQ   CX, CX
+	JEQ     divz3
 	CQO
-	IDIVQ   SI
+	IDIVQ   CX
 	TESTQ   DX, DX
-	JEQ     divfix248
+	JEQ     divfix4
 	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix248
+	XORQ    CX, BX
+	JGE     divfix4
 	DECQ    AX
-	ADDQ    SI, DX
+	ADDQ    CX, DX
 
-divfix248:
+divfix4:
 	MOVQ AX, DX
 
-divz247:
-	MOVQ    DX, BX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+32, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    DX, SI
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, SI
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, DI
-	MOVQ    (SP), AX
-	MOVQ    AX, R8
-	MOVQ    n2+136(FP), AX
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    R9, R9
-	TESTQ   SI, SI
-	JEQ     divz249
+divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
 	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix250
-	MOVQ    DX, R9
-	XORQ    SI, R9
-	JGE     divfix250
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix250:
-	MOVQ AX, R9
-
-divz249:
-	XORQ  AX, AX
-	TESTQ R9, R9
-	JEQ   divz251
-	MOVQ  R8, AX
-	CQO
-	IDIVQ R9
+	IDIVQ CX
 	TESTQ DX, DX
-	JEQ   divfix252
-	MOVQ  DX, R8
-	XORQ  R9, R8
-	JGE   divfix252
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
 	DECQ  AX
-	ADDQ  R9, DX
+	ADDQ  CX, DX
 
-divfix252:
-	MOVQ DX, AX
+divfix6:
+	MOVQ AX, DX
 
-divz251:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), R9
-	ADDQ    $+7, R9
-	SARQ    $0x03, R9
-	ADDQ    $+31, R9
-	SARQ    $0x05, R9
-	IMUL3Q  $+32, R9, R9
-	XORQ    R10, R10
-	CMPQ    R8, R9
-	SETGT   R10
-	MOVQ    $+32, R8
-	TESTQ   R10, R10
-	CMOVQNE R8, R9
-	XORQ    R8, R8
-	CMPQ    DX, R9
-	SETLT   R8
-	MOVQ    $+4096, DX
-	TESTQ   R8, R8
-	CMOVQNE DX, R9
-	IMULQ   R9, AX
-	SUBQ    AX, DI
-	XORQ    AX, AX
-	CMPQ    SI, DI
-	SETLT   AL
-	MOVQ    DI, DX
-	TESTQ   AX, AX
-	CMOVQNE R9, DX
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
+	MOVQ  16(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz7
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix8:
+	MOVQ AX, DX
+
+divz7:
+	MOVQ DX, 40(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 48(SP)
+
+loop9:
+	MOVQ  48(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end10
+	MOVQ  40(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz11
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix12
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix12
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix12:
+divz11:
 	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	IMULQ   AX, BX
-	CMPQ    CX, BX
-	JGE     end244
+	MOVQ    16(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 56(SP)
+	MOVQ    n0+144(FP), AX
+	MOVQ    56(SP), DX
+	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 64(SP)
+	MOVQ    48(SP), AX
+	MOVQ    40(SP), CX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz13
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix14
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix14
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix14:
+	MOVQ AX, DX
+
+divz13:
+	MOVQ  DX, AX
+	MOVQ  32(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz15
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix16
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix16
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix16:
+divz15:
+	MOVQ    DX, AX
+	MOVQ    8(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    n1+152(FP), AX
+	MOVQ    72(SP), DX
+	SUBQ    DX, AX
+	XORQ    BX, BX
+	CMPQ    CX, AX
+	SETLT   BL
+	TESTQ   BX, BX
+	CMOVQNE CX, AX
+	MOVQ    AX, 80(SP)
+	MOVQ    56(SP), AX
+	IMULQ   n1+152(FP), AX
+	ADDQ    DX, AX
+	MOVQ    AX, 88(SP)
+	MOVQ    48(SP), AX
+	MOVQ    16(SP), DX
+	IMULQ   CX, DX
+	IMULQ   DX, AX
+	MOVQ    AX, 96(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 104(SP)
+
+loop17:
+	MOVQ  104(SP), AX
+	MOVQ  64(SP), CX
+	CMPQ  AX, CX
+	JGE   end18
+	MOVQ  88(SP), CX
+	MOVQ  AX, DX
+	IMULQ n1+152(FP), DX
+	ADDQ  DX, CX
+	MOVQ  96(SP), DX
+	MOVQ  DX, BX
+	MOVQ  $+12, SI
+	XORQ  DX, DX
+	TESTQ SI, SI
+	JEQ   divz19
+	CQO
+	IDIVQ SI
+	TESTQ DX, DX
+	JEQ   divfix20
+	MOVQ  DX, DI
+	XORQ  SI, DI
+	JGE   divfix20
+	DECQ  AX
+	ADDQ  SI, DX
+
+divfix20:
+	MOVQ AX, DX
+
+divz19:
+	MOVQ   DX, AX
+	IMUL3Q $+12, AX, AX
+	MOVQ   80(SP), DX
+	IMULQ  DX, AX
+	MOVQ   AX, SI
+	MOVQ   104(SP), AX
+	MOVQ   $+12, DI
+	XORQ   DX, DX
+	TESTQ  DI, DI
+	JEQ    divz21
+	CQO
+	IDIVQ  DI
+	TESTQ  DX, DX
+	JEQ    divfix22
+	MOVQ   DX, R8
+	XORQ   DI, R8
+	JGE    divfix22
+	DECQ   AX
+	ADDQ   DI, DX
+
+divfix22:
+divz21:
+	ADDQ DX, SI
+	ADDQ SI, BX
+	MOVQ BX, AX
+	XORQ DX, DX
+	MOVQ 80(SP), BX
+	MOVQ in0_base+0(FP), SI
+	MOVQ scr0_base+72(FP), DI
+
+uloop23:
+	LEAQ   3(DX), R8
+	CMPQ   R8, BX
+	JGE    uend24
+	VMOVSS (SI)(CX*4), X0
+	VMOVSS X0, (DI)(AX*4)
+	ADDQ   $+1, CX
+	MOVQ   AX, AX
+	ADDQ   $+12, AX
+	VMOVSS (SI)(CX*4), X0
+	VMOVSS X0, (DI)(AX*4)
+	ADDQ   $+1, CX
+	MOVQ   AX, AX
+	ADDQ   $+12, AX
+	VMOVSS (SI)(CX*4), X0
+	VMOVSS X0, (DI)(AX*4)
+	ADDQ   $+1, CX
+	MOVQ   AX, AX
+	ADDQ   $+12, AX
+	VMOVSS (SI)(CX*4), X0
+	VMOVSS X0, (DI)(AX*4)
+	ADDQ   $+1, CX
+	MOVQ   AX, AX
+	ADDQ   $+12, AX
+	ADDQ   $+4, DX
+	JMP    uloop23
+
+uend24:
+loop25:
+	CMPQ   DX, BX
+	JGE    end26
+	VMOVSS (SI)(CX*4), X0
+	VMOVSS X0, (DI)(AX*4)
+	ADDQ   $+1, CX
+	MOVQ   AX, AX
+	ADDQ   $+12, AX
+	ADDQ   $+1, DX
+	JMP    loop25
+
+end26:
+	ADDQ $+1, 104(SP)
+	JMP  loop17
+
+end18:
+	MOVQ 64(SP), AX
+	MOVQ AX, 112(SP)
+
+loop27:
+	MOVQ  112(SP), CX
+	MOVQ  64(SP), AX
+	ADDQ  $+11, AX
+	MOVQ  $+12, BX
+	XORQ  DX, DX
+	TESTQ BX, BX
+	JEQ   divz29
+	CQO
+	IDIVQ BX
+	TESTQ DX, DX
+	JEQ   divfix30
+	MOVQ  DX, SI
+	XORQ  BX, SI
+	JGE   divfix30
+	DECQ  AX
+	ADDQ  BX, DX
+
+divfix30:
+	MOVQ AX, DX
+
+divz29:
+	MOVQ   DX, AX
+	IMUL3Q $+12, AX, AX
+	CMPQ   CX, AX
+	JGE    end28
+	MOVQ   96(SP), AX
+	MOVQ   AX, CX
+	MOVQ   112(SP), AX
+	MOVQ   $+12, BX
+	XORQ   DX, DX
+	TESTQ  BX, BX
+	JEQ    divz31
+	CQO
+	IDIVQ  BX
+	TESTQ  DX, DX
+	JEQ    divfix32
+	MOVQ   DX, SI
+	XORQ   BX, SI
+	JGE    divfix32
+	DECQ   AX
+	ADDQ   BX, DX
+
+divfix32:
+	MOVQ AX, DX
+
+divz31:
+	MOVQ   DX, AX
+	IMUL3Q $+12, AX, AX
+	MOVQ   80(SP), DX
+	IMULQ  DX, AX
+	MOVQ   AX, BX
+	MOVQ   112(SP), AX
+	MOVQ   $+12, SI
+	XORQ   DX, DX
+	TESTQ  SI, SI
+	JEQ    divz33
+	CQO
+	IDIVQ  SI
+	TESTQ  DX, DX
+	JEQ    divfix34
+	MOVQ   DX, DI
+	XORQ   SI, DI
+	JGE    divfix34
+	DECQ   AX
+	ADDQ   SI, DX
+
+divfix34:
+divz33:
+	ADDQ DX, BX
+	ADDQ BX, CX
+	MOVQ CX, AX
+	XORQ CX, CX
+	MOVQ 80(SP), DX
+	MOVQ scr0_base+72(FP), BX
+
+loop35:
+	CMPQ   CX, DX
+	JGE    end36
+	VMOVSS matmul_gemm_c_packa_avx512_c1<>+0(SB), X0
+	VMOVSS X0, (BX)(AX*4)
+	ADDQ   $+12, AX
+	ADDQ   $+1, CX
+	JMP    loop35
+
+end36:
+	ADDQ $+1, 112(SP)
+	JMP  loop27
+
+end28:
+	ADDQ $+1, 48(SP)
+	JMP  loop9
+
+end10:
+	RET
+
+DATA matmul_gemm_c_packa_avx512_c1<>+0(SB)/4, $0x00000000
+GLOBL matmul_gemm_c_packa_avx512_c1<>(SB), RODATA|NOPTR, $4
+
+// func matmul_gemm_c_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
+TEXT ·matmul_gemm_c_avx512(SB), NOSPLIT, $232-184
+	MOVQ    $+4096, AX
+	MOVQ    $+32, CX
+	MOVQ    n2+160(FP), DX
+	ADDQ    $+7, DX
+	SARQ    $0x03, DX
+	ADDQ    $+31, DX
+	SARQ    $0x05, DX
+	IMUL3Q  $+32, DX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+32, CX
+	TESTQ   BX, BX
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+384, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+384, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+336, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+11, AX
+	MOVQ    $+12, BX
+	XORQ    DX, DX
+	TESTQ   BX, BX
+	JEQ     divz1
+	CQO
+	IDIVQ   BX
+	TESTQ   DX, DX
+	JEQ     divfix2
+	MOVQ    DX, SI
+	XORQ    BX, SI
+	JGE     divfix2
+	DECQ    AX
+	ADDQ    BX, DX
+
+divfix2:
+	MOVQ AX, DX
+
+divz1:
+	MOVQ    DX, AX
+	IMUL3Q  $+12, AX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	MOVQ    $+336, CX
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
+	ADDQ    CX, AX
+	SUBQ    $+1, AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz3
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix4
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix4
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix4:
+	MOVQ AX, DX
+
+divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix6:
+	MOVQ AX, DX
+
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
+	MOVQ  16(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz7
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix8:
+	MOVQ AX, DX
+
+divz7:
+	MOVQ DX, 40(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 48(SP)
+
+loop9:
+	MOVQ  48(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end10
+	MOVQ  24(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz11
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix12
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix12
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix12:
+	MOVQ AX, DX
+
+divz11:
+	MOVQ  DX, 56(SP)
+	MOVQ  48(SP), AX
+	MOVQ  24(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz13
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix14
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix14
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix14:
+divz13:
+	MOVQ    DX, AX
+	MOVQ    (SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 64(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    64(SP), DX
+	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    n1+152(FP), AX
+	CMPQ    AX, $+0
+	JNE     else15
 	XORQ    AX, AX
 	MOVQ    AX, 80(SP)
 
-loop253:
-	MOVQ  80(SP), CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz255
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix256
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix256
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix256:
-	MOVQ AX, DX
-
-divz255:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, SI
-	MOVQ    AX, BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	MOVQ    n0+120(FP), AX
-	MOVQ    AX, SI
-	MOVQ    72(SP), AX
-	MOVQ    AX, DI
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R9
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, R8
-	IMUL3Q  $+32, R8, R8
-	XORQ    AX, AX
-	CMPQ    R9, R8
-	SETGT   AL
-	MOVQ    $+32, R9
-	TESTQ   AX, AX
-	CMOVQNE R9, R8
-	XORQ    AX, AX
-	CMPQ    DX, R8
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, R8
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, R9
-	MOVQ    (SP), AX
-	MOVQ    AX, R10
-	MOVQ    n2+136(FP), AX
-	ADDQ    R8, AX
-	SUBQ    $+1, AX
-	XORQ    R11, R11
-	TESTQ   R8, R8
-	JEQ     divz257
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix258
-	MOVQ    DX, R11
-	XORQ    R8, R11
-	JGE     divfix258
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix258:
-	MOVQ AX, R11
-
-divz257:
-	XORQ  AX, AX
-	TESTQ R11, R11
-	JEQ   divz259
-	MOVQ  R10, AX
-	CQO
-	IDIVQ R11
-	TESTQ DX, DX
-	JEQ   divfix260
-	MOVQ  DX, R10
-	XORQ  R11, R10
-	JGE   divfix260
-	DECQ  AX
-	ADDQ  R11, DX
-
-divfix260:
-	MOVQ DX, AX
-
-divz259:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R10
-	MOVQ    n2+136(FP), R11
-	ADDQ    $+7, R11
-	SARQ    $0x03, R11
-	ADDQ    $+31, R11
-	SARQ    $0x05, R11
-	IMUL3Q  $+32, R11, R11
-	XORQ    R12, R12
-	CMPQ    R10, R11
-	SETGT   R12
-	MOVQ    $+32, R10
-	TESTQ   R12, R12
-	CMOVQNE R10, R11
-	XORQ    R10, R10
-	CMPQ    DX, R11
-	SETLT   R10
-	MOVQ    $+4096, DX
-	TESTQ   R10, R10
-	CMOVQNE DX, R11
-	IMULQ   R11, AX
-	SUBQ    AX, R9
-	XORQ    AX, AX
-	CMPQ    R8, R9
-	SETLT   AL
-	MOVQ    R9, DX
-	TESTQ   AX, AX
-	CMOVQNE R11, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, R8
-	SARQ    $0x05, R8
-	XORQ    AX, AX
-	TESTQ   R8, R8
-	JEQ     divz261
-	MOVQ    DI, AX
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix262
-	MOVQ    DX, DI
-	XORQ    R8, DI
-	JGE     divfix262
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix262:
-divz261:
-	MOVQ  AX, DI
-	MOVQ  $+1020, R8
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, R9
-	XORQ  DX, DX
-	TESTQ R9, R9
-	JEQ   divz263
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix264
-	MOVQ  DX, R10
-	XORQ  R9, R10
-	JGE   divfix264
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix264:
-	MOVQ AX, DX
-
-divz263:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    R8, AX
-	SETLT   DL
-	MOVQ    $+1020, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, AX
-	IMULQ   AX, DI
-	SUBQ    DI, SI
-	XORQ    DX, DX
-	CMPQ    BX, SI
-	SETLT   DL
-	MOVQ    SI, BX
-	TESTQ   DX, DX
-	CMOVQNE AX, BX
-	CMPQ    CX, BX
-	JGE     end254
-	MOVQ    (SP), AX
-	MOVQ    AX, CX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, SI
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, BX
-	IMUL3Q  $+32, BX, BX
-	XORQ    DX, DX
-	CMPQ    DI, BX
-	SETGT   DL
-	MOVQ    $+32, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, BX
-	XORQ    DX, DX
-	CMPQ    SI, BX
-	SETLT   DL
-	MOVQ    $+4096, SI
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    SI, SI
-	TESTQ   BX, BX
-	JEQ     divz265
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix266
-	MOVQ    DX, SI
-	XORQ    BX, SI
-	JGE     divfix266
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix266:
-	MOVQ AX, SI
-
-divz265:
-	XORQ  AX, AX
-	TESTQ SI, SI
-	JEQ   divz267
-	MOVQ  CX, AX
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix268
+loop17:
+	MOVQ  80(SP), AX
+	CMPQ  AX, n0+144(FP)
+	JGE   end18
+	MOVQ  64(SP), DX
 	MOVQ  DX, CX
-	XORQ  SI, CX
-	JGE   divfix268
-	DECQ  AX
-	ADDQ  SI, DX
+	MOVQ  72(SP), BX
+	ADDQ  BX, DX
+	MOVQ  AX, AX
+	IMULQ n2+160(FP), AX
+	MOVQ  out0_base+48(FP), BX
 
-divfix268:
-divz267:
-	MOVQ    AX, CX
-	MOVQ    n1+128(FP), AX
-	MOVQ    $+192, BX
-	XORQ    DX, DX
-	CMPQ    BX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+192, SI
-	MOVQ    n1+128(FP), BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   BX, BX
-	JEQ     divz269
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix270
-	MOVQ    DX, SI
-	XORQ    BX, SI
-	JGE     divfix270
-	DECQ    AX
-	ADDQ    BX, DX
+loop19:
+	CMPQ   CX, DX
+	JGE    end20
+	VMOVSS matmul_gemm_c_avx512_c1<>+0(SB), X0
+	MOVQ   AX, SI
+	ADDQ   CX, SI
+	VMOVSS X0, (BX)(SI*4)
+	ADDQ   $+1, CX
+	JMP    loop19
 
-divfix270:
-	MOVQ AX, DX
+end20:
+	ADDQ $+1, 80(SP)
+	JMP  loop17
 
-divz269:
-	IMULQ DX, CX
-	MOVQ  CX, AX
-	MOVQ  64(SP), CX
-	ADDQ  CX, AX
-	MOVQ  AX, CX
-	MOVQ  n0+120(FP), AX
-	MOVQ  AX, BX
-	MOVQ  $+1020, SI
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, DI
-	XORQ  DX, DX
-	TESTQ DI, DI
-	JEQ   divz271
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix272
-	MOVQ  DX, R8
-	XORQ  DI, R8
-	JGE   divfix272
-	DECQ  AX
-	ADDQ  DI, DX
+end18:
+else15:
+	XORQ AX, AX
+	MOVQ AX, 88(SP)
 
-divfix272:
-	MOVQ AX, DX
-
-divz271:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    SI, AX
-	SETLT   DL
-	MOVQ    $+1020, DI
-	MOVQ    AX, SI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, BX
-	MOVQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz273
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix274
-	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix274
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix274:
-	MOVQ AX, DX
-
-divz273:
-	IMULQ DX, CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz275
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix276
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix276
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix276:
-	MOVQ AX, DX
-
-divz275:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	MOVQ    $+192, DX
-	XORQ    BX, BX
-	CMPQ    DX, n1+128(FP)
-	SETLT   BL
-	MOVQ    $+192, DX
-	MOVQ    n1+128(FP), SI
-	TESTQ   BX, BX
-	CMOVQNE DX, SI
-	IMULQ   SI, AX
-	IMULQ   AX, CX
-	MOVQ    72(SP), AX
-	MOVQ    AX, BX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+32, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    DX, SI
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, SI
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, DI
-	MOVQ    (SP), AX
-	MOVQ    AX, R8
-	MOVQ    n2+136(FP), AX
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    R9, R9
-	TESTQ   SI, SI
-	JEQ     divz277
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix278
-	MOVQ    DX, R9
-	XORQ    SI, R9
-	JGE     divfix278
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix278:
-	MOVQ AX, R9
-
-divz277:
-	XORQ  AX, AX
-	TESTQ R9, R9
-	JEQ   divz279
-	MOVQ  R8, AX
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix280
-	MOVQ  DX, R8
-	XORQ  R9, R8
-	JGE   divfix280
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix280:
-	MOVQ DX, AX
-
-divz279:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), R9
-	ADDQ    $+7, R9
-	SARQ    $0x03, R9
-	ADDQ    $+31, R9
-	SARQ    $0x05, R9
-	IMUL3Q  $+32, R9, R9
-	XORQ    R10, R10
-	CMPQ    R8, R9
-	SETGT   R10
-	MOVQ    $+32, R8
-	TESTQ   R10, R10
-	CMOVQNE R8, R9
-	XORQ    R8, R8
-	CMPQ    DX, R9
-	SETLT   R8
-	MOVQ    $+4096, DX
-	TESTQ   R8, R8
-	CMOVQNE DX, R9
-	IMULQ   R9, AX
-	SUBQ    AX, DI
-	XORQ    AX, AX
-	CMPQ    SI, DI
-	SETLT   AL
-	MOVQ    DI, DX
-	TESTQ   AX, AX
-	CMOVQNE R9, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, SI
-	SARQ    $0x05, SI
-	XORQ    AX, AX
-	TESTQ   SI, SI
-	JEQ     divz281
-	MOVQ    BX, AX
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix282
-	MOVQ    DX, BX
-	XORQ    SI, BX
-	JGE     divfix282
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix282:
-divz281:
-	MOVQ  AX, SI
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, DI
-	XORQ  DX, DX
-	TESTQ DI, DI
-	JEQ   divz283
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix284
-	MOVQ  DX, R8
-	XORQ  DI, R8
-	JGE   divfix284
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix284:
-	MOVQ AX, DX
-
-divz283:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	MOVQ    $+192, BX
-	XORQ    DX, DX
-	CMPQ    BX, n1+128(FP)
-	SETLT   DL
-	MOVQ    $+192, DI
-	MOVQ    n1+128(FP), BX
-	TESTQ   DX, DX
-	CMOVQNE DI, BX
-	IMULQ   BX, AX
-	IMULQ   AX, SI
-	ADDQ    SI, CX
-	MOVQ    CX, AX
-	MOVQ    80(SP), CX
-	MOVQ    n1+128(FP), DX
-	MOVQ    64(SP), SI
-	IMULQ   BX, SI
+loop21:
+	MOVQ    88(SP), AX
+	MOVQ    32(SP), CX
+	CMPQ    AX, CX
+	JGE     end22
+	MOVQ    AX, DX
+	MOVQ    8(SP), BX
+	IMULQ   BX, DX
+	MOVQ    DX, 96(SP)
+	MOVQ    n1+152(FP), DX
+	MOVQ    96(SP), SI
 	SUBQ    SI, DX
-	XORQ    SI, SI
+	XORQ    DI, DI
 	CMPQ    BX, DX
-	SETLT   SI
-	TESTQ   SI, SI
+	SETLT   DI
+	TESTQ   DI, DI
 	CMOVQNE BX, DX
-	IMULQ   DX, CX
-	ADDQ    CX, AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, SI
-	MOVQ    n1+128(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   BX, BX
-	JEQ     divz285
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix286
-	MOVQ    DX, DI
-	XORQ    BX, DI
-	JGE     divfix286
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix286:
-	MOVQ AX, DX
-
-divz285:
-	IMULQ   DX, SI
+	MOVQ    DX, 104(SP)
+	MOVQ    48(SP), DX
+	IMULQ   CX, DX
+	ADDQ    AX, DX
+	MOVQ    BX, DI
+	MOVQ    (SP), R8
+	IMULQ   R8, DI
+	IMULQ   DI, DX
+	MOVQ    DX, 112(SP)
+	MOVQ    56(SP), DX
+	IMULQ   CX, DX
+	MOVQ    DX, CX
+	ADDQ    AX, CX
+	MOVQ    CX, AX
+	MOVQ    40(SP), CX
+	IMULQ   CX, AX
+	MOVQ    16(SP), CX
+	IMULQ   BX, CX
+	IMULQ   CX, AX
+	MOVQ    AX, 120(SP)
 	MOVQ    SI, AX
-	MOVQ    64(SP), DX
-	ADDQ    DX, AX
-	MOVQ    $+192, DX
+	IMULQ   n2+160(FP), AX
+	MOVQ    64(SP), CX
+	ADDQ    CX, AX
+	MOVQ    AX, 128(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 136(SP)
+
+loop23:
+	MOVQ    136(SP), AX
+	MOVQ    40(SP), CX
+	CMPQ    AX, CX
+	JGE     end24
+	MOVQ    AX, CX
+	MOVQ    16(SP), DX
+	IMULQ   DX, CX
+	MOVQ    CX, 144(SP)
+	MOVQ    n0+144(FP), CX
+	MOVQ    144(SP), BX
+	SUBQ    BX, CX
 	XORQ    BX, BX
-	CMPQ    DX, n1+128(FP)
+	CMPQ    DX, CX
 	SETLT   BL
-	MOVQ    $+192, DX
-	MOVQ    n1+128(FP), SI
 	TESTQ   BX, BX
-	CMOVQNE DX, SI
-	MOVQ    SI, DX
-	MOVQ    $+4096, DI
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), BX
-	ADDQ    $+7, BX
-	SARQ    $0x03, BX
-	ADDQ    $+31, BX
-	SARQ    $0x05, BX
-	IMUL3Q  $+32, BX, BX
-	XORQ    SI, SI
-	CMPQ    R8, BX
-	SETGT   SI
-	MOVQ    $+32, R8
-	TESTQ   SI, SI
-	CMOVQNE R8, BX
-	XORQ    SI, SI
-	CMPQ    DI, BX
-	SETLT   SI
-	MOVQ    $+4096, DI
-	TESTQ   SI, SI
-	CMOVQNE DI, BX
+	CMOVQNE DX, CX
+	MOVQ    CX, 152(SP)
+	MOVQ    120(SP), CX
+	MOVQ    AX, AX
+	MOVQ    8(SP), BX
 	IMULQ   BX, DX
 	IMULQ   DX, AX
-	MOVQ    AX, SI
-	MOVQ    72(SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, R8
-	MOVQ    (SP), AX
-	MOVQ    AX, R9
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R10, R10
-	TESTQ   BX, BX
-	JEQ     divz287
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix288
-	MOVQ    DX, R10
-	XORQ    BX, R10
-	JGE     divfix288
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix288:
-	MOVQ AX, R10
-
-divz287:
-	XORQ  AX, AX
-	TESTQ R10, R10
-	JEQ   divz289
-	MOVQ  R9, AX
-	CQO
-	IDIVQ R10
-	TESTQ DX, DX
-	JEQ   divfix290
-	MOVQ  DX, R9
-	XORQ  R10, R9
-	JGE   divfix290
-	DECQ  AX
-	ADDQ  R10, DX
-
-divfix290:
-	MOVQ DX, AX
-
-divz289:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R9
-	MOVQ    n2+136(FP), R10
-	ADDQ    $+7, R10
-	SARQ    $0x03, R10
-	ADDQ    $+31, R10
-	SARQ    $0x05, R10
-	IMUL3Q  $+32, R10, R10
-	XORQ    R11, R11
-	CMPQ    R9, R10
-	SETGT   R11
-	MOVQ    $+32, R9
-	TESTQ   R11, R11
-	CMOVQNE R9, R10
-	XORQ    R9, R9
-	CMPQ    DX, R10
-	SETLT   R9
-	MOVQ    $+4096, DX
-	TESTQ   R9, R9
-	CMOVQNE DX, R10
-	IMULQ   R10, AX
-	SUBQ    AX, R8
+	ADDQ    AX, CX
+	MOVQ    CX, 160(SP)
 	XORQ    AX, AX
-	CMPQ    BX, R8
-	SETLT   AL
-	MOVQ    R8, DX
-	TESTQ   AX, AX
-	CMOVQNE R10, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, BX
-	SARQ    $0x05, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz291
-	MOVQ    DI, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix292
-	MOVQ    DX, DI
-	XORQ    BX, DI
-	JGE     divfix292
-	DECQ    AX
-	ADDQ    BX, DX
+	MOVQ    AX, 168(SP)
 
-divfix292:
-	MOVQ DX, AX
-
-divz291:
-	IMUL3Q  $+32, AX, AX
-	MOVQ    $+192, DX
+loop25:
+	MOVQ    168(SP), AX
+	MOVQ    72(SP), CX
+	CMPQ    AX, CX
+	JGE     end26
+	MOVQ    $+32, DX
+	SUBQ    AX, CX
 	XORQ    BX, BX
-	CMPQ    DX, n1+128(FP)
+	CMPQ    DX, CX
 	SETLT   BL
-	MOVQ    $+192, DX
-	MOVQ    n1+128(FP), DI
+	MOVQ    $+32, DX
 	TESTQ   BX, BX
-	CMOVQNE DX, DI
-	MOVQ    n1+128(FP), DX
+	CMOVQNE DX, CX
+	MOVQ    CX, 176(SP)
+	MOVQ    n0+144(FP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+48
+	SETLT   DL
+	MOVQ    128(SP), CX
+	ADDQ    AX, CX
+	MOVQ    112(SP), BX
+	MOVQ    AX, AX
+	MOVQ    104(SP), SI
+	IMULQ   SI, AX
+	ADDQ    AX, BX
+	MOVQ    BX, AX
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 184(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 192(SP)
+
+loop27:
+	MOVQ    192(SP), AX
+	MOVQ    152(SP), CX
+	CMPQ    AX, CX
+	JGE     end28
+	MOVQ    $+12, DX
+	SUBQ    AX, CX
+	XORQ    BX, BX
+	CMPQ    DX, CX
+	SETLT   BL
+	MOVQ    $+12, DX
+	TESTQ   BX, BX
+	CMOVQNE DX, CX
+	MOVQ    CX, 200(SP)
+	MOVQ    160(SP), CX
+	MOVQ    AX, DX
+	MOVQ    104(SP), BX
+	IMULQ   BX, DX
+	ADDQ    DX, CX
+	MOVQ    184(SP), DX
+	MOVQ    144(SP), BX
+	ADDQ    AX, BX
+	MOVQ    BX, AX
+	IMULQ   n2+160(FP), AX
 	MOVQ    64(SP), BX
-	IMULQ   DI, BX
-	SUBQ    BX, DX
-	XORQ    BX, BX
-	CMPQ    DI, DX
-	SETLT   BL
-	TESTQ   BX, BX
-	CMOVQNE DI, DX
-	IMULQ   DX, AX
-	ADDQ    AX, SI
-	MOVQ    SI, AX
+	MOVQ    168(SP), SI
+	ADDQ    SI, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 208(SP)
 	VXORPS  Z1, Z1, Z1
 	VMOVUPS Z1, Z0
 	VMOVUPS Z1, Z2
@@ -6892,3345 +1144,2237 @@ divz291:
 	VMOVUPS Z1, Z22
 	VMOVUPS Z1, Z23
 	VMOVUPS Z1, Z1
-	XORQ    BX, BX
-	MOVQ    DX, DX
-	MOVQ    scr0_base+72(FP), SI
-	MOVQ    scr1_base+96(FP), DI
-
-uloop293:
-	LEAQ         3(BX), R8
-	CMPQ         R8, DX
-	JGE          uend294
-	VMOVUPS      (DI)(AX*4), Z24
-	VMOVUPS      64(DI)(AX*4), Z25
-	VBROADCASTSS (SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         AX, AX
-	ADDQ         $+32, AX
-	VMOVUPS      (DI)(AX*4), Z24
-	VMOVUPS      64(DI)(AX*4), Z25
-	VBROADCASTSS (SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         AX, AX
-	ADDQ         $+32, AX
-	VMOVUPS      (DI)(AX*4), Z24
-	VMOVUPS      64(DI)(AX*4), Z25
-	VBROADCASTSS (SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         AX, AX
-	ADDQ         $+32, AX
-	VMOVUPS      (DI)(AX*4), Z24
-	VMOVUPS      64(DI)(AX*4), Z25
-	VBROADCASTSS (SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         AX, AX
-	ADDQ         $+32, AX
-	ADDQ         $+4, BX
-	JMP          uloop293
-
-uend294:
-loop295:
-	CMPQ         BX, DX
-	JGE          end296
-	VMOVUPS      (DI)(AX*4), Z24
-	VMOVUPS      64(DI)(AX*4), Z25
-	VBROADCASTSS (SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	VBROADCASTSS 4(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	VBROADCASTSS 8(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS 12(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	VBROADCASTSS 16(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	VBROADCASTSS 20(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS 24(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	VBROADCASTSS 28(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	VBROADCASTSS 32(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS 36(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	VBROADCASTSS 40(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	VBROADCASTSS 44(SI)(CX*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+12, CX
-	MOVQ         AX, AX
-	ADDQ         $+32, AX
-	ADDQ         $+1, BX
-	JMP          loop295
-
-end296:
-	MOVQ  $+12, CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz297
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix298
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix298
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix298:
-	MOVQ AX, DX
-
-divz297:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, SI
-	MOVQ    AX, BX
-	TESTQ   DX, DX
-	CMOVQNE SI, BX
-	MOVQ    n0+120(FP), AX
-	MOVQ    AX, SI
-	MOVQ    72(SP), AX
-	MOVQ    AX, DI
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R9
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, R8
-	IMUL3Q  $+32, R8, R8
+	MOVQ    n0+144(FP), AX
+	CMPQ    AX, $+48
+	JGE     else29
+	MOVQ    176(SP), AX
+	CMPQ    AX, $+32
+	JNE     else31
 	XORQ    AX, AX
-	CMPQ    R9, R8
-	SETGT   AL
-	MOVQ    $+32, R9
-	TESTQ   AX, AX
+	MOVQ    104(SP), BX
+	MOVQ    in1_base+24(FP), SI
+	MOVQ    scr0_base+72(FP), DI
+
+uloop33:
+	LEAQ         3(AX), R8
+	CMPQ         R8, BX
+	JGE          uend34
+	VMOVUPS      (SI)(DX*4), Z24
+	VMOVUPS      64(SI)(DX*4), Z25
+	VBROADCASTSS (DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	VMOVUPS      (SI)(DX*4), Z24
+	VMOVUPS      64(SI)(DX*4), Z25
+	VBROADCASTSS (DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	VMOVUPS      (SI)(DX*4), Z24
+	VMOVUPS      64(SI)(DX*4), Z25
+	VBROADCASTSS (DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	VMOVUPS      (SI)(DX*4), Z24
+	VMOVUPS      64(SI)(DX*4), Z25
+	VBROADCASTSS (DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	ADDQ         $+4, AX
+	JMP          uloop33
+
+uend34:
+loop35:
+	CMPQ         AX, BX
+	JGE          end36
+	VMOVUPS      (SI)(DX*4), Z24
+	VMOVUPS      64(SI)(DX*4), Z25
+	VBROADCASTSS (DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(DI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	ADDQ         $+1, AX
+	JMP          loop35
+
+end36:
+	JMP endif32
+
+else31:
+	XORQ    AX, AX
+	MOVQ    104(SP), BX
+	MOVQ    176(SP), SI
+	MOVQ    SI, DI
+	SUBQ    $+0, DI
+	XORQ    R8, R8
+	CMPQ    DI, $+0
+	SETGT   R8
+	XORQ    R9, R9
+	TESTQ   R8, R8
+	CMOVQNE DI, R9
+	XORQ    DI, DI
+	CMPQ    R9, $+16
+	SETLT   DI
+	MOVQ    $+16, R8
+	TESTQ   DI, DI
 	CMOVQNE R9, R8
+	SUBQ    $+16, SI
+	XORQ    DI, DI
+	CMPQ    SI, $+0
+	SETGT   DI
+	XORQ    R9, R9
+	TESTQ   DI, DI
+	CMOVQNE SI, R9
+	XORQ    SI, SI
+	CMPQ    R9, $+16
+	SETLT   SI
+	MOVQ    $+16, DI
+	TESTQ   SI, SI
+	CMOVQNE R9, DI
+	MOVQ    in1_base+24(FP), SI
+	MOVQ    scr0_base+72(FP), R9
+
+uloop37:
+	LEAQ         3(AX), R10
+	CMPQ         R10, BX
+	JGE          uend38
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z24
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z25
+	VBROADCASTSS (R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z24
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z25
+	VBROADCASTSS (R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z24
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z25
+	VBROADCASTSS (R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z24
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z25
+	VBROADCASTSS (R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	ADDQ         $+4, AX
+	JMP          uloop37
+
+uend38:
+loop39:
+	CMPQ         AX, BX
+	JGE          end40
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z24
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z25
+	VBROADCASTSS (R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(R9)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         n2+160(FP), DX
+	ADDQ         $+1, AX
+	JMP          loop39
+
+end40:
+endif32:
+	JMP endif30
+
+else29:
+	XORQ AX, AX
+	MOVQ 104(SP), BX
+	MOVQ scr0_base+72(FP), SI
+	MOVQ scr1_base+96(FP), DI
+
+uloop41:
+	LEAQ         3(AX), R8
+	CMPQ         R8, BX
+	JGE          uend42
+	VMOVUPS      (DI)(DX*4), Z24
+	VMOVUPS      64(DI)(DX*4), Z25
+	VBROADCASTSS (SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         $+32, DX
+	VMOVUPS      (DI)(DX*4), Z24
+	VMOVUPS      64(DI)(DX*4), Z25
+	VBROADCASTSS (SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         $+32, DX
+	VMOVUPS      (DI)(DX*4), Z24
+	VMOVUPS      64(DI)(DX*4), Z25
+	VBROADCASTSS (SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         $+32, DX
+	VMOVUPS      (DI)(DX*4), Z24
+	VMOVUPS      64(DI)(DX*4), Z25
+	VBROADCASTSS (SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         $+32, DX
+	ADDQ         $+4, AX
+	JMP          uloop41
+
+uend42:
+loop43:
+	CMPQ         AX, BX
+	JGE          end44
+	VMOVUPS      (DI)(DX*4), Z24
+	VMOVUPS      64(DI)(DX*4), Z25
+	VBROADCASTSS (SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z2
+	VBROADCASTSS 4(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z3
+	VFMADD231PS  Z25, Z26, Z4
+	VBROADCASTSS 8(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z5
+	VFMADD231PS  Z25, Z26, Z6
+	VBROADCASTSS 12(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z7
+	VFMADD231PS  Z25, Z26, Z8
+	VBROADCASTSS 16(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z9
+	VFMADD231PS  Z25, Z26, Z10
+	VBROADCASTSS 20(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z11
+	VFMADD231PS  Z25, Z26, Z12
+	VBROADCASTSS 24(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z13
+	VFMADD231PS  Z25, Z26, Z14
+	VBROADCASTSS 28(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z15
+	VFMADD231PS  Z25, Z26, Z16
+	VBROADCASTSS 32(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z17
+	VFMADD231PS  Z25, Z26, Z18
+	VBROADCASTSS 36(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z19
+	VFMADD231PS  Z25, Z26, Z20
+	VBROADCASTSS 40(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z21
+	VFMADD231PS  Z25, Z26, Z22
+	VBROADCASTSS 44(SI)(CX*4), Z26
+	VFMADD231PS  Z24, Z26, Z23
+	VFMADD231PS  Z25, Z26, Z1
+	ADDQ         $+12, CX
+	MOVQ         DX, DX
+	ADDQ         $+32, DX
+	ADDQ         $+1, AX
+	JMP          loop43
+
+end44:
+endif30:
+	MOVQ   200(SP), AX
+	XORQ   CX, CX
+	CMPQ   AX, $+12
+	SETEQ  CL
+	MOVQ   CX, AX
+	MOVQ   176(SP), CX
+	XORQ   DX, DX
+	CMPQ   CX, $+32
+	SETEQ  DL
+	ANDQ   DX, AX
+	TESTQ  AX, AX
+	JEQ    else45
+	MOVQ   88(SP), AX
+	XORQ   CX, CX
+	CMPQ   AX, $+0
+	SETEQ  CL
+	MOVQ   CX, AX
+	XORQ   $+1, AX
+	TESTQ  AX, AX
+	JEQ    else47
+	MOVQ   208(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
+	MOVQ   out0_base+48(FP), CX
+	VADDPS (CX)(AX*4), Z0, Z0
+	VADDPS 64(CX)(AX*4), Z2, Z2
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
+	VADDPS (CX)(AX*4), Z3, Z3
+	VADDPS 64(CX)(AX*4), Z4, Z4
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
+	VADDPS (CX)(AX*4), Z5, Z5
+	VADDPS 64(CX)(AX*4), Z6, Z6
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
+	VADDPS (CX)(AX*4), Z7, Z7
+	VADDPS 64(CX)(AX*4), Z8, Z8
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
+	VADDPS (CX)(AX*4), Z9, Z9
+	VADDPS 64(CX)(AX*4), Z10, Z10
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
+	VADDPS (CX)(AX*4), Z11, Z11
+	VADDPS 64(CX)(AX*4), Z12, Z12
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
+	VADDPS (CX)(AX*4), Z13, Z13
+	VADDPS 64(CX)(AX*4), Z14, Z14
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
+	VADDPS (CX)(AX*4), Z15, Z15
+	VADDPS 64(CX)(AX*4), Z16, Z16
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
+	VADDPS (CX)(AX*4), Z17, Z17
+	VADDPS 64(CX)(AX*4), Z18, Z18
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
+	VADDPS (CX)(AX*4), Z19, Z19
+	VADDPS 64(CX)(AX*4), Z20, Z20
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
+	VADDPS (CX)(AX*4), Z21, Z21
+	VADDPS 64(CX)(AX*4), Z22, Z22
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   216(SP), AX
+	VADDPS (CX)(AX*4), Z23, Z23
+	VADDPS 64(CX)(AX*4), Z1, Z1
+
+else47:
+	MOVQ    208(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
+	MOVQ    out0_base+48(FP), CX
+	VMOVUPS Z0, (CX)(AX*4)
+	VMOVUPS Z2, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
+	VMOVUPS Z3, (CX)(AX*4)
+	VMOVUPS Z4, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
+	VMOVUPS Z5, (CX)(AX*4)
+	VMOVUPS Z6, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
+	VMOVUPS Z7, (CX)(AX*4)
+	VMOVUPS Z8, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
+	VMOVUPS Z9, (CX)(AX*4)
+	VMOVUPS Z10, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
+	VMOVUPS Z11, (CX)(AX*4)
+	VMOVUPS Z12, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
+	VMOVUPS Z13, (CX)(AX*4)
+	VMOVUPS Z14, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
+	VMOVUPS Z15, (CX)(AX*4)
+	VMOVUPS Z16, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
+	VMOVUPS Z17, (CX)(AX*4)
+	VMOVUPS Z18, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
+	VMOVUPS Z19, (CX)(AX*4)
+	VMOVUPS Z20, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
+	VMOVUPS Z21, (CX)(AX*4)
+	VMOVUPS Z22, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    216(SP), AX
+	VMOVUPS Z23, (CX)(AX*4)
+	VMOVUPS Z1, 64(CX)(AX*4)
+	JMP     endif46
+
+else45:
+	MOVQ    48(SP), AX
+	IMUL3Q  $+384, AX, AX
+	MOVQ    scr2_base+120(FP), CX
+	VMOVUPS Z0, (CX)(AX*4)
+	VMOVUPS Z2, 64(CX)(AX*4)
+	VMOVUPS Z3, 128(CX)(AX*4)
+	VMOVUPS Z4, 192(CX)(AX*4)
+	VMOVUPS Z5, 256(CX)(AX*4)
+	VMOVUPS Z6, 320(CX)(AX*4)
+	VMOVUPS Z7, 384(CX)(AX*4)
+	VMOVUPS Z8, 448(CX)(AX*4)
+	VMOVUPS Z9, 512(CX)(AX*4)
+	VMOVUPS Z10, 576(CX)(AX*4)
+	VMOVUPS Z11, 640(CX)(AX*4)
+	VMOVUPS Z12, 704(CX)(AX*4)
+	VMOVUPS Z13, 768(CX)(AX*4)
+	VMOVUPS Z14, 832(CX)(AX*4)
+	VMOVUPS Z15, 896(CX)(AX*4)
+	VMOVUPS Z16, 960(CX)(AX*4)
+	VMOVUPS Z17, 1024(CX)(AX*4)
+	VMOVUPS Z18, 1088(CX)(AX*4)
+	VMOVUPS Z19, 1152(CX)(AX*4)
+	VMOVUPS Z20, 1216(CX)(AX*4)
+	VMOVUPS Z21, 1280(CX)(AX*4)
+	VMOVUPS Z22, 1344(CX)(AX*4)
+	VMOVUPS Z23, 1408(CX)(AX*4)
+	VMOVUPS Z1, 1472(CX)(AX*4)
 	XORQ    AX, AX
-	CMPQ    DX, R8
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, R8
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, R9
-	MOVQ    (SP), AX
-	MOVQ    AX, R10
-	MOVQ    n2+136(FP), AX
-	ADDQ    R8, AX
-	SUBQ    $+1, AX
-	XORQ    R11, R11
-	TESTQ   R8, R8
-	JEQ     divz299
+	MOVQ    AX, 224(SP)
+
+loop49:
+	MOVQ   224(SP), AX
+	MOVQ   200(SP), CX
+	CMPQ   AX, CX
+	JGE    end50
+	XORQ   CX, CX
+	MOVQ   176(SP), DX
+	MOVQ   AX, BX
+	IMULQ  n2+160(FP), BX
+	MOVQ   208(SP), SI
+	ADDQ   SI, BX
+	MOVQ   48(SP), SI
+	IMUL3Q $+384, SI, DI
+	IMUL3Q $+32, AX, R8
+	ADDQ   R8, DI
+	MOVQ   88(SP), R8
+	XORQ   R9, R9
+	CMPQ   R8, $+0
+	SETEQ  R9
+	MOVQ   R9, R8
+	XORQ   $+1, R8
+	IMUL3Q $+384, SI, SI
+	IMUL3Q $+32, AX, AX
+	MOVQ   out0_base+48(FP), AX
+	MOVQ   scr2_base+120(FP), SI
+
+loop51:
+	CMPQ   CX, DX
+	JGE    end52
+	MOVQ   DI, R9
+	ADDQ   CX, R9
+	VMOVSS (SI)(R9*4), X0
+	VXORPS X1, X1, X1
+	TESTQ  R8, R8
+	JEQ    guard53
+	MOVQ   BX, R9
+	ADDQ   CX, R9
+	VMOVSS (AX)(R9*4), X1
+
+guard53:
+	VADDSS X1, X0, X0
+	MOVQ   BX, R9
+	ADDQ   CX, R9
+	VMOVSS X0, (AX)(R9*4)
+	ADDQ   $+1, CX
+	JMP    loop51
+
+end52:
+	ADDQ $+1, 224(SP)
+	JMP  loop49
+
+end50:
+endif46:
+	ADDQ $+12, 192(SP)
+	JMP  loop27
+
+end28:
+	ADDQ $+32, 168(SP)
+	JMP  loop25
+
+end26:
+	ADDQ $+1, 136(SP)
+	JMP  loop23
+
+end24:
+	ADDQ $+1, 88(SP)
+	JMP  loop21
+
+end22:
+	ADDQ $+1, 48(SP)
+	JMP  loop9
+
+end10:
+	RET
+
+DATA matmul_gemm_c_avx512_c1<>+0(SB)/4, $0x00000000
+GLOBL matmul_gemm_c_avx512_c1<>(SB), RODATA|NOPTR, $4
+
+// func matmul_gemm_c_gemv_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
+TEXT ·matmul_gemm_c_gemv_avx512(SB), NOSPLIT, $120-184
+	MOVQ    $+4096, AX
+	MOVQ    $+32, CX
+	MOVQ    n2+160(FP), DX
+	ADDQ    $+7, DX
+	SARQ    $0x03, DX
+	ADDQ    $+31, DX
+	SARQ    $0x05, DX
+	IMUL3Q  $+32, DX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+32, CX
+	TESTQ   BX, BX
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+384, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+384, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+336, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+11, AX
+	MOVQ    $+12, BX
+	XORQ    DX, DX
+	TESTQ   BX, BX
+	JEQ     divz1
 	CQO
-	IDIVQ   R8
+	IDIVQ   BX
 	TESTQ   DX, DX
-	JEQ     divfix300
-	MOVQ    DX, R11
-	XORQ    R8, R11
-	JGE     divfix300
+	JEQ     divfix2
+	MOVQ    DX, SI
+	XORQ    BX, SI
+	JGE     divfix2
 	DECQ    AX
-	ADDQ    R8, DX
+	ADDQ    BX, DX
 
-divfix300:
-	MOVQ AX, R11
-
-divz299:
-	XORQ  AX, AX
-	TESTQ R11, R11
-	JEQ   divz301
-	MOVQ  R10, AX
-	CQO
-	IDIVQ R11
-	TESTQ DX, DX
-	JEQ   divfix302
-	MOVQ  DX, R10
-	XORQ  R11, R10
-	JGE   divfix302
-	DECQ  AX
-	ADDQ  R11, DX
-
-divfix302:
-	MOVQ DX, AX
-
-divz301:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, R10
-	MOVQ    n2+136(FP), R11
-	ADDQ    $+7, R11
-	SARQ    $0x03, R11
-	ADDQ    $+31, R11
-	SARQ    $0x05, R11
-	IMUL3Q  $+32, R11, R11
-	XORQ    R12, R12
-	CMPQ    R10, R11
-	SETGT   R12
-	MOVQ    $+32, R10
-	TESTQ   R12, R12
-	CMOVQNE R10, R11
-	XORQ    R10, R10
-	CMPQ    DX, R11
-	SETLT   R10
-	MOVQ    $+4096, DX
-	TESTQ   R10, R10
-	CMOVQNE DX, R11
-	IMULQ   R11, AX
-	SUBQ    AX, R9
-	XORQ    AX, AX
-	CMPQ    R8, R9
-	SETLT   AL
-	MOVQ    R9, DX
-	TESTQ   AX, AX
-	CMOVQNE R11, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, R8
-	SARQ    $0x05, R8
-	XORQ    AX, AX
-	TESTQ   R8, R8
-	JEQ     divz303
-	MOVQ    DI, AX
-	CQO
-	IDIVQ   R8
-	TESTQ   DX, DX
-	JEQ     divfix304
-	MOVQ    DX, DI
-	XORQ    R8, DI
-	JGE     divfix304
-	DECQ    AX
-	ADDQ    R8, DX
-
-divfix304:
-divz303:
-	MOVQ  AX, DI
-	MOVQ  $+1020, R8
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, R9
-	XORQ  DX, DX
-	TESTQ R9, R9
-	JEQ   divz305
-	CQO
-	IDIVQ R9
-	TESTQ DX, DX
-	JEQ   divfix306
-	MOVQ  DX, R10
-	XORQ  R9, R10
-	JGE   divfix306
-	DECQ  AX
-	ADDQ  R9, DX
-
-divfix306:
+divfix2:
 	MOVQ AX, DX
 
-divz305:
+divz1:
 	MOVQ    DX, AX
 	IMUL3Q  $+12, AX, AX
 	XORQ    DX, DX
-	CMPQ    R8, AX
+	CMPQ    CX, AX
 	SETLT   DL
-	MOVQ    $+1020, R8
+	MOVQ    $+336, CX
 	TESTQ   DX, DX
-	CMOVQNE R8, AX
-	IMULQ   AX, DI
-	SUBQ    DI, SI
+	CMOVQNE CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
+	ADDQ    CX, AX
+	SUBQ    $+1, AX
 	XORQ    DX, DX
-	CMPQ    BX, SI
-	SETLT   DL
-	MOVQ    SI, BX
+	TESTQ   CX, CX
+	JEQ     divz3
+	CQO
+	IDIVQ   CX
 	TESTQ   DX, DX
-	CMOVQNE AX, BX
-	MOVQ    BX, AX
+	JEQ     divfix4
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix4
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix4:
+	MOVQ AX, DX
+
+divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix6:
+	MOVQ AX, DX
+
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
+	MOVQ  16(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz7
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix8:
+	MOVQ AX, DX
+
+divz7:
+	MOVQ  DX, 40(SP)
+	MOVQ  n2+160(FP), AX
+	MOVQ  n2+160(FP), CX
+	ADDQ  $+2048, CX
+	SUBQ  $+1, CX
+	SARQ  $0x0b, CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz9
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix10
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix10
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix10:
+	MOVQ AX, DX
+
+divz9:
+	MOVQ   DX, AX
+	ADDQ   $+15, AX
+	SARQ   $0x04, AX
+	IMUL3Q $+16, AX, AX
+	MOVQ   AX, 48(SP)
+	MOVQ   n2+160(FP), AX
+	ADDQ   $+2048, AX
+	SUBQ   $+1, AX
+	SARQ   $0x0b, AX
+	MOVQ   AX, 56(SP)
+	MOVQ   lo+168(FP), AX
+	MOVQ   AX, 64(SP)
+
+loop11:
+	MOVQ  64(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end12
+	MOVQ  56(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz13
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix14
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix14
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix14:
+	MOVQ AX, DX
+
+divz13:
+	MOVQ  DX, 72(SP)
+	MOVQ  64(SP), AX
+	MOVQ  56(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz15
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix16
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix16
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix16:
+divz15:
+	MOVQ    DX, AX
+	MOVQ    48(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 80(SP)
+	MOVQ    n2+160(FP), AX
 	MOVQ    80(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
-	MOVQ    $+12, CX
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 88(SP)
-	MOVQ    $+32, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+32, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+32, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz307
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix308
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix308
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix308:
-	MOVQ AX, R8
-
-divz307:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz309
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix310
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix310
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix310:
-	MOVQ DX, AX
-
-divz309:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+31, R8
-	SARQ    $0x05, R8
-	IMUL3Q  $+32, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+32, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, BX
-	MOVQ    72(SP), AX
-	MOVQ    DX, DX
-	ADDQ    $+31, DX
-	MOVQ    DX, SI
-	SARQ    $0x05, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz311
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix312
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix312
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix312:
-divz311:
-	MOVQ    DX, AX
-	IMUL3Q  $+32, AX, AX
-	SUBQ    AX, BX
-	XORQ    AX, AX
-	CMPQ    CX, BX
-	SETLT   AL
-	MOVQ    $+32, CX
-	MOVQ    BX, DX
-	TESTQ   AX, AX
-	CMOVQNE CX, DX
-	MOVQ    DX, 96(SP)
-	MOVQ    64(SP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+0
-	SETEQ   CL
-	MOVQ    CX, AX
-	XORQ    $+1, AX
-	TESTQ   AX, AX
-	JEQ     else313
-	MOVQ    88(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+12
-	SETEQ   CL
-	MOVQ    CX, AX
-	MOVQ    96(SP), CX
+	SETGT   CL
 	XORQ    DX, DX
-	CMPQ    CX, $+32
-	SETEQ   DL
-	ANDQ    DX, AX
-	TESTQ   AX, AX
-	JEQ     else315
-	MOVQ    72(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+32, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+32, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz317
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix318
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix318
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix318:
-	MOVQ AX, R8
-
-divz317:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz319
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix320
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix320
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix320:
-	MOVQ DX, AX
-
-divz319:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+31, R8
-	SARQ    $0x05, R8
-	IMUL3Q  $+32, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+32, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, BX
-	SARQ    $0x05, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz321
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix322
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix322
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix322:
-divz321:
-	MOVQ  AX, CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz323
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix324
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix324
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix324:
-	MOVQ AX, DX
-
-divz323:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    80(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+32, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz325
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix326
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix326
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix326:
-	MOVQ AX, DI
-
-divz325:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz327
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix328
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix328
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix328:
-	MOVQ DX, AX
-
-divz327:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+32, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    72(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+31, DX
-	MOVQ    DX, SI
-	SARQ    $0x05, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz329
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix330
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix330
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix330:
-divz329:
-	MOVQ   DX, AX
-	IMUL3Q $+32, AX, AX
-	ADDQ   AX, BX
-	ADDQ   BX, CX
-	MOVQ   CX, 104(SP)
-	MOVQ   104(SP), AX
-	MOVQ   out0_base+48(FP), CX
-	VADDPS (CX)(AX*4), Z0, Z0
-	VADDPS 64(CX)(AX*4), Z2, Z2
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
-	VADDPS (CX)(AX*4), Z3, Z3
-	VADDPS 64(CX)(AX*4), Z4, Z4
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
-	VADDPS (CX)(AX*4), Z5, Z5
-	VADDPS 64(CX)(AX*4), Z6, Z6
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
-	VADDPS (CX)(AX*4), Z7, Z7
-	VADDPS 64(CX)(AX*4), Z8, Z8
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
-	VADDPS (CX)(AX*4), Z9, Z9
-	VADDPS 64(CX)(AX*4), Z10, Z10
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
-	VADDPS (CX)(AX*4), Z11, Z11
-	VADDPS 64(CX)(AX*4), Z12, Z12
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
-	VADDPS (CX)(AX*4), Z13, Z13
-	VADDPS 64(CX)(AX*4), Z14, Z14
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
-	VADDPS (CX)(AX*4), Z15, Z15
-	VADDPS 64(CX)(AX*4), Z16, Z16
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
-	VADDPS (CX)(AX*4), Z17, Z17
-	VADDPS 64(CX)(AX*4), Z18, Z18
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
-	VADDPS (CX)(AX*4), Z19, Z19
-	VADDPS 64(CX)(AX*4), Z20, Z20
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
-	VADDPS (CX)(AX*4), Z21, Z21
-	VADDPS 64(CX)(AX*4), Z22, Z22
-	ADDQ   n2+136(FP), AX
-	MOVQ   AX, 104(SP)
-	MOVQ   104(SP), AX
-	VADDPS (CX)(AX*4), Z23, Z23
-	VADDPS 64(CX)(AX*4), Z1, Z1
-	JMP    endif316
-
-else315:
-	MOVQ    72(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+32, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+32, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz331
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix332
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix332
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix332:
-	MOVQ AX, R8
-
-divz331:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz333
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix334
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix334
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix334:
-	MOVQ DX, AX
-
-divz333:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+31, R8
-	SARQ    $0x05, R8
-	IMUL3Q  $+32, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+32, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, BX
-	SARQ    $0x05, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz335
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix336
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix336
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix336:
-divz335:
-	MOVQ  AX, CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz337
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix338
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix338
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix338:
-	MOVQ AX, DX
-
-divz337:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    80(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+32, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz339
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix340
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix340
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix340:
-	MOVQ AX, DI
-
-divz339:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz341
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix342
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix342
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix342:
-	MOVQ DX, AX
-
-divz341:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+32, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    72(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+31, DX
-	MOVQ    DX, SI
-	SARQ    $0x05, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz343
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix344
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix344
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix344:
-divz343:
-	MOVQ      DX, AX
-	IMUL3Q    $+32, AX, AX
-	ADDQ      AX, BX
-	ADDQ      BX, CX
-	MOVQ      CX, 104(SP)
-	VXORPS    Z24, Z24, Z24
-	XORQ      AX, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard345
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard345:
-	VADDPS    Z24, Z0, Z0
-	VXORPS    Z24, Z24, Z24
-	XORQ      AX, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard346
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard346:
-	VADDPS    Z24, Z2, Z2
-	MOVQ      104(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 104(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+1, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard347
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard347:
-	VADDPS    Z24, Z3, Z3
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+1, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard348
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard348:
-	VADDPS    Z24, Z4, Z4
-	MOVQ      104(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 104(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+2, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard349
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard349:
-	VADDPS    Z24, Z5, Z5
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+2, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard350
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard350:
-	VADDPS    Z24, Z6, Z6
-	MOVQ      104(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 104(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+3, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard351
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard351:
-	VADDPS    Z24, Z7, Z7
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+3, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard352
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard352:
-	VADDPS    Z24, Z8, Z8
-	MOVQ      104(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 104(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+4, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard353
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard353:
-	VADDPS    Z24, Z9, Z9
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+4, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard354
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard354:
-	VADDPS    Z24, Z10, Z10
-	MOVQ      104(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 104(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+5, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard355
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard355:
-	VADDPS    Z24, Z11, Z11
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+5, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard356
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard356:
-	VADDPS    Z24, Z12, Z12
-	MOVQ      104(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 104(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+6, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard357
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard357:
-	VADDPS    Z24, Z13, Z13
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+6, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard358
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard358:
-	VADDPS    Z24, Z14, Z14
-	MOVQ      104(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 104(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+7, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard359
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard359:
-	VADDPS    Z24, Z15, Z15
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+7, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard360
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard360:
-	VADDPS    Z24, Z16, Z16
-	MOVQ      104(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 104(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+8, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard361
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard361:
-	VADDPS    Z24, Z17, Z17
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+8, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard362
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard362:
-	VADDPS    Z24, Z18, Z18
-	MOVQ      104(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 104(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+9, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard363
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard363:
-	VADDPS    Z24, Z19, Z19
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+9, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard364
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard364:
-	VADDPS    Z24, Z20, Z20
-	MOVQ      104(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 104(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+10, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard365
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard365:
-	VADDPS    Z24, Z21, Z21
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+10, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard366
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard366:
-	VADDPS    Z24, Z22, Z22
-	MOVQ      104(SP), AX
-	ADDQ      n2+136(FP), AX
-	MOVQ      AX, 104(SP)
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+11, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	XORQ      CX, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard367
-	MOVQ      DX, AX
-	SUBQ      $+0, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z (CX)(AX*4), K1, Z24
-
-guard367:
-	VADDPS    Z24, Z23, Z23
-	VXORPS    Z24, Z24, Z24
-	MOVQ      $+11, AX
-	MOVQ      88(SP), CX
-	XORQ      DX, DX
-	CMPQ      AX, CX
-	SETLT     DL
-	MOVQ      DX, AX
-	MOVQ      $+16, CX
-	MOVQ      96(SP), DX
-	XORQ      BX, BX
-	CMPQ      CX, DX
-	SETLT     BL
-	ANDQ      BX, AX
-	TESTQ     AX, AX
-	JEQ       guard368
-	MOVQ      DX, AX
-	SUBQ      $+16, AX
-	XORQ      CX, CX
-	CMPQ      AX, $+16
-	SETLT     CL
-	MOVQ      $+16, DX
-	TESTQ     CX, CX
-	CMOVQNE   AX, DX
-	MOVQ      $-1, AX
-	BZHIQ     DX, AX, AX
-	KMOVQ     AX, K1
-	MOVQ      104(SP), AX
-	MOVQ      out0_base+48(FP), CX
-	VMOVUPS.Z 64(CX)(AX*4), K1, Z24
-
-guard368:
-	VADDPS Z24, Z1, Z1
-
-endif316:
-else313:
-	MOVQ    88(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+12
-	SETEQ   CL
-	MOVQ    CX, AX
-	MOVQ    96(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+32
-	SETEQ   DL
-	ANDQ    DX, AX
-	TESTQ   AX, AX
-	JEQ     else369
-	MOVQ    72(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+32, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+32, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz371
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix372
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix372
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix372:
-	MOVQ AX, R8
-
-divz371:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz373
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix374
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix374
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix374:
-	MOVQ DX, AX
-
-divz373:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+31, R8
-	SARQ    $0x05, R8
-	IMUL3Q  $+32, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+32, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, BX
-	SARQ    $0x05, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz375
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix376
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix376
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix376:
-divz375:
-	MOVQ  AX, CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz377
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix378
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix378
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix378:
-	MOVQ AX, DX
-
-divz377:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    80(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+32, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz379
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix380
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix380
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix380:
-	MOVQ AX, DI
-
-divz379:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz381
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix382
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix382
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix382:
-	MOVQ DX, AX
-
-divz381:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+32, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    72(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+31, DX
-	MOVQ    DX, SI
-	SARQ    $0x05, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz383
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix384
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix384
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix384:
-divz383:
-	MOVQ    DX, AX
-	IMUL3Q  $+32, AX, AX
-	ADDQ    AX, BX
-	ADDQ    BX, CX
-	MOVQ    CX, 104(SP)
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z0, (CX)(AX*4)
-	VMOVUPS Z2, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
-	VMOVUPS Z3, (CX)(AX*4)
-	VMOVUPS Z4, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
-	VMOVUPS Z5, (CX)(AX*4)
-	VMOVUPS Z6, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
-	VMOVUPS Z7, (CX)(AX*4)
-	VMOVUPS Z8, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
-	VMOVUPS Z9, (CX)(AX*4)
-	VMOVUPS Z10, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
-	VMOVUPS Z11, (CX)(AX*4)
-	VMOVUPS Z12, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
-	VMOVUPS Z13, (CX)(AX*4)
-	VMOVUPS Z14, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
-	VMOVUPS Z15, (CX)(AX*4)
-	VMOVUPS Z16, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
-	VMOVUPS Z17, (CX)(AX*4)
-	VMOVUPS Z18, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
-	VMOVUPS Z19, (CX)(AX*4)
-	VMOVUPS Z20, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
-	VMOVUPS Z21, (CX)(AX*4)
-	VMOVUPS Z22, 64(CX)(AX*4)
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    104(SP), AX
-	VMOVUPS Z23, (CX)(AX*4)
-	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif370
-
-else369:
-	MOVQ    72(SP), AX
-	MOVQ    AX, CX
-	MOVQ    $+4096, DX
-	MOVQ    $+32, SI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, BX
-	IMUL3Q  $+32, BX, BX
-	XORQ    AX, AX
-	CMPQ    SI, BX
-	SETGT   AL
-	MOVQ    $+32, SI
-	TESTQ   AX, AX
-	CMOVQNE SI, BX
-	XORQ    AX, AX
-	CMPQ    DX, BX
-	SETLT   AL
-	MOVQ    $+4096, DX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    AX, SI
-	MOVQ    (SP), AX
-	MOVQ    AX, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    BX, AX
-	SUBQ    $+1, AX
-	XORQ    R8, R8
-	TESTQ   BX, BX
-	JEQ     divz385
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix386
-	MOVQ    DX, R8
-	XORQ    BX, R8
-	JGE     divfix386
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix386:
-	MOVQ AX, R8
-
-divz385:
-	XORQ  AX, AX
-	TESTQ R8, R8
-	JEQ   divz387
-	MOVQ  DI, AX
-	CQO
-	IDIVQ R8
-	TESTQ DX, DX
-	JEQ   divfix388
-	MOVQ  DX, DI
-	XORQ  R8, DI
-	JGE   divfix388
-	DECQ  AX
-	ADDQ  R8, DX
-
-divfix388:
-	MOVQ DX, AX
-
-divz387:
-	MOVQ    $+4096, DX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), R8
-	ADDQ    $+7, R8
-	SARQ    $0x03, R8
-	ADDQ    $+31, R8
-	SARQ    $0x05, R8
-	IMUL3Q  $+32, R8, R8
-	XORQ    R9, R9
-	CMPQ    DI, R8
-	SETGT   R9
-	MOVQ    $+32, DI
-	TESTQ   R9, R9
-	CMOVQNE DI, R8
-	XORQ    DI, DI
-	CMPQ    DX, R8
-	SETLT   DI
-	MOVQ    $+4096, DX
-	TESTQ   DI, DI
-	CMOVQNE DX, R8
-	IMULQ   R8, AX
-	SUBQ    AX, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    SI, DX
-	TESTQ   AX, AX
-	CMOVQNE R8, DX
-	MOVQ    DX, AX
-	ADDQ    $+31, AX
-	MOVQ    AX, BX
-	SARQ    $0x05, BX
-	XORQ    AX, AX
-	TESTQ   BX, BX
-	JEQ     divz389
-	MOVQ    CX, AX
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix390
-	MOVQ    DX, CX
-	XORQ    BX, CX
-	JGE     divfix390
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix390:
-divz389:
-	MOVQ  AX, CX
-	MOVQ  $+1020, BX
-	MOVQ  n0+120(FP), AX
-	ADDQ  $+11, AX
-	MOVQ  $+12, SI
-	XORQ  DX, DX
-	TESTQ SI, SI
-	JEQ   divz391
-	CQO
-	IDIVQ SI
-	TESTQ DX, DX
-	JEQ   divfix392
-	MOVQ  DX, DI
-	XORQ  SI, DI
-	JGE   divfix392
-	DECQ  AX
-	ADDQ  SI, DX
-
-divfix392:
-	MOVQ AX, DX
-
-divz391:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
-	XORQ    DX, DX
-	CMPQ    BX, AX
-	SETLT   DL
-	MOVQ    $+1020, BX
-	TESTQ   DX, DX
-	CMOVQNE BX, AX
-	IMULQ   AX, CX
-	MOVQ    CX, AX
-	MOVQ    80(SP), CX
-	ADDQ    CX, AX
-	IMULQ   n2+136(FP), AX
-	MOVQ    AX, CX
-	MOVQ    (SP), AX
-	MOVQ    AX, BX
-	MOVQ    n2+136(FP), AX
-	MOVQ    $+4096, DI
-	MOVQ    $+32, R8
-	MOVQ    n2+136(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+31, DX
-	SARQ    $0x05, DX
-	MOVQ    DX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    DX, DX
-	CMPQ    R8, SI
-	SETGT   DL
-	MOVQ    $+32, R8
-	TESTQ   DX, DX
-	CMOVQNE R8, SI
-	XORQ    DX, DX
-	CMPQ    DI, SI
-	SETLT   DL
-	MOVQ    $+4096, DI
-	TESTQ   DX, DX
-	CMOVQNE DI, SI
-	ADDQ    SI, AX
-	SUBQ    $+1, AX
-	XORQ    DI, DI
-	TESTQ   SI, SI
-	JEQ     divz393
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix394
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix394
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix394:
-	MOVQ AX, DI
-
-divz393:
-	XORQ  AX, AX
-	TESTQ DI, DI
-	JEQ   divz395
-	MOVQ  BX, AX
-	CQO
-	IDIVQ DI
-	TESTQ DX, DX
-	JEQ   divfix396
-	MOVQ  DX, BX
-	XORQ  DI, BX
-	JGE   divfix396
-	DECQ  AX
-	ADDQ  DI, DX
-
-divfix396:
-	MOVQ DX, AX
-
-divz395:
-	MOVQ    AX, DX
-	MOVQ    $+4096, BX
-	MOVQ    $+32, DI
-	MOVQ    n2+136(FP), AX
-	ADDQ    $+7, AX
-	SARQ    $0x03, AX
-	ADDQ    $+31, AX
-	SARQ    $0x05, AX
-	MOVQ    AX, SI
-	IMUL3Q  $+32, SI, SI
-	XORQ    AX, AX
-	CMPQ    DI, SI
-	SETGT   AL
-	MOVQ    $+32, DI
-	TESTQ   AX, AX
-	CMOVQNE DI, SI
-	XORQ    AX, AX
-	CMPQ    BX, SI
-	SETLT   AL
-	MOVQ    $+4096, BX
-	TESTQ   AX, AX
-	CMOVQNE BX, SI
-	IMULQ   SI, DX
-	MOVQ    DX, BX
-	MOVQ    72(SP), AX
-	MOVQ    n2+136(FP), DI
-	SUBQ    DX, DI
-	XORQ    DX, DX
-	CMPQ    SI, DI
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE SI, DI
-	MOVQ    DI, DX
-	ADDQ    $+31, DX
-	MOVQ    DX, SI
-	SARQ    $0x05, SI
-	XORQ    DX, DX
-	TESTQ   SI, SI
-	JEQ     divz397
-	CQO
-	IDIVQ   SI
-	TESTQ   DX, DX
-	JEQ     divfix398
-	MOVQ    DX, DI
-	XORQ    SI, DI
-	JGE     divfix398
-	DECQ    AX
-	ADDQ    SI, DX
-
-divfix398:
-divz397:
-	MOVQ    DX, AX
-	IMUL3Q  $+32, AX, AX
-	ADDQ    AX, BX
-	ADDQ    BX, CX
-	MOVQ    CX, 104(SP)
-	XORQ    AX, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else399
-	MOVQ    96(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
 	TESTQ   CX, CX
 	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z0, K1, (CX)(AX*4)
-
-else399:
+	MOVQ    DX, 88(SP)
+	MOVQ    n1+152(FP), AX
+	CMPQ    AX, $+0
+	JNE     else17
 	XORQ    AX, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else401
-	MOVQ    96(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z2, K1, 64(CX)(AX*4)
+	MOVQ    AX, 96(SP)
 
-else401:
-	MOVQ    104(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    $+1, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else403
-	MOVQ    96(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z3, K1, (CX)(AX*4)
+loop19:
+	MOVQ 96(SP), AX
+	CMPQ AX, $+1
+	JGE  end20
+	MOVQ 80(SP), CX
+	MOVQ CX, AX
+	MOVQ 88(SP), DX
+	ADDQ DX, CX
 
-else403:
-	MOVQ    $+1, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else405
-	MOVQ    96(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z4, K1, 64(CX)(AX*4)
+loop21:
+	CMPQ   AX, CX
+	JGE    end22
+	VMOVSS matmul_gemm_c_gemv_avx512_c1<>+0(SB), X0
+	MOVQ   96(SP), DX
+	IMULQ  n2+160(FP), DX
+	ADDQ   AX, DX
+	MOVQ   out0_base+48(FP), BX
+	VMOVSS X0, (BX)(DX*4)
+	ADDQ   $+1, AX
+	JMP    loop21
 
-else405:
-	MOVQ    104(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    $+2, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else407
-	MOVQ    96(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z5, K1, (CX)(AX*4)
+end22:
+	ADDQ $+1, 96(SP)
+	JMP  loop19
 
-else407:
-	MOVQ    $+2, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else409
-	MOVQ    96(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z6, K1, 64(CX)(AX*4)
+end20:
+else17:
+	XORQ AX, AX
+	MOVQ AX, 104(SP)
 
-else409:
-	MOVQ    104(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    $+3, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else411
-	MOVQ    96(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z7, K1, (CX)(AX*4)
+loop23:
+	MOVQ         104(SP), AX
+	MOVQ         n1+152(FP), CX
+	SUBQ         $+7, CX
+	CMPQ         AX, CX
+	JGE          end24
+	MOVQ         in0_base+0(FP), CX
+	VBROADCASTSS (CX)(AX*4), Z0
+	VBROADCASTSS 4(CX)(AX*4), Z1
+	VBROADCASTSS 8(CX)(AX*4), Z2
+	VBROADCASTSS 12(CX)(AX*4), Z3
+	VBROADCASTSS 16(CX)(AX*4), Z4
+	VBROADCASTSS 20(CX)(AX*4), Z5
+	VBROADCASTSS 24(CX)(AX*4), Z6
+	VBROADCASTSS 28(CX)(AX*4), Z7
+	MOVQ         80(SP), DX
+	MOVQ         DX, CX
+	MOVQ         AX, BX
+	IMULQ        n2+160(FP), BX
+	ADDQ         BX, CX
+	MOVQ         DX, BX
+	MOVQ         AX, SI
+	ADDQ         $+1, SI
+	IMULQ        n2+160(FP), SI
+	ADDQ         SI, BX
+	MOVQ         DX, SI
+	MOVQ         AX, DI
+	ADDQ         $+2, DI
+	IMULQ        n2+160(FP), DI
+	ADDQ         DI, SI
+	MOVQ         DX, DI
+	MOVQ         AX, R8
+	ADDQ         $+3, R8
+	IMULQ        n2+160(FP), R8
+	ADDQ         R8, DI
+	MOVQ         DX, R8
+	MOVQ         AX, R9
+	ADDQ         $+4, R9
+	IMULQ        n2+160(FP), R9
+	ADDQ         R9, R8
+	MOVQ         DX, R9
+	MOVQ         AX, R10
+	ADDQ         $+5, R10
+	IMULQ        n2+160(FP), R10
+	ADDQ         R10, R9
+	MOVQ         DX, R10
+	MOVQ         AX, R11
+	ADDQ         $+6, R11
+	IMULQ        n2+160(FP), R11
+	ADDQ         R11, R10
+	MOVQ         DX, R11
+	MOVQ         AX, R12
+	ADDQ         $+7, R12
+	IMULQ        n2+160(FP), R12
+	ADDQ         R12, R11
+	MOVQ         DX, DX
+	CMPQ         AX, $+0
+	JNE          else25
+	XORQ         AX, AX
+	MOVQ         88(SP), R12
+	SUBQ         $+15, R12
 
-else411:
-	MOVQ    $+3, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else413
-	MOVQ    96(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z8, K1, 64(CX)(AX*4)
+uloop27:
+	LEAQ        16(AX), R13
+	CMPQ        R13, R12
+	JGE         uend28
+	MOVQ        in1_base+24(FP), R13
+	VXORPS      Z8, Z8, Z8
+	VMOVUPS     Z8, Z8
+	VFMADD231PS (R13)(CX*4), Z0, Z8
+	VFMADD231PS (R13)(BX*4), Z1, Z8
+	VFMADD231PS (R13)(SI*4), Z2, Z8
+	VFMADD231PS (R13)(DI*4), Z3, Z8
+	VFMADD231PS (R13)(R8*4), Z4, Z8
+	VFMADD231PS (R13)(R9*4), Z5, Z8
+	VFMADD231PS (R13)(R10*4), Z6, Z8
+	VFMADD231PS (R13)(R11*4), Z7, Z8
+	MOVQ        out0_base+48(FP), R14
+	VMOVUPS     Z8, (R14)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	VXORPS      Z8, Z8, Z8
+	VMOVUPS     Z8, Z8
+	VFMADD231PS (R13)(CX*4), Z0, Z8
+	VFMADD231PS (R13)(BX*4), Z1, Z8
+	VFMADD231PS (R13)(SI*4), Z2, Z8
+	VFMADD231PS (R13)(DI*4), Z3, Z8
+	VFMADD231PS (R13)(R8*4), Z4, Z8
+	VFMADD231PS (R13)(R9*4), Z5, Z8
+	VFMADD231PS (R13)(R10*4), Z6, Z8
+	VFMADD231PS (R13)(R11*4), Z7, Z8
+	VMOVUPS     Z8, (R14)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+32, AX
+	JMP         uloop27
 
-else413:
-	MOVQ    104(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    $+4, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else415
-	MOVQ    96(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z9, K1, (CX)(AX*4)
+uend28:
+loop29:
+	CMPQ        AX, R12
+	JGE         end30
+	MOVQ        in1_base+24(FP), R13
+	VXORPS      Z8, Z8, Z8
+	VMOVUPS     Z8, Z8
+	VFMADD231PS (R13)(CX*4), Z0, Z8
+	VFMADD231PS (R13)(BX*4), Z1, Z8
+	VFMADD231PS (R13)(SI*4), Z2, Z8
+	VFMADD231PS (R13)(DI*4), Z3, Z8
+	VFMADD231PS (R13)(R8*4), Z4, Z8
+	VFMADD231PS (R13)(R9*4), Z5, Z8
+	VFMADD231PS (R13)(R10*4), Z6, Z8
+	VFMADD231PS (R13)(R11*4), Z7, Z8
+	MOVQ        out0_base+48(FP), R13
+	VMOVUPS     Z8, (R13)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+16, AX
+	JMP         loop29
 
-else415:
-	MOVQ    $+4, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else417
-	MOVQ    96(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z10, K1, 64(CX)(AX*4)
+end30:
+	JMP endif26
 
-else417:
-	MOVQ    104(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    $+5, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else419
-	MOVQ    96(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z11, K1, (CX)(AX*4)
+else25:
+	XORQ AX, AX
+	MOVQ 88(SP), R12
+	SUBQ $+15, R12
 
-else419:
-	MOVQ    $+5, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else421
-	MOVQ    96(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z12, K1, 64(CX)(AX*4)
+uloop31:
+	LEAQ        16(AX), R13
+	CMPQ        R13, R12
+	JGE         uend32
+	MOVQ        in1_base+24(FP), R13
+	MOVQ        out0_base+48(FP), R14
+	VMOVUPS     (R14)(DX*4), Z8
+	VFMADD231PS (R13)(CX*4), Z0, Z8
+	VFMADD231PS (R13)(BX*4), Z1, Z8
+	VFMADD231PS (R13)(SI*4), Z2, Z8
+	VFMADD231PS (R13)(DI*4), Z3, Z8
+	VFMADD231PS (R13)(R8*4), Z4, Z8
+	VFMADD231PS (R13)(R9*4), Z5, Z8
+	VFMADD231PS (R13)(R10*4), Z6, Z8
+	VFMADD231PS (R13)(R11*4), Z7, Z8
+	VMOVUPS     Z8, (R14)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	VMOVUPS     (R14)(DX*4), Z8
+	VFMADD231PS (R13)(CX*4), Z0, Z8
+	VFMADD231PS (R13)(BX*4), Z1, Z8
+	VFMADD231PS (R13)(SI*4), Z2, Z8
+	VFMADD231PS (R13)(DI*4), Z3, Z8
+	VFMADD231PS (R13)(R8*4), Z4, Z8
+	VFMADD231PS (R13)(R9*4), Z5, Z8
+	VFMADD231PS (R13)(R10*4), Z6, Z8
+	VFMADD231PS (R13)(R11*4), Z7, Z8
+	VMOVUPS     Z8, (R14)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+32, AX
+	JMP         uloop31
 
-else421:
-	MOVQ    104(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    $+6, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else423
-	MOVQ    96(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z13, K1, (CX)(AX*4)
+uend32:
+loop33:
+	CMPQ        AX, R12
+	JGE         end34
+	MOVQ        in1_base+24(FP), R13
+	MOVQ        out0_base+48(FP), R14
+	VMOVUPS     (R14)(DX*4), Z8
+	VFMADD231PS (R13)(CX*4), Z0, Z8
+	VFMADD231PS (R13)(BX*4), Z1, Z8
+	VFMADD231PS (R13)(SI*4), Z2, Z8
+	VFMADD231PS (R13)(DI*4), Z3, Z8
+	VFMADD231PS (R13)(R8*4), Z4, Z8
+	VFMADD231PS (R13)(R9*4), Z5, Z8
+	VFMADD231PS (R13)(R10*4), Z6, Z8
+	VFMADD231PS (R13)(R11*4), Z7, Z8
+	VMOVUPS     Z8, (R14)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+16, AX
+	JMP         loop33
 
-else423:
-	MOVQ    $+6, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else425
-	MOVQ    96(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z14, K1, 64(CX)(AX*4)
+end34:
+endif26:
+	MOVQ   88(SP), R12
+	MOVQ   R12, AX
+	SARQ   $0x04, AX
+	IMUL3Q $+16, AX, AX
+	MOVQ   R12, R12
 
-else425:
-	MOVQ    104(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    $+7, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else427
-	MOVQ    96(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z15, K1, (CX)(AX*4)
+loop35:
+	CMPQ      AX, R12
+	JGE       end36
+	MOVQ      88(SP), R13
+	SUBQ      AX, R13
+	MOVQ      $-1, R14
+	BZHIQ     R13, R14, R13
+	KMOVQ     R13, K1
+	MOVQ      in1_base+24(FP), R13
+	VMOVUPS.Z (R13)(R11*4), K1, Z8
+	VMOVUPS.Z (R13)(R10*4), K1, Z9
+	VMOVUPS.Z (R13)(R9*4), K1, Z10
+	VMOVUPS.Z (R13)(R8*4), K1, Z11
+	VMOVUPS.Z (R13)(DI*4), K1, Z12
+	VMOVUPS.Z (R13)(SI*4), K1, Z13
+	VMOVUPS.Z (R13)(BX*4), K1, Z14
+	VMOVUPS.Z (R13)(CX*4), K1, Z15
+	VXORPS    Z16, Z16, Z16
+	MOVQ      104(SP), R13
+	CMPQ      R13, $+0
+	JEQ       guard37
+	MOVQ      out0_base+48(FP), R13
+	VMOVUPS.Z (R13)(DX*4), K1, Z16
 
-else427:
-	MOVQ    $+7, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else429
-	MOVQ    96(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z16, K1, 64(CX)(AX*4)
+guard37:
+	VFMADD231PS Z15, Z0, Z16
+	VFMADD231PS Z14, Z1, Z16
+	VFMADD231PS Z13, Z2, Z16
+	VFMADD231PS Z12, Z3, Z16
+	VFMADD231PS Z11, Z4, Z16
+	VFMADD231PS Z10, Z5, Z16
+	VFMADD231PS Z9, Z6, Z16
+	VFMADD231PS Z8, Z7, Z16
+	MOVQ        88(SP), R13
+	SUBQ        AX, R13
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVQ       R13, K1
+	MOVQ        out0_base+48(FP), R13
+	VMOVUPS     Z16, K1, (R13)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        BX, BX
+	ADDQ        $+16, BX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	MOVQ        DI, DI
+	ADDQ        $+16, DI
+	MOVQ        R8, R8
+	ADDQ        $+16, R8
+	MOVQ        R9, R9
+	ADDQ        $+16, R9
+	MOVQ        R10, R10
+	ADDQ        $+16, R10
+	MOVQ        R11, R11
+	ADDQ        $+16, R11
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+16, AX
+	JMP         loop35
 
-else429:
-	MOVQ    104(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    $+8, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else431
-	MOVQ    96(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z17, K1, (CX)(AX*4)
+end36:
+	ADDQ $+8, 104(SP)
+	JMP  loop23
 
-else431:
-	MOVQ    $+8, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else433
-	MOVQ    96(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z18, K1, 64(CX)(AX*4)
+end24:
+	MOVQ   n1+152(FP), AX
+	SARQ   $0x03, AX
+	IMUL3Q $+8, AX, AX
+	MOVQ   AX, 112(SP)
 
-else433:
-	MOVQ    104(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    $+9, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else435
-	MOVQ    96(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z19, K1, (CX)(AX*4)
+loop38:
+	MOVQ         112(SP), AX
+	CMPQ         AX, n1+152(FP)
+	JGE          end39
+	MOVQ         in0_base+0(FP), CX
+	VBROADCASTSS (CX)(AX*4), Z0
+	MOVQ         80(SP), DX
+	MOVQ         DX, CX
+	MOVQ         AX, BX
+	IMULQ        n2+160(FP), BX
+	ADDQ         BX, CX
+	MOVQ         DX, DX
+	CMPQ         AX, $+0
+	JNE          else40
+	XORQ         AX, AX
+	MOVQ         88(SP), BX
+	SUBQ         $+15, BX
 
-else435:
-	MOVQ    $+9, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else437
-	MOVQ    96(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z20, K1, 64(CX)(AX*4)
+uloop42:
+	LEAQ        16(AX), SI
+	CMPQ        SI, BX
+	JGE         uend43
+	MOVQ        in1_base+24(FP), SI
+	VXORPS      Z1, Z1, Z1
+	VMOVUPS     Z1, Z1
+	VFMADD231PS (SI)(CX*4), Z0, Z1
+	MOVQ        out0_base+48(FP), DI
+	VMOVUPS     Z1, (DI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	VXORPS      Z1, Z1, Z1
+	VMOVUPS     Z1, Z1
+	VFMADD231PS (SI)(CX*4), Z0, Z1
+	VMOVUPS     Z1, (DI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+32, AX
+	JMP         uloop42
 
-else437:
-	MOVQ    104(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    $+10, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else439
-	MOVQ    96(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z21, K1, (CX)(AX*4)
+uend43:
+loop44:
+	CMPQ        AX, BX
+	JGE         end45
+	MOVQ        in1_base+24(FP), SI
+	VXORPS      Z1, Z1, Z1
+	VMOVUPS     Z1, Z1
+	VFMADD231PS (SI)(CX*4), Z0, Z1
+	MOVQ        out0_base+48(FP), SI
+	VMOVUPS     Z1, (SI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+16, AX
+	JMP         loop44
 
-else439:
-	MOVQ    $+10, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else441
-	MOVQ    96(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z22, K1, 64(CX)(AX*4)
+end45:
+	JMP endif41
 
-else441:
-	MOVQ    104(SP), AX
-	ADDQ    n2+136(FP), AX
-	MOVQ    AX, 104(SP)
-	MOVQ    $+11, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	XORQ    CX, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else443
-	MOVQ    96(SP), AX
-	SUBQ    $+0, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z23, K1, (CX)(AX*4)
+else40:
+	XORQ AX, AX
+	MOVQ 88(SP), BX
+	SUBQ $+15, BX
 
-else443:
-	MOVQ    $+11, AX
-	MOVQ    88(SP), CX
-	XORQ    DX, DX
-	CMPQ    AX, CX
-	SETLT   DL
-	MOVQ    DX, AX
-	MOVQ    $+16, CX
-	MOVQ    96(SP), DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	ANDQ    BX, AX
-	TESTQ   AX, AX
-	JEQ     else445
-	MOVQ    96(SP), AX
-	SUBQ    $+16, AX
-	XORQ    CX, CX
-	CMPQ    AX, $+16
-	SETLT   CL
-	MOVQ    $+16, DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    $-1, AX
-	BZHIQ   DX, AX, AX
-	KMOVQ   AX, K1
-	MOVQ    104(SP), AX
-	MOVQ    out0_base+48(FP), CX
-	VMOVUPS Z1, K1, 64(CX)(AX*4)
+uloop46:
+	LEAQ        16(AX), SI
+	CMPQ        SI, BX
+	JGE         uend47
+	MOVQ        in1_base+24(FP), SI
+	MOVQ        out0_base+48(FP), DI
+	VMOVUPS     (DI)(DX*4), Z1
+	VFMADD231PS (SI)(CX*4), Z0, Z1
+	VMOVUPS     Z1, (DI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	VMOVUPS     (DI)(DX*4), Z1
+	VFMADD231PS (SI)(CX*4), Z0, Z1
+	VMOVUPS     Z1, (DI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+32, AX
+	JMP         uloop46
 
-else445:
-endif370:
-	ADDQ $+12, 80(SP)
-	JMP  loop253
+uend47:
+loop48:
+	CMPQ        AX, BX
+	JGE         end49
+	MOVQ        in1_base+24(FP), SI
+	MOVQ        out0_base+48(FP), DI
+	VMOVUPS     (DI)(DX*4), Z1
+	VFMADD231PS (SI)(CX*4), Z0, Z1
+	VMOVUPS     Z1, (DI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+16, AX
+	JMP         loop48
 
-end254:
-	ADDQ $+1, 72(SP)
-	JMP  loop243
+end49:
+endif41:
+	MOVQ   88(SP), BX
+	MOVQ   BX, AX
+	SARQ   $0x04, AX
+	IMUL3Q $+16, AX, AX
+	MOVQ   BX, BX
 
-end244:
+loop50:
+	CMPQ      AX, BX
+	JGE       end51
+	MOVQ      88(SP), SI
+	SUBQ      AX, SI
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, SI
+	KMOVQ     SI, K1
+	MOVQ      in1_base+24(FP), SI
+	VMOVUPS.Z (SI)(CX*4), K1, Z1
+	VXORPS    Z2, Z2, Z2
+	MOVQ      112(SP), SI
+	CMPQ      SI, $+0
+	JEQ       guard52
+	MOVQ      out0_base+48(FP), SI
+	VMOVUPS.Z (SI)(DX*4), K1, Z2
+
+guard52:
+	VFMADD231PS Z1, Z0, Z2
+	MOVQ        88(SP), SI
+	SUBQ        AX, SI
+	MOVQ        $-1, DI
+	BZHIQ       SI, DI, SI
+	KMOVQ       SI, K1
+	MOVQ        out0_base+48(FP), SI
+	VMOVUPS     Z2, K1, (SI)(DX*4)
+	ADDQ        $+16, CX
+	MOVQ        DX, DX
+	ADDQ        $+16, DX
+	ADDQ        $+16, AX
+	JMP         loop50
+
+end51:
+	ADDQ $+1, 112(SP)
+	JMP  loop38
+
+end39:
 	ADDQ $+1, 64(SP)
-	JMP  loop239
+	JMP  loop11
 
-end240:
-endif14:
-	ADDQ $+1, (SP)
-	JMP  loop1
-
-end2:
+end12:
 	RET
 
-DATA matmul_gemm_c_avx512_c1<>+0(SB)/4, $0x00000000
-GLOBL matmul_gemm_c_avx512_c1<>(SB), RODATA|NOPTR, $4
+DATA matmul_gemm_c_gemv_avx512_c1<>+0(SB)/4, $0x00000000
+GLOBL matmul_gemm_c_gemv_avx512_c1<>(SB), RODATA|NOPTR, $4
+
+// func matmul_gemm_c_gemvdot_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
+TEXT ·matmul_gemm_c_gemvdot_avx512(SB), NOSPLIT, $104-184
+	MOVQ    $+4096, AX
+	MOVQ    $+32, CX
+	MOVQ    n2+160(FP), DX
+	ADDQ    $+7, DX
+	SARQ    $0x03, DX
+	ADDQ    $+31, DX
+	SARQ    $0x05, DX
+	IMUL3Q  $+32, DX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETGT   BL
+	MOVQ    $+32, CX
+	TESTQ   BX, BX
+	CMOVQNE CX, DX
+	XORQ    CX, CX
+	CMPQ    AX, DX
+	SETLT   CL
+	MOVQ    $+4096, AX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, (SP)
+	MOVQ    $+384, AX
+	XORQ    CX, CX
+	CMPQ    AX, n1+152(FP)
+	SETLT   CL
+	MOVQ    $+384, AX
+	MOVQ    n1+152(FP), DX
+	TESTQ   CX, CX
+	CMOVQNE AX, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    $+336, CX
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+11, AX
+	MOVQ    $+12, BX
+	XORQ    DX, DX
+	TESTQ   BX, BX
+	JEQ     divz1
+	CQO
+	IDIVQ   BX
+	TESTQ   DX, DX
+	JEQ     divfix2
+	MOVQ    DX, SI
+	XORQ    BX, SI
+	JGE     divfix2
+	DECQ    AX
+	ADDQ    BX, DX
+
+divfix2:
+	MOVQ AX, DX
+
+divz1:
+	MOVQ    DX, AX
+	IMUL3Q  $+12, AX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	MOVQ    $+336, CX
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    (SP), CX
+	ADDQ    CX, AX
+	SUBQ    $+1, AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz3
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix4
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix4
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix4:
+	MOVQ AX, DX
+
+divz3:
+	MOVQ  DX, 24(SP)
+	MOVQ  n1+152(FP), AX
+	MOVQ  8(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz5
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix6
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix6
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix6:
+	MOVQ AX, DX
+
+divz5:
+	MOVQ  DX, 32(SP)
+	MOVQ  n0+144(FP), AX
+	MOVQ  16(SP), CX
+	ADDQ  CX, AX
+	SUBQ  $+1, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz7
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix8
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix8
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix8:
+	MOVQ AX, DX
+
+divz7:
+	MOVQ DX, 40(SP)
+	MOVQ n0+144(FP), AX
+	ADDQ $+256, AX
+	SUBQ $+1, AX
+	SARQ $0x08, AX
+	MOVQ AX, 48(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 56(SP)
+
+loop9:
+	MOVQ  56(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end10
+	MOVQ  48(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz11
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix12
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix12
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix12:
+	MOVQ AX, DX
+
+divz11:
+	MOVQ  DX, 64(SP)
+	MOVQ  56(SP), AX
+	MOVQ  48(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz13
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix14
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix14
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix14:
+divz13:
+	MOVQ    DX, AX
+	IMUL3Q  $+256, AX, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    $+256, AX
+	MOVQ    n0+144(FP), CX
+	MOVQ    72(SP), DX
+	SUBQ    DX, CX
+	XORQ    DX, DX
+	CMPQ    AX, CX
+	SETLT   DL
+	MOVQ    $+256, AX
+	TESTQ   DX, DX
+	CMOVQNE AX, CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	XORQ    DX, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 80(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 88(SP)
+
+loop15:
+	MOVQ    88(SP), AX
+	MOVQ    80(SP), CX
+	SUBQ    $+3, CX
+	CMPQ    AX, CX
+	JGE     end16
+	VXORPS  Z1, Z1, Z1
+	VMOVUPS Z1, Z0
+	MOVQ    72(SP), CX
+	ADDQ    AX, CX
+	MOVQ    CX, AX
+	IMULQ   n1+152(FP), AX
+	VMOVUPS Z1, Z2
+	MOVQ    CX, DX
+	ADDQ    $+1, DX
+	IMULQ   n1+152(FP), DX
+	VMOVUPS Z1, Z3
+	MOVQ    CX, BX
+	ADDQ    $+2, BX
+	IMULQ   n1+152(FP), BX
+	VMOVUPS Z1, Z1
+	ADDQ    $+3, CX
+	IMULQ   n1+152(FP), CX
+	XORQ    SI, SI
+	XORQ    DI, DI
+	MOVQ    n1+152(FP), R8
+	SUBQ    $+15, R8
+	MOVQ    in0_base+0(FP), R9
+	MOVQ    in1_base+24(FP), R10
+
+uloop17:
+	LEAQ        16(DI), R11
+	CMPQ        R11, R8
+	JGE         uend18
+	VMOVUPS     (R10)(SI*4), Z4
+	VFMADD231PS (R9)(AX*4), Z4, Z0
+	ADDQ        $+16, AX
+	VFMADD231PS (R9)(DX*4), Z4, Z2
+	ADDQ        $+16, DX
+	VFMADD231PS (R9)(BX*4), Z4, Z3
+	ADDQ        $+16, BX
+	VFMADD231PS (R9)(CX*4), Z4, Z1
+	ADDQ        $+16, CX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	VMOVUPS     (R10)(SI*4), Z4
+	VFMADD231PS (R9)(AX*4), Z4, Z0
+	ADDQ        $+16, AX
+	VFMADD231PS (R9)(DX*4), Z4, Z2
+	ADDQ        $+16, DX
+	VFMADD231PS (R9)(BX*4), Z4, Z3
+	ADDQ        $+16, BX
+	VFMADD231PS (R9)(CX*4), Z4, Z1
+	ADDQ        $+16, CX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	ADDQ        $+32, DI
+	JMP         uloop17
+
+uend18:
+loop19:
+	CMPQ        DI, R8
+	JGE         end20
+	VMOVUPS     (R10)(SI*4), Z4
+	VFMADD231PS (R9)(AX*4), Z4, Z0
+	ADDQ        $+16, AX
+	VFMADD231PS (R9)(DX*4), Z4, Z2
+	ADDQ        $+16, DX
+	VFMADD231PS (R9)(BX*4), Z4, Z3
+	ADDQ        $+16, BX
+	VFMADD231PS (R9)(CX*4), Z4, Z1
+	ADDQ        $+16, CX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	ADDQ        $+16, DI
+	JMP         loop19
+
+end20:
+	MOVQ   n1+152(FP), DI
+	SARQ   $0x04, DI
+	IMUL3Q $+16, DI, DI
+	MOVQ   n1+152(FP), R8
+	MOVQ   in0_base+0(FP), R9
+	MOVQ   in1_base+24(FP), R10
+
+loop21:
+	CMPQ        DI, R8
+	JGE         end22
+	MOVQ        n1+152(FP), R11
+	SUBQ        DI, R11
+	MOVQ        $-1, R12
+	BZHIQ       R11, R12, R11
+	KMOVQ       R11, K1
+	VMOVUPS.Z   (R10)(SI*4), K1, Z4
+	VMOVUPS.Z   (R9)(AX*4), K1, Z5
+	VFMADD231PS Z4, Z5, Z0
+	ADDQ        $+16, AX
+	VMOVUPS.Z   (R9)(DX*4), K1, Z5
+	VFMADD231PS Z4, Z5, Z2
+	ADDQ        $+16, DX
+	VMOVUPS.Z   (R9)(BX*4), K1, Z5
+	VFMADD231PS Z4, Z5, Z3
+	ADDQ        $+16, BX
+	VMOVUPS.Z   (R9)(CX*4), K1, Z5
+	VFMADD231PS Z4, Z5, Z1
+	ADDQ        $+16, CX
+	MOVQ        SI, SI
+	ADDQ        $+16, SI
+	ADDQ        $+16, DI
+	JMP         loop21
+
+end22:
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X4
+	VADDPS        X4, X0, X0
+	VPERMILPS     $0x4e, X0, X4
+	VADDPS        X4, X0, X0
+	VPERMILPS     $0xb1, X0, X4
+	VADDPS        X4, X0, X0
+	MOVQ          72(SP), AX
+	MOVQ          88(SP), CX
+	ADDQ          CX, AX
+	MOVQ          AX, CX
+	IMULQ         n2+160(FP), CX
+	MOVQ          out0_base+48(FP), DX
+	VMOVSS        X0, (DX)(CX*4)
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPS        Y0, Y2, Y0
+	VEXTRACTF128  $0x01, Y0, X2
+	VADDPS        X2, X0, X0
+	VPERMILPS     $0x4e, X0, X2
+	VADDPS        X2, X0, X0
+	VPERMILPS     $0xb1, X0, X2
+	VADDPS        X2, X0, X0
+	MOVQ          AX, CX
+	ADDQ          $+1, CX
+	IMULQ         n2+160(FP), CX
+	VMOVSS        X0, (DX)(CX*4)
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VADDPS        Y0, Y3, Y0
+	VEXTRACTF128  $0x01, Y0, X2
+	VADDPS        X2, X0, X0
+	VPERMILPS     $0x4e, X0, X2
+	VADDPS        X2, X0, X0
+	VPERMILPS     $0xb1, X0, X2
+	VADDPS        X2, X0, X0
+	MOVQ          AX, CX
+	ADDQ          $+2, CX
+	IMULQ         n2+160(FP), CX
+	VMOVSS        X0, (DX)(CX*4)
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPS        Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	ADDQ          $+3, AX
+	IMULQ         n2+160(FP), AX
+	VMOVSS        X0, (DX)(AX*4)
+	ADDQ          $+4, 88(SP)
+	JMP           loop15
+
+end16:
+	MOVQ   80(SP), AX
+	SARQ   $0x02, AX
+	IMUL3Q $+4, AX, AX
+	MOVQ   AX, 96(SP)
+
+loop23:
+	MOVQ    96(SP), AX
+	MOVQ    80(SP), CX
+	CMPQ    AX, CX
+	JGE     end24
+	VXORPS  Z0, Z0, Z0
+	VMOVUPS Z0, Z0
+	MOVQ    72(SP), CX
+	ADDQ    AX, CX
+	MOVQ    CX, AX
+	IMULQ   n1+152(FP), AX
+	XORQ    CX, CX
+	XORQ    DX, DX
+	MOVQ    n1+152(FP), BX
+	SUBQ    $+15, BX
+	MOVQ    in0_base+0(FP), SI
+	MOVQ    in1_base+24(FP), DI
+
+uloop25:
+	LEAQ        16(DX), R8
+	CMPQ        R8, BX
+	JGE         uend26
+	VMOVUPS     (DI)(CX*4), Z1
+	VFMADD231PS (SI)(AX*4), Z1, Z0
+	ADDQ        $+16, AX
+	MOVQ        CX, CX
+	ADDQ        $+16, CX
+	VMOVUPS     (DI)(CX*4), Z1
+	VFMADD231PS (SI)(AX*4), Z1, Z0
+	ADDQ        $+16, AX
+	MOVQ        CX, CX
+	ADDQ        $+16, CX
+	ADDQ        $+32, DX
+	JMP         uloop25
+
+uend26:
+loop27:
+	CMPQ        DX, BX
+	JGE         end28
+	VMOVUPS     (DI)(CX*4), Z1
+	VFMADD231PS (SI)(AX*4), Z1, Z0
+	ADDQ        $+16, AX
+	MOVQ        CX, CX
+	ADDQ        $+16, CX
+	ADDQ        $+16, DX
+	JMP         loop27
+
+end28:
+	MOVQ   n1+152(FP), DX
+	SARQ   $0x04, DX
+	IMUL3Q $+16, DX, DX
+	MOVQ   n1+152(FP), BX
+	MOVQ   in0_base+0(FP), SI
+	MOVQ   in1_base+24(FP), DI
+
+loop29:
+	CMPQ        DX, BX
+	JGE         end30
+	MOVQ        n1+152(FP), R8
+	SUBQ        DX, R8
+	MOVQ        $-1, R9
+	BZHIQ       R8, R9, R8
+	KMOVQ       R8, K1
+	VMOVUPS.Z   (DI)(CX*4), K1, Z1
+	VMOVUPS.Z   (SI)(AX*4), K1, Z2
+	VFMADD231PS Z1, Z2, Z0
+	ADDQ        $+16, AX
+	MOVQ        CX, CX
+	ADDQ        $+16, CX
+	ADDQ        $+16, DX
+	JMP         loop29
+
+end30:
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	MOVQ          72(SP), AX
+	MOVQ          96(SP), CX
+	ADDQ          CX, AX
+	IMULQ         n2+160(FP), AX
+	MOVQ          out0_base+48(FP), CX
+	VMOVSS        X0, (CX)(AX*4)
+	ADDQ          $+1, 96(SP)
+	JMP           loop23
+
+end24:
+	ADDQ $+1, 56(SP)
+	JMP  loop9
+
+end10:
+	RET
