@@ -280,7 +280,12 @@ func (g *gen) cast(e *loop.Cast, hint reg.Register) val {
 	case fe == ir.F64 && te == ir.F32:
 		x := g.expr(e.X)
 		d := g.dst(to, hint)
-		g.c.VCVTPD2PS(x.r, d)
+		if x.r.Size() == 32 {
+			// ymm -> xmm needs the explicit Y form in the Go assembler.
+			g.c.VCVTPD2PSY(x.r, d)
+		} else {
+			g.c.VCVTPD2PS(x.r, d)
+		}
 		return val{r: d, t: to, tmp: true}
 	case fe == ir.I32 && te == ir.I64, fe == ir.U32 && te == ir.I64, fe == ir.I32 && te == ir.F64:
 		x := g.expr(e.X)
