@@ -49,8 +49,11 @@ type kscope struct {
 	// untypedMemo caches untyped(n); a node's meaning is fixed by its lexical scope.
 	untypedMemo map[node][2]bool
 	// wide is set while compiling a statement that stores into an f64
-	// output: its f32 arithmetic is done in f64 (see ft).
+	// output, or into an intermediate such a statement reads (directly or
+	// through other intermediates): its f32 arithmetic is done in f64 (see ft).
 	wide bool
+	// wideTemps are the intermediates whose statements compile wide.
+	wideTemps map[string]bool
 }
 
 func (c *compiler) compileKernel(ki *kernelInfo) {
@@ -79,6 +82,7 @@ func (c *compiler) compileKernel(ki *kernelInfo) {
 			s.targets[t.name] = true
 		}
 	}
+	s.wideTemps = wideTemps(a)
 	for _, st := range a.body {
 		c.curPos = st.p
 		s.stmt(st)
@@ -374,7 +378,7 @@ func (s *kscope) assign(st *stmtAST) {
 		}
 		vars = append(vars, vi.v)
 	}
-	s.wide = sy != nil && sy.t.Kind == ir.Output && sy.t.Type == ir.F64
+	s.wide = (sy != nil && sy.t.Kind == ir.Output && sy.t.Type == ir.F64) || (sy == nil && s.wideTemps[tn.name])
 	val := s.value(st.value)
 	s.wide = false
 	s.resolveVars()
@@ -477,4 +481,62 @@ func (s *kscope) lookupVar(name string) *varInfo {
 		}
 	}
 	return nil
+}
+
+// wideTemps returns the names of the intermediates that statements storing
+// into f64 outputs read, directly or through other intermediates: they are
+// computed in f64 too, so that the outputs meet the f64 accuracy of SPEC
+// section 7 (an intermediate's value is exact; only casts round).
+func wideTemps(a *kernelAST) map[string]bool {
+	f64out := map[string]bool{}
+	outs := map[string]bool{}
+	for _, o := range a.outputs {
+		outs[o.name.name] = true
+		if o.typ != nil && o.typ.name == "f64" {
+			f64out[o.name.name] = true
+		}
+	}
+	wide := map[string]bool{}
+	for i := len(a.body) - 1; i >= 0; i-- {
+		st := a.body[i]
+		if len(st.targets) != 1 || st.multi {
+			continue
+		}
+		n := st.targets[0].name
+		if !f64out[n] && (outs[n] || !wide[n]) {
+			continue
+		}
+		readNames(st.value, func(name string) {
+			if !outs[name] {
+				wide[name] = true
+			}
+		})
+	}
+	return wide
+}
+
+// readNames calls f with every name n reads (tensors, scalars, variables).
+func readNames(n node, f func(string)) {
+	switch n := n.(type) {
+	case *identNode:
+		f(n.name)
+	case *indexNode:
+		f(n.name)
+		for _, x := range n.subs {
+			readNames(x, f)
+		}
+	case *unaryNode:
+		readNames(n.x, f)
+	case *binaryNode:
+		readNames(n.x, f)
+		readNames(n.y, f)
+	case *callNode:
+		for _, x := range n.args {
+			readNames(x, f)
+		}
+		if n.red != nil {
+			readNames(n.red.where, f)
+			readNames(n.red.body, f)
+		}
+	}
 }

@@ -5,22 +5,23 @@ import (
 	"strings"
 	"testing"
 
+	. "github.com/tensorcc/tcc/internal/irbuild"
 	"github.com/tensorcc/tcc/ir"
 )
 
 // castKernel builds Y[i] = to(X[i]) over N elements.
 func castKernel(from, to ir.DType) *ir.Kernel {
-	b := newKernel("Cast")
-	N := b.size("N")
-	X := b.in("X", from, sd(N))
-	Y := b.out("Y", to, sd(N))
-	i := vr("i", sd(N))
-	var x ir.Expr = rd(X, ix(i))
+	b := New("Cast")
+	N := b.Size("N")
+	X := b.In("X", from, ir.SizeDim(N))
+	Y := b.Out("Y", to, ir.SizeDim(N))
+	i := Var("i", ir.SizeDim(N))
+	var x ir.Expr = Read(X, Idx(i))
 	if x.Type() != to {
-		x = cast(x, to)
+		x = Cast(x, to)
 	}
-	b.stmt(Y, vars(i), x)
-	return b.k
+	b.Stmt(Y, Vars(i), x)
+	return b.K
 }
 
 var nan32 = float32(math.NaN())
@@ -190,13 +191,13 @@ func sameValues(a, b any) bool {
 
 // unary builds Y[i] = OP(X[i]) for one element type.
 func unaryKernel(t ir.DType, f func(x ir.Expr) ir.Expr) *ir.Kernel {
-	b := newKernel("Unary")
-	N := b.size("N")
-	X := b.in("X", t, sd(N))
-	Y := b.out("Y", t, sd(N))
-	i := vr("i", sd(N))
-	b.stmt(Y, vars(i), f(rd(X, ix(i))))
-	return b.k
+	b := New("Unary")
+	N := b.Size("N")
+	X := b.In("X", t, ir.SizeDim(N))
+	Y := b.Out("Y", t, ir.SizeDim(N))
+	i := Var("i", ir.SizeDim(N))
+	b.Stmt(Y, Vars(i), f(Read(X, Idx(i))))
+	return b.K
 }
 
 func TestIntegerWrap(t *testing.T) {
@@ -207,33 +208,33 @@ func TestIntegerWrap(t *testing.T) {
 		in   any
 		want any
 	}{
-		{"i32 x*x+1", ir.I32, func(x ir.Expr) ir.Expr { return bin(ir.Add, bin(ir.Mul, x, x), ic(ir.I32, 1)) },
+		{"i32 x*x+1", ir.I32, func(x ir.Expr) ir.Expr { return Bin(ir.Add, Bin(ir.Mul, x, x), IConst(ir.I32, 1)) },
 			[]int32{65536, 46341, -3}, []int32{1, -2147479014, 10}},
-		{"u32 x-1", ir.U32, func(x ir.Expr) ir.Expr { return bin(ir.Sub, x, ic(ir.U32, 1)) },
+		{"u32 x-1", ir.U32, func(x ir.Expr) ir.Expr { return Bin(ir.Sub, x, IConst(ir.U32, 1)) },
 			[]uint32{0, 5}, []uint32{math.MaxUint32, 4}},
-		{"u32 x*x", ir.U32, func(x ir.Expr) ir.Expr { return bin(ir.Mul, x, x) },
+		{"u32 x*x", ir.U32, func(x ir.Expr) ir.Expr { return Bin(ir.Mul, x, x) },
 			[]uint32{65536, 65537}, []uint32{0, 131073}},
-		{"i64 x+1", ir.I64, func(x ir.Expr) ir.Expr { return bin(ir.Add, x, ic(ir.I64, 1)) },
+		{"i64 x+1", ir.I64, func(x ir.Expr) ir.Expr { return Bin(ir.Add, x, IConst(ir.I64, 1)) },
 			[]int64{math.MaxInt64}, []int64{math.MinInt64}},
 		{"i32 -x", ir.I32, func(x ir.Expr) ir.Expr { return &ir.Unary{Op: ir.Neg, X: x, T: ir.I32} },
 			[]int32{math.MinInt32, 4}, []int32{math.MinInt32, -4}},
-		{"i32 abs", ir.I32, func(x ir.Expr) ir.Expr { return call(ir.Abs, x) },
+		{"i32 abs", ir.I32, func(x ir.Expr) ir.Expr { return CallFn(ir.Abs, x) },
 			[]int32{math.MinInt32, -4, 3}, []int32{math.MinInt32, 4, 3}},
-		{"i32 x/2", ir.I32, func(x ir.Expr) ir.Expr { return bin(ir.Div, x, ic(ir.I32, 2)) },
+		{"i32 x/2", ir.I32, func(x ir.Expr) ir.Expr { return Bin(ir.Div, x, IConst(ir.I32, 2)) },
 			[]int32{-7, 7, -8, 0}, []int32{-4, 3, -4, 0}},
-		{"i32 7/x", ir.I32, func(x ir.Expr) ir.Expr { return bin(ir.Div, ic(ir.I32, 7), x) },
+		{"i32 7/x", ir.I32, func(x ir.Expr) ir.Expr { return Bin(ir.Div, IConst(ir.I32, 7), x) },
 			[]int32{-2, 0, 2, -7}, []int32{-4, 0, 3, -1}},
-		{"i32 x/-1", ir.I32, func(x ir.Expr) ir.Expr { return bin(ir.Div, x, ic(ir.I32, -1)) },
+		{"i32 x/-1", ir.I32, func(x ir.Expr) ir.Expr { return Bin(ir.Div, x, IConst(ir.I32, -1)) },
 			[]int32{math.MinInt32, 5}, []int32{math.MinInt32, -5}},
-		{"i64 x/0", ir.I64, func(x ir.Expr) ir.Expr { return bin(ir.Div, x, ic(ir.I64, 0)) },
+		{"i64 x/0", ir.I64, func(x ir.Expr) ir.Expr { return Bin(ir.Div, x, IConst(ir.I64, 0)) },
 			[]int64{math.MinInt64, 5}, []int64{0, 0}},
-		{"i32 round", ir.I32, func(x ir.Expr) ir.Expr { return call(ir.Round, call(ir.Floor, call(ir.Ceil, x))) },
+		{"i32 round", ir.I32, func(x ir.Expr) ir.Expr { return CallFn(ir.Round, CallFn(ir.Floor, CallFn(ir.Ceil, x))) },
 			[]int32{-3, 9}, []int32{-3, 9}},
 		{"i32 clamp relu", ir.I32, func(x ir.Expr) ir.Expr {
-			return call(ir.Relu, call(ir.Clamp, x, ic(ir.I32, -5), ic(ir.I32, 10)))
+			return CallFn(ir.Relu, CallFn(ir.Clamp, x, IConst(ir.I32, -5), IConst(ir.I32, 10)))
 		}, []int32{-100, 3, 100}, []int32{0, 3, 10}},
 		{"i32 min max", ir.I32, func(x ir.Expr) ir.Expr {
-			return bin(ir.Add, call(ir.Min, x, ic(ir.I32, 2)), call(ir.Max, x, ic(ir.I32, 2)))
+			return Bin(ir.Add, CallFn(ir.Min, x, IConst(ir.I32, 2)), CallFn(ir.Max, x, IConst(ir.I32, 2)))
 		}, []int32{-1, 7}, []int32{1, 9}},
 	}
 	for _, tc := range tests {
@@ -252,20 +253,20 @@ func TestIntegerWrap(t *testing.T) {
 // TestNarrowIntegersPromote checks that i8 arithmetic happens in i32 (no wrap at
 // 8 bits) and that the store into an i8 saturates.
 func TestNarrowIntegersPromote(t *testing.T) {
-	b := newKernel("Promote")
-	N := b.size("N")
-	X := b.in("X", ir.I8, sd(N))
-	Y := b.out("Y", ir.I32, sd(N))
-	Z := b.out("Z", ir.I8, sd(N))
-	S := b.out("S", ir.I32)
-	i, j, k := vr("i", sd(N)), vr("i", sd(N)), vr("k", sd(N))
-	twice := func(v *ir.Var) ir.Expr { return bin(ir.Add, readAs(X, ix(v)), readAs(X, ix(v))) }
-	b.stmt(Y, vars(i), twice(i))
-	b.stmt(Z, vars(j), cast(twice(j), ir.I8))
+	b := New("Promote")
+	N := b.Size("N")
+	X := b.In("X", ir.I8, ir.SizeDim(N))
+	Y := b.Out("Y", ir.I32, ir.SizeDim(N))
+	Z := b.Out("Z", ir.I8, ir.SizeDim(N))
+	S := b.Out("S", ir.I32)
+	i, j, k := Var("i", ir.SizeDim(N)), Var("i", ir.SizeDim(N)), Var("k", ir.SizeDim(N))
+	twice := func(v *ir.Var) ir.Expr { return Bin(ir.Add, ReadCompute(X, Idx(v)), ReadCompute(X, Idx(v))) }
+	b.Stmt(Y, Vars(i), twice(i))
+	b.Stmt(Z, Vars(j), Cast(twice(j), ir.I8))
 	// S = sum(k: X[k] * 2^24): wraps at 32 bits.
-	b.stmt(S, nil, red(ir.RSum, vars(k), nil, bin(ir.Mul, readAs(X, ix(k)), ic(ir.I32, 1<<24))))
+	b.Stmt(S, nil, Reduce(ir.RSum, Vars(k), nil, Bin(ir.Mul, ReadCompute(X, Idx(k)), IConst(ir.I32, 1<<24))))
 	y, z, s := make([]int32, 3), make([]int8, 3), make([]int32, 1)
-	if err := Call(b.k, []int8{100, -100, 127}, y, z, s, 3); err != nil {
+	if err := Call(b.K, []int8{100, -100, 127}, y, z, s, 3); err != nil {
 		t.Fatal(err)
 	}
 	if want := []int32{200, -200, 254}; !equal(y, want) {
@@ -278,7 +279,7 @@ func TestNarrowIntegersPromote(t *testing.T) {
 	if want := int32(int64(127) << 24); s[0] != want {
 		t.Errorf("S = %v, want %v", s[0], want)
 	}
-	if err := Call(b.k, []int8{127, 127, 0}, y, z, s, 3); err != nil {
+	if err := Call(b.K, []int8{127, 127, 0}, y, z, s, 3); err != nil {
 		t.Fatal(err)
 	}
 	if want := int32(-33554432); s[0] != want { // 254 * 2^24 mod 2^32, as int32
@@ -302,7 +303,7 @@ func TestFloatFunctions(t *testing.T) {
 	}
 	for _, tc := range tests {
 		y := make([]float64, len(x))
-		if err := Call(unaryKernel(ir.F64, func(e ir.Expr) ir.Expr { return call(tc.fn, e) }), x, y, len(x)); err != nil {
+		if err := Call(unaryKernel(ir.F64, func(e ir.Expr) ir.Expr { return CallFn(tc.fn, e) }), x, y, len(x)); err != nil {
 			t.Fatal(err)
 		}
 		for i, v := range x {
@@ -323,7 +324,7 @@ func TestFloatFunctions(t *testing.T) {
 	}
 	for _, h := range hand {
 		y := make([]float64, 1)
-		if err := Call(unaryKernel(ir.F64, func(e ir.Expr) ir.Expr { return call(h.fn, e) }), []float64{h.x}, y, 1); err != nil {
+		if err := Call(unaryKernel(ir.F64, func(e ir.Expr) ir.Expr { return CallFn(h.fn, e) }), []float64{h.x}, y, 1); err != nil {
 			t.Fatal(err)
 		}
 		if math.Abs(y[0]-h.y) > 1e-15 {
@@ -336,16 +337,16 @@ func TestFloatFunctions(t *testing.T) {
 		f    func(e ir.Expr) ir.Expr
 		x, y float64
 	}{
-		{"pow", func(e ir.Expr) ir.Expr { return call(ir.Pow, e, fc(ir.F64, 3)) }, 2, 8},
-		{"min", func(e ir.Expr) ir.Expr { return call(ir.Min, e, fc(ir.F64, 3)) }, 5, 3},
-		{"max", func(e ir.Expr) ir.Expr { return call(ir.Max, e, fc(ir.F64, 3)) }, 5, 5},
-		{"maxnan", func(e ir.Expr) ir.Expr { return call(ir.Max, e, fc(ir.F64, 3)) }, math.NaN(), math.NaN()},
-		{"clamp", func(e ir.Expr) ir.Expr { return call(ir.Clamp, e, fc(ir.F64, -1), fc(ir.F64, 1)) }, -7, -1},
-		{"select", func(e ir.Expr) ir.Expr { return sel(bin(ir.Gt, e, fc(ir.F64, 0)), e, fc(ir.F64, -9)) }, -3, -9},
+		{"pow", func(e ir.Expr) ir.Expr { return CallFn(ir.Pow, e, FConst(ir.F64, 3)) }, 2, 8},
+		{"min", func(e ir.Expr) ir.Expr { return CallFn(ir.Min, e, FConst(ir.F64, 3)) }, 5, 3},
+		{"max", func(e ir.Expr) ir.Expr { return CallFn(ir.Max, e, FConst(ir.F64, 3)) }, 5, 5},
+		{"maxnan", func(e ir.Expr) ir.Expr { return CallFn(ir.Max, e, FConst(ir.F64, 3)) }, math.NaN(), math.NaN()},
+		{"clamp", func(e ir.Expr) ir.Expr { return CallFn(ir.Clamp, e, FConst(ir.F64, -1), FConst(ir.F64, 1)) }, -7, -1},
+		{"select", func(e ir.Expr) ir.Expr { return Select(Bin(ir.Gt, e, FConst(ir.F64, 0)), e, FConst(ir.F64, -9)) }, -3, -9},
 		{"neg", func(e ir.Expr) ir.Expr { return &ir.Unary{Op: ir.Neg, X: e, T: ir.F64} }, 2, -2},
 		{"bool", func(e ir.Expr) ir.Expr {
-			c := &ir.Unary{Op: ir.Not, X: bin(ir.Or, bin(ir.Lt, e, fc(ir.F64, 0)), bin(ir.Ne, e, e)), T: ir.BoolT}
-			return cast(c, ir.F64)
+			c := &ir.Unary{Op: ir.Not, X: Bin(ir.Or, Bin(ir.Lt, e, FConst(ir.F64, 0)), Bin(ir.Ne, e, e)), T: ir.BoolT}
+			return Cast(c, ir.F64)
 		}, 2, 1},
 	}
 	for _, h := range two {
@@ -361,7 +362,7 @@ func TestFloatFunctions(t *testing.T) {
 
 // TestEvalExact checks that Eval reports the value before the final rounding.
 func TestEvalExact(t *testing.T) {
-	k := unaryKernel(ir.F32, func(e ir.Expr) ir.Expr { return bin(ir.Div, e, fc(ir.F32, 3)) })
+	k := unaryKernel(ir.F32, func(e ir.Expr) ir.Expr { return Bin(ir.Div, e, FConst(ir.F32, 3)) })
 	outs, err := Eval(k, []float32{1, 2}, nil, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -391,18 +392,18 @@ func TestEvalExact(t *testing.T) {
 
 // TestSizeIndexValues checks size symbols and index variables used as values.
 func TestSizeIndexValues(t *testing.T) {
-	b := newKernel("Tri")
-	N := b.size("N")
-	X := b.in("X", ir.F32, sd(N), sd(N))
-	Y := b.out("Y", ir.F32, sd(N), sd(N))
-	I := b.out("I", ir.I32, sd(N))
-	i, j := vr("i", sd(N)), vr("j", sd(N))
-	b.stmt(Y, vars(i, j), sel(bin(ir.Le, ix(j), ix(i)), rd(X, ix(i), ix(j)), fc(ir.F32, 0)))
-	k := vr("k", sd(N))
+	b := New("Tri")
+	N := b.Size("N")
+	X := b.In("X", ir.F32, ir.SizeDim(N), ir.SizeDim(N))
+	Y := b.Out("Y", ir.F32, ir.SizeDim(N), ir.SizeDim(N))
+	I := b.Out("I", ir.I32, ir.SizeDim(N))
+	i, j := Var("i", ir.SizeDim(N)), Var("j", ir.SizeDim(N))
+	b.Stmt(Y, Vars(i, j), Select(Bin(ir.Le, Idx(j), Idx(i)), Read(X, Idx(i), Idx(j)), FConst(ir.F32, 0)))
+	k := Var("k", ir.SizeDim(N))
 	// I[k] = k * N - 1 in i32
-	b.stmt(I, vars(k), bin(ir.Sub, bin(ir.Mul, ixT(k, ir.I32), &ir.SizeVal{Size: N, T: ir.I32}), ic(ir.I32, 1)))
+	b.Stmt(I, Vars(k), Bin(ir.Sub, Bin(ir.Mul, IdxAs(k, ir.I32), &ir.SizeVal{Size: N, T: ir.I32}), IConst(ir.I32, 1)))
 	y, iv := make([]float32, 4), make([]int32, 2)
-	if err := Call(b.k, []float32{1, 2, 3, 4}, y, iv, 2); err != nil {
+	if err := Call(b.K, []float32{1, 2, 3, 4}, y, iv, 2); err != nil {
 		t.Fatal(err)
 	}
 	if want := []float32{1, 0, 3, 4}; !equal(y, want) {
@@ -415,13 +416,13 @@ func TestSizeIndexValues(t *testing.T) {
 
 func TestUnsupportedIR(t *testing.T) {
 	// exp on an integer type must be rejected, not evaluated.
-	k := unaryKernel(ir.I32, func(e ir.Expr) ir.Expr { return call(ir.Exp, e) })
+	k := unaryKernel(ir.I32, func(e ir.Expr) ir.Expr { return CallFn(ir.Exp, e) })
 	err := Call(k, []int32{1}, make([]int32, 1), 1)
 	if err == nil || !strings.Contains(err.Error(), "exp") {
 		t.Errorf("exp on i32: err = %v", err)
 	}
 	// A value whose type differs from the target's.
-	k = unaryKernel(ir.F32, func(e ir.Expr) ir.Expr { return cast(e, ir.F64) })
+	k = unaryKernel(ir.F32, func(e ir.Expr) ir.Expr { return Cast(e, ir.F64) })
 	if err := Call(k, []float32{1}, make([]float32, 1), 1); err == nil {
 		t.Error("mistyped statement accepted")
 	}

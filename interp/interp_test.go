@@ -9,24 +9,25 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 
+	. "github.com/tensorcc/tcc/internal/irbuild"
 	"github.com/tensorcc/tcc/ir"
 )
 
 // matmul builds C[m, n] = sum(k: A[m, k] * B[k, n]) over element type t.
 func matmul(t ir.DType) *ir.Kernel {
-	b := newKernel("Matmul")
-	M, K, N := b.size("M"), b.size("K"), b.size("N")
-	A := b.in("A", t, sd(M), sd(K))
-	B := b.in("B", t, sd(K), sd(N))
-	C := b.out("C", t, sd(M), sd(N))
-	m, n, k := vr("m", sd(M)), vr("n", sd(N)), vr("k", sd(K))
-	body := bin(ir.Mul, readAs(A, ix(m), ix(k)), readAs(B, ix(k), ix(n)))
-	var v ir.Expr = red(ir.RSum, vars(k), nil, body)
+	b := New("Matmul")
+	M, K, N := b.Size("M"), b.Size("K"), b.Size("N")
+	A := b.In("A", t, ir.SizeDim(M), ir.SizeDim(K))
+	B := b.In("B", t, ir.SizeDim(K), ir.SizeDim(N))
+	C := b.Out("C", t, ir.SizeDim(M), ir.SizeDim(N))
+	m, n, k := Var("m", ir.SizeDim(M)), Var("n", ir.SizeDim(N)), Var("k", ir.SizeDim(K))
+	body := Bin(ir.Mul, ReadCompute(A, Idx(m), Idx(k)), ReadCompute(B, Idx(k), Idx(n)))
+	var v ir.Expr = Reduce(ir.RSum, Vars(k), nil, body)
 	if v.Type() != t {
-		v = cast(v, t)
+		v = Cast(v, t)
 	}
-	b.stmt(C, vars(m, n), v)
-	return b.k
+	b.Stmt(C, Vars(m, n), v)
+	return b.K
 }
 
 func gemm64(a, bb []float64, m, k, n int) []float64 {
@@ -149,17 +150,17 @@ func BenchmarkMatmul128(b *testing.B) {
 
 // TestCausalMaxMask checks a masked reduction: O[s] = max(t where t <= s: X[s, t]).
 func TestCausalMaxMask(t *testing.T) {
-	b := newKernel("CausalMax")
-	S := b.size("S")
-	X := b.in("X", ir.F32, sd(S), sd(S))
-	O := b.out("O", ir.F32, sd(S))
-	Cnt := b.out("Cnt", ir.I32, sd(S))
-	s, tv := vr("s", sd(S)), vr("t", sd(S))
-	b.stmt(O, vars(s), red(ir.RMax, vars(tv), bin(ir.Le, ix(tv), ix(s)), rd(X, ix(s), ix(tv))))
-	s2, t2 := vr("s", sd(S)), vr("t", sd(S))
+	b := New("CausalMax")
+	S := b.Size("S")
+	X := b.In("X", ir.F32, ir.SizeDim(S), ir.SizeDim(S))
+	O := b.Out("O", ir.F32, ir.SizeDim(S))
+	Cnt := b.Out("Cnt", ir.I32, ir.SizeDim(S))
+	s, tv := Var("s", ir.SizeDim(S)), Var("t", ir.SizeDim(S))
+	b.Stmt(O, Vars(s), Reduce(ir.RMax, Vars(tv), Bin(ir.Le, Idx(tv), Idx(s)), Read(X, Idx(s), Idx(tv))))
+	s2, t2 := Var("s", ir.SizeDim(S)), Var("t", ir.SizeDim(S))
 	// Cnt[s] = sum(t where t % 2 == 1 && t < s: 1)
-	cond := bin(ir.And, bin(ir.Eq, bin(ir.Mod, ix(t2), i64(2)), i64(1)), bin(ir.Lt, ix(t2), ix(s2)))
-	b.stmt(Cnt, vars(s2), red(ir.RSum, vars(t2), cond, ic(ir.I32, 1)))
+	cond := Bin(ir.And, Bin(ir.Eq, Bin(ir.Mod, Idx(t2), I64(2)), I64(1)), Bin(ir.Lt, Idx(t2), Idx(s2)))
+	b.Stmt(Cnt, Vars(s2), Reduce(ir.RSum, Vars(t2), cond, IConst(ir.I32, 1)))
 	x := []float32{
 		1, 9, 9, 9,
 		5, 2, 9, 9,
@@ -167,7 +168,7 @@ func TestCausalMaxMask(t *testing.T) {
 		0, 7, 3, 6,
 	}
 	o, cnt := make([]float32, 4), make([]int32, 4)
-	if err := Call(b.k, x, o, cnt, 4); err != nil {
+	if err := Call(b.K, x, o, cnt, 4); err != nil {
 		t.Fatal(err)
 	}
 	wantO := []float32{1, 5, -1, 7}
@@ -181,18 +182,18 @@ func TestCausalMaxMask(t *testing.T) {
 
 // TestPaddedConv checks out-of-range reads: Y[i] = sum(k: X[i + k - 1] * W[k]).
 func TestPaddedConv(t *testing.T) {
-	b := newKernel("Conv")
-	N := b.size("N")
-	X := b.in("X", ir.F64, sd(N))
-	W := b.in("W", ir.F64, cd(3))
-	Y := b.out("Y", ir.F64, sd(N))
-	i, k := vr("i", sd(N)), vr("k", cd(3))
-	sub := bin(ir.Sub, bin(ir.Add, ix(i), ix(k)), i64(1))
-	b.stmt(Y, vars(i), red(ir.RSum, vars(k), nil, bin(ir.Mul, rd(X, sub), rd(W, ix(k)))))
+	b := New("Conv")
+	N := b.Size("N")
+	X := b.In("X", ir.F64, ir.SizeDim(N))
+	W := b.In("W", ir.F64, ir.ConstDim(3))
+	Y := b.Out("Y", ir.F64, ir.SizeDim(N))
+	i, k := Var("i", ir.SizeDim(N)), Var("k", ir.ConstDim(3))
+	sub := Bin(ir.Sub, Bin(ir.Add, Idx(i), Idx(k)), I64(1))
+	b.Stmt(Y, Vars(i), Reduce(ir.RSum, Vars(k), nil, Bin(ir.Mul, Read(X, sub), Read(W, Idx(k)))))
 	x := []float64{1, 2, 3, 4}
 	w := []float64{1, 10, 100}
 	y := make([]float64, 4)
-	if err := Call(b.k, x, w, y, 4); err != nil {
+	if err := Call(b.K, x, w, y, 4); err != nil {
 		t.Fatal(err)
 	}
 	want := []float64{0*1 + 1*10 + 2*100, 1 + 20 + 300, 2 + 30 + 400, 3 + 40 + 0}
@@ -207,19 +208,19 @@ func TestPaddedConv(t *testing.T) {
 // TestSubscriptArithmetic checks floor division and remainder in subscripts
 // (a reshape) and negative-offset reads.
 func TestSubscriptArithmetic(t *testing.T) {
-	b := newKernel("Reshape")
-	X := b.in("X", ir.I32, cd(6))
-	Y := b.out("Y", ir.I32, cd(2), cd(3))
-	Z := b.out("Z", ir.I32, cd(6))
-	r, c := vr("r", cd(2)), vr("c", cd(3))
-	b.stmt(Y, vars(r, c), rd(X, bin(ir.Add, bin(ir.Mul, ix(r), i64(3)), ix(c))))
+	b := New("Reshape")
+	X := b.In("X", ir.I32, ir.ConstDim(6))
+	Y := b.Out("Y", ir.I32, ir.ConstDim(2), ir.ConstDim(3))
+	Z := b.Out("Z", ir.I32, ir.ConstDim(6))
+	r, c := Var("r", ir.ConstDim(2)), Var("c", ir.ConstDim(3))
+	b.Stmt(Y, Vars(r, c), Read(X, Bin(ir.Add, Bin(ir.Mul, Idx(r), I64(3)), Idx(c))))
 	// Z[i] = Y[(i - 1) / 3, (i - 1) % 3]: floor semantics put i = 0 at [-1, 2] -> 0.
-	i := vr("i", cd(6))
-	im1 := bin(ir.Sub, ix(i), i64(1))
-	b.stmt(Z, vars(i), rd(Y, bin(ir.Div, im1, i64(3)), bin(ir.Mod, im1, i64(3))))
+	i := Var("i", ir.ConstDim(6))
+	im1 := Bin(ir.Sub, Idx(i), I64(1))
+	b.Stmt(Z, Vars(i), Read(Y, Bin(ir.Div, im1, I64(3)), Bin(ir.Mod, im1, I64(3))))
 	x := []int32{1, 2, 3, 4, 5, 6}
 	y, z := make([]int32, 6), make([]int32, 6)
-	if err := Call(b.k, x, y, z); err != nil {
+	if err := Call(b.K, x, y, z); err != nil {
 		t.Fatal(err)
 	}
 	if want := []int32{1, 2, 3, 4, 5, 6}; !equal(y, want) {
@@ -244,11 +245,11 @@ func equal[T comparable](a, b []T) bool {
 
 // TestEmptyReductions checks the identities of SPEC section 6 with K = 0.
 func TestEmptyReductions(t *testing.T) {
-	b := newKernel("Empty")
-	K := b.size("K")
-	X := b.in("X", ir.F32, sd(K))
-	Xi := b.in("Xi", ir.I32, sd(K))
-	Xu := b.in("Xu", ir.U32, sd(K))
+	b := New("Empty")
+	K := b.Size("K")
+	X := b.In("X", ir.F32, ir.SizeDim(K))
+	Xi := b.In("Xi", ir.I32, ir.SizeDim(K))
+	Xu := b.In("Xu", ir.U32, ir.SizeDim(K))
 	outs := []struct {
 		name string
 		t    ir.DType
@@ -262,15 +263,15 @@ func TestEmptyReductions(t *testing.T) {
 		{"UMax", ir.U32, ir.RMax, Xu}, {"UMin", ir.U32, ir.RMin, Xu},
 	}
 	for _, o := range outs {
-		T := b.out(o.name, o.t)
-		k := vr("k", sd(K))
-		b.stmt(T, nil, red(o.op, vars(k), nil, rd(o.src, ix(k))))
+		T := b.Out(o.name, o.t)
+		k := Var("k", ir.SizeDim(K))
+		b.Stmt(T, nil, Reduce(o.op, Vars(k), nil, Read(o.src, Idx(k))))
 	}
 	f := func() []float32 { return []float32{42} }
 	i := func() []int32 { return []int32{42} }
 	u := func() []uint32 { return []uint32{42} }
 	args := []any{[]float32{}, []int32{}, []uint32{}, f(), f(), f(), f(), i(), i(), i(), i(), u(), u(), 0}
-	if err := Call(b.k, args...); err != nil {
+	if err := Call(b.K, args...); err != nil {
 		t.Fatal(err)
 	}
 	want := []any{float32(0), float32(1), float32(math.Inf(-1)), float32(math.Inf(1)),
@@ -294,23 +295,23 @@ func TestEmptyReductions(t *testing.T) {
 // TestMultipleOutputsAndTemps checks statements that read earlier outputs (which
 // hold rounded values) and temps (which do not), and zero-sized tensors.
 func TestMultipleOutputsAndTemps(t *testing.T) {
-	b := newKernel("Multi")
-	N := b.size("N")
-	X := b.in("X", ir.F64, sd(N))
-	T := b.temp("T", ir.F64, sd(N))
-	A := b.out("A", ir.F32, sd(N))
-	B := b.out("B", ir.F64, sd(N))
-	C := b.out("C", ir.F64, sd(N))
-	i1, i2, i3, i4 := vr("i", sd(N)), vr("i", sd(N)), vr("i", sd(N)), vr("i", sd(N))
-	third := bin(ir.Div, rd(X, ix(i1)), fc(ir.F64, 3))
-	b.stmt(T, vars(i1), third)
-	b.stmt(A, vars(i2), cast(rd(T, ix(i2)), ir.F32))
+	b := New("Multi")
+	N := b.Size("N")
+	X := b.In("X", ir.F64, ir.SizeDim(N))
+	T := b.Temp("T", ir.F64, ir.SizeDim(N))
+	A := b.Out("A", ir.F32, ir.SizeDim(N))
+	B := b.Out("B", ir.F64, ir.SizeDim(N))
+	C := b.Out("C", ir.F64, ir.SizeDim(N))
+	i1, i2, i3, i4 := Var("i", ir.SizeDim(N)), Var("i", ir.SizeDim(N)), Var("i", ir.SizeDim(N)), Var("i", ir.SizeDim(N))
+	third := Bin(ir.Div, Read(X, Idx(i1)), FConst(ir.F64, 3))
+	b.Stmt(T, Vars(i1), third)
+	b.Stmt(A, Vars(i2), Cast(Read(T, Idx(i2)), ir.F32))
 	// B = A (rounded to f32) * 3; C = T (unrounded) * 3
-	b.stmt(B, vars(i3), bin(ir.Mul, cast(rd(A, ix(i3)), ir.F64), fc(ir.F64, 3)))
-	b.stmt(C, vars(i4), bin(ir.Mul, rd(T, ix(i4)), fc(ir.F64, 3)))
+	b.Stmt(B, Vars(i3), Bin(ir.Mul, Cast(Read(A, Idx(i3)), ir.F64), FConst(ir.F64, 3)))
+	b.Stmt(C, Vars(i4), Bin(ir.Mul, Read(T, Idx(i4)), FConst(ir.F64, 3)))
 	x := []float64{1, 2, 10}
 	a, bb, c := make([]float32, 3), make([]float64, 3), make([]float64, 3)
-	if err := Call(b.k, x, a, bb, c, 3); err != nil {
+	if err := Call(b.K, x, a, bb, c, 3); err != nil {
 		t.Fatal(err)
 	}
 	for j, v := range x {
@@ -324,7 +325,7 @@ func TestMultipleOutputsAndTemps(t *testing.T) {
 			t.Errorf("C[%d] = %v, want %v", j, c[j], want)
 		}
 	}
-	outs, err := Eval(b.k, x, nil, nil, nil, 3)
+	outs, err := Eval(b.K, x, nil, nil, nil, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,30 +335,30 @@ func TestMultipleOutputsAndTemps(t *testing.T) {
 		}
 	}
 	// Zero-sized: nothing to compute, no error.
-	if err := Call(b.k, []float64{}, []float32{}, []float64{}, []float64{}, 0); err != nil {
+	if err := Call(b.K, []float64{}, []float32{}, []float64{}, []float64{}, 0); err != nil {
 		t.Errorf("N = 0: %v", err)
 	}
 }
 
 // TestScalars checks scalar parameters, scalar outputs and size values.
 func TestScalars(t *testing.T) {
-	b := newKernel("Mean")
-	N := b.size("N")
-	X := b.in("X", ir.F32, sd(N))
-	s := b.tensor(ir.Scalar, "scale", ir.F32)
-	O := b.out("O", ir.F32)
-	k := vr("k", sd(N))
-	sum := red(ir.RSum, vars(k), nil, rd(X, ix(k)))
-	mean := bin(ir.Div, sum, &ir.SizeVal{Size: N, T: ir.F32})
-	b.stmt(O, nil, bin(ir.Mul, mean, rd(s)))
+	b := New("Mean")
+	N := b.Size("N")
+	X := b.In("X", ir.F32, ir.SizeDim(N))
+	s := b.Tensor(ir.Scalar, "scale", ir.F32)
+	O := b.Out("O", ir.F32)
+	k := Var("k", ir.SizeDim(N))
+	sum := Reduce(ir.RSum, Vars(k), nil, Read(X, Idx(k)))
+	mean := Bin(ir.Div, sum, &ir.SizeVal{Size: N, T: ir.F32})
+	b.Stmt(O, nil, Bin(ir.Mul, mean, Read(s)))
 	o := []float32{0}
-	if err := Call(b.k, []float32{1, 2, 3, 6}, float32(2), o, 4); err != nil {
+	if err := Call(b.K, []float32{1, 2, 3, 6}, float32(2), o, 4); err != nil {
 		t.Fatal(err)
 	}
 	if o[0] != 6 {
 		t.Errorf("O = %v, want 6", o[0])
 	}
-	if err := Call(b.k, []float32{1}, 2.0, o, 1); err == nil {
+	if err := Call(b.K, []float32{1}, 2.0, o, 1); err == nil {
 		t.Error("float64 scalar for an f32 parameter accepted")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	. "github.com/tensorcc/tcc/internal/irbuild"
 	"github.com/tensorcc/tcc/ir"
 )
 
@@ -73,31 +74,31 @@ func TestPackedOutputs(t *testing.T) {
 		t.Errorf("i3: got %#x, want %#x", got, want)
 	}
 	// u1 mask: x > 0.
-	b := newKernel("Mask")
-	N := b.size("N")
-	X := b.in("X", ir.F32, sd(N))
-	Y := b.out("Y", ir.UintType(1), sd(N))
-	i := vr("i", sd(N))
-	b.stmt(Y, vars(i), cast(bin(ir.Gt, rd(X, ix(i)), fc(ir.F32, 0)), ir.UintType(1)))
+	b := New("Mask")
+	N := b.Size("N")
+	X := b.In("X", ir.F32, ir.SizeDim(N))
+	Y := b.Out("Y", ir.UintType(1), ir.SizeDim(N))
+	i := Var("i", ir.SizeDim(N))
+	b.Stmt(Y, Vars(i), Cast(Bin(ir.Gt, Read(X, Idx(i)), FConst(ir.F32, 0)), ir.UintType(1)))
 	x := []float32{1, -1, 2, 0, 3, 3, -3, 3, 1, 1}
 	mask := []byte{0, 0}
-	if err := Call(b.k, x, mask, len(x)); err != nil {
+	if err := Call(b.K, x, mask, len(x)); err != nil {
 		t.Fatal(err)
 	}
 	if want := []byte{0b10110101, 0b11}; !equal(mask, want) {
 		t.Errorf("u1: got %08b, want %08b", mask, want)
 	}
 	// Packed u4 round trip through a temp of type i32: Y = X + 1 saturated to u4.
-	b = newKernel("Inc4")
-	N = b.size("N")
-	X4 := b.in("X", ir.UintType(4), sd(N))
-	T := b.temp("T", ir.I32, sd(N))
-	Y4 := b.out("Y", ir.UintType(4), sd(N))
-	i, j := vr("i", sd(N)), vr("j", sd(N))
-	b.stmt(T, vars(i), bin(ir.Add, readAs(X4, ix(i)), ic(ir.I32, 1)))
-	b.stmt(Y4, vars(j), cast(rd(T, ix(j)), ir.UintType(4)))
+	b = New("Inc4")
+	N = b.Size("N")
+	X4 := b.In("X", ir.UintType(4), ir.SizeDim(N))
+	T := b.Temp("T", ir.I32, ir.SizeDim(N))
+	Y4 := b.Out("Y", ir.UintType(4), ir.SizeDim(N))
+	i, j := Var("i", ir.SizeDim(N)), Var("j", ir.SizeDim(N))
+	b.Stmt(T, Vars(i), Bin(ir.Add, ReadCompute(X4, Idx(i)), IConst(ir.I32, 1)))
+	b.Stmt(Y4, Vars(j), Cast(Read(T, Idx(j)), ir.UintType(4)))
 	y := []byte{0xEE, 0xEE}
-	if err := Call(b.k, packRef([]uint8{0, 14, 15}, 4), y, 3); err != nil {
+	if err := Call(b.K, packRef([]uint8{0, 14, 15}, 4), y, 3); err != nil {
 		t.Fatal(err)
 	}
 	if want := packRef([]uint8{1, 15, 15}, 4); !equal(y, want) {
@@ -152,19 +153,19 @@ func TestMiniFloatDecode(t *testing.T) {
 // errKernel: A: f32[M, K], B: f32[K2, N], S: u4[K / 2] -> C: f32[M, N], with
 // the check K == K2.
 func errKernel() *ir.Kernel {
-	b := newKernel("Gemm")
-	M, K, K2, N := b.size("M"), b.size("K"), b.size("K2"), b.size("N")
-	A := b.in("A", ir.F32, sd(M), sd(K))
-	B := b.in("B", ir.F32, sd(K2), sd(N))
+	b := New("Gemm")
+	M, K, K2, N := b.Size("M"), b.Size("K"), b.Size("K2"), b.Size("N")
+	A := b.In("A", ir.F32, ir.SizeDim(M), ir.SizeDim(K))
+	B := b.In("B", ir.F32, ir.SizeDim(K2), ir.SizeDim(N))
 	half := ir.Dim{Size: K, Mul: 1, Div: 2}
-	S := b.in("S", ir.UintType(4), half)
-	C := b.out("C", ir.F32, sd(M), sd(N))
-	b.agree(sd(K), sd(K2), `index "k": A dimension 1 (K) vs B dimension 0 (K2)`)
-	m, n, k := vr("m", sd(M)), vr("n", sd(N)), vr("k", sd(K))
-	scale := cast(cast(rd(S, bin(ir.Div, ix(k), i64(2))), ir.I32), ir.F32)
-	body := bin(ir.Mul, bin(ir.Mul, rd(A, ix(m), ix(k)), rd(B, ix(k), ix(n))), scale)
-	b.stmt(C, vars(m, n), red(ir.RSum, vars(k), nil, body))
-	return b.k
+	S := b.In("S", ir.UintType(4), half)
+	C := b.Out("C", ir.F32, ir.SizeDim(M), ir.SizeDim(N))
+	b.Agree(ir.SizeDim(K), ir.SizeDim(K2), `index "k": A dimension 1 (K) vs B dimension 0 (K2)`)
+	m, n, k := Var("m", ir.SizeDim(M)), Var("n", ir.SizeDim(N)), Var("k", ir.SizeDim(K))
+	scale := Cast(Cast(Read(S, Bin(ir.Div, Idx(k), I64(2))), ir.I32), ir.F32)
+	body := Bin(ir.Mul, Bin(ir.Mul, Read(A, Idx(m), Idx(k)), Read(B, Idx(k), Idx(n))), scale)
+	b.Stmt(C, Vars(m, n), Reduce(ir.RSum, Vars(k), nil, body))
+	return b.K
 }
 
 func TestValidation(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	. "github.com/tensorcc/tcc/internal/irbuild"
 	"github.com/tensorcc/tcc/ir"
 )
 
@@ -19,32 +20,32 @@ func TestMalformedIR(t *testing.T) {
 		{"bad op", func(x *ir.Read) ir.Expr { return &ir.Binary{Op: 200, X: x, Y: x, T: ir.F32} }},
 		{"bad func", func(x *ir.Read) ir.Expr { return &ir.Call{Fn: 200, Args: []ir.Expr{x}, T: ir.F32} }},
 		{"bad arity", func(x *ir.Read) ir.Expr { return &ir.Call{Fn: ir.Pow, Args: []ir.Expr{x}, T: ir.F32} }},
-		{"bad type", func(x *ir.Read) ir.Expr { return cast(cast(x, ir.DType{Class: ir.MiniFloat}), ir.F32) }},
+		{"bad type", func(x *ir.Read) ir.Expr { return Cast(Cast(x, ir.DType{Class: ir.MiniFloat}), ir.F32) }},
 		{"foreign size", func(x *ir.Read) ir.Expr { return &ir.SizeVal{Size: foreign, T: ir.F32} }},
 		{"foreign extent", func(x *ir.Read) ir.Expr {
-			return red(ir.RSum, vars(vr("k", ir.SizeDim(foreign))), nil, x)
+			return Reduce(ir.RSum, Vars(Var("k", ir.SizeDim(foreign))), nil, x)
 		}},
-		{"unbound var", func(x *ir.Read) ir.Expr { return cast(ix(vr("q", cd(3))), ir.F32) }},
+		{"unbound var", func(x *ir.Read) ir.Expr { return Cast(Idx(Var("q", ir.ConstDim(3))), ir.F32) }},
 		{"bad reduce", func(x *ir.Read) ir.Expr {
-			return &ir.Reduce{Op: 9, Vars: vars(vr("k", cd(2))), Body: x, T: ir.F32}
+			return &ir.Reduce{Op: 9, Vars: Vars(Var("k", ir.ConstDim(2))), Body: x, T: ir.F32}
 		}},
 		{"bool sum", func(x *ir.Read) ir.Expr {
-			return cast(red(ir.RSum, vars(vr("k", cd(2))), nil, bin(ir.Lt, x, x)), ir.F32)
+			return Cast(Reduce(ir.RSum, Vars(Var("k", ir.ConstDim(2))), nil, Bin(ir.Lt, x, x)), ir.F32)
 		}},
-		{"read rank", func(x *ir.Read) ir.Expr { return rd(x.Tensor) }},
-		{"float subscript", func(x *ir.Read) ir.Expr { return rd(x.Tensor, x) }},
-		{"mixed operands", func(x *ir.Read) ir.Expr { return &ir.Binary{Op: ir.Add, X: x, Y: fc(ir.F64, 1), T: ir.F32} }},
+		{"read rank", func(x *ir.Read) ir.Expr { return Read(x.Tensor) }},
+		{"float subscript", func(x *ir.Read) ir.Expr { return Read(x.Tensor, x) }},
+		{"mixed operands", func(x *ir.Read) ir.Expr { return &ir.Binary{Op: ir.Add, X: x, Y: FConst(ir.F64, 1), T: ir.F32} }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b := newKernel("Bad")
-			N := b.size("N")
-			X := b.in("X", ir.F32, sd(N))
-			Y := b.out("Y", ir.F32, sd(N))
-			i := vr("i", sd(N))
-			b.stmt(Y, vars(i), tc.f(rd(X, ix(i)).(*ir.Read)))
+			b := New("Bad")
+			N := b.Size("N")
+			X := b.In("X", ir.F32, ir.SizeDim(N))
+			Y := b.Out("Y", ir.F32, ir.SizeDim(N))
+			i := Var("i", ir.SizeDim(N))
+			b.Stmt(Y, Vars(i), tc.f(Read(X, Idx(i)).(*ir.Read)))
 			y := []float32{42, 42}
-			if err := Call(b.k, []float32{1, 2}, y, 2); err == nil {
+			if err := Call(b.K, []float32{1, 2}, y, 2); err == nil {
 				t.Error("no error")
 			}
 			if y[0] != 42 || y[1] != 42 {
@@ -57,12 +58,12 @@ func TestMalformedIR(t *testing.T) {
 // TestLongCompensatedSum checks a 2^20-term reduction and that float sums do
 // not lose small terms next to large ones.
 func TestLongCompensatedSum(t *testing.T) {
-	b := newKernel("Sum")
-	N := b.size("N")
-	X := b.in("X", ir.F64, sd(N))
-	S := b.out("S", ir.F64)
-	k := vr("k", sd(N))
-	b.stmt(S, nil, red(ir.RSum, vars(k), nil, rd(X, ix(k))))
+	b := New("Sum")
+	N := b.Size("N")
+	X := b.In("X", ir.F64, ir.SizeDim(N))
+	S := b.Out("S", ir.F64)
+	k := Var("k", ir.SizeDim(N))
+	b.Stmt(S, nil, Reduce(ir.RSum, Vars(k), nil, Read(X, Idx(k))))
 	n := 1 << 20
 	x := make([]float64, n)
 	for i := range x {
@@ -78,7 +79,7 @@ func TestLongCompensatedSum(t *testing.T) {
 		}
 	}
 	s := []float64{0}
-	if err := Call(b.k, x, s, n); err != nil {
+	if err := Call(b.K, x, s, n); err != nil {
 		t.Fatal(err)
 	}
 	if s[0] != float64(n/2) {
@@ -87,7 +88,7 @@ func TestLongCompensatedSum(t *testing.T) {
 	for i := range x {
 		x[i] = 0.1
 	}
-	if err := Call(b.k, x, s, n); err != nil {
+	if err := Call(b.K, x, s, n); err != nil {
 		t.Fatal(err)
 	}
 	if want := 0.1 * float64(n); math.Abs(s[0]-want) > 1e-15*want {

@@ -1,6 +1,9 @@
 package loop
 
-import "github.com/tensorcc/tcc/ir"
+import (
+	"github.com/tensorcc/tcc/internal/rt"
+	"github.com/tensorcc/tcc/ir"
+)
 
 // Int64 is the scalar type of sizes, loop variables and element indices.
 var Int64 = Scalar(ir.I64)
@@ -75,7 +78,7 @@ func Div(x, y Expr) Expr {
 	}
 	if a, ok := intConst(x); ok {
 		if b, ok := intConst(y); ok && b > 0 {
-			return &Const{T: x.Type(), Int: floorDiv(a, b)}
+			return &Const{T: x.Type(), Int: rt.FloorDiv(a, b)}
 		}
 	}
 	return &Bin{Op: ir.Div, X: x, Y: y, T: x.Type()}
@@ -103,12 +106,4 @@ func intConst(e Expr) (int64, bool) {
 		return 0, false
 	}
 	return c.Int, true
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
 }

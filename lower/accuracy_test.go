@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tensorcc/tcc/frontend"
+	"github.com/tensorcc/tcc/internal/loopeval"
 	"github.com/tensorcc/tcc/internal/rt"
 	"github.com/tensorcc/tcc/interp"
 	"github.com/tensorcc/tcc/ir"
@@ -130,7 +131,7 @@ func TestCancellingReductions(t *testing.T) {
 		}
 		refArgs := append([]any(nil), c.inputs...)
 		for _, o := range c.outs {
-			refArgs = append(refArgs, newSlice(o.typ, o.n))
+			refArgs = append(refArgs, newSlice(t, o.typ, o.n))
 		}
 		for _, s := range c.sizes {
 			refArgs = append(refArgs, s)
@@ -153,16 +154,16 @@ func TestCancellingReductions(t *testing.T) {
 			}
 			args := append([]any(nil), c.inputs...)
 			for _, o := range c.outs {
-				args = append(args, newSlice(o.typ, o.n))
+				args = append(args, newSlice(t, o.typ, o.n))
 			}
 			for _, s := range c.sizes {
 				args = append(args, s)
 			}
-			if err := runLoop(lk, rand.New(rand.NewSource(2)), args...); err != nil {
+			if err := loopeval.Run(lk, args, loopeval.Options{Rand: rand.New(rand.NewSource(2))}); err != nil {
 				t.Fatalf("%s/%s: %v", c.kernel, tg.Name, err)
 			}
 			for i, o := range c.outs {
-				got, _ := decoded(k.Outputs[i], args[len(c.inputs)+i], o.n)
+				got, _ := decoded(t, k.Outputs[i], args[len(c.inputs)+i], o.n)
 				maxAbs := 0.0
 				for _, x := range exact[i].Float {
 					maxAbs = math.Max(maxAbs, math.Abs(x))

@@ -2,6 +2,7 @@ package lower
 
 import (
 	"fmt"
+	"github.com/tensorcc/tcc/internal/rt"
 	"math"
 
 	"github.com/tensorcc/tcc/ir"
@@ -448,7 +449,7 @@ func bounds(e ir.Expr) (min, max int64, minOK, maxOK bool) {
 			}
 		case ir.Div:
 			if c, ok := e.Y.(*ir.Const); ok && c.Int > 0 {
-				return floorDiv(a0, c.Int), floorDiv(a1, c.Int), a0ok, a1ok
+				return rt.FloorDiv(a0, c.Int), rt.FloorDiv(a1, c.Int), a0ok, a1ok
 			}
 		case ir.Mod:
 			if c, ok := e.Y.(*ir.Const); ok && c.Int > 0 {
@@ -457,12 +458,4 @@ func bounds(e ir.Expr) (min, max int64, minOK, maxOK bool) {
 		}
 	}
 	return 0, 0, false, false
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tensorcc/tcc/frontend"
+	. "github.com/tensorcc/tcc/internal/irbuild"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
 )
@@ -85,10 +86,10 @@ func TestFusion(t *testing.T) {
 							row *= int64(d.Eval(sizesInt(tc.big)))
 						}
 						if tc.big == nil {
-							if n := evalSizes(lk, buf.Len, nil); n != row {
+							if n := evalSizes(t, lk, buf.Len, nil); n != row {
 								t.Errorf("%s: serial group: %s has %d elements, want one row of %d", tg.Name, tmp.Name, n, row)
 							}
-						} else if n := evalSizes(lk, buf.Len, tc.big); n > fusedBlocks*row || n < row {
+						} else if n := evalSizes(t, lk, buf.Len, tc.big); n > fusedBlocks*row || n < row {
 							t.Errorf("%s: %s has %d elements at sizes %v, want one to %d rows of %d", tg.Name, tmp.Name, n, tc.big, fusedBlocks, row)
 						}
 					case slices.Contains(tc.whole, tmp.Name):
@@ -96,7 +97,7 @@ func TestFusion(t *testing.T) {
 							t.Fatalf("%s: %s has no buffer\n%s", tg.Name, tmp.Name, lk)
 						}
 						if tc.big != nil {
-							if n, want := evalSizes(lk, buf.Len, tc.big), int64(tmp.Count(sizesInt(tc.big))); n != want {
+							if n, want := evalSizes(t, lk, buf.Len, tc.big), int64(tmp.Count(sizesInt(tc.big))); n != want {
 								t.Errorf("%s: %s has %d elements, want all %d", tg.Name, tmp.Name, n, want)
 							}
 						}
@@ -193,21 +194,21 @@ func TestFusedSoftmaxStructure(t *testing.T) {
 // TestNoFusionOfPackedOrScalar checks that statements without a row index or
 // with a packed target stay steps of their own.
 func TestNoFusionOfPackedOrScalar(t *testing.T) {
-	b := newKernel("NoFuse")
-	M, N := b.size("M"), b.size("N")
-	x := b.in("X", ir.F32, sd(M), sd(N))
-	tot := b.out("T", ir.F32)
-	p := b.out("P", ir.UintType(2), sd(M), sd(N))
-	y := b.out("Y", ir.F32, sd(M), sd(N))
-	i, j := vr("i", sd(M)), vr("j", sd(N))
-	b.stmt(tot, nil, sum(vars(i, j), rd(x, ix(i), ix(j))))
-	i, j = vr("i", sd(M)), vr("j", sd(N))
-	b.stmt(p, vars(i, j), cast(call(ir.Clamp, rd(x, ix(i), ix(j)), fc(ir.F32, 0), fc(ir.F32, 3)), ir.UintType(2)))
-	i, j = vr("i", sd(M)), vr("j", sd(N))
-	b.stmt(y, vars(i, j), bin(ir.Mul, rd(x, ix(i), ix(j)), rd(tot)))
-	check(t, b.k, []int{3, 5}, []int{1, 17}, []int{0, 2})
+	b := New("NoFuse")
+	M, N := b.Size("M"), b.Size("N")
+	x := b.In("X", ir.F32, ir.SizeDim(M), ir.SizeDim(N))
+	tot := b.Out("T", ir.F32)
+	p := b.Out("P", ir.UintType(2), ir.SizeDim(M), ir.SizeDim(N))
+	y := b.Out("Y", ir.F32, ir.SizeDim(M), ir.SizeDim(N))
+	i, j := Var("i", ir.SizeDim(M)), Var("j", ir.SizeDim(N))
+	b.Stmt(tot, nil, Sum(Vars(i, j), Read(x, Idx(i), Idx(j))))
+	i, j = Var("i", ir.SizeDim(M)), Var("j", ir.SizeDim(N))
+	b.Stmt(p, Vars(i, j), Cast(CallFn(ir.Clamp, Read(x, Idx(i), Idx(j)), FConst(ir.F32, 0), FConst(ir.F32, 3)), ir.UintType(2)))
+	i, j = Var("i", ir.SizeDim(M)), Var("j", ir.SizeDim(N))
+	b.Stmt(y, Vars(i, j), Bin(ir.Mul, Read(x, Idx(i), Idx(j)), Read(tot)))
+	check(t, b.K, []int{3, 5}, []int{1, 17}, []int{0, 2})
 	for _, tg := range targets {
-		lk, err := Lower(b.k, tg)
+		lk, err := Lower(b.K, tg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,98 +6,12 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/tensorcc/tcc/internal/loopeval"
 	"github.com/tensorcc/tcc/internal/rt"
 	"github.com/tensorcc/tcc/interp"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
 )
-
-// Small ir construction helpers for hand-built kernels.
-
-type kb struct{ k *ir.Kernel }
-
-func newKernel(name string) *kb { return &kb{k: &ir.Kernel{Name: name}} }
-
-func (b *kb) size(name string) *ir.Size {
-	s := &ir.Size{Name: name, Index: len(b.k.Sizes)}
-	b.k.Sizes = append(b.k.Sizes, s)
-	return s
-}
-
-func (b *kb) tensor(kind ir.TensorKind, name string, t ir.DType, dims ...ir.Dim) *ir.Tensor {
-	x := &ir.Tensor{Name: name, Kind: kind, Type: t, Dims: dims}
-	switch kind {
-	case ir.Input, ir.Scalar:
-		x.Index = len(b.k.Params)
-		b.k.Params = append(b.k.Params, x)
-	case ir.Output:
-		x.Index = len(b.k.Outputs)
-		b.k.Outputs = append(b.k.Outputs, x)
-	case ir.Temp:
-		x.Index = len(b.k.Temps)
-		b.k.Temps = append(b.k.Temps, x)
-	}
-	return x
-}
-
-func (b *kb) in(name string, t ir.DType, dims ...ir.Dim) *ir.Tensor {
-	return b.tensor(ir.Input, name, t, dims...)
-}
-func (b *kb) scalar(name string, t ir.DType) *ir.Tensor { return b.tensor(ir.Scalar, name, t) }
-func (b *kb) out(name string, t ir.DType, dims ...ir.Dim) *ir.Tensor {
-	return b.tensor(ir.Output, name, t, dims...)
-}
-func (b *kb) temp(name string, t ir.DType, dims ...ir.Dim) *ir.Tensor {
-	return b.tensor(ir.Temp, name, t, dims...)
-}
-func (b *kb) stmt(target *ir.Tensor, index []*ir.Var, value ir.Expr) {
-	b.k.Stmts = append(b.k.Stmts, &ir.Stmt{Target: target, Index: index, Value: value})
-}
-func (b *kb) agree(x, y ir.Dim) { b.k.Checks = append(b.k.Checks, ir.Agree{A: x, B: y, What: "test"}) }
-
-func sd(s *ir.Size) ir.Dim                     { return ir.SizeDim(s) }
-func cd(n int) ir.Dim                          { return ir.ConstDim(n) }
-func vr(name string, d ir.Dim) *ir.Var         { return &ir.Var{Name: name, Extent: d} }
-func vars(vs ...*ir.Var) []*ir.Var             { return vs }
-func ix(v *ir.Var) ir.Expr                     { return &ir.Index{Var: v, T: ir.I64} }
-func ixT(v *ir.Var, t ir.DType) ir.Expr        { return &ir.Index{Var: v, T: t} }
-func rd(t *ir.Tensor, subs ...ir.Expr) ir.Expr { return &ir.Read{Tensor: t, Subs: subs} }
-func cast(x ir.Expr, to ir.DType) ir.Expr      { return &ir.Cast{X: x, To: to} }
-func fc(t ir.DType, v float64) ir.Expr         { return &ir.Const{T: t, Float: v} }
-func ic(t ir.DType, v int64) ir.Expr           { return &ir.Const{T: t, Int: v} }
-func i64(v int64) ir.Expr                      { return ic(ir.I64, v) }
-func bin(op ir.Op, x, y ir.Expr) ir.Expr {
-	t := x.Type()
-	if op.IsCompare() {
-		t = ir.BoolT
-	}
-	return &ir.Binary{Op: op, X: x, Y: y, T: t}
-}
-func call(fn ir.Func, args ...ir.Expr) ir.Expr {
-	return &ir.Call{Fn: fn, Args: args, T: args[0].Type()}
-}
-func sel(c, a, b ir.Expr) ir.Expr { return &ir.Select{Cond: c, A: a, B: b, T: a.Type()} }
-func red(op ir.ReduceOp, vs []*ir.Var, where, body ir.Expr) ir.Expr {
-	return &ir.Reduce{Op: op, Vars: vs, Where: where, Body: body, T: body.Type()}
-}
-func sum(vs []*ir.Var, body ir.Expr) ir.Expr { return red(ir.RSum, vs, nil, body) }
-
-// rdc reads t and casts the element to its compute type.
-func rdc(t *ir.Tensor, subs ...ir.Expr) ir.Expr {
-	r := rd(t, subs...)
-	if c := t.Type.Compute(); c != t.Type {
-		return cast(r, c)
-	}
-	return r
-}
-
-// store casts v to the target's type when needed.
-func store(t *ir.Tensor, v ir.Expr) ir.Expr {
-	if v.Type() != t.Type {
-		return cast(v, t.Type)
-	}
-	return v
-}
 
 var targets = []loop.Target{loop.TargetGo, loop.TargetAVX2, loop.TargetAVX512}
 
@@ -172,7 +86,7 @@ func randomArg(rng *rand.Rand, t *ir.Tensor, sizes []int) any {
 		s := make([]uint8, n)
 		rng.Read(s)
 		if t.Type.IsFloat() { // avoid NaN encodings
-			m := mini(t.Type)
+			m := rt.MiniFloat{Exp: t.Type.Exp, Man: t.Type.Man, Signed: t.Type.Class == ir.MiniFloat}
 			for i := range s {
 				for math.IsNaN(m.Decode(s[i])) || math.IsInf(m.Decode(s[i]), 0) {
 					s[i] = uint8(rng.Intn(256))
@@ -223,15 +137,23 @@ func clone(a any) any {
 	return a
 }
 
+// newSlice returns a garbage-filled buffer of n elements of typ.
+func newSlice(t testing.TB, typ ir.DType, n int) any {
+	t.Helper()
+	s, err := loopeval.NewSlice(typ, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // decoded returns the output buffer's elements as float64 (for float types) or
 // int64 values, using the test evaluator's storage decoding.
-func decoded(t *ir.Tensor, a any, n int) ([]float64, []int64) {
-	b := &loop.Buf{Name: t.Name, Elem: t.Type, Kind: loop.OutputBuf}
-	m := &machine{bufs: map[*loop.Buf]any{b: a}}
-	fs := make([]float64, n)
-	is := make([]int64, n)
-	for i := range n {
-		fs[i], is[i] = m.get(b, int64(i))
+func decoded(t testing.TB, o *ir.Tensor, a any, n int) ([]float64, []int64) {
+	t.Helper()
+	fs, is, err := loopeval.Decode(o.Type, a, n)
+	if err != nil {
+		t.Fatalf("output %s: %v", o.Name, err)
 	}
 	return fs, is
 }
@@ -258,8 +180,8 @@ func check(t *testing.T, k *ir.Kernel, sizeSets ...[]int) {
 			gotArgs := append([]any(nil), args...)
 			for _, o := range k.Outputs {
 				n := o.Count(sizes)
-				refArgs = append(refArgs, newSlice(o.Type, n))
-				gotArgs = append(gotArgs, newSlice(o.Type, n))
+				refArgs = append(refArgs, newSlice(t, o.Type, n))
+				gotArgs = append(gotArgs, newSlice(t, o.Type, n))
 			}
 			for _, s := range sizes {
 				refArgs = append(refArgs, s)
@@ -276,7 +198,7 @@ func check(t *testing.T, k *ir.Kernel, sizeSets ...[]int) {
 			for i := range inputs {
 				inputs[i] = clone(args[i])
 			}
-			if err := runLoop(lk, rng, gotArgs...); err != nil {
+			if err := loopeval.Run(lk, gotArgs, loopeval.Options{Rand: rng}); err != nil {
 				t.Fatalf("%s/%s sizes %v: %v\n%s", k.Name, tg.Name, sizes, err, lk)
 			}
 			for i, o := range k.Outputs {
@@ -297,8 +219,8 @@ func check(t *testing.T, k *ir.Kernel, sizeSets ...[]int) {
 
 func compare(t *testing.T, where string, o *ir.Tensor, exact interp.Output, ref, got any, n int, lk *loop.Kernel) {
 	t.Helper()
-	gf, gi := decoded(o, got, n)
-	rf, ri := decoded(o, ref, n)
+	gf, gi := decoded(t, o, got, n)
+	rf, ri := decoded(t, o, ref, n)
 	if !o.Type.IsFloat() {
 		for i := range n {
 			if gi[i] != ri[i] {

@@ -255,6 +255,25 @@ func (b *fnb) combine(op ir.ReduceOp, acc, x loop.Expr) loop.Expr {
 	}
 }
 
+// accumulate emits acc = acc op body (under e's Where condition, if any) at
+// the top level: one step of reduction e into the accumulator acc.
+func (b *fnb) accumulate(e *ir.Reduce, acc *loop.Var) error {
+	body, err := b.accBody(e)
+	if err != nil {
+		return err
+	}
+	var st loop.Stmt = &loop.Assign{Dst: acc, Value: b.combine(e.Op, loop.R(acc), body)}
+	if e.Where != nil {
+		c, err := b.index(e.Where)
+		if err != nil {
+			return err
+		}
+		st = &loop.If{Cond: c, Then: []loop.Stmt{st}}
+	}
+	*b.top().out = append(*b.top().out, st)
+	return nil
+}
+
 // reduceCode builds the code computing e with the current top level as the
 // enclosing level; it returns the statements and the result expression.
 func (b *fnb) reduceCode(e *ir.Reduce) ([]loop.Stmt, loop.Expr, error) {
@@ -292,23 +311,7 @@ func (b *fnb) reduceCode(e *ir.Reduce) ([]loop.Stmt, loop.Expr, error) {
 		accs[i] = b.local("acc", t)
 		code = append(code, &loop.Assign{Dst: accs[i], Value: id})
 	}
-	// accumulate emits acc_i = acc_i op body at the top level.
-	accumulate := func(acc *loop.Var) error {
-		body, err := b.accBody(e)
-		if err != nil {
-			return err
-		}
-		var st loop.Stmt = &loop.Assign{Dst: acc, Value: b.combine(e.Op, loop.R(acc), body)}
-		if e.Where != nil {
-			c, err := b.index(e.Where)
-			if err != nil {
-				return err
-			}
-			st = &loop.If{Cond: c, Then: []loop.Stmt{st}}
-		}
-		*b.top().out = append(*b.top().out, st)
-		return nil
-	}
+	accumulate := func(acc *loop.Var) error { return b.accumulate(e, acc) }
 	loops, err := b.nest(e.Vars[:len(e.Vars)-1], parent, func() ([]loop.Stmt, error) {
 		ext, err := b.l.dimExpr(inner.Extent)
 		if err != nil {
@@ -391,22 +394,7 @@ func (b *fnb) vecReduce(e *ir.Reduce, n int) ([]loop.Stmt, loop.Expr, error) {
 		sacc = b.local("acc", st)
 		code = append(code, &loop.Assign{Dst: sacc, Value: sid})
 	}
-	accumulate := func(acc *loop.Var) error {
-		body, err := b.accBody(e)
-		if err != nil {
-			return err
-		}
-		var s loop.Stmt = &loop.Assign{Dst: acc, Value: b.combine(e.Op, loop.R(acc), body)}
-		if e.Where != nil {
-			c, err := b.index(e.Where)
-			if err != nil {
-				return err
-			}
-			s = &loop.If{Cond: c, Then: []loop.Stmt{s}}
-		}
-		*b.top().out = append(*b.top().out, s)
-		return nil
-	}
+	accumulate := func(acc *loop.Var) error { return b.accumulate(e, acc) }
 	loops, err := b.nest(e.Vars[:len(e.Vars)-1], parent, func() ([]loop.Stmt, error) {
 		ext, err := b.l.dimExpr(inner.Extent)
 		if err != nil {

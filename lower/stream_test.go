@@ -3,6 +3,8 @@ package lower
 import (
 	"testing"
 
+	. "github.com/tensorcc/tcc/internal/irbuild"
+	"github.com/tensorcc/tcc/internal/loopeval"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
 )
@@ -25,43 +27,44 @@ func walkStores(ss []loop.Stmt, assigns map[*loop.Var]loop.Expr, fn func(*loop.S
 }
 
 // evalSizes evaluates the size-only expression e with the kernel's sizes set.
-func evalSizes(k *loop.Kernel, e loop.Expr, sizes []int64) int64 {
-	m := &machine{k: k, vars: map[*loop.Var]val{}}
-	for i, v := range k.Sizes {
-		m.vars[v] = val{i: []int64{sizes[i]}}
+func evalSizes(t *testing.T, k *loop.Kernel, e loop.Expr, sizes []int64) int64 {
+	t.Helper()
+	n, err := loopeval.EvalInt(k, e, sizes)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return m.eval(e).i[0]
+	return n
 }
 
 // streamKernel has a large-output softmax (a scratch intermediate and a
 // vectorised output), a row sum (scalar stores), an f16 conversion and a packed
 // output.
 func streamKernel() *ir.Kernel {
-	b := newKernel("Stream")
-	M, N := b.size("M"), b.size("N")
-	x := b.in("X", ir.F32, sd(M), sd(N))
-	y := b.out("Y", ir.F32, sd(M), sd(N))
-	rs := b.out("RS", ir.F32, sd(M))
-	h := b.out("H", ir.F16, sd(M), sd(N))
-	p := b.out("P", ir.UintType(4), sd(M), sd(N))
-	mx := b.temp("mx", ir.F32, sd(M))
-	e := b.temp("e", ir.F32, sd(M), sd(N))
-	s := b.temp("s", ir.F32, sd(M))
-	i, j := vr("i", sd(M)), vr("j", sd(N))
-	b.stmt(mx, vars(i), red(ir.RMax, vars(j), nil, rd(x, ix(i), ix(j))))
-	i, j = vr("i", sd(M)), vr("j", sd(N))
-	b.stmt(e, vars(i, j), call(ir.Exp, bin(ir.Sub, rd(x, ix(i), ix(j)), rd(mx, ix(i)))))
-	i, j = vr("i", sd(M)), vr("j", sd(N))
-	b.stmt(s, vars(i), sum(vars(j), rd(e, ix(i), ix(j))))
-	i, j = vr("i", sd(M)), vr("j", sd(N))
-	b.stmt(y, vars(i, j), bin(ir.Div, rd(e, ix(i), ix(j)), rd(s, ix(i))))
-	i, j = vr("i", sd(M)), vr("j", sd(N))
-	b.stmt(rs, vars(i), sum(vars(j), rd(x, ix(i), ix(j))))
-	i, j = vr("i", sd(M)), vr("j", sd(N))
-	b.stmt(h, vars(i, j), cast(rd(x, ix(i), ix(j)), ir.F16))
-	i, j = vr("i", sd(M)), vr("j", sd(N))
-	b.stmt(p, vars(i, j), cast(call(ir.Clamp, rd(x, ix(i), ix(j)), fc(ir.F32, 0), fc(ir.F32, 15)), ir.UintType(4)))
-	return b.k
+	b := New("Stream")
+	M, N := b.Size("M"), b.Size("N")
+	x := b.In("X", ir.F32, ir.SizeDim(M), ir.SizeDim(N))
+	y := b.Out("Y", ir.F32, ir.SizeDim(M), ir.SizeDim(N))
+	rs := b.Out("RS", ir.F32, ir.SizeDim(M))
+	h := b.Out("H", ir.F16, ir.SizeDim(M), ir.SizeDim(N))
+	p := b.Out("P", ir.UintType(4), ir.SizeDim(M), ir.SizeDim(N))
+	mx := b.Temp("mx", ir.F32, ir.SizeDim(M))
+	e := b.Temp("e", ir.F32, ir.SizeDim(M), ir.SizeDim(N))
+	s := b.Temp("s", ir.F32, ir.SizeDim(M))
+	i, j := Var("i", ir.SizeDim(M)), Var("j", ir.SizeDim(N))
+	b.Stmt(mx, Vars(i), Reduce(ir.RMax, Vars(j), nil, Read(x, Idx(i), Idx(j))))
+	i, j = Var("i", ir.SizeDim(M)), Var("j", ir.SizeDim(N))
+	b.Stmt(e, Vars(i, j), CallFn(ir.Exp, Bin(ir.Sub, Read(x, Idx(i), Idx(j)), Read(mx, Idx(i)))))
+	i, j = Var("i", ir.SizeDim(M)), Var("j", ir.SizeDim(N))
+	b.Stmt(s, Vars(i), Sum(Vars(j), Read(e, Idx(i), Idx(j))))
+	i, j = Var("i", ir.SizeDim(M)), Var("j", ir.SizeDim(N))
+	b.Stmt(y, Vars(i, j), Bin(ir.Div, Read(e, Idx(i), Idx(j)), Read(s, Idx(i))))
+	i, j = Var("i", ir.SizeDim(M)), Var("j", ir.SizeDim(N))
+	b.Stmt(rs, Vars(i), Sum(Vars(j), Read(x, Idx(i), Idx(j))))
+	i, j = Var("i", ir.SizeDim(M)), Var("j", ir.SizeDim(N))
+	b.Stmt(h, Vars(i, j), Cast(Read(x, Idx(i), Idx(j)), ir.F16))
+	i, j = Var("i", ir.SizeDim(M)), Var("j", ir.SizeDim(N))
+	b.Stmt(p, Vars(i, j), Cast(CallFn(ir.Clamp, Read(x, Idx(i), Idx(j)), FConst(ir.F32, 0), FConst(ir.F32, 15)), ir.UintType(4)))
+	return b.K
 }
 
 func TestStreamingStores(t *testing.T) {
@@ -103,7 +106,7 @@ func TestStreamingStores(t *testing.T) {
 					for _, sz := range []sizes{{0, 0}, {1, 16}, {64, 64}, {4096, 4096}, {1 << 20, 17}, {1 << 20, 32},
 						{1 << 20, 600}, {1 << 14, 1 << 14}, {1, 1 << 24}, {thr / es / 64, 64}, {thr/es/64 + 1, 64}} {
 						want := sz.m*sz.n*es > thr && (sz.n%lanes == 0 || sz.n*es >= 2048)
-						if got := evalSizes(lk, cond, []int64{sz.m, sz.n}) != 0; got != want {
+						if got := evalSizes(t, lk, cond, []int64{sz.m, sz.n}) != 0; got != want {
 							t.Errorf("func %s: store to %s: stream at M=%d N=%d is %v, want %v", f.Name, s.Buf.Name, sz.m, sz.n, got, want)
 						}
 					}

@@ -193,20 +193,10 @@ func f32op(op ir.Op, a, b float32) float32 {
 // floorDiv is integer floor division with x/0 == 0, in the unsigned domain for
 // unsigned types.
 func floorDiv(a, b int64, t ir.DType) int64 {
-	if b == 0 {
-		return 0
-	}
-	if t.Class == ir.Uint {
+	if t.Class == ir.Uint && b != 0 {
 		return int64(uint64(a) / uint64(b))
 	}
-	if b == -1 {
-		return -a // wraps for the minimum value, as the generated code does
-	}
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
+	return rt.FloorDiv(a, b)
 }
 
 // wrap truncates v to the compute type t (i32, u32, i64) as two's complement.

@@ -108,18 +108,6 @@ func TestConformance(t *testing.T) {
 	if len(kernels) == 0 {
 		t.Fatal("no kernel compiled")
 	}
-	files, err := driver.Generate(&ir.Program{Package: "conf", Kernels: kernels}, driver.Options{Package: "conf", Targets: []string{"go", "amd64"}, Source: "testdata/conformance"})
-	if err != nil {
-		t.Fatalf("driver.Generate: %v", err)
-	}
-	for name, src := range files {
-		gen[name] = src
-	}
-	runner, err := runnerSource(kernels, cases)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen["zz_conformance_test.go"] = runner
 	extra, err := os.ReadFile(filepath.Join("testdata", "extra_test.go.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -133,6 +121,26 @@ func TestConformance(t *testing.T) {
 	} else {
 		t.Errorf("misuse, allocation and concurrency tests not run: a kernel they use did not compile")
 	}
+	runSuite(t, kernels, cases, gen, "testdata/conformance")
+}
+
+// runSuite generates one package "conf" from kernels (targets go and amd64)
+// plus the files in gen, builds it in a temporary module with and without
+// -tags purego, runs every case under each variant and compares the outputs
+// with the interpreter's (c.want) under SPEC section 7.
+func runSuite(t *testing.T, kernels []*ir.Kernel, cases []*kcase, gen map[string][]byte, source string) {
+	files, err := driver.Generate(&ir.Program{Package: "conf", Kernels: kernels}, driver.Options{Package: "conf", Targets: []string{"go", "amd64"}, Source: source})
+	if err != nil {
+		t.Fatalf("driver.Generate: %v", err)
+	}
+	for name, src := range files {
+		gen[name] = src
+	}
+	runner, err := runnerSource(kernels, cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen["zz_conformance_test.go"] = runner
 	for _, c := range cases {
 		var buf bytes.Buffer
 		for i, p := range c.kernel.Params {

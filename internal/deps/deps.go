@@ -1,10 +1,7 @@
+// Package deps pins modules the project requires before any code imports
+// them: github.com/llir/llvm (v0.3.6, the LLVM 14 generation of the library)
+// is the LLVM IR builder the backend/llvm issue will use. Without this import
+// `go mod tidy` would drop it from go.mod.
 package deps
 
-import (
-	_ "github.com/alecthomas/participle/v2"
-	_ "github.com/llir/llvm/ir"
-	_ "github.com/mmcloughlin/avo/build"
-	_ "github.com/sbinet/npyio"
-	_ "golang.org/x/sys/cpu"
-	_ "gonum.org/v1/gonum/blas/blas32"
-)
+import _ "github.com/llir/llvm/ir" // pinned for backend/llvm

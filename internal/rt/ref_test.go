@@ -19,7 +19,7 @@ type refFormat struct {
 	// saturate makes overflow (and ±Inf) give the largest finite value even
 	// where the format has infinities: conversion to a minifloat saturates.
 	saturate bool
-	hasInf  bool
+	hasInf   bool
 
 	ieeeVals  []float64 // vals and then the first value past the largest
 	ieeeCodes []uint32  // codes and then infCode

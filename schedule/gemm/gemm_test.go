@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tensorcc/tcc/internal/loopeval"
+	"github.com/tensorcc/tcc/internal/rt"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
 	"gonum.org/v1/gonum/blas"
@@ -238,82 +240,88 @@ func runLowered(t *testing.T, mk *mmKernel, tgt loop.Target, d *testData, chunks
 	if err := loop.Verify(lk); err != nil && !onlyDotU8S8(err) {
 		t.Fatalf("loop.Verify: %v", err)
 	}
-	bufs := map[*loop.Buf]*storage{}
-	fill := func(b *loop.Buf, vals []float64) {
-		st := &storage{elem: b.Elem}
-		if b.Elem.IsFloat() {
-			st.f = append([]float64(nil), vals...)
-		} else {
-			st.i = make([]int64, len(vals))
-			for i, v := range vals {
-				st.i[i] = int64(v)
-			}
-		}
-		bufs[b] = st
-	}
-	fill(env.bufs[mk.A], d.a)
-	fill(env.bufs[mk.B], d.b)
+	vals := map[*ir.Tensor][]float64{mk.A: d.a, mk.B: d.b}
 	if mk.bias != nil {
-		fill(env.bufs[mk.bias], d.bias)
+		vals[mk.bias] = d.bias
 	}
-	cBuf := env.bufs[mk.C]
+	var args []any
+	for _, p := range mk.k.Params {
+		if p.Kind == ir.Scalar {
+			args = append(args, scalarArg(t, p, d.alpha))
+			continue
+		}
+		args = append(args, encode(t, p.Type, vals[p]))
+	}
 	out := make([]float64, d.bt*d.m*d.n)
 	for i := range out {
 		out[i] = -12345 // must be overwritten
 	}
-	fill(cBuf, out)
-	if mk.alpha != nil {
-		// Scalars are variables; the evaluator reads them from vars.
-		_ = mk.alpha
-	}
-	sizes := make([]int64, len(lk.Sizes))
-	for i, s := range mk.k.Sizes {
+	cArg := encode(t, mk.C.Type, out)
+	args = append(args, cArg)
+	for _, s := range mk.k.Sizes {
 		switch s.Name {
 		case "M":
-			sizes[i] = int64(d.m)
+			args = append(args, d.m)
 		case "N":
-			sizes[i] = int64(d.n)
+			args = append(args, d.n)
 		case "K":
-			sizes[i] = int64(d.k)
+			args = append(args, d.k)
 		case "Bt":
-			sizes[i] = int64(d.bt)
+			args = append(args, d.bt)
 		}
 	}
-	scal := map[*loop.Var]float64{}
-	if mk.alpha != nil {
-		scal[env.scalars[mk.alpha]] = d.alpha
-	}
-	if err := executeWith(lk, sizes, bufs, chunks, scal); err != nil {
+	if err := loopeval.Run(lk, args, loopeval.Options{Chunks: chunks, MaxSteps: 1 << 34}); err != nil {
 		t.Fatal(err)
 	}
-	st := bufs[cBuf]
+	f, i, err := loopeval.Decode(mk.C.Type, cArg, len(out))
+	if err != nil {
+		t.Fatal(err)
+	}
 	res := make([]float64, len(out))
-	for i := range res {
-		if cBuf.Elem.IsFloat() {
-			res[i] = st.f[i]
+	for x := range res {
+		if mk.C.Type.IsFloat() {
+			res[x] = f[x]
 		} else {
-			res[i] = float64(st.i[i])
+			res[x] = float64(i[x])
 		}
 	}
 	return res
 }
 
-func executeWith(k *loop.Kernel, sizes []int64, bufs map[*loop.Buf]*storage, chunks func(int64) [][2]int64, scal map[*loop.Var]float64) error {
-	if len(scal) == 0 {
-		return execute(k, sizes, bufs, chunks)
+// encode returns vals as a buffer of element type typ.
+func encode(t *testing.T, typ ir.DType, vals []float64) any {
+	t.Helper()
+	s, err := loopeval.Encode(typ, vals)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Scalars: wrap the first step's body with assignments is not possible for
-	// parameters, so preset them through a one-off machine hook.
-	presetScalars = scal
-	defer func() { presetScalars = nil }()
-	return execute(k, sizes, bufs, chunks)
+	return s
+}
+
+// scalarArg returns the value v as the Go value of scalar parameter p.
+func scalarArg(t *testing.T, p *ir.Tensor, v float64) any {
+	t.Helper()
+	switch p.Type {
+	case ir.F32:
+		return float32(v)
+	case ir.F64:
+		return v
+	case ir.I32:
+		return int32(v)
+	case ir.I64:
+		return int64(v)
+	}
+	t.Fatalf("scalar %s of type %v", p.Name, p.Type)
+	return nil
 }
 
 func oneChunk(n int64) [][2]int64 { return [][2]int64{{0, n}} }
 
+// singleChunks splits [0, n) into chunks of one, last first (to catch
+// dependences between chunks).
 func singleChunks(n int64) [][2]int64 {
 	var c [][2]int64
-	for i := int64(0); i < n; i++ {
+	for i := n - 1; i >= 0; i-- {
 		c = append(c, [2]int64{i, i + 1})
 	}
 	return c
@@ -408,7 +416,7 @@ func reference(sp mmSpec, d *testData) []float64 {
 					v *= d.alpha
 				}
 				if sp.out.IsInteger() && sp.out != sp.acc {
-					v = float64(satInt(sp.out, math.RoundToEven(v)))
+					v = float64(rt.F64ToInt(v, sp.out.Bits, sp.out.Class == ir.Int))
 				}
 				out[index(sp.cOrder, map[byte]int{'b': b, 'i': i, 'j': j}, ext)] = v
 			}
@@ -700,4 +708,11 @@ func TestGEMMVNNI(t *testing.T) {
 	}
 	got := runLowered(t, mk, smallCaches(loop.TargetAVX512), d, oneChunk)
 	checkClose(t, "u8 x i8", sp, got, reference(sp, d))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

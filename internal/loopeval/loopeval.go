@@ -1,21 +1,176 @@
-package lower
-
-// A small interpreter of loop IR, used only to test the lowering against the
-// reference interpreter (package interp). It models what every backend must do:
-// exact element types (f32 arithmetic rounded to float32, integers wrapping at
-// their width, conversions with SPEC section 3 semantics), packed bit streams,
-// vector lanes with Count tails, Load guards, and parallel Steps run over
-// arbitrary chunkings. Any out-of-bounds access is reported as an error.
+// Package loopeval is a test-only evaluator of loop IR; the oracle for
+// schedule tests, never used by generated code.
+//
+// It models what every backend must do: exact element types (f32 arithmetic
+// rounded to float32, integers wrapping at their width, conversions with SPEC
+// section 3 semantics), packed bit streams, vector lanes with Count tails,
+// Load guards, Stream hints (which must be computable), and parallel Steps run
+// over arbitrary chunkings. Any out-of-bounds access, write to an input, or
+// access of one element by two chunks of a parallel step (one of them
+// writing) is reported as an error.
+//
+// Buffers are the Go slices of the generated API (SPEC section 6): []float32
+// for f32, []uint16 for f16 and bf16, []byte for packed and minifloat types,
+// and so on. Scratch buffers are filled with garbage before the first step, so
+// code must not rely on their contents other than as documented.
+package loopeval
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand"
+	"reflect"
+	"slices"
 
 	"github.com/tensorcc/tcc/internal/rt"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
 )
+
+// DefaultMaxSteps is the statement budget of a Run whose Options leave
+// MaxSteps zero.
+const DefaultMaxSteps = 50_000_000
+
+// Options control how Run executes a kernel.
+type Options struct {
+	// Chunks, when non-nil, splits the range [0, n) of every parallel Step;
+	// the chunks must partition the range and are run in the order given.
+	Chunks func(n int64) [][2]int64
+	// Rand, when Chunks is nil, splits every parallel Step into random
+	// chunks run in a random order. With neither, a parallel Step runs as one
+	// chunk.
+	Rand *rand.Rand
+	// MaxSteps bounds the number of statements executed (a guard against
+	// infinite loops); zero means DefaultMaxSteps.
+	MaxSteps int64
+}
+
+// evalErr carries an evaluation failure from deep in the walk to the
+// exported entry points, which recover it and return it as an error.
+type evalErr struct{ msg string }
+
+func failf(format string, args ...any) { panic(evalErr{fmt.Sprintf(format, args...)}) }
+
+// catch turns an evalErr panic into *err; other panics propagate.
+func catch(err *error) {
+	if r := recover(); r != nil {
+		e, ok := r.(evalErr)
+		if !ok {
+			panic(r)
+		}
+		*err = fmt.Errorf("loopeval: %s", e.msg)
+	}
+}
+
+// Run executes k on args given in the generated API order: the source
+// kernel's parameters (input slices and scalar values), its output slices,
+// then its sizes as ints. Outputs are written in place.
+func Run(k *loop.Kernel, args []any, opts Options) (err error) {
+	defer catch(&err)
+	if opts.MaxSteps == 0 {
+		opts.MaxSteps = DefaultMaxSteps
+	}
+	src := k.Source
+	if src == nil {
+		return fmt.Errorf("loopeval: kernel %s has no source kernel", k.Name)
+	}
+	if want := len(src.Params) + len(src.Outputs) + len(src.Sizes); len(args) != want {
+		return fmt.Errorf("loopeval: kernel %s takes %d arguments, got %d", k.Name, want, len(args))
+	}
+	m := newMachine(k, opts)
+	ai := 0
+	in, sc := 0, 0
+	for _, p := range src.Params {
+		if p.Kind == ir.Scalar {
+			m.vars[k.Scalars[sc]] = scalarArg(p.Type, args[ai])
+			sc++
+		} else {
+			m.bufs[k.Inputs[in]] = args[ai]
+			in++
+		}
+		ai++
+	}
+	for i := range src.Outputs {
+		m.bufs[k.Outputs[i]] = args[ai]
+		ai++
+	}
+	for i := range src.Sizes {
+		n, ok := args[ai].(int)
+		if !ok {
+			failf("size %s is %T, not int", src.Sizes[i].Name, args[ai])
+		}
+		m.vars[k.Sizes[i]] = val{i: []int64{int64(n)}}
+		ai++
+	}
+	for _, b := range k.Scratch {
+		n := m.eval(b.Len).i[0]
+		if n < 0 {
+			failf("scratch %s has length %d", b.Name, n)
+		}
+		m.bufs[b] = newSlice(b.Elem, int(n))
+	}
+	for _, st := range k.Steps {
+		m.step(st)
+	}
+	return nil
+}
+
+// EvalInt evaluates the integer scalar expression e, which may refer to k's
+// sizes only, with the sizes set to the given values.
+func EvalInt(k *loop.Kernel, e loop.Expr, sizes []int64) (n int64, err error) {
+	defer catch(&err)
+	if len(sizes) != len(k.Sizes) {
+		return 0, fmt.Errorf("loopeval: kernel %s has %d sizes, got %d", k.Name, len(k.Sizes), len(sizes))
+	}
+	if t := e.Type(); t.IsVector() || t.Elem.IsFloat() {
+		return 0, fmt.Errorf("loopeval: %s is not an integer scalar", loop.ExprString(e))
+	}
+	m := newMachine(k, Options{MaxSteps: DefaultMaxSteps})
+	for i, v := range k.Sizes {
+		m.vars[v] = val{i: []int64{sizes[i]}}
+	}
+	return m.eval(e).i[0], nil
+}
+
+// NewSlice returns a buffer of n elements of t in its Go representation,
+// filled with garbage (NaNs, or a fixed non-zero pattern).
+func NewSlice(t ir.DType, n int) (s any, err error) {
+	defer catch(&err)
+	return newSlice(t, n), nil
+}
+
+// Decode returns the first n elements of the buffer a of element type t, as
+// float64 values for float types (f) or int64 values otherwise (i).
+func Decode(t ir.DType, a any, n int) (f []float64, i []int64, err error) {
+	defer catch(&err)
+	b := &loop.Buf{Name: "buffer", Elem: t, Kind: loop.OutputBuf}
+	m := &machine{bufs: map[*loop.Buf]any{b: a}, chunk: -1}
+	f = make([]float64, n)
+	i = make([]int64, n)
+	for x := range n {
+		f[x], i[x] = m.get(b, int64(x))
+	}
+	return f, i, nil
+}
+
+// Encode returns a new buffer of element type t in its Go representation
+// holding vals, converted as a Store of an f64 (float types) or i64 (others)
+// value would: rounded or wrapped to t.
+func Encode(t ir.DType, vals []float64) (s any, err error) {
+	defer catch(&err)
+	a := newSlice(t, len(vals))
+	b := &loop.Buf{Name: "buffer", Elem: t, Kind: loop.OutputBuf}
+	m := &machine{bufs: map[*loop.Buf]any{b: a}, chunk: -1}
+	for x, v := range vals {
+		m.set(b, int64(x), val{f: []float64{v}, i: []int64{int64(v)}}, 0)
+	}
+	return a, nil
+}
+
+func newMachine(k *loop.Kernel, opts Options) *machine {
+	return &machine{k: k, bufs: map[*loop.Buf]any{}, vars: map[*loop.Var]val{}, opts: opts, chunk: -1}
+}
 
 // val is a scalar or vector value: f for float element types, i for integers
 // and bools.
@@ -24,16 +179,12 @@ type val struct {
 	i []int64
 }
 
-type evalErr struct{ msg string }
-
-func failf(format string, args ...any) { panic(evalErr{fmt.Sprintf(format, args...)}) }
-
 type machine struct {
 	k     *loop.Kernel
 	bufs  map[*loop.Buf]any
 	vars  map[*loop.Var]val
-	rng   *rand.Rand
-	steps int
+	opts  Options
+	steps int64
 	// chunk is the index of the running chunk of a parallel Step, -1 outside
 	// one; access records, per element touched by the Step, which chunks read
 	// and wrote it, to report accesses that would race if chunks ran
@@ -81,51 +232,6 @@ func (m *machine) track(b *loop.Buf, i int64, write bool) {
 	default:
 		a.reader = -2
 	}
-}
-
-// runLoop executes k on args given in the generated API order (parameters,
-// outputs, sizes). Scratch buffers are filled with garbage first, so code must
-// not rely on their contents other than as documented (zeroed by the pool).
-func runLoop(k *loop.Kernel, rng *rand.Rand, args ...any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if e, ok := r.(evalErr); ok {
-				err = fmt.Errorf("eval: %s", e.msg)
-				return
-			}
-			panic(r)
-		}
-	}()
-	m := &machine{k: k, bufs: map[*loop.Buf]any{}, vars: map[*loop.Var]val{}, rng: rng, chunk: -1}
-	src := k.Source
-	ai := 0
-	in, sc := 0, 0
-	for _, p := range src.Params {
-		if p.Kind == ir.Scalar {
-			m.vars[k.Scalars[sc]] = scalarArg(p.Type, args[ai])
-			sc++
-		} else {
-			m.bufs[k.Inputs[in]] = args[ai]
-			in++
-		}
-		ai++
-	}
-	for i := range src.Outputs {
-		m.bufs[k.Outputs[i]] = args[ai]
-		ai++
-	}
-	for i := range src.Sizes {
-		m.vars[k.Sizes[i]] = val{i: []int64{int64(args[ai].(int))}}
-		ai++
-	}
-	for _, b := range k.Scratch {
-		n := m.eval(b.Len).i[0]
-		m.bufs[b] = newSlice(b.Elem, int(n))
-	}
-	for _, st := range k.Steps {
-		m.step(st)
-	}
-	return nil
 }
 
 func scalarArg(t ir.DType, a any) val {
@@ -230,24 +336,54 @@ func (m *machine) step(st *loop.Step) {
 		return
 	}
 	n := m.eval(st.Extent).i[0]
-	// Arbitrary chunking, run in a random order.
-	var chunks [][2]int64
-	for lo := int64(0); lo < n; {
-		sz := int64(1 + m.rng.Intn(4))
-		if m.rng.Intn(3) == 0 {
-			sz = n
-		}
-		hi := min(lo+sz, n)
-		chunks = append(chunks, [2]int64{lo, hi})
-		lo = hi
-	}
-	m.rng.Shuffle(len(chunks), func(i, j int) { chunks[i], chunks[j] = chunks[j], chunks[i] })
+	chunks := m.chunks(n)
 	m.access = map[elemKey]*elemAccess{}
 	for i, c := range chunks {
 		m.chunk = i
 		m.run(f, c[0], c[1])
 	}
 	m.chunk, m.access = -1, nil
+}
+
+// chunks splits the range [0, n) of a parallel step as the options say.
+func (m *machine) chunks(n int64) [][2]int64 {
+	switch {
+	case m.opts.Chunks != nil:
+		cs := m.opts.Chunks(n)
+		next := int64(0)
+		for _, c := range sortedChunks(cs) {
+			if c[0] != next || c[1] < c[0] {
+				failf("chunks %v do not partition [0, %d)", cs, n)
+			}
+			next = c[1]
+		}
+		if next != n && !(n <= 0 && len(cs) == 0) {
+			failf("chunks %v do not partition [0, %d)", cs, n)
+		}
+		return cs
+	case m.opts.Rand != nil:
+		// Arbitrary chunking, run in a random order.
+		var chunks [][2]int64
+		for lo := int64(0); lo < n; {
+			sz := int64(1 + m.opts.Rand.Intn(4))
+			if m.opts.Rand.Intn(3) == 0 {
+				sz = n
+			}
+			hi := min(lo+sz, n)
+			chunks = append(chunks, [2]int64{lo, hi})
+			lo = hi
+		}
+		m.opts.Rand.Shuffle(len(chunks), func(i, j int) { chunks[i], chunks[j] = chunks[j], chunks[i] })
+		return chunks
+	}
+	return [][2]int64{{0, n}}
+}
+
+// sortedChunks returns a copy of cs sorted by start.
+func sortedChunks(cs [][2]int64) [][2]int64 {
+	s := slices.Clone(cs)
+	slices.SortFunc(s, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
+	return s
 }
 
 func (m *machine) run(f *loop.Func, lo, hi int64) {
@@ -269,8 +405,8 @@ func (m *machine) stmts(ss []loop.Stmt) {
 
 func (m *machine) stmt(s loop.Stmt) {
 	m.steps++
-	if m.steps > 50_000_000 {
-		failf("too many steps")
+	if m.steps > m.opts.MaxSteps {
+		failf("more than %d statements executed (infinite loop?)", m.opts.MaxSteps)
 	}
 	switch s := s.(type) {
 	case *loop.For:
@@ -318,29 +454,16 @@ func (m *machine) stmt(s loop.Stmt) {
 	}
 }
 
+// elemCount returns the number of elements of b's slice.
 func (m *machine) elemCount(b *loop.Buf) int64 {
 	switch s := m.bufs[b].(type) {
-	case []float64:
-		return int64(len(s))
-	case []float32:
-		return int64(len(s))
-	case []uint16:
-		return int64(len(s))
-	case []int64:
-		return int64(len(s))
-	case []int32:
-		return int64(len(s))
-	case []int16:
-		return int64(len(s))
-	case []int8:
-		return int64(len(s))
-	case []uint32:
-		return int64(len(s))
 	case []uint8:
 		if b.Elem.IsPacked() {
 			return int64(len(s)) * 8 / int64(b.Elem.Bits)
 		}
 		return int64(len(s))
+	case []float64, []float32, []uint16, []int64, []int32, []int16, []int8, []uint32:
+		return int64(reflect.ValueOf(s).Len())
 	}
 	failf("buffer %s has no slice", b.Name)
 	return 0
@@ -528,13 +651,13 @@ func (m *machine) eval(e loop.Expr) val {
 				var r bool
 				if ft {
 					a, b := x.f[l], y.f[l]
-					r = cmpF(e.Op, a, b)
+					r = compare(e.Op, a, b)
 				} else {
 					a, b := x.i[l], y.i[l]
 					if et.Class == ir.Uint {
-						r = cmpU(e.Op, uint64(a), uint64(b))
+						r = compare(e.Op, uint64(a), uint64(b))
 					} else {
-						r = cmpI(e.Op, a, b)
+						r = compare(e.Op, a, b)
 					}
 				}
 				if r {
@@ -573,12 +696,12 @@ func (m *machine) eval(e loop.Expr) val {
 						if et.Class == ir.Uint {
 							r = int64(uint64(a) / uint64(b))
 						} else {
-							r = floorDiv(a, b)
+							r = rt.FloorDiv(a, b)
 						}
 					}
 				case ir.Mod:
 					if b != 0 {
-						r = a - b*floorDiv(a, b)
+						r = a - b*rt.FloorDiv(a, b)
 					}
 				default:
 					failf("int op %v", e.Op)
@@ -712,26 +835,8 @@ func zeroVal(t loop.Type) val {
 	return val{i: make([]int64, t.Lanes)}
 }
 
-func cmpF(op ir.Op, a, b float64) bool {
-	switch op {
-	case ir.Lt:
-		return a < b
-	case ir.Le:
-		return a <= b
-	case ir.Gt:
-		return a > b
-	case ir.Ge:
-		return a >= b
-	case ir.Eq:
-		return a == b
-	case ir.Ne:
-		return a != b
-	}
-	failf("float compare %v", op)
-	return false
-}
-
-func cmpI(op ir.Op, a, b int64) bool {
+// compare applies the comparison op, or And and Or on bools, to a and b.
+func compare[T int64 | uint64 | float64](op ir.Op, a, b T) bool {
 	switch op {
 	case ir.Lt:
 		return a < b
@@ -750,22 +855,8 @@ func cmpI(op ir.Op, a, b int64) bool {
 	case ir.Or:
 		return a != 0 || b != 0
 	}
-	failf("int compare %v", op)
+	failf("compare %v", op)
 	return false
-}
-
-func cmpU(op ir.Op, a, b uint64) bool {
-	switch op {
-	case ir.Lt:
-		return a < b
-	case ir.Le:
-		return a <= b
-	case ir.Gt:
-		return a > b
-	case ir.Ge:
-		return a >= b
-	}
-	return cmpI(op, int64(a), int64(b))
 }
 
 func callF(fn loop.Fn, a []float64) float64 {
@@ -824,6 +915,16 @@ func callF(fn loop.Fn, a []float64) float64 {
 }
 
 func callI(fn loop.Fn, a []int64, t ir.DType) int64 {
+	if fn == loop.DotU8S8 {
+		// a[0] holds 4 unsigned bytes, a[1] 4 signed bytes, a[2] the accumulator.
+		s := a[2]
+		for q := 0; q < 4; q++ {
+			u := (a[0] >> (8 * q)) & 0xff
+			v := int64(int8(a[1] >> (8 * q)))
+			s += u * v
+		}
+		return s
+	}
 	less := func(x, y int64) bool {
 		if t.Class == ir.Uint {
 			return uint64(x) < uint64(y)
