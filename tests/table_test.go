@@ -73,5 +73,6 @@ var conformance = []confCase{
 	{file: "long_sum.tc", sizes: []sz{{"K": 1}, {"K": 7}, {"K": 100}, {"K": 1000}, {"K": 0}}},
 	{file: "diff_redundant_and.tc", sizes: []sz{{"M": 1}, {"M": 3}, {"M": 0}}},
 	{file: "diff_f64_temps.tc", sizes: []sz{{"M": 1, "N": 1}, {"M": 7, "N": 13}, {"M": 0, "N": 2}}},
+	{file: "diff_subbyte_scalar.tc", sizes: []sz{{"N": 1}, {"N": 9}, {"N": 0}}},
 	{file: "mx_block.tc", sizes: []sz{{"N": 1, "K": 32}, {"N": 3, "K": 64}, {"N": 2, "K": 0}}},
 }

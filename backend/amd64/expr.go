@@ -243,6 +243,17 @@ func (g *gen) ref(e *loop.Ref) val {
 			g.fail("parameter of type %v", v.T.Elem)
 		}
 		g.c.Load(g.c.Param(n), r)
+		if el := v.T.Elem; el.IsPacked() && el.IsInteger() {
+			// A sub-byte scalar arrives as a byte whose bits above the
+			// type's width are ignored (docs/language.md): sign-extend a
+			// signed one, mask an unsigned one, as the Go code does.
+			if el.Class == ir.Int {
+				g.c.SHLQ(operand.U8(64-el.Bits), r)
+				g.c.SARQ(operand.U8(64-el.Bits), r)
+			} else {
+				g.c.ANDQ(operand.I32(1<<el.Bits-1), r)
+			}
+		}
 		return val{r: r, t: v.T, tmp: true}
 	}
 	r := g.rawVar(v)

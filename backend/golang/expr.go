@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
@@ -267,6 +268,9 @@ func (g *exprGen) load(e *loop.Load, lane int) string {
 }
 
 func (g *exprGen) bin(e *loop.Bin, lane int) (string, bool) {
+	if e.Op == ir.And || e.Op == ir.Or {
+		return g.logic(e, lane)
+	}
 	x, xc := g.expr(e.X, lane)
 	y, yc := g.expr(e.Y, lane)
 	et := e.X.Type().Elem
@@ -314,11 +318,6 @@ func (g *exprGen) bin(e *loop.Bin, lane int) (string, bool) {
 	default:
 		g.fail("unsupported binary operator %v", e.Op)
 		return "0", false
-	}
-	if (e.Op == ir.And || e.Op == ir.Or) && x == y {
-		// x && x is x: go vet (run by go test) rejects the redundant form,
-		// which bounds checks of reads such as T[0, 0] with T: [M, M] give.
-		return x, false
 	}
 	return "(" + x + " " + op + " " + y + ")", false
 }
@@ -473,4 +472,44 @@ func (g *exprGen) hreduce(e *loop.HReduce) string {
 	}
 	g.fail("unsupported horizontal reduction %v", e.Op)
 	return "0"
+}
+
+// logic generates a chain of && (or ||) without repeated operands: x && x
+// is x, and go vet (run by go test) rejects the redundant form, which the
+// bounds checks of reads such as T[0, 0] with T: [M, M] produce.
+func (g *exprGen) logic(e *loop.Bin, lane int) (string, bool) {
+	var terms []loop.Expr
+	var flatten func(x loop.Expr)
+	flatten = func(x loop.Expr) {
+		if b, ok := x.(*loop.Bin); ok && b.Op == e.Op {
+			flatten(b.X)
+			flatten(b.Y)
+			return
+		}
+		terms = append(terms, x)
+	}
+	flatten(e)
+	op := " && "
+	if e.Op == ir.Or {
+		op = " || "
+	}
+	seen := map[string]bool{}
+	var parts []string
+	allConst := true
+	for _, t := range terms {
+		s, c := g.expr(t, lane)
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		allConst = allConst && c
+		parts = append(parts, s)
+	}
+	if len(parts) == 1 {
+		return parts[0], allConst
+	}
+	if allConst {
+		parts[0] = "tccgoC(" + parts[0] + ")"
+	}
+	return "(" + strings.Join(parts, op) + ")", false
 }
