@@ -136,8 +136,8 @@ kernel Caller(A: f32[M], B: f32[N]) -> (C: f32[N]) {
     temp Pair_s: f32[]
     check N == M / 2  // call of Pair: B dimension 0 (N) vs parameter Y dimension 0 (K / 2)
     Pair_s[] = sum(i<M: A[i])
-    V[j] = (B[j] * Pair_s[])
-    t[] = (Pair_s[] * M)
+    V[j] = f32((B[j] * Pair_s[]))
+    t[] = f32((Pair_s[] * M))
     C[i] = (V[i] + t[])
 }
 `},

@@ -151,6 +151,15 @@ func (s *kscope) callStmt(st *stmtAST, call *callNode) {
 			ns.Index = append(ns.Index, nv)
 		}
 		ns.Value = in.expr(cs.Value)
+		if cs.Target.Kind == ir.Output && ns.Target.Kind == ir.Temp && ns.Target.Type.IsFloat() {
+			// A call's results have the callee's declared output types, as
+			// the generated function's would: round to them explicitly, so
+			// the rounding stays even where the value's type already matches
+			// (the reference interpreter keeps unrounded values otherwise).
+			if !isStoredAs(ns.Value, ns.Target.Type) {
+				ns.Value = &ir.Cast{Pos: cs.Pos, X: ns.Value, To: ns.Target.Type}
+			}
+		}
 		s.k.Stmts = append(s.k.Stmts, ns)
 	}
 	for i, tn := range st.targets {
@@ -158,6 +167,18 @@ func (s *kscope) callStmt(st *stmtAST, call *callNode) {
 		sy.defined, sy.pos = true, tn.p
 		s.syms[tn.name] = sy
 	}
+}
+
+// isStoredAs reports whether e's value is already of type t exactly: a read of
+// a tensor of type t, or a cast to t.
+func isStoredAs(e ir.Expr, t ir.DType) bool {
+	switch e := e.(type) {
+	case *ir.Read:
+		return e.Tensor.Type == t
+	case *ir.Cast:
+		return e.To == t
+	}
+	return false
 }
 
 func (s *kscope) addTemp(t *ir.Tensor) {

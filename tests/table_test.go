@@ -58,6 +58,7 @@ var conformance = []confCase{
 	{file: "intermediates.tc", sizes: []sz{{"M": 1, "N": 1}, {"M": 4, "N": 10}, {"M": 2, "N": 0}}},
 	{file: "agree.tc", sizes: []sz{{"N": 1, "M": 1}, {"N": 6, "M": 6}, {"N": 0, "M": 0}}},
 	{file: "halfpool.tc", sizes: []sz{{"N": 2, "K": 2}, {"N": 8, "K": 6}, {"N": 0, "K": 0}, {"N": 34, "K": 10}}},
+	{file: "call_rounds.tc", sizes: []sz{{"M": 1, "P": 1}, {"M": 17, "P": 17}, {"M": 0, "P": 0}}},
 	{file: "outrange.tc", sizes: []sz{{"N": 3, "M": 5}, {"N": 5, "M": 3}, {"N": 0, "M": 2}, {"N": 17, "M": 40}}},
 	{file: "matmul.tc", sizes: []sz{{"M": 1, "K": 1, "N": 1}, {"M": 3, "K": 5, "N": 7}, {"M": 17, "K": 33, "N": 9}, {"M": 64, "K": 64, "N": 64}, {"M": 130, "K": 67, "N": 91}, {"M": 0, "K": 4, "N": 3}, {"M": 3, "K": 0, "N": 4}, {"M": 2, "K": 3, "N": 0}}},
 	{file: "matmul_transposed.tc", sizes: []sz{{"M": 1, "K": 1, "N": 1}, {"M": 5, "K": 3, "N": 9}, {"M": 37, "K": 20, "N": 41}, {"M": 3, "K": 0, "N": 2}}},
