@@ -13,7 +13,7 @@ func TestKernelDimsIncludesEveryUse(t *testing.T) {
 	i := &Var{Name: "i", Extent: SizeDim(n)}
 	k := &Kernel{
 		Sizes: []*Size{n}, Params: []*Tensor{a}, Outputs: []*Tensor{out}, Temps: []*Tensor{tmp},
-		Stmts: []*Stmt{{Target: out, Index: []*Var{i}, Value: &Reduce{Op: RSum, Vars: []*Var{r}, Body: &Const{T: F32}, T: F32}}},
+		Stmts:  []*Stmt{{Target: out, Index: []*Var{i}, Value: &Reduce{Op: RSum, Vars: []*Var{r}, Body: &Const{T: F32}, T: F32}}},
 		Checks: []Agree{{A: ConstDim(3), B: SizeDim(n)}},
 	}
 	got := k.Dims()

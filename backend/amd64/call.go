@@ -32,20 +32,8 @@ func (g *gen) call(e *loop.Call, hint reg.Register) val {
 		g.fail("%v on %v", fn, el)
 	}
 	switch fn {
-	case ir.Min, ir.Max:
-		x := g.expr(e.Args[0])
-		s := g.srcOf(e.Args[1])
-		d := g.fdst(t, hint, x)
-		g.minmax(fn == ir.Max, t, s, x.r, d)
-		return val{r: d, t: t, tmp: true}
-	case ir.Clamp:
-		x := g.expr(e.Args[0])
-		lo := g.srcOf(e.Args[1])
-		d := g.fdst(t, hint, x)
-		g.minmax(true, t, lo, x.r, d)
-		hi := g.srcOf(e.Args[2])
-		g.minmax(false, t, hi, d, d)
-		return val{r: d, t: t, tmp: true}
+	case ir.Min, ir.Max, ir.Clamp:
+		return g.minMaxClamp(fn, e, t, hint)
 	case ir.Relu:
 		x := g.expr(e.Args[0])
 		z := g.cvec(t, 0)
@@ -109,6 +97,22 @@ func (g *gen) round(t loop.Type, imm uint8, x, d reg.Register) {
 	}
 }
 
+// minMaxClamp emits min, max or clamp of float or integer vectors (minmax
+// picks the instruction for the element type).
+func (g *gen) minMaxClamp(fn ir.Func, e *loop.Call, t loop.Type, hint reg.Register) val {
+	x := g.expr(e.Args[0])
+	s := g.srcOf(e.Args[1])
+	d := g.fdst(t, hint, x)
+	if fn == ir.Clamp {
+		g.minmax(true, t, s, x.r, d)
+		hi := g.srcOf(e.Args[2])
+		g.minmax(false, t, hi, d, d)
+	} else {
+		g.minmax(fn == ir.Max, t, s, x.r, d)
+	}
+	return val{r: d, t: t, tmp: true}
+}
+
 func (g *gen) intCall(fn ir.Func, e *loop.Call, hint reg.Register) val {
 	t := e.T
 	switch fn {
@@ -119,20 +123,8 @@ func (g *gen) intCall(fn ir.Func, e *loop.Call, hint reg.Register) val {
 		return g.scalarIntCall(fn, e)
 	}
 	switch fn {
-	case ir.Min, ir.Max:
-		x := g.expr(e.Args[0])
-		s := g.srcOf(e.Args[1])
-		d := g.fdst(t, hint, x)
-		g.minmax(fn == ir.Max, t, s, x.r, d)
-		return val{r: d, t: t, tmp: true}
-	case ir.Clamp:
-		x := g.expr(e.Args[0])
-		lo := g.srcOf(e.Args[1])
-		d := g.fdst(t, hint, x)
-		g.minmax(true, t, lo, x.r, d)
-		hi := g.srcOf(e.Args[2])
-		g.minmax(false, t, hi, d, d)
-		return val{r: d, t: t, tmp: true}
+	case ir.Min, ir.Max, ir.Clamp:
+		return g.minMaxClamp(fn, e, t, hint)
 	case ir.Relu:
 		x := g.expr(e.Args[0])
 		z := g.dst(t, nil)
