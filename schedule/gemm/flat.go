@@ -432,6 +432,22 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		extB = &loop.Select{Cond: dotCond, A: i64(0), B: extB, T: tI64}
 		extC = &loop.Select{Cond: dotCond, A: i64(0), B: extC, T: tI64}
 	}
+	// The packing scratch is zeroed by every call that takes it, so a shape
+	// whose packing step does not run (B or A read in place) asks for none:
+	// for a GEMV, zeroing a K x N packB would cost as much as reading B.
+	none := func(cond loop.Expr, n loop.Expr) loop.Expr {
+		return &loop.Select{Cond: cond, A: i64(0), B: n, T: tI64}
+	}
+	if directOK {
+		packB.Len = none(directCond, packB.Len)
+	}
+	if gemvOK {
+		packA.Len = none(gemvCond, packA.Len)
+	}
+	if fD != nil {
+		packA.Len = none(dotCond, packA.Len)
+		packB.Len = none(dotCond, packB.Len)
+	}
 	steps := []*loop.Step{
 		{Func: fB, Parallel: true, Extent: extB, Grain: 1, Work: sizeB},
 		{Func: fA, Parallel: true, Extent: extA, Grain: 1, Work: sizeA},
