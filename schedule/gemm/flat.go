@@ -662,15 +662,18 @@ func (lw *lowering) packRowsA4(dst *loop.Buf, slot, src, mc, kc, rs, cs loop.Exp
 // gemvRows is the number of rows of B that one pass of gemvRow reads
 // together on targets with 32 vector registers (half of it with 16): enough
 // concurrent streams to keep many cache misses in flight (measured on Zen 4,
-// M = 1, K = N = 4096, one thread: 2 rows 11.4 GB/s, 4 rows 15 GB/s, 8 rows
-// 16.4 GB/s), each with a running offset of its own in a general-purpose
-// register.
+// M = 1, K = N = 4096, one thread, 2048-column blocks: 4 rows 19.4 GB/s,
+// 8 rows 23.5-24.5 GB/s, 12 rows 2.6 GB/s as the pointers spill), each with
+// a running offset of its own in a general-purpose register.
 const gemvRows = 8
 
 // gemvCols is the least width of the column blocks a GEMV (M == 1) is split
 // into for parallel work: each block walks all K rows of B over its columns,
-// so the rows are read in runs of at least gemvCols elements.
-const gemvCols = 2048
+// so the rows are read in runs of at least gemvCols elements. Measured on
+// Zen 4 (M = 1, K = N = 4096, one thread, scratch no longer zeroed): 1024
+// columns 23.5-24.0 GB/s, 2048 23.5-24.5, 4096 (whole rows, one block)
+// 25.3-26.7; a GEMV with N <= gemvCols is therefore not split across threads.
+const gemvCols = 4096
 
 // gemvRow is the compute of one (batch, NC block) tile when M == 1: C's row
 // is accumulated in place over K, gemvRows rows of B at a time (each row read

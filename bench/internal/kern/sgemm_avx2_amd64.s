@@ -1943,9 +1943,9 @@ divz7:
 	MOVQ  DX, 40(SP)
 	MOVQ  n2+160(FP), AX
 	MOVQ  n2+160(FP), CX
-	ADDQ  $+2048, CX
+	ADDQ  $+4096, CX
 	SUBQ  $+1, CX
-	SARQ  $0x0b, CX
+	SARQ  $0x0c, CX
 	ADDQ  CX, AX
 	SUBQ  $+1, AX
 	XORQ  DX, DX
@@ -1971,9 +1971,9 @@ divz9:
 	IMUL3Q $+8, AX, AX
 	MOVQ   AX, 48(SP)
 	MOVQ   n2+160(FP), AX
-	ADDQ   $+2048, AX
+	ADDQ   $+4096, AX
 	SUBQ   $+1, AX
-	SARQ   $0x0b, AX
+	SARQ   $0x0c, AX
 	MOVQ   AX, 56(SP)
 	MOVQ   lo+168(FP), AX
 	MOVQ   AX, 64(SP)

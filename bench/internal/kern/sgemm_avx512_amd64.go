@@ -181,7 +181,7 @@ func tccRun_Sgemm_avx512(A []float32, B []float32, C []float32, M int, K int, N 
 		}
 	}
 	{
-		tccgoN := tccgoSel((M64 == int64(1)), tccgoDiv(((N64+int64(2048))-int64(1)), int64(2048)), int64(0))
+		tccgoN := tccgoSel((M64 == int64(1)), tccgoDiv(((N64+int64(4096))-int64(1)), int64(4096)), int64(0))
 		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*tccgoChunkWork {
