@@ -1,11 +1,12 @@
 // Command bench compares, in one process per thread count, the single-precision
-// GEMM that tcc generates (package internal/kern, compiled from kern.tc for the
-// portable Go and amd64 targets) with gonum's Sgemm and OpenBLAS's cblas_sgemm
-// (through cgo; Debian package libopenblas-dev).
+// GEMM that tcc generates (the committed package examples/matmul/kern of the
+// main module, compiled from examples/matmul.tc for the portable Go and amd64
+// targets; `go generate ./examples/matmul` in the main module regenerates it)
+// with gonum's Sgemm and OpenBLAS's cblas_sgemm (through cgo; Debian package
+// libopenblas-dev).
 //
 // Usage:
 //
-//	go generate            # regenerate internal/kern from kern.tc (go tool tcc)
 //	go run . [-threads 1,2] [-quick]
 //
 // For each thread count the program re-executes itself with GOMAXPROCS and
@@ -18,5 +19,3 @@
 // This is a separate module (it needs cgo and OpenBLAS); it is not part of the
 // main module's `go test ./...`.
 package main
-
-//go:generate go tool tcc compile -target go,amd64 -o internal/kern kern.tc

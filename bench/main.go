@@ -16,7 +16,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 
-	"github.com/tensorcc/tcc/bench/internal/kern"
+	"github.com/tensorcc/tcc/examples/matmul/kern"
 )
 
 var (
@@ -93,7 +93,7 @@ func measure(threads int) {
 				0, blas32.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: c})
 		}
 		tcc := func() {
-			if err := kern.Sgemm(a, b, c, s.m, s.k, s.n); err != nil {
+			if err := kern.Matmul(a, b, c, s.m, s.k, s.n); err != nil {
 				log.Fatal(err)
 			}
 		}
