@@ -3,6 +3,7 @@ package driver
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -90,21 +91,48 @@ func shape(t *ir.Tensor) string {
 // element count, or for packed types the byte count. Products saturate to -1 on
 // overflow (tccgoMulLen), so that no length can match then.
 func lengthCode(t *ir.Tensor, n apiNames) string {
-	c := "1"
-	for i, d := range t.Dims {
-		if i == 0 {
-			c = dimCode(d, n)
-			if len(t.Dims) == 1 && !t.Type.IsPacked() {
-				return c
-			}
-			continue
-		}
-		c = fmt.Sprintf("tccgoMulLen(%s, %s)", c, dimCode(d, n))
-	}
+	c := countCode(t, n)
 	if t.Type.IsPacked() {
 		c = fmt.Sprintf("tccgoPackedLen(%s, %d)", c, t.Type.Bits)
 	}
 	return c
+}
+
+// countCode is the Go expression of t's element count, -1 when it overflows.
+func countCode(t *ir.Tensor, n apiNames) string {
+	c := "1"
+	for i, d := range t.Dims {
+		if i == 0 {
+			c = dimCode(d, n)
+		} else {
+			c = fmt.Sprintf("tccgoMulLen(%s, %s)", c, dimCode(d, n))
+		}
+	}
+	return c
+}
+
+// dimArgs is the list ", d0, d1, ..." of t's dimension values, for errors.
+func dimArgs(t *ir.Tensor, n apiNames) string {
+	var b strings.Builder
+	for _, d := range t.Dims {
+		b.WriteString(", " + dimCode(d, n))
+	}
+	return b.String()
+}
+
+// emptyOutputs is the Go condition under which every output of k has no
+// elements, or "" when some output always has one (a scalar).
+func emptyOutputs(k *ir.Kernel, n apiNames) string {
+	var conds []string
+	for _, o := range k.Outputs {
+		if len(o.Dims) == 0 {
+			return ""
+		}
+		if c := countCode(o, n) + " == 0"; !slices.Contains(conds, c) {
+			conds = append(conds, c)
+		}
+	}
+	return strings.Join(conds, " && ")
 }
 
 // lengthDoc describes the length of t's slice for the doc comment.
@@ -208,14 +236,40 @@ func (kg *kernelGen) wrapper(runner string) ([]byte, error) {
 		fmt.Fprintf(&b, "if tccgoA, tccgoB := %s, %s; tccgoA != tccgoB {\nreturn tccMismatchError(%s, %q, tccgoA, tccgoB)\n}\n",
 			dimCode(c.A, n), dimCode(c.B, n), kn, c.What)
 	}
-	// 4. Slice lengths.
+	// 4. Element counts fit in int, and slice lengths match them.
 	for _, t := range tensors {
 		if t.Kind == ir.Scalar {
 			continue
 		}
 		v := n.tensor[t]
-		fmt.Fprintf(&b, "if tccgoN := %s; len(%s) != tccgoN {\nreturn tccLenError(%s, %q, len(%s), tccgoN, %q)\n}\n",
-			lengthCode(t, n), v, kn, t.Name, v, shape(t))
+		fmt.Fprintf(&b, "if tccgoN := %s; tccgoN < 0 {\nreturn tccOverflowError(%s, %q, %q%s)\n} else if len(%s) != tccgoN {\nreturn tccLenError(%s, %q, len(%s), tccgoN, %q)\n}\n",
+			lengthCode(t, n), kn, t.Name, shape(t), dimArgs(t, n), v, kn, t.Name, v, shape(t))
+	}
+	// 5. No output shares memory with another argument (SPEC section 9).
+	var earlier []*ir.Tensor
+	for _, t := range tensors {
+		if t.Kind == ir.Scalar {
+			continue
+		}
+		if t.Kind == ir.Output {
+			for _, o := range earlier {
+				fmt.Fprintf(&b, "if tccOverlap(%s, %s) {\nreturn tccOverlapError(%s, %q, %q)\n}\n", n.tensor[t], n.tensor[o], kn, t.Name, o.Name)
+			}
+		}
+		earlier = append(earlier, t)
+	}
+	// 6. A call whose outputs have no elements returns at once.
+	if empty := emptyOutputs(k, n); empty != "" {
+		fmt.Fprintf(&b, "if %s {\nreturn nil\n}\n", empty)
+	}
+	// 7. Every intermediate fits in scratch memory.
+	for _, t := range k.Temps {
+		if len(t.Dims) == 0 {
+			continue
+		}
+		per := max(t.Type.Bits/8, 1)
+		fmt.Fprintf(&b, "if tccgoN := %s; tccgoN < 0 || tccgoN > tccMaxScratchBytes/%d {\nreturn tccTooLargeError(%s, %q, %q%s)\n}\n",
+			countCode(t, n), per, kn, t.Name, shape(t), dimArgs(t, n))
 	}
 	// A scalar of a packed type is a byte whose unused high bits are
 	// ignored on input (SPEC section 4), as in a packed slice.
@@ -224,21 +278,13 @@ func (kg *kernelGen) wrapper(runner string) ([]byte, error) {
 			fmt.Fprintf(&b, "%s &= %#x\n", n.tensor[t], 1<<t.Type.Bits-1)
 		}
 	}
-	// 5. The unused high bits of a packed output's last byte are zero on
+	// 8. The unused high bits of a packed output's last byte are zero on
 	// output (SPEC section 4); the runner writes only element bits.
 	for _, t := range k.Outputs {
 		if !t.Type.IsPacked() || t.Type.Bits%8 == 0 {
 			continue
 		}
-		c := "1"
-		for i, d := range t.Dims {
-			if i == 0 {
-				c = dimCode(d, n)
-			} else {
-				c = fmt.Sprintf("tccgoMulLen(%s, %s)", c, dimCode(d, n))
-			}
-		}
-		fmt.Fprintf(&b, "tccgoClearTail(%s, %s, %d)\n", n.tensor[t], c, t.Type.Bits)
+		fmt.Fprintf(&b, "tccgoClearTail(%s, %s, %d)\n", n.tensor[t], countCode(t, n), t.Type.Bits)
 	}
 	_, args := kg.runnerSignature()
 	fmt.Fprintf(&b, "%s(%s)\nreturn nil\n}\n", runner, args)

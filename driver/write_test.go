@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/tensorcc/tcc/internal/rt"
@@ -79,5 +80,32 @@ func TestWritePackageWritesNothingOnError(t *testing.T) {
 	}
 	if names := listDir(t, parent); len(names) != 1 || names[0] != "file" {
 		t.Errorf("parent holds %v after the failed writes, want only the file", names)
+	}
+}
+
+// A hand-written file whose name collides with a generated one is never
+// overwritten: the write fails, names the file and changes nothing (SPEC 8).
+func TestWritePackageRefusesHandWrittenCollision(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "kern")
+	gen := func(s string) []byte { return []byte(rt.Header + "\n\npackage kern\n// " + s + "\n") }
+	if err := WritePackage(dir, map[string][]byte{"stale.go": gen("old")}); err != nil {
+		t.Fatal(err)
+	}
+	hand := []byte("package kern\n\n// My own AddF32.\nfunc AddF32() {}\n")
+	if err := os.WriteFile(filepath.Join(dir, "addf32.go"), hand, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := WritePackage(dir, map[string][]byte{"addf32.go": gen("new"), "other.go": gen("other")})
+	if err == nil {
+		t.Fatal("overwrote a hand-written file without an error")
+	}
+	if want := filepath.Join(dir, "addf32.go"); !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not name %s", err, want)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "addf32.go")); string(b) != string(hand) {
+		t.Errorf("the hand-written file changed to %q", b)
+	}
+	if got := listDir(t, dir); len(got) != 2 || got[0] != "addf32.go" || got[1] != "stale.go" {
+		t.Errorf("dir holds %v after the refused write, want [addf32.go stale.go] (nothing written, nothing removed)", got)
 	}
 }

@@ -241,3 +241,74 @@ func TestBench(t *testing.T) {
 		t.Errorf("missing size: status %d, stderr %q", status, stderr)
 	}
 }
+
+// TestRunBadNpy feeds `tcc run` malformed .npy files: each is an error that
+// names the file, with exit status 1 and no panic (status 2).
+func TestRunBadNpy(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "good.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := npyio.Write(f, []float32{1, 2, 3, 4}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	good, err := os.ReadFile(filepath.Join(dir, "good.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := append(append(append([]byte{}, good[:6]...), 2, 0, 0xF0, 0xFF, 0xFF, 0xFF), good[10:]...)
+	bad := map[string][]byte{
+		"cut.npy":     good[:20],
+		"hugelen.npy": v2,
+		"short.npy":   good[:len(good)-4],
+		"long.npy":    append(append([]byte{}, good...), 0, 0, 0, 0),
+	}
+	src := filepath.Join(dir, "ew.tc")
+	if err := os.WriteFile(src, []byte("kernel Neg(X: f32[N]) -> (Y: f32[N]) { Y[i] = -X[i] }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range bad {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, status := tcc(t, dir, "run", src, "-k", "Neg", "-i", "X="+name, "-o", "Y=y.npy")
+		if status != 1 || !strings.Contains(stderr, name) || strings.Contains(stderr, "panic") {
+			t.Errorf("%s: status %d (want 1), stderr %q (want the file's name, no panic)", name, status, stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "y.npy")); err == nil {
+			t.Errorf("%s: an output was written", name)
+			os.Remove(filepath.Join(dir, "y.npy"))
+		}
+	}
+}
+
+// TestCompileRefusesHandWrittenFile: `tcc compile -o DIR` never replaces a
+// file it did not generate (SPEC 8); it exits 1 and writes nothing.
+func TestCompileRefusesHandWrittenFile(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "add.tc")
+	if err := os.WriteFile(src, []byte("package out\n\nkernel AddF32(X: f32[N], Y: f32[N]) -> (Z: f32[N]) { Z[i] = X[i] + Y[i] }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	hand := []byte("package out\n\n// AddF32 is mine.\nfunc AddF32() {}\n")
+	if err := os.WriteFile(filepath.Join(out, "addf32.go"), hand, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, status := tcc(t, dir, "compile", "-o", out, src)
+	if status != 1 || !strings.Contains(stderr, "addf32.go") {
+		t.Errorf("status %d (want 1), stderr %q (want the file's name)", status, stderr)
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 1 {
+		t.Errorf("out holds %d files after the refused compile, want only addf32.go", len(entries))
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "addf32.go")); !bytes.Equal(b, hand) {
+		t.Error("the hand-written file changed")
+	}
+}

@@ -116,7 +116,8 @@ func TestConformance(t *testing.T) {
 	for _, k := range kernels {
 		have[k.Name] = true
 	}
-	if have["Matmul_Matmul"] && have["Agree_Agree"] && have["GemvU4_GemvU4"] && have["Softmax_Softmax"] {
+	if have["Matmul_Matmul"] && have["Agree_Agree"] && have["GemvU4_GemvU4"] && have["Softmax_Softmax"] &&
+		have["Attention_Attention"] && have["OobPad_OOBPad"] {
 		gen["zz_extra_test.go"] = extra
 	} else {
 		t.Errorf("misuse, allocation and concurrency tests not run: a kernel they use did not compile")

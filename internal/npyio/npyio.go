@@ -47,44 +47,106 @@ type array struct {
 	data  any
 }
 
-func count(shape []int) int {
-	n := 1
-	for _, d := range shape {
-		n *= d
+// maxFileBytes bounds the size of a .npy file that tcc run loads.
+const maxFileBytes = 1 << 34
+
+// npyMagic starts every .npy file.
+const npyMagic = "\x93NUMPY"
+
+// dataOffset validates the fixed part of a .npy file (magic, version, header
+// length) against the file's size and returns the offset of the data section.
+// It guards the library's header reader, which slices by the header length
+// without checking it.
+func dataOffset(b []byte) (int, error) {
+	if len(b) < len(npyMagic)+2 || string(b[:len(npyMagic)]) != npyMagic {
+		return 0, errors.New("not a .npy file (no \\x93NUMPY magic)")
 	}
-	return n
+	major := b[len(npyMagic)]
+	pos := len(npyMagic) + 2
+	var hlen uint64
+	switch major {
+	case 1:
+		if len(b) < pos+2 {
+			return 0, errors.New("truncated .npy header")
+		}
+		hlen = uint64(binary.LittleEndian.Uint16(b[pos:]))
+		pos += 2
+	case 2, 3:
+		if len(b) < pos+4 {
+			return 0, errors.New("truncated .npy header")
+		}
+		hlen = uint64(binary.LittleEndian.Uint32(b[pos:]))
+		pos += 4
+	default:
+		return 0, fmt.Errorf("unsupported .npy format version %d", major)
+	}
+	if hlen == 0 || hlen > uint64(len(b)-pos) {
+		return 0, fmt.Errorf("truncated .npy header: it declares %d bytes, the file has %d after the preamble", hlen, len(b)-pos)
+	}
+	return pos + int(hlen), nil
 }
 
-// readArray reads a .npy file.
-func readArray(r io.Reader) (*array, error) {
-	nr, err := npy.NewReader(r)
+// itemSize returns the byte size of one element of dtype dt ("f4", ...).
+func itemSize(dt string) int {
+	if len(dt) == 2 && dt[1] >= '1' && dt[1] <= '8' {
+		return int(dt[1] - '0')
+	}
+	return 0
+}
+
+// readArray reads a .npy file. The header must be well formed and the data
+// section must hold exactly the elements of the header's shape.
+func readArray(r io.Reader) (a *array, err error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
 	if err != nil {
 		return nil, err
+	}
+	if len(b) > maxFileBytes {
+		return nil, fmt.Errorf("file is larger than %d bytes", int64(maxFileBytes))
+	}
+	off, err := dataOffset(b)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		// The library's header parser is not hardened against every
+		// malformed dictionary: report its failure as an error.
+		if p := recover(); p != nil {
+			a, err = nil, fmt.Errorf("malformed .npy header: %v", p)
+		}
+	}()
+	nr, err := npy.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("malformed .npy header: %w", err)
 	}
 	descr := nr.Header.Descr
 	if descr.Fortran {
 		return nil, errors.New("Fortran-order arrays are not supported; save with C order")
 	}
+	n := 1
 	for _, d := range descr.Shape {
-		if d < 0 {
-			return nil, fmt.Errorf("bad shape %v", descr.Shape)
+		if d < 0 || d > 1<<31 || n*d > 1<<31 {
+			return nil, fmt.Errorf("array of shape %v is too large or invalid", descr.Shape)
 		}
+		n *= d
 	}
 	dt := strings.TrimLeft(descr.Type, "<>|=")
-	a := &array{dtype: dt, shape: descr.Shape}
-	n := count(descr.Shape)
-	if n > 1<<31 {
-		return nil, fmt.Errorf("array of shape %v is too large", descr.Shape)
+	size := itemSize(dt)
+	if size == 0 {
+		return nil, fmt.Errorf("unsupported dtype %q", descr.Type)
 	}
+	if got, want := len(b)-off, n*size; got != want {
+		return nil, fmt.Errorf("data section holds %d bytes, shape %v of dtype %s needs %d", got, descr.Shape, descr.Type, want)
+	}
+	a = &array{dtype: dt, shape: descr.Shape}
 	if dt == "f2" {
-		// The library has no float16; the reader stops right after the header,
-		// so read the raw bits here.
+		// The library has no float16: decode the raw bits here.
 		var order binary.ByteOrder = binary.LittleEndian
 		if strings.HasPrefix(descr.Type, ">") {
 			order = binary.BigEndian
 		}
 		s := make([]uint16, n)
-		if err := binary.Read(r, order, s); err != nil {
+		if err := binary.Read(bytes.NewReader(b[off:]), order, s); err != nil {
 			return nil, fmt.Errorf("reading float16 data: %w", err)
 		}
 		a.data = s
@@ -592,4 +654,13 @@ func save(path string, a *array) error {
 		os.Remove(tmp)
 	}
 	return err
+}
+
+// count returns the element count of shape.
+func count(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
 }

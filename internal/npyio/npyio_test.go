@@ -254,6 +254,34 @@ func TestLoadErrors(t *testing.T) {
 		b, _ := os.ReadFile(f32x6)
 		os.WriteFile(trunc, b[:len(b)-3], 0o644)
 	}
+	// Malformed files that once panicked or were accepted: a header cut
+	// short, a v2 header-length field far beyond the file, a data section
+	// shorter and one longer than the shape.
+	corrupt := func(name string, edit func([]byte) []byte) string {
+		b, err := os.ReadFile(f32x6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, edit(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cutHeader := corrupt("cut_header.npy", func(b []byte) []byte { return b[:20] })
+	cutPreamble := corrupt("cut_preamble.npy", func(b []byte) []byte { return b[:9] })
+	hugeLen := corrupt("huge_len.npy", func(b []byte) []byte {
+		v2 := append([]byte{}, b[:6]...)
+		v2 = append(v2, 2, 0, 0xF0, 0xFF, 0xFF, 0xFF)
+		return append(v2, b[10:]...)
+	})
+	zeroLen := corrupt("zero_len.npy", func(b []byte) []byte {
+		v2 := append([]byte{}, b[:6]...)
+		v2 = append(v2, 2, 0, 0, 0, 0, 0)
+		return append(v2, b[10:]...)
+	})
+	short := corrupt("short.npy", func(b []byte) []byte { return b[:len(b)-4] })
+	long := corrupt("long.npy", func(b []byte) []byte { return append(b, 1, 2, 3, 4) })
 	garbage := filepath.Join(dir, "garbage.npy")
 	os.WriteFile(garbage, []byte("not a numpy file at all"), 0o644)
 
@@ -299,6 +327,12 @@ func TestLoadErrors(t *testing.T) {
 		{"fortran", vec(ir.F32), map[string]string{"X": fortran}, "Fortran"},
 		{"truncated", vec(ir.F32), map[string]string{"X": trunc}, "trunc.npy"},
 		{"garbage", vec(ir.F32), map[string]string{"X": garbage}, "garbage.npy"},
+		{"cut header", vec(ir.F32), map[string]string{"X": cutHeader}, "cut_header.npy: truncated .npy header"},
+		{"cut preamble", vec(ir.F32), map[string]string{"X": cutPreamble}, "cut_preamble.npy: truncated .npy header"},
+		{"huge header length", vec(ir.F32), map[string]string{"X": hugeLen}, "huge_len.npy: truncated .npy header"},
+		{"zero header length", vec(ir.F32), map[string]string{"X": zeroLen}, "zero_len.npy: truncated .npy header"},
+		{"short data", vec(ir.F32), map[string]string{"X": short}, "short.npy: data section holds 20 bytes"},
+		{"long data", vec(ir.F32), map[string]string{"X": long}, "long.npy: data section holds 28 bytes"},
 	}
 	for _, tc := range tests {
 		_, _, err := LoadArgs(tc.k, tc.inputs)
