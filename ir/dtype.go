@@ -158,6 +158,13 @@ func (t DType) IsFloat() bool {
 // IsSigned reports whether t can hold negative values.
 func (t DType) IsSigned() bool { return t.Class != Uint && t.Class != UMiniFloat && t.Class != Bool }
 
+// ZeroIsZero reports whether the all-zero encoding of t is the value 0. It
+// is not for ue8m0, whose zero byte is 2^-127: an out-of-range read of such a
+// type (which reads as the value 0, SPEC section 6) cannot be a zero load.
+func (t DType) ZeroIsZero() bool {
+	return !(t.Class == UMiniFloat && t.Exp == 8 && t.Man == 0)
+}
+
 // IsPacked reports whether t is narrower than a byte and so stored as a packed bit stream (SPEC section 4).
 func (t DType) IsPacked() bool { return t.Class != Bool && t.Bits < 8 }
 

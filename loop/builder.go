@@ -107,3 +107,22 @@ func intConst(e Expr) (int64, bool) {
 	}
 	return c.Int, true
 }
+
+// ReadAs returns the value of ld converted to elementwise type t (ld itself
+// when its type is t). A guarded load whose guard fails gives zero bits,
+// which for a type whose zero encoding is not the value 0 (ue8m0) would be a
+// non-zero value; then the result selects the value 0 explicitly.
+func ReadAs(ld *Load, t Type) Expr {
+	var x Expr = ld
+	if ld.T.Elem != t.Elem {
+		x = &Cast{X: ld, T: t}
+	}
+	if ld.Guard == nil || ld.T.Elem.ZeroIsZero() {
+		return x
+	}
+	g := ld.Guard
+	if t.Lanes > 1 && g.Type().Lanes == 1 {
+		g = &Broadcast{X: g, T: Vec(ir.BoolT, t.Lanes)}
+	}
+	return &Select{Cond: g, A: x, B: &Const{T: t}, T: t}
+}

@@ -360,6 +360,10 @@ func (b *fnb) read(e *ir.Read) (loop.Expr, error) {
 		b.vector = true
 		ld.Count = b.top().count
 	}
+	if !t.Type.ZeroIsZero() {
+		// Every read of such a type is converted to its compute type.
+		return loop.ReadAs(ld, vt(t.Type.Compute(), lanes)), nil
+	}
 	return ld, nil
 }
 

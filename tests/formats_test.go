@@ -95,6 +95,7 @@ func decodeMini(t ir.DType, bits uint64) float64 {
 type valueTable struct {
 	vals []float64 // distinct finite values, ascending (-0 merged with 0)
 	even []bool    // whether the encoding of vals[i] is even
+	code []uint64  // the smallest encoding of vals[i]
 	ieee bool      // overflow rounds to infinity (f16, bf16); else saturates
 	nan  bool      // the format has a NaN
 }
@@ -132,6 +133,7 @@ func tableOf(t ir.DType) *valueTable {
 	sort.Float64s(tb.vals)
 	for _, v := range tb.vals {
 		tb.even = append(tb.even, enc[v]&1 == 0)
+		tb.code = append(tb.code, enc[v])
 	}
 	tables[t] = tb
 	return tb
@@ -192,13 +194,7 @@ func (tb *valueTable) position(x float64) (pos int, nan bool) {
 func encodeRound(t ir.DType, x float64) uint64 {
 	tb := tableOf(t)
 	pos, _ := tb.position(x)
-	v := tb.vals[max(0, min(pos, len(tb.vals)-1))]
-	for b := uint64(0); b < 1<<t.Bits; b++ {
-		if decodeFloat(t, b) == v {
-			return b
-		}
-	}
-	panic("unreachable")
+	return tb.code[max(0, min(pos, len(tb.vals)-1))]
 }
 
 func TestFormatModel(t *testing.T) {
@@ -295,4 +291,21 @@ func TestFormatModel(t *testing.T) {
 	if v := decodeFloat(ir.F16, 0x0001); v != math.Ldexp(1, -24) {
 		t.Errorf("f16 0x0001 = %v, want 2^-24", v)
 	}
+}
+
+// ulpAt returns the type's unit in the last place at x: the gap between the
+// two consecutive finite values around x (the last gap beyond the range).
+func (tb *valueTable) ulpAt(x float64) float64 {
+	n := len(tb.vals)
+	if n < 2 {
+		return math.Inf(1)
+	}
+	p := sort.SearchFloat64s(tb.vals, x) // first value >= x
+	switch {
+	case p <= 0:
+		return tb.vals[1] - tb.vals[0]
+	case p >= n:
+		return tb.vals[n-1] - tb.vals[n-2]
+	}
+	return tb.vals[p] - tb.vals[p-1]
 }

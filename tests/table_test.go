@@ -13,6 +13,10 @@ type confCase struct {
 	// a sub-f32 output of a long sum must not cancel to nearly zero (one ulp
 	// of a tiny exact value is tighter than any f32 accumulation).
 	positive bool
+	// specials places NaN, +inf and -inf among the float inputs (see
+	// addSpecials): at the first element, the last one (a vector tail) or a
+	// random one, by size set.
+	specials bool
 }
 
 // conformance is the suite's table. Sizes include small odd values, 0 and
@@ -63,9 +67,9 @@ var conformance = []confCase{
 	{file: "matmul.tc", sizes: []sz{{"M": 1, "K": 1, "N": 1}, {"M": 3, "K": 5, "N": 7}, {"M": 17, "K": 33, "N": 9}, {"M": 64, "K": 64, "N": 64}, {"M": 130, "K": 67, "N": 91}, {"M": 0, "K": 4, "N": 3}, {"M": 3, "K": 0, "N": 4}, {"M": 2, "K": 3, "N": 0}}},
 	{file: "matmul_transposed.tc", sizes: []sz{{"M": 1, "K": 1, "N": 1}, {"M": 5, "K": 3, "N": 9}, {"M": 37, "K": 20, "N": 41}, {"M": 3, "K": 0, "N": 2}}},
 	{file: "matmul_batched.tc", sizes: []sz{{"B": 1, "M": 1, "K": 1, "N": 1}, {"B": 3, "M": 5, "K": 4, "N": 6}, {"B": 2, "M": 19, "K": 33, "N": 17}, {"B": 0, "M": 2, "K": 2, "N": 2}}},
-	{file: "matmul_epilogue.tc", sizes: []sz{{"M": 1, "K": 1, "N": 1}, {"M": 7, "K": 9, "N": 5}, {"M": 33, "K": 48, "N": 40}, {"M": 2, "K": 0, "N": 3}}, positive: true},
+	{file: "matmul_epilogue.tc", sizes: []sz{{"M": 1, "K": 1, "N": 1}, {"M": 7, "K": 9, "N": 5}, {"M": 33, "K": 48, "N": 40}, {"M": 2, "K": 0, "N": 3}}},
 	{file: "matmul_int8.tc", sizes: []sz{{"M": 1, "K": 1, "N": 1}, {"M": 6, "K": 11, "N": 5}, {"M": 40, "K": 70, "N": 36}, {"M": 3, "K": 0, "N": 3}}},
-	{file: "matmul_lowp.tc", sizes: []sz{{"M": 1, "K": 1, "N": 1}, {"M": 5, "K": 8, "N": 3}, {"M": 24, "K": 40, "N": 20}, {"M": 2, "K": 0, "N": 2}}, positive: true},
+	{file: "matmul_lowp.tc", sizes: []sz{{"M": 1, "K": 1, "N": 1}, {"M": 5, "K": 8, "N": 3}, {"M": 24, "K": 40, "N": 20}, {"M": 2, "K": 0, "N": 2}}},
 	{file: "softmax.tc", sizes: []sz{{"R": 1, "C": 1}, {"R": 3, "C": 10}, {"R": 17, "C": 100}, {"R": 0, "C": 5}}},
 	{file: "layernorm.tc", sizes: []sz{{"R": 1, "C": 1}, {"R": 4, "C": 9}, {"R": 9, "C": 64}, {"R": 0, "C": 3}}},
 	{file: "attention.tc", sizes: []sz{{"S": 1, "D": 1}, {"S": 5, "D": 4}, {"S": 19, "D": 16}, {"S": 0, "D": 4}}},
@@ -75,5 +79,9 @@ var conformance = []confCase{
 	{file: "diff_redundant_and.tc", sizes: []sz{{"M": 1}, {"M": 3}, {"M": 0}}},
 	{file: "diff_f64_temps.tc", sizes: []sz{{"M": 1, "N": 1}, {"M": 7, "N": 13}, {"M": 0, "N": 2}}},
 	{file: "diff_subbyte_scalar.tc", sizes: []sz{{"N": 1}, {"N": 9}, {"N": 0}}},
+	{file: "nan_propagation.tc", sizes: []sz{{"N": 33, "R": 5, "M": 3, "K": 4, "P": 5}, {"N": 17, "R": 17, "M": 13, "K": 40, "P": 35}, {"N": 100, "R": 3, "M": 40, "K": 9, "P": 70}, {"N": 1, "R": 1, "M": 1, "K": 1, "P": 1}, {"N": 64, "R": 9, "M": 17, "K": 33, "P": 16}}, specials: true},
+	{file: "zero_encoding.tc", sizes: []sz{{"M": 1, "N": 1, "K": 1}, {"M": 3, "N": 5, "K": 2}, {"M": 19, "N": 37, "K": 23}, {"M": 0, "N": 0, "K": 0}}},
+	{file: "matmul_mixed.tc", sizes: []sz{{"G": 1, "M": 1, "K": 1, "N": 1}, {"G": 2, "M": 1, "K": 37, "N": 70}, {"G": 1, "M": 45, "K": 33, "N": 1}, {"G": 3, "M": 29, "K": 40, "N": 51}, {"G": 1, "M": 70, "K": 300, "N": 66}, {"G": 2, "M": 3, "K": 0, "N": 2}}},
+	{file: "matmul_half.tc", sizes: []sz{{"I": 1, "J": 1, "K": 1, "L": 1}, {"I": 5, "J": 33, "K": 9, "L": 7}, {"I": 128, "J": 512, "K": 128, "L": 3}, {"I": 4, "J": 70, "K": 600, "L": 65}, {"I": 1, "J": 2000, "K": 64, "L": 1}, {"I": 2, "J": 0, "K": 3, "L": 2}}},
 	{file: "mx_block.tc", sizes: []sz{{"N": 1, "K": 32}, {"N": 3, "K": 64}, {"N": 2, "K": 0}}},
 }

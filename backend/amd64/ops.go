@@ -48,6 +48,15 @@ func (g *gen) regOf(s src, t loop.Type) reg.Register {
 	if r, ok := s.op.(reg.Register); ok {
 		return r
 	}
+	if t.Lanes == 1 {
+		r := g.c.XMM()
+		if t.Elem.Bits == 64 {
+			g.c.VMOVSD(s.op, r)
+		} else {
+			g.c.VMOVSS(s.op, r)
+		}
+		return r
+	}
 	r := g.vecReg(t)
 	if s.bcst {
 		g.bcastMem(t.Elem, s.op.(operand.Mem), r)
@@ -183,51 +192,102 @@ func (g *gen) arith(op ir.Op, t loop.Type, s src, x, d reg.Register) {
 	}
 }
 
-// minmax emits d = min(x, s) or max(x, s).
+// minmax emits d = min(x, s) or max(x, s). On floats it has the semantics
+// of IEEE 754-2019 minimum and maximum, as Go's min and max builtins and
+// the interpreter: a NaN operand gives NaN, and -0 < +0 (fminmax).
 func (g *gen) minmax(isMax bool, t loop.Type, s src, x, d reg.Register) {
 	c := g.c
 	el := t.Elem
 	if s.bcst {
 		s = src{op: g.regOf(s, t)}
 	}
-	if t.Lanes == 1 {
-		switch {
-		case isMax && el.Bits == 32:
-			c.VMAXSS(s.op, x, d)
-		case isMax:
-			c.VMAXSD(s.op, x, d)
-		case el.Bits == 32:
-			c.VMINSS(s.op, x, d)
-		default:
-			c.VMINSD(s.op, x, d)
-		}
-		return
-	}
-	if el.IsInteger() {
-		switch {
-		case isMax && el.Class == ir.Int && el.Bits == 32:
-			c.VPMAXSD(s.op, x, d)
-		case !isMax && el.Class == ir.Int && el.Bits == 32:
-			c.VPMINSD(s.op, x, d)
-		case isMax && el.Class == ir.Uint && el.Bits == 32:
-			c.VPMAXUD(s.op, x, d)
-		case !isMax && el.Class == ir.Uint && el.Bits == 32:
-			c.VPMINUD(s.op, x, d)
-		default:
-			g.fail("vector min/max on %v", el)
-		}
+	if !el.IsInteger() {
+		g.fminmax(isMax, t, s, x, d)
 		return
 	}
 	switch {
-	case isMax && el.Bits == 32:
-		c.VMAXPS(s.op, x, d)
-	case isMax:
-		c.VMAXPD(s.op, x, d)
-	case el.Bits == 32:
-		c.VMINPS(s.op, x, d)
+	case t.Lanes == 1:
+		g.fail("scalar integer min/max in vector registers")
+	case isMax && el.Class == ir.Int && el.Bits == 32:
+		c.VPMAXSD(s.op, x, d)
+	case !isMax && el.Class == ir.Int && el.Bits == 32:
+		c.VPMINSD(s.op, x, d)
+	case isMax && el.Class == ir.Uint && el.Bits == 32:
+		c.VPMAXUD(s.op, x, d)
+	case !isMax && el.Class == ir.Uint && el.Bits == 32:
+		c.VPMINUD(s.op, x, d)
 	default:
-		c.VMINPD(s.op, x, d)
+		g.fail("vector min/max on %v", el)
 	}
+}
+
+// fpOps are the instructions of one float element width and vector-or-scalar
+// form that fminmax uses (avo's operand order: sources, then destination).
+type fpOps struct {
+	max, min, add, cmp, rng, and, or, movMask func(...operand.Op)
+}
+
+func (g *gen) fpOpsFor(t loop.Type) fpOps {
+	c := g.c
+	f32, scalar := t.Elem.Bits == 32, t.Lanes == 1
+	switch {
+	case f32 && scalar:
+		return fpOps{c.VMAXSS, c.VMINSS, c.VADDSS, c.VCMPSS, c.VRANGESS, c.VANDPS, c.VORPS, c.VMOVAPS}
+	case f32:
+		return fpOps{c.VMAXPS, c.VMINPS, c.VADDPS, c.VCMPPS, c.VRANGEPS, c.VANDPS, c.VORPS, c.VMOVAPS}
+	case scalar:
+		return fpOps{c.VMAXSD, c.VMINSD, c.VADDSD, c.VCMPSD, c.VRANGESD, c.VANDPD, c.VORPD, c.VMOVAPD}
+	}
+	return fpOps{c.VMAXPD, c.VMINPD, c.VADDPD, c.VCMPPD, c.VRANGEPD, c.VANDPD, c.VORPD, c.VMOVAPD}
+}
+
+// fminmax emits the IEEE 754-2019 d = minimum(x, s) or maximum(x, s) of
+// floats. x86's MAXPS and MINPS return their second source when either
+// input is NaN or both are zeros, so the sequences repair those lanes:
+//
+//   - AVX-512: VRANGEPS orders -0 < +0 but, for a quiet NaN, returns the
+//     other operand; the lanes where x or s is NaN (VCMPPS unordered into a
+//     mask register) take x + s instead, which is NaN.
+//   - AVX2: MIN(x, s) | MIN(s, x) is the minimum (the OR of a NaN and
+//     anything is a NaN; of +0 and -0, -0); the maximum is
+//     MAX(x, s) & MAX(s, x) (of +0 and -0, +0) with the unordered lanes set
+//     to all ones (a NaN).
+func (g *gen) fminmax(isMax bool, t loop.Type, s src, x, d reg.Register) {
+	op := g.fpOpsFor(t)
+	fresh := func() reg.Register {
+		if t.Lanes == 1 {
+			return g.c.XMM()
+		}
+		return g.vecReg(t)
+	}
+	const unord = 3
+	if g.avx512 {
+		imm := uint8(4) // min, sign from the comparison
+		if isMax {
+			imm = 5
+		}
+		nan := fresh()
+		op.add(s.op, x, nan)
+		k := g.c.K()
+		op.cmp(operand.U8(unord), s.op, x, k)
+		op.rng(operand.U8(imm), s.op, x, d)
+		op.movMask(nan, k, d)
+		return
+	}
+	sr := g.regOf(s, t)
+	a, b := fresh(), fresh()
+	if !isMax {
+		op.min(sr, x, a)
+		op.min(x, sr, b)
+		op.or(a, b, d)
+		return
+	}
+	op.max(sr, x, a)
+	op.max(x, sr, b)
+	u := fresh()
+	op.cmp(operand.U8(unord), sr, x, u)
+	op.and(a, b, a)
+	op.or(u, a, d)
 }
 
 // logic emits a bitwise op on vector registers of any width.

@@ -690,7 +690,8 @@ func (lw *lowering) gemvRow(offA, bBase, cBase, nc, K, aCol, bRow loop.Expr, col
 		xs := make([]*loop.Var, rows)
 		for q := range xs {
 			xs[q] = lw.newVar(fmt.Sprintf("gx%d", q), vt)
-			ss = append(ss, assign(xs[q], &loop.Broadcast{X: &loop.Load{Buf: lw.a.buf, Index: add(offA, mul(add(k0, i64(int64(q))), aCol)), T: st}, T: vt}))
+			a := loop.ReadAs(&loop.Load{Buf: lw.a.buf, Index: add(offA, mul(add(k0, i64(int64(q))), aCol)), T: loop.Scalar(lw.a.buf.Elem)}, st)
+			ss = append(ss, assign(xs[q], &loop.Broadcast{X: a, T: vt}))
 		}
 		// One running offset per row of B, so that every access in the
 		// loop is a register plus a constant.

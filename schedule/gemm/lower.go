@@ -397,11 +397,7 @@ func (lw *lowering) portable() bool {
 func (lw *lowering) packPanel(dst *loop.Buf, slot, n, depth loop.Expr, w int, s side, src, ls, ds loop.Expr) []loop.Stmt {
 	W := int64(w)
 	value := func(idx, guard loop.Expr) loop.Expr {
-		var val loop.Expr = &loop.Load{Buf: s.buf, Index: idx, T: loop.Scalar(s.buf.Elem), Guard: guard}
-		if s.cast || s.buf.Elem != lw.acc {
-			val = &loop.Cast{X: val, T: loop.Scalar(lw.acc)}
-		}
-		return val
+		return loop.ReadAs(&loop.Load{Buf: s.buf, Index: idx, T: loop.Scalar(s.buf.Elem), Guard: guard}, loop.Scalar(lw.acc))
 	}
 	vs, vd, vd2 := lw.loopVar("ps"), lw.loopVar("pd"), lw.loopVar("pd")
 	var body []loop.Stmt
@@ -449,11 +445,7 @@ func (lw *lowering) pack(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [
 	value := func(coord [2]loop.Expr, guard, count loop.Expr, lanes int) loop.Expr {
 		idx := add(src, add(mul(coord[0], rs), mul(coord[1], cs)))
 		t := loop.Vec(s.buf.Elem, lanes)
-		var val loop.Expr = &loop.Load{Buf: s.buf, Index: idx, T: t, Guard: guard, Count: count}
-		if s.cast || s.buf.Elem != lw.acc {
-			val = &loop.Cast{X: val, T: loop.Vec(lw.acc, lanes)}
-		}
-		return val
+		return loop.ReadAs(&loop.Load{Buf: s.buf, Index: idx, T: t, Guard: guard, Count: count}, loop.Vec(lw.acc, lanes))
 	}
 	vec := 0
 	if L := lw.bl.Lanes; L > 1 {
