@@ -127,7 +127,7 @@ func Generate(prog *ir.Program, opts Options) (map[string][]byte, error) {
 		// the front end made it (the reference interpreter evaluates that one).
 		k = ir.Clone(k)
 		if err := passes.Run(k, passes.Default(), nil); err != nil {
-			return nil, fmt.Errorf("driver: %w", err)
+			return nil, positioned(k, err)
 		}
 		kgs[i] = &kernelGen{k: k, base: fileBase(k.Name, usedBase), pkg: pkg}
 	}
@@ -140,7 +140,7 @@ func Generate(prog *ir.Program, opts Options) (map[string][]byte, error) {
 	for i, kg := range kgs {
 		k := kg.k
 		if errs[i] != nil {
-			return nil, fmt.Errorf("driver: kernel %s: %w", k.Name, errs[i])
+			return nil, positioned(k, errs[i])
 		}
 		for _, name := range sortedKeys(kfs[i]) {
 			if err := add(name, kfs[i][name]); err != nil {
@@ -170,6 +170,16 @@ func Generate(prog *ir.Program, opts Options) (map[string][]byte, error) {
 		}
 	}
 	return files, nil
+}
+
+// positioned returns err, an error generating kernel k, as an *ir.Error
+// (SPEC section 8): unchanged when it has a position, else at the kernel.
+func positioned(k *ir.Kernel, err error) error {
+	var pe *ir.Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return ir.Errorf(k.Pos, "kernel %s: %v", k.Name, err)
 }
 
 // cpuDetect chooses the instruction set once, at package initialisation.
@@ -302,7 +312,7 @@ func (kg *kernelGen) generate(opts Options, asm bool) (map[string][]byte, error)
 	// Portable Go.
 	lk, err := lowerKernel(k, loop.TargetGo)
 	if err != nil {
-		return nil, fmt.Errorf("lowering for go: %w", err)
+		return nil, err
 	}
 	if err := checkLowered(k, lk); err != nil {
 		return nil, fmt.Errorf("lowering for go: %w", err)
@@ -320,50 +330,24 @@ func (kg *kernelGen) generate(opts Options, asm bool) (map[string][]byte, error)
 	// amd64: one runner per instruction set, then the dispatch.
 	vnni := false
 	for _, t := range []loop.Target{loop.TargetAVX512, loop.TargetAVX2} {
-		lk, err := lowerKernel(k, t)
-		if err != nil {
-			return nil, fmt.Errorf("lowering for %s: %w", t.Name, err)
-		}
-		if err := checkLowered(k, lk); err != nil {
-			return nil, fmt.Errorf("lowering for %s: %w", t.Name, err)
-		}
-		asmSrc, stubs, err := amd64Generate(kg.pkg, lk, lk.Funcs, t)
-		if err != nil && !errors.Is(err, amd64Unsupported) {
-			return nil, fmt.Errorf("amd64 %s: %w", t.Name, err)
-		}
-		inAsm := map[string]bool{}
-		if !allTranslated(lk, asmSrc, stubs, t.Name) {
-			// Some leaf the assembler cannot translate: a Go translation of vector
-			// code emulates every lane and is both huge and slower than the
-			// portable code, so this instruction set runs the portable runner.
+		isa, usesVNNI, why := kg.isaFiles(opts, t)
+		if why != "" {
+			// This instruction set runs the portable runner: its lowering or
+			// some leaf's assembly is not available (a Go translation of
+			// vector code emulates every lane and is both huge and slower
+			// than the portable code).
 			sig, args := kg.runnerSignature()
-			fwd := fmt.Sprintf("// %s_%s runs the portable code: not every step of %s has %s assembly yet.\nfunc %s_%s(%s) {\n\t%s_go(%s)\n}\n",
-				runName(k), t.Name, k.Name, t.Name, runName(k), t.Name, sig, runName(k), args)
-			if files[kg.base+"_"+t.Name+"_amd64.go"], err = goFile(kg.pkg, AsmConstraint, opts.Source, []byte(fwd)); err != nil {
+			fwd := fmt.Sprintf("// %s_%s runs the portable code: %s.\nfunc %s_%s(%s) {\n\t%s_go(%s)\n}\n",
+				runName(k), t.Name, why, runName(k), t.Name, sig, runName(k), args)
+			src, err := goFile(kg.pkg, AsmConstraint, opts.Source, []byte(fwd))
+			if err != nil {
 				return nil, fmt.Errorf("%s runner: %w", t.Name, err)
 			}
-			continue
+			isa = map[string][]byte{kg.base + "_" + t.Name + "_amd64.go": src}
 		}
-		if len(asmSrc) > 0 {
-			names, err := stubNames(stubs)
-			if err != nil {
-				return nil, fmt.Errorf("amd64 %s stubs: %w", t.Name, err)
-			}
-			for _, n := range names {
-				inAsm[n] = true
-			}
-			if t.Name == "avx512" && usesVNNI(asmSrc) {
-				vnni = true
-			}
-			files[kg.base+"_"+t.Name+"_amd64.s"] = asmSrc
-			files[kg.base+"_"+t.Name+"_stubs_amd64.go"] = stubs
-		}
-		body, err := goTarget(lk, runName(k)+"_"+t.Name, t.Name, inAsm)
-		if err != nil {
-			return nil, err
-		}
-		if files[kg.base+"_"+t.Name+"_amd64.go"], err = goFile(kg.pkg, AsmConstraint, opts.Source, body); err != nil {
-			return nil, fmt.Errorf("%s runner: %w", t.Name, err)
+		vnni = vnni || usesVNNI
+		for name, src := range isa {
+			files[name] = src
 		}
 	}
 	sig, args := kg.runnerSignature()
@@ -387,6 +371,57 @@ func %s(%s) {
 		return nil, fmt.Errorf("dispatch: %w", err)
 	}
 	return files, nil
+}
+
+// isaFiles returns the files of the runner of amd64 instruction set t (the
+// assembly, its stubs and the Go runner) and whether the assembly uses VNNI;
+// or, when t cannot have its own code, why (one line for a comment).
+func (kg *kernelGen) isaFiles(opts Options, t loop.Target) (files map[string][]byte, vnni bool, why string) {
+	k := kg.k
+	lk, err := lowerKernel(k, t)
+	if err == nil {
+		err = checkLowered(k, lk)
+	}
+	if err != nil {
+		return nil, false, "lowering for " + t.Name + " failed: " + oneLine(err.Error())
+	}
+	asmSrc, stubs, err := amd64Generate(kg.pkg, lk, lk.Funcs, t)
+	if err != nil && !errors.Is(err, amd64Unsupported) {
+		return nil, false, "the " + t.Name + " assembler failed: " + oneLine(err.Error())
+	}
+	if !allTranslated(lk, asmSrc, stubs, t.Name) {
+		return nil, false, fmt.Sprintf("not every step of %s has %s assembly yet", k.Name, t.Name)
+	}
+	files = map[string][]byte{}
+	inAsm := map[string]bool{}
+	if len(asmSrc) > 0 {
+		names, err := stubNames(stubs)
+		if err != nil {
+			return nil, false, "the " + t.Name + " stubs do not parse: " + oneLine(err.Error())
+		}
+		for _, n := range names {
+			inAsm[n] = true
+		}
+		vnni = t.Name == "avx512" && usesVNNI(asmSrc)
+		files[kg.base+"_"+t.Name+"_amd64.s"] = asmSrc
+		files[kg.base+"_"+t.Name+"_stubs_amd64.go"] = stubs
+	}
+	body, err := goTarget(lk, runName(k)+"_"+t.Name, t.Name, inAsm)
+	if err == nil {
+		files[kg.base+"_"+t.Name+"_amd64.go"], err = goFile(kg.pkg, AsmConstraint, opts.Source, body)
+	}
+	if err != nil {
+		return nil, false, "its Go runner failed: " + oneLine(err.Error())
+	}
+	return files, vnni, ""
+}
+
+// oneLine keeps the first line of s, for a comment.
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // allTranslated reports whether the assembly for target covers every leaf

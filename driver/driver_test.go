@@ -2,6 +2,7 @@ package driver
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -361,5 +362,28 @@ func TestGenerateFrontend(t *testing.T) {
 		if len(o.Args) > 0 && !strings.Contains(out, "--- PASS: TestMatmul_1") {
 			t.Errorf("generated tests did not run:\n%s", out)
 		}
+	}
+}
+
+// TestGenerateErrorsArePositioned: an error of a stage after the front end
+// (here the lowering, given a statement no schedule can compute) is an
+// *ir.Error at the statement's position that names the kernel (SPEC 8).
+func TestGenerateErrorsArePositioned(t *testing.T) {
+	src := "kernel Neg(X: f32[N]) -> (Y: f32[N]) {\n    Y[i] = -X[i]\n}\n"
+	prog, err := frontend.Compile(frontend.Source{Name: "neg.tc", Text: []byte(src)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A statement whose value reads an index variable bound by nothing.
+	s := prog.Kernels[0].Stmts[0]
+	stray := &ir.Var{Name: "q", Extent: ir.ConstDim(3), Pos: s.Pos}
+	s.Value = &ir.Binary{Pos: s.Pos, Op: ir.Add, X: s.Value, Y: &ir.Cast{Pos: s.Pos, X: &ir.Index{Pos: s.Pos, Var: stray, T: ir.I64}, To: ir.F32}, T: ir.F32}
+	_, err = Generate(prog, Options{Targets: []string{"amd64"}})
+	var pe *ir.Error
+	if !errors.As(err, &pe) {
+		t.Fatalf("Generate: %v (%T), want an *ir.Error", err, err)
+	}
+	if pe.Pos.File != "neg.tc" || pe.Pos.Line == 0 || !strings.Contains(pe.Msg, "Neg") {
+		t.Errorf("error %q: want a position in neg.tc and the kernel's name", pe)
 	}
 }

@@ -10,13 +10,7 @@ import (
 )
 
 // Error is a compile-time error at a source position.
-type Error struct {
-	Pos ir.Pos
-	Msg string
-}
-
-// Error formats e as "FILE:LINE:COL: Msg".
-func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
+type Error = ir.Error
 
 // ErrorList is a list of compile-time errors, sorted by position and free of
 // duplicates when returned by Compile.

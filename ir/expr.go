@@ -1,5 +1,7 @@
 package ir
 
+import "math"
+
 // Expr is a node of a value, subscript or condition expression.
 type Expr interface {
 	// Type is the node's result type: a compute type (i32, i64, u32, f32, f64), a
@@ -253,4 +255,81 @@ func Children(e Expr) []Expr {
 		return []Expr{e.Body}
 	}
 	return nil
+}
+
+// SameExpr reports whether x and y are the same reduction-free computation:
+// equal structure over the same tensors, variables and sizes.
+func SameExpr(x, y Expr) bool {
+	switch x := x.(type) {
+	case *Const:
+		y, ok := y.(*Const)
+		return ok && x.T == y.T && x.Int == y.Int && x.Float == y.Float
+	case *SizeVal:
+		y, ok := y.(*SizeVal)
+		return ok && x.Size == y.Size && x.T == y.T
+	case *Index:
+		y, ok := y.(*Index)
+		return ok && x.Var == y.Var && x.T == y.T
+	case *Read:
+		y, ok := y.(*Read)
+		return ok && x.Tensor == y.Tensor && sameExprs(x.Subs, y.Subs)
+	case *Unary:
+		y, ok := y.(*Unary)
+		return ok && x.Op == y.Op && x.T == y.T && SameExpr(x.X, y.X)
+	case *Binary:
+		y, ok := y.(*Binary)
+		return ok && x.Op == y.Op && x.T == y.T && SameExpr(x.X, y.X) && SameExpr(x.Y, y.Y)
+	case *Call:
+		y, ok := y.(*Call)
+		return ok && x.Fn == y.Fn && x.T == y.T && sameExprs(x.Args, y.Args)
+	case *Select:
+		y, ok := y.(*Select)
+		return ok && x.T == y.T && SameExpr(x.Cond, y.Cond) && SameExpr(x.A, y.A) && SameExpr(x.B, y.B)
+	case *Cast:
+		y, ok := y.(*Cast)
+		return ok && x.To == y.To && SameExpr(x.X, y.X)
+	}
+	return false // reductions and unknown nodes are never merged
+}
+
+func sameExprs(xs, ys []Expr) bool {
+	if len(xs) != len(ys) {
+		return false
+	}
+	for i := range xs {
+		if !SameExpr(xs[i], ys[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+
+// Identity returns the value of an empty reduction of type t (SPEC section
+// 6): 0, 1, -inf and +inf; for integers the type's extreme values.
+func (op ReduceOp) Identity(t DType) *Const {
+	c := &Const{T: t}
+	if t.IsFloat() {
+		switch op {
+		case RProd:
+			c.Float = 1
+		case RMax:
+			c.Float = math.Inf(-1)
+		case RMin:
+			c.Float = math.Inf(1)
+		}
+		return c
+	}
+	bits := t.Bits
+	switch {
+	case op == RProd:
+		c.Int = 1
+	case op == RMax && t.IsSigned():
+		c.Int = -1 << (bits - 1)
+	case op == RMin && t.IsSigned():
+		c.Int = 1<<(bits-1) - 1
+	case op == RMin:
+		c.Int = int64(uint64(1)<<bits - 1)
+	}
+	return c
 }

@@ -91,6 +91,9 @@ type Kernel struct {
 	Scratch []*Buf // scratch buffers, allocated per call by the runtime (pooled)
 	Steps   []*Step
 	Funcs   []*Func // every leaf function, each referenced by one or more Steps
+	// Notes records the schedule's fallbacks (a pattern schedule that gave
+	// up, so the default schedule computes the statement), for explain.
+	Notes []string
 }
 
 // Step runs Func once (Parallel == false) or over [0, Extent) in chunks of at

@@ -12,6 +12,9 @@ import (
 func (k *Kernel) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "kernel %s\n", k.Name)
+	for _, n := range k.Notes {
+		fmt.Fprintf(&b, "  note: %s\n", n)
+	}
 	if len(k.Sizes) > 0 {
 		names := make([]string, len(k.Sizes))
 		for i, s := range k.Sizes {

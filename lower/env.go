@@ -33,15 +33,17 @@ func (l *lowerer) gemmStmt(s *ir.Stmt, i int) ([]*loop.Step, error) {
 	env := &env{l: l, stmt: s, prefix: fmt.Sprintf("s%d", i)}
 	nScratch := len(l.out.Scratch)
 	steps, err := lowerFn(env)
-	if errors.Is(err, errGemmUnavailable) {
-		l.out.Scratch = l.out.Scratch[:nScratch]
-		return nil, nil
+	if err == nil && len(steps) == 0 {
+		err = errors.New("it produced no steps")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: gemm schedule: %w", s.Pos, err)
-	}
-	if len(steps) == 0 {
-		return nil, fmt.Errorf("%s: gemm schedule produced no steps", s.Pos)
+		// The default schedule computes every statement: a GEMM that the
+		// GEMM schedule cannot handle is slower, never rejected.
+		l.out.Scratch = l.out.Scratch[:nScratch]
+		if !errors.Is(err, errGemmUnavailable) {
+			l.out.Notes = append(l.out.Notes, fmt.Sprintf("%s: the GEMM schedule failed for %s (%v); the default schedule computes it", s.Pos, s.Target.Name, err))
+		}
+		return nil, nil
 	}
 	return steps, nil
 }

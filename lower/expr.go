@@ -38,6 +38,8 @@ type fnb struct {
 	levels []*level
 	bind   map[*ir.Var]binding
 	vector bool // a vector value was produced
+	// scalarReduce keeps reductions scalar (the last resort of lowerStmt).
+	scalarReduce bool
 	// rowLocals holds the row-local intermediates of a fused group of rank 1:
 	// each is a scalar local, assigned once per row before it is read.
 	rowLocals map[*ir.Tensor]*loop.Var

@@ -314,7 +314,7 @@ func (l *lowerer) lowerGroup(fu *fusion, u int) (*loop.Step, error) {
 		}
 		exts, err := l.extents(s)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.Pos, err)
+			return nil, stmtError(s, err)
 		}
 		var stream *loop.Var
 		if vec && !readLater[s.Target] && l.bufs[s.Target] != nil {
@@ -331,7 +331,7 @@ func (l *lowerer) lowerGroup(fu *fusion, u int) (*loop.Step, error) {
 		b.pop()
 		delete(b.bind, s.Index[0])
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.Pos, err)
+			return nil, stmtError(s, err)
 		}
 		*rowBody = append(*rowBody, inner...)
 	}

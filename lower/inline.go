@@ -1,6 +1,9 @@
 package lower
 
-import "github.com/tensorcc/tcc/ir"
+import (
+	"github.com/tensorcc/tcc/ir"
+	"github.com/tensorcc/tcc/schedule/gemm"
+)
 
 // maxInlineNodes bounds the size of an intermediate's expression that is
 // recomputed at every read.
@@ -49,10 +52,11 @@ func (l *lowerer) chooseInlining() {
 		}
 		visit(s.Value, false)
 	}
+	operands := l.gemmOperands()
 	for _, t := range l.k.Temps {
 		s := l.defs[t]
 		u := uses[t]
-		if s == nil || !u.ok || hasReduce(s.Value) {
+		if s == nil || !u.ok || hasReduce(s.Value) || operands[t] {
 			continue
 		}
 		cheap := nodeCount(s.Value) <= maxInlineNodes && !expensive(s.Value)
@@ -60,6 +64,23 @@ func (l *lowerer) chooseInlining() {
 			l.inline[t] = s
 		}
 	}
+}
+
+// gemmOperands returns the tensors that a statement the GEMM schedule takes
+// reads as a matrix operand: they must be materialised, since the GEMM packs
+// its operands from buffers. (An elementwise prologue computed inside the
+// pack is the contraction template's job.)
+func (l *lowerer) gemmOperands() map[*ir.Tensor]bool {
+	ops := map[*ir.Tensor]bool{}
+	if gemmHook == nil {
+		return ops
+	}
+	for _, s := range l.k.Stmts {
+		if m, ok := gemm.Match(l.k, s); ok {
+			ops[m.A.Tensor], ops[m.B.Tensor] = true, true
+		}
+	}
+	return ops
 }
 
 // plainInRange reports whether every subscript of r is a plain index variable

@@ -71,12 +71,33 @@ func Lower(k *ir.Kernel, t loop.Target) (*loop.Kernel, error) {
 		funcs:   map[*loop.Func]bool{},
 	}
 	if err := l.run(); err != nil {
-		return nil, fmt.Errorf("lower: kernel %s: %w", k.Name, err)
+		return nil, kernelError(k, t, err)
 	}
 	if err := loop.Verify(l.out); err != nil {
-		return nil, fmt.Errorf("lower: kernel %s: invalid loop IR: %w", k.Name, err)
+		return nil, kernelError(k, t, fmt.Errorf("internal error: invalid loop IR: %w", err))
 	}
 	return l.out, nil
+}
+
+// kernelError returns err as an *ir.Error at the position of the statement
+// it concerns (the kernel's when it concerns none), naming the kernel and
+// the target (SPEC section 8).
+func kernelError(k *ir.Kernel, t loop.Target, err error) *ir.Error {
+	pos, msg := k.Pos, err.Error()
+	var pe *ir.Error
+	if errors.As(err, &pe) {
+		pos, msg = pe.Pos, pe.Msg
+	}
+	return ir.Errorf(pos, "kernel %s: cannot lower it for target %s: %s", k.Name, t.Name, msg)
+}
+
+// stmtError returns err as an *ir.Error at statement s.
+func stmtError(s *ir.Stmt, err error) error {
+	var pe *ir.Error
+	if errors.As(err, &pe) {
+		return err
+	}
+	return ir.Errorf(s.Pos, "statement defining %s: %v", s.Target.Name, err)
 }
 
 type lowerer struct {
@@ -183,7 +204,7 @@ func (l *lowerer) run() error {
 			i := idx[0]
 			s := k.Stmts[i]
 			if l.bufs[s.Target] == nil {
-				return fmt.Errorf("%s: statement target %s has no buffer", s.Pos, s.Target.Name)
+				return stmtError(s, errors.New("no buffer for the statement's target"))
 			}
 			var err error
 			steps, err = l.gemmStmt(s, i)
@@ -193,7 +214,7 @@ func (l *lowerer) run() error {
 			if steps == nil {
 				step, err := l.lowerStmt(s, fmt.Sprintf("s%d", i))
 				if err != nil {
-					return fmt.Errorf("%s: %w", s.Pos, err)
+					return stmtError(s, err)
 				}
 				steps = []*loop.Step{step}
 			}

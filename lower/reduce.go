@@ -2,7 +2,6 @@ package lower
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
@@ -90,54 +89,7 @@ func (b *fnb) accBody(e *ir.Reduce) (loop.Expr, error) {
 }
 
 // isSquare reports whether m multiplies an expression by itself.
-func isSquare(m *ir.Binary) bool { return sameExpr(m.X, m.Y) }
-
-// sameExpr reports whether x and y are the same reduction-free computation:
-// equal structure over the same tensors, variables and sizes.
-func sameExpr(x, y ir.Expr) bool {
-	switch x := x.(type) {
-	case *ir.Const:
-		y, ok := y.(*ir.Const)
-		return ok && x.T == y.T && x.Int == y.Int && x.Float == y.Float
-	case *ir.SizeVal:
-		y, ok := y.(*ir.SizeVal)
-		return ok && x.Size == y.Size && x.T == y.T
-	case *ir.Index:
-		y, ok := y.(*ir.Index)
-		return ok && x.Var == y.Var && x.T == y.T
-	case *ir.Read:
-		y, ok := y.(*ir.Read)
-		return ok && x.Tensor == y.Tensor && sameExprs(x.Subs, y.Subs)
-	case *ir.Unary:
-		y, ok := y.(*ir.Unary)
-		return ok && x.Op == y.Op && x.T == y.T && sameExpr(x.X, y.X)
-	case *ir.Binary:
-		y, ok := y.(*ir.Binary)
-		return ok && x.Op == y.Op && x.T == y.T && sameExpr(x.X, y.X) && sameExpr(x.Y, y.Y)
-	case *ir.Call:
-		y, ok := y.(*ir.Call)
-		return ok && x.Fn == y.Fn && x.T == y.T && sameExprs(x.Args, y.Args)
-	case *ir.Select:
-		y, ok := y.(*ir.Select)
-		return ok && x.T == y.T && sameExpr(x.Cond, y.Cond) && sameExpr(x.A, y.A) && sameExpr(x.B, y.B)
-	case *ir.Cast:
-		y, ok := y.(*ir.Cast)
-		return ok && x.To == y.To && sameExpr(x.X, y.X)
-	}
-	return false // reductions and unknown nodes are never merged
-}
-
-func sameExprs(xs, ys []ir.Expr) bool {
-	if len(xs) != len(ys) {
-		return false
-	}
-	for i := range xs {
-		if !sameExpr(xs[i], ys[i]) {
-			return false
-		}
-	}
-	return true
-}
+func isSquare(m *ir.Binary) bool { return ir.SameExpr(m.X, m.Y) }
 
 // result returns the value of reduction e from its accumulated value x:
 // rounded once to e's type when the accumulator is wider.
@@ -154,10 +106,17 @@ func (b *fnb) reduce(e *ir.Reduce) (loop.Expr, error) {
 	if len(e.Vars) == 0 {
 		return nil, fmt.Errorf("reduction without variables")
 	}
+	// The variables of e and of the reductions nested in it are bound
+	// inside e's code: they are not free variables of e.
 	own := map[*ir.Var]bool{}
-	for _, v := range e.Vars {
-		own[v] = true
-	}
+	ir.Walk(e, func(x ir.Expr) bool {
+		if r, ok := x.(*ir.Reduce); ok {
+			for _, v := range r.Vars {
+				own[v] = true
+			}
+		}
+		return true
+	})
 	lvl := 0
 	ir.Walk(e, func(x ir.Expr) bool {
 		ix, ok := x.(*ir.Index)
@@ -204,39 +163,11 @@ func (b *fnb) levelOf(v *ir.Var) int {
 
 // identity returns the identity of op for type t.
 func identity(op ir.ReduceOp, t loop.Type) (*loop.Const, error) {
-	c := &loop.Const{T: t}
-	if t.Elem.IsFloat() {
-		switch op {
-		case ir.RSum:
-		case ir.RProd:
-			c.Float = 1
-		case ir.RMax:
-			c.Float = math.Inf(-1)
-		case ir.RMin:
-			c.Float = math.Inf(1)
-		}
-		return c, nil
-	}
-	if !t.Elem.IsInteger() {
+	if !t.Elem.IsFloat() && !t.Elem.IsInteger() {
 		return nil, fmt.Errorf("reduction over %v", t.Elem)
 	}
-	bits := t.Elem.Bits
-	switch op {
-	case ir.RSum:
-	case ir.RProd:
-		c.Int = 1
-	case ir.RMax:
-		if t.Elem.IsSigned() {
-			c.Int = -1 << (bits - 1)
-		}
-	case ir.RMin:
-		if t.Elem.IsSigned() {
-			c.Int = 1<<(bits-1) - 1
-		} else {
-			c.Int = int64(uint64(1)<<bits - 1)
-		}
-	}
-	return c, nil
+	c := op.Identity(t.Elem)
+	return &loop.Const{T: t, Int: c.Int, Float: c.Float}, nil
 }
 
 // combine returns acc op x, widening x to acc's lanes.
@@ -280,7 +211,7 @@ func (b *fnb) reduceCode(e *ir.Reduce) ([]loop.Stmt, loop.Expr, error) {
 	parent := b.top()
 	inner := e.Vars[len(e.Vars)-1]
 	wide := wideAcc(e)
-	if parent.lanes == 1 && b.l.t.VectorBits > 0 {
+	if parent.lanes == 1 && b.l.t.VectorBits > 0 && !b.scalarReduce {
 		n := b.l.vecLanes(e.Body, inner)
 		if w := b.l.t.VectorBits / 64; wide && n > w {
 			n = w // f32 vectors of as many lanes as the f64 accumulator
@@ -298,8 +229,9 @@ func (b *fnb) reduceCode(e *ir.Reduce) ([]loop.Stmt, loop.Expr, error) {
 	}
 	t := vt(accType(e), parent.lanes)
 	if wide && parent.lanes > 1 && parent.lanes*64 > b.l.t.VectorBits {
-		// Not expected: vecLanes counts such a reduction as 64 bits wide.
-		return nil, nil, fmt.Errorf("f64 accumulator of %d lanes exceeds the vector width", parent.lanes)
+		// vecLanes counts such a reduction as 64 bits wide, so this is not
+		// expected; the statement is then lowered without vectors.
+		return nil, nil, fmt.Errorf("f64 accumulator of %d lanes exceeds the vector width: %w", parent.lanes, errNoVec)
 	}
 	id, err := identity(e.Op, t)
 	if err != nil {

@@ -1,6 +1,7 @@
 package lower
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/tensorcc/tcc/ir"
@@ -21,8 +22,8 @@ func (l *lowerer) lowerStmt(s *ir.Stmt, name string) (*loop.Step, error) {
 		v := s.Index[len(s.Index)-1]
 		vec = l.vecLanes(s.Value, v) > 1 && l.vecOK(s.Value, v, nil)
 	}
-	b := l.newFnb(name)
-	if err := b.stmt(s, vec); err != nil {
+	b, err := l.stmtFunc(s, name, vec)
+	if err != nil {
 		return nil, err
 	}
 	if b.vector {
@@ -46,6 +47,29 @@ func (l *lowerer) lowerStmt(s *ir.Stmt, name string) (*loop.Step, error) {
 		}
 	}
 	return step, nil
+}
+
+// stmtFunc builds the Func of s, vectorised along its last left-side index
+// when vec. A construct found not to be vectorisable on the way (errNoVec)
+// makes it start again with less: without that vector loop, then also with
+// scalar reductions.
+func (l *lowerer) stmtFunc(s *ir.Stmt, name string, vec bool) (*fnb, error) {
+	attempts := []struct{ vec, scalarReduce bool }{{vec, false}, {false, false}, {false, true}}
+	if !vec {
+		attempts = attempts[1:]
+	}
+	var err error
+	for _, a := range attempts {
+		b := l.newFnb(name)
+		b.scalarReduce = a.scalarReduce
+		if err = b.stmt(s, a.vec); err == nil {
+			return b, nil
+		}
+		if !errors.Is(err, errNoVec) {
+			return nil, err
+		}
+	}
+	return nil, err
 }
 
 // parallelOK reports whether the outermost left-side loop of s may run in

@@ -55,6 +55,14 @@ func fold(e ir.Expr) ir.Expr {
 	case *ir.Reduce:
 		if e.Where != nil {
 			e.Where = fold(e.Where)
+			if c, ok := e.Where.(*ir.Const); ok {
+				if c.Int == 0 {
+					c := e.Op.Identity(e.T) // nothing is reduced
+					c.Pos = e.Pos
+					return c
+				}
+				e.Where = nil // always true: no mask
+			}
 		}
 		e.Body = fold(e.Body)
 	}
@@ -84,6 +92,12 @@ func foldBinary(e *ir.Binary) ir.Expr {
 		}
 		return e
 	}
+	if e.Op == ir.And || e.Op == ir.Or {
+		if r, ok := foldConstLogic(e, x, y); ok {
+			return r
+		}
+		return foldLogic(e)
+	}
 	switch {
 	case e.Op == ir.Mul && isOne(y):
 		return e.X
@@ -95,6 +109,22 @@ func foldBinary(e *ir.Binary) ir.Expr {
 		return e.Y
 	}
 	return e
+}
+
+// foldConstLogic folds an && or || with one constant operand: true || y is
+// true, false && y false, and true && y and false || y are y.
+func foldConstLogic(e *ir.Binary, x, y *ir.Const) (ir.Expr, bool) {
+	c, other := x, e.Y
+	if c == nil {
+		c, other = y, e.X
+	}
+	if c == nil {
+		return nil, false
+	}
+	if (c.Int != 0) == (e.Op == ir.Or) {
+		return &ir.Const{Pos: e.Pos, T: ir.BoolT, Int: c.Int}, true
+	}
+	return other, true
 }
 
 func isOne(c *ir.Const) bool {

@@ -31,6 +31,14 @@ func TestFoldConstants(t *testing.T) {
 		{"select on constant", `kernel K(A: f32[N]) -> (C: f32[N]) { C[i] = select(1 < 2, A[i], 0.0) }`, "C[i] = A[i]", "select"},
 		{"saturating cast", `kernel K(A: i32[N]) -> (C: i32[N]) { C[i] = A[i] + i32(3.0e10) }`, "2147483647", "3e+10"},
 		{"i32 wrap", `kernel K(A: i32[N]) -> (C: i32[N]) { C[i] = A[i] + i32(2147483647) + 0 }`, "2147483647", "+ 0)"},
+		{"tautological or", `kernel K(A: f32[N]) -> (C: f32[N]) { C[i] = sum(r where i != 1 || i != 2: A[r]) }`, "sum(r<N: A[r])", "where"},
+		{"contradictory and", `kernel K(A: f32[N]) -> (C: f32[N]) { C[i] = sum(r where r == 1 && r == 2: A[r]) + A[i] }`, "C[i] = (0 + A[i])", "sum"},
+		{"empty max", `kernel K(A: i8[N]) -> (C: i8[N]) { C[i] = max(r where r < 0 && r > 3: A[r]) }`, "i8(-2147483648)", "max"},
+		{"weaker half", `kernel K(A: f32[N]) -> (C: f32[N]) { C[i] = sum(r where r < 3 || r < 5: A[r]) }`, "where (r < 5)", "r < 3"},
+		{"stronger half", `kernel K(A: f32[N]) -> (C: f32[N]) { C[i] = sum(r where r >= 3 && r > 1: A[r]) }`, "where (r >= 3)", "r > 1"},
+		{"mirrored", `kernel K(A: f32[N]) -> (C: f32[N]) { C[i] = sum(r where 2 > r || r >= 2: A[r]) }`, "sum(r<N: A[r])", "where"},
+		{"redundant", `kernel K(A: f32[N]) -> (C: f32[N]) { C[i] = select(i > 2 && i > 2, A[i], 0.0) }`, "select((i > 2), A[i]", "&&"},
+		{"kept", `kernel K(A: f32[N]) -> (C: f32[N]) { C[i] = sum(r where r > 1 && r < 5: A[r]) }`, "(r > 1) && (r < 5)", "sum(r: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

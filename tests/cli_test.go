@@ -128,16 +128,22 @@ func TestUsage(t *testing.T) {
 	}
 }
 
-// TestExamplesCompile compiles every example with `tcc compile` and builds
-// the packages (default and purego) and vets them.
+// TestExamplesCompile compiles every example and every program of the front
+// end's good table (frontend/testdata/good) with `tcc compile`, builds the
+// packages (default and purego) and vets them: a program the front end
+// accepts compiles on every target (SPEC section 8).
 func TestExamplesCompile(t *testing.T) {
 	root := repoRoot(t)
 	examples, _ := filepath.Glob(filepath.Join(root, "examples", "*.tc"))
 	if len(examples) < 6 {
 		t.Fatalf("only %d examples", len(examples))
 	}
+	good, _ := filepath.Glob(filepath.Join(root, "frontend", "testdata", "good", "*.tc"))
+	if len(good) < 2 {
+		t.Fatalf("only %d good programs", len(good))
+	}
 	mod := writeModule(t, "examples.test", nil)
-	for _, ex := range examples {
+	for _, ex := range append(examples, good...) {
 		name := strings.TrimSuffix(filepath.Base(ex), ".tc")
 		out := filepath.Join(mod, name)
 		if _, stderr, status := tcc(t, root, "compile", "-o", out, "-pkg", name, ex); status != 0 {

@@ -163,6 +163,10 @@ func runSuite(t *testing.T, kernels []*ir.Kernel, cases []*kcase, gen map[string
 	}
 	dir := writeModule(t, "conftest", map[string]map[string][]byte{"conf": gen})
 	pkgDir := filepath.Join(dir, "conf")
+	// SPEC section 8: the generated package is go vet clean.
+	if out, err := goRun(t, pkgDir, offlineEnv(), "vet", "."); err != nil {
+		t.Errorf("go vet of the generated package: %v\n%s", err, truncate(out, 8000))
+	}
 	bins := map[bool]string{}
 	for _, purego := range []bool{false, true} {
 		bin := filepath.Join(dir, fmt.Sprintf("conf-%v.test", purego))

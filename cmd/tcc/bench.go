@@ -56,7 +56,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	gen, err := driver.Generate(prog, driver.Options{Package: "kern", Targets: targets, Source: files[0]})
 	if err != nil {
-		return fmt.Errorf("generate: %w", err)
+		return reportPositioned(err, stderr)
 	}
 	probe, err := amd64.ProbeFiles("probe")
 	if err != nil {

@@ -39,7 +39,7 @@ func runCompile(args []string, stdout, stderr io.Writer) error {
 	}
 	gen, err := driver.Generate(prog, driver.Options{Package: name, Targets: targets, Source: strings.Join(files, " ")})
 	if err != nil {
-		return fmt.Errorf("generate: %w", err)
+		return reportPositioned(err, stderr)
 	}
 	return driver.WritePackage(*out, gen)
 }

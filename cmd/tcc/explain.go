@@ -40,7 +40,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	for _, t := range explainTargets {
 		lk, err := lower.Lower(k, t)
 		if err != nil {
-			return fmt.Errorf("lower for %s: %w", t.Name, err)
+			return reportPositioned(err, stderr)
 		}
 		fmt.Fprintf(stdout, "== loop IR for %s\n%s\n", t.Name, lk)
 	}

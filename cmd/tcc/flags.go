@@ -149,7 +149,7 @@ func compileFiles(files []string, stderr io.Writer) (*ir.Program, error) {
 	prog, err := frontend.Compile(srcs...)
 	if err != nil {
 		var list frontend.ErrorList
-		var one *frontend.Error
+		var one *ir.Error
 		if errors.As(err, &list) || errors.As(err, &one) {
 			fmt.Fprintln(stderr, err)
 			return nil, errReported
@@ -157,6 +157,18 @@ func compileFiles(files []string, stderr io.Writer) (*ir.Program, error) {
 		return nil, err
 	}
 	return prog, nil
+}
+
+// reportPositioned prints an error with a source position as
+// FILE:LINE:COL: message (SPEC section 8) and returns errReported; other
+// errors are returned as they are.
+func reportPositioned(err error, stderr io.Writer) error {
+	var pe *ir.Error
+	if errors.As(err, &pe) {
+		fmt.Fprintln(stderr, pe)
+		return errReported
+	}
+	return err
 }
 
 // kernelOf compiles file and returns kernel name.

@@ -17,14 +17,29 @@ func Matmul(A []float32, B []float32, C []float32, M int, K int, N int) error {
 	if N < 0 {
 		return tccNegSizeError("Matmul", "N", N)
 	}
-	if tccgoN := tccgoMulLen(M, K); len(A) != tccgoN {
+	if tccgoN := tccgoMulLen(M, K); tccgoN < 0 {
+		return tccOverflowError("Matmul", "A", "[M, K]", M, K)
+	} else if len(A) != tccgoN {
 		return tccLenError("Matmul", "A", len(A), tccgoN, "[M, K]")
 	}
-	if tccgoN := tccgoMulLen(K, N); len(B) != tccgoN {
+	if tccgoN := tccgoMulLen(K, N); tccgoN < 0 {
+		return tccOverflowError("Matmul", "B", "[K, N]", K, N)
+	} else if len(B) != tccgoN {
 		return tccLenError("Matmul", "B", len(B), tccgoN, "[K, N]")
 	}
-	if tccgoN := tccgoMulLen(M, N); len(C) != tccgoN {
+	if tccgoN := tccgoMulLen(M, N); tccgoN < 0 {
+		return tccOverflowError("Matmul", "C", "[M, N]", M, N)
+	} else if len(C) != tccgoN {
 		return tccLenError("Matmul", "C", len(C), tccgoN, "[M, N]")
+	}
+	if tccOverlap(C, A) {
+		return tccOverlapError("Matmul", "C", "A")
+	}
+	if tccOverlap(C, B) {
+		return tccOverlapError("Matmul", "C", "B")
+	}
+	if tccgoMulLen(M, N) == 0 {
+		return nil
 	}
 	tccRun_Matmul_go(A, B, C, M, K, N)
 	return nil

@@ -98,9 +98,14 @@ func tccgoSilu(x float64) float64 { return x / (1 + math.Exp(-x)) }
 // tccgoGelu is the exact (erf) GELU.
 func tccgoGelu(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
 
-// tccgoMulLen returns a*b, or -1 when a or b is negative or a*b overflows int.
+// tccgoMulLen returns a*b, or -1 when a*b overflows int. A negative operand
+// stands for a product that already overflowed: times 0 it is 0, otherwise
+// the result overflows too.
 func tccgoMulLen(a, b int) int {
-	if a < 0 || b < 0 || (a != 0 && b > math.MaxInt/a) {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a < 0 || b < 0 || b > math.MaxInt/a {
 		return -1
 	}
 	return a * b
