@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
 	"github.com/tensorcc/tcc/ir"
 )
 
@@ -63,11 +65,14 @@ type compiler struct {
 	kernels map[string]*kernelInfo
 	order   []*kernelInfo
 	curPos  ir.Pos // position of the declaration being compiled, for internal errors
+	sources map[string][]byte
 }
 
 func (c *compiler) compile(srcs []Source) (*ir.Program, error) {
 	var files []*fileAST
+	c.sources = map[string][]byte{}
 	for _, src := range srcs {
+		c.sources[src.Name] = src.Text
 		g, err := parser.ParseBytes(src.Name, src.Text)
 		if err != nil {
 			c.syntaxError(src.Name, err)
@@ -156,10 +161,53 @@ func (c *compiler) syntaxError(file string, err error) {
 				msg = fmt.Sprintf("invalid character %q", ch)
 			}
 		}
+		var ute *participle.UnexpectedTokenError
+		if errors.As(err, &ute) {
+			msg = c.unexpected(ute)
+		}
 		c.errorf(pos, "syntax error: %s", msg)
 		return
 	}
 	c.errorf(ir.Pos{File: file, Line: 1, Col: 1}, "syntax error: %v", err)
+}
+
+// expectedRE finds the expectation participle appends to its messages.
+var expectedRE = regexp.MustCompile(`\(expected (.*)\)$`)
+
+// unexpected describes an unexpected token without the grammar's internals:
+// what was found (a newline that ends a statement is "end of line") and,
+// when the parser wanted exactly one token, which.
+func (c *compiler) unexpected(u *participle.UnexpectedTokenError) string {
+	tok := u.Unexpected
+	var what string
+	switch {
+	case tok.EOF():
+		what = "end of file"
+	case tok.Value == ";" && c.isNewline(tok.Pos):
+		what = "end of line"
+	case tok.Type == tokIdent && (tok.Value == "package" || tok.Value == "const" || tok.Value == "kernel"):
+		what = fmt.Sprintf("keyword %q", tok.Value)
+	case tok.Type == tokIdent:
+		what = fmt.Sprintf("name %q", tok.Value)
+	case tok.Type == tokInt || tok.Type == tokFloat:
+		what = fmt.Sprintf("number %s", tok.Value)
+	default:
+		what = fmt.Sprintf("%q", tok.Value)
+	}
+	msg := "unexpected " + what
+	if m := expectedRE.FindStringSubmatch(u.Message()); m != nil {
+		if want, err := strconv.Unquote(m[1]); err == nil && !strings.ContainsAny(want, " \"") {
+			msg += fmt.Sprintf(", expected %q", want)
+		}
+	}
+	return msg
+}
+
+// isNewline reports whether the source at pos is a newline (a ";" the
+// lexer inserted).
+func (c *compiler) isNewline(pos lexer.Position) bool {
+	text := c.sources[pos.Filename]
+	return pos.Offset >= 0 && pos.Offset < len(text) && text[pos.Offset] == '\n'
 }
 
 // fail reports an error and aborts the current statement.

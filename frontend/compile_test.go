@@ -289,3 +289,30 @@ func TestGoodFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestLineBreaks: a signature may break anywhere before its "{", and a
+// statement after a binary operator, a comma or inside brackets (SPEC
+// 10.7); the result is the kernel of the one-line form.
+func TestLineBreaks(t *testing.T) {
+	tests := []struct{ broken, oneLine string }{
+		{"kernel K(X: f32[N])\n-> (Y: f32[N]) { Y[i] = X[i] }", "kernel K(X: f32[N]) -> (Y: f32[N]) { Y[i] = X[i] }"},
+		{"kernel\nK\n(\nX\n:\nf32\n[\nN\n]\n)\n->\n(\nY\n:\nf32\n[\nN\n]\n)\n{ Y[i] = X[i] }", "kernel K(X: f32[N]) -> (Y: f32[N]) { Y[i] = X[i] }"},
+		{"kernel K(X: f32[N]) -> (Y: f32[N])\n{\nY[i] = X[i] +\n1.0\n}", "kernel K(X: f32[N]) -> (Y: f32[N]) { Y[i] = X[i] + 1.0 }"},
+		{"kernel K(X: f32[N]) -> (Y: f32[N]) {\nY[i] = max(X[i],\n0.0) * (X[i]\n- 1.0)\n}", "kernel K(X: f32[N]) -> (Y: f32[N]) { Y[i] = max(X[i], 0.0) * (X[i] - 1.0) }"},
+		{"kernel K(X: f32[N]) -> (Y: f32[]) {\nY = sum(i where i > 1 &&\ni < 4: X[\ni])\n}", "kernel K(X: f32[N]) -> (Y: f32[]) { Y = sum(i where i > 1 && i < 4: X[i]) }"},
+	}
+	for _, tt := range tests {
+		a, err := Compile(Source{Name: "a.tc", Text: []byte(tt.broken)})
+		if err != nil {
+			t.Errorf("%q: %v", tt.broken, err)
+			continue
+		}
+		b, err := Compile(Source{Name: "a.tc", Text: []byte(tt.oneLine)})
+		if err != nil {
+			t.Fatalf("%q: %v", tt.oneLine, err)
+		}
+		if got, want := a.Kernels[0].String(), b.Kernels[0].String(); got != want {
+			t.Errorf("%q compiles to\n%s\nwant\n%s", tt.broken, got, want)
+		}
+	}
+}

@@ -73,6 +73,7 @@ func Lower(k *ir.Kernel, t loop.Target) (*loop.Kernel, error) {
 	if err := l.run(); err != nil {
 		return nil, kernelError(k, t, err)
 	}
+	loop.Simplify(l.out)
 	if err := loop.Verify(l.out); err != nil {
 		return nil, kernelError(k, t, fmt.Errorf("internal error: invalid loop IR: %w", err))
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -228,6 +230,29 @@ func TestExplain(t *testing.T) {
 	for _, want := range []string{"== front end", "kernel Softmax(", "== after pass", "== loop IR for go", "== loop IR for avx2", "== loop IR for avx512"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("explain output lacks %q", want)
+		}
+	}
+}
+
+// unsimplified matches loop IR that Simplify removes: a select on a
+// constant comparison, a loop that never runs.
+var unsimplified = regexp.MustCompile(`select\(\(\d+ [<>=!]+ \d+\)|for (\w+) = (\d+); (\w+) < (\d+)[^\d]`)
+
+// TestExplainSimplified: the loop IR of the examples that explain prints
+// has no constant selects and no dead loops.
+func TestExplainSimplified(t *testing.T) {
+	root := repoRoot(t)
+	for _, ex := range []struct{ file, kernel string }{{"examples/attention.tc", "Attention"}, {"examples/matmul.tc", "Matmul"}} {
+		stdout, stderr, status := tcc(t, root, "explain", ex.file, "-k", ex.kernel)
+		if status != 0 {
+			t.Fatalf("%s: status %d\n%s", ex.kernel, status, stderr)
+		}
+		for _, m := range unsimplified.FindAllStringSubmatch(stdout, -1) {
+			lo, _ := strconv.Atoi(m[2])
+			hi, _ := strconv.Atoi(m[4])
+			if m[1] == "" || (m[1] == m[3] && lo >= hi) {
+				t.Errorf("%s: explain prints unsimplified loop IR: %q", ex.kernel, m[0])
+			}
 		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,13 +37,21 @@ type Options struct {
 
 // Result is what a benchmark measured.
 type Result struct {
-	Median, Min time.Duration // per call
-	Work        Work
+	Median, Min, Max time.Duration // per call, over the timed runs
+	Work             Work
 	// PeakGFLOPS is the f32 FMA peak of the threads used (the best ISA's
 	// per-core probe times GOMAXPROCS) and PeakGBs the streaming-read
-	// bandwidth; both 0 when unknown.
+	// bandwidth: medians of probes run between the timed runs, so that
+	// both see the same load on a shared machine; 0 when unknown.
 	PeakGFLOPS, PeakGBs float64
+	// PeakSpread and BWSpread are max/min of the probes' rounds (1 when
+	// steady, 0 when unknown).
+	PeakSpread, BWSpread float64
 }
+
+// MaxSpread is the max/min ratio of the runs or probe rounds above which
+// Report warns that the machine was too busy to trust the figures.
+const MaxSpread = 1.25
 
 // SizeValues orders opts.Sizes by the kernel's size symbols; every symbol
 // must be given and no other name.
@@ -82,7 +90,9 @@ func Harness(k *ir.Kernel, importPath, pkg string, sizes []int, opts Options) ([
 	probeImport, probeCall := "", ""
 	if opts.Probe != nil {
 		probeImport = "\t\"tccbench/probe\"\n"
-		probeCall = "\tpeak := probe.ProbeFMA(\"avx512\", 100*time.Millisecond)\n\tif peak == 0 {\n\t\tpeak = probe.ProbeFMA(\"avx2\", 100*time.Millisecond)\n\t}\n\tfmt.Println(\"peak_gflops\", peak*float64(runtime.GOMAXPROCS(0)))\n\tfmt.Println(\"peak_gbs\", probe.ProbeReadBandwidth(64<<20, 200*time.Millisecond))\n"
+		probeCall = "\tprobes := func() {\n\t\tpeak := probe.ProbeFMA(\"avx512\", 40*time.Millisecond)\n\t\tif peak == 0 {\n\t\t\tpeak = probe.ProbeFMA(\"avx2\", 40*time.Millisecond)\n\t\t}\n\t\tfmt.Println(\"peak_gflops\", peak*float64(runtime.GOMAXPROCS(0)))\n\t\tfmt.Println(\"peak_gbs\", probe.ProbeReadBandwidth(64<<20, 80*time.Millisecond))\n\t}\n"
+	} else {
+		probeCall = "\tprobes := func() {}\n"
 	}
 	runs := opts.Runs
 	if runs <= 0 {
@@ -120,7 +130,7 @@ func Harness(k *ir.Kernel, importPath, pkg string, sizes []int, opts Options) ([
 	}
 	call := fmt.Sprintf("%s.%s(%s)", pkg, k.Name, strings.Join(args, ", "))
 	fmt.Fprintf(&b, "\tcall := func() {\n\t\tif err := %s; err != nil {\n\t\t\tfmt.Fprintln(os.Stderr, err)\n\t\t\tos.Exit(1)\n\t\t}\n\t}\n", call)
-	fmt.Fprintf(&b, "\tmeasure(call, %d, %d)\n%s}\n", runs, minRun.Nanoseconds(), probeCall)
+	fmt.Fprintf(&b, "%s\tmeasure(call, probes, %d, %d)\n}\n", probeCall, runs, minRun.Nanoseconds())
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("format harness: %w\n%s", err, b.Bytes())
@@ -178,8 +188,9 @@ func fill(rng *rand.Rand, s any, name string) {
 }
 
 // measure calls f once to warm up, then prints the per-call time in
-// nanoseconds of runs timed runs of at least minRun nanoseconds each.
-func measure(f func(), runs int, minRun int64) {
+// nanoseconds of runs timed runs of at least minRun nanoseconds each, with
+// a round of the machine probes before each run and after the last.
+func measure(f, probes func(), runs int, minRun int64) {
 	start := time.Now()
 	f()
 	warm := time.Since(start).Nanoseconds()
@@ -190,12 +201,14 @@ func measure(f func(), runs int, minRun int64) {
 	// A second warm-up call settles caches and the worker pool.
 	f()
 	for r := 0; r < runs; r++ {
+		probes()
 		start := time.Now()
 		for i := 0; i < reps; i++ {
 			f()
 		}
 		fmt.Println("ns", time.Since(start).Nanoseconds()/int64(reps))
 	}
+	probes()
 }
 
 `
@@ -289,16 +302,31 @@ func Measure(ctx context.Context, k *ir.Kernel, files map[string][]byte, opts Op
 	if err != nil {
 		return nil, fmt.Errorf("run the benchmark: %w\n%s", err, stderr.Bytes())
 	}
+	return parseOutput(out, Count(k, sizes))
+}
+
+// parseOutput reads the harness's output: "ns N" per timed run and
+// "peak_gflops X", "peak_gbs Y" per probe round.
+func parseOutput(out []byte, w Work) (*Result, error) {
 	var times []time.Duration
-	res := &Result{Work: Count(k, sizes)}
+	var peaks, bws []float64
 	for _, line := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(line, "peak_gflops "); ok {
-			res.PeakGFLOPS, _ = strconv.ParseFloat(v, 64)
+		key, v, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
 		}
-		if v, ok := strings.CutPrefix(line, "peak_gbs "); ok {
-			res.PeakGBs, _ = strconv.ParseFloat(v, 64)
-		}
-		if v, ok := strings.CutPrefix(line, "ns "); ok {
+		switch key {
+		case "peak_gflops", "peak_gbs":
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return nil, fmt.Errorf("benchmark output %q: %w", line, err)
+			}
+			if key == "peak_gbs" {
+				bws = append(bws, x)
+			} else {
+				peaks = append(peaks, x)
+			}
+		case "ns":
 			ns, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
 				return nil, fmt.Errorf("benchmark output %q: %w", line, err)
@@ -309,9 +337,24 @@ func Measure(ctx context.Context, k *ir.Kernel, files map[string][]byte, opts Op
 	if len(times) == 0 {
 		return nil, fmt.Errorf("benchmark printed no timings:\n%s", out)
 	}
-	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	res.Median, res.Min = times[len(times)/2], times[0]
+	slices.Sort(times)
+	res := &Result{Work: w, Median: times[len(times)/2], Min: times[0], Max: times[len(times)-1]}
+	res.PeakGFLOPS, res.PeakSpread = medianSpread(peaks)
+	res.PeakGBs, res.BWSpread = medianSpread(bws)
 	return res, nil
+}
+
+// medianSpread returns the median of xs and max/min (0, 0 for none).
+func medianSpread(xs []float64) (median, spread float64) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	if xs[0] > 0 {
+		spread = xs[len(xs)-1] / xs[0]
+	}
+	return xs[len(xs)/2], spread
 }
 
 // SysVersion is the golang.org/x/sys version generated packages are built

@@ -76,3 +76,26 @@ func TestSizeValues(t *testing.T) {
 		}
 	}
 }
+
+// TestParseOutputAndSpread: the probes interleaved with the runs are
+// reported by their medians, and a spread beyond MaxSpread is a warning.
+func TestParseOutputAndSpread(t *testing.T) {
+	out := []byte("peak_gflops 100\npeak_gbs 20\nns 1000\npeak_gflops 110\npeak_gbs 5\nns 1100\npeak_gflops 105\npeak_gbs 21\nns 900\npeak_gflops 104\npeak_gbs 22\n")
+	r, err := parseOutput(out, Work{Flops: 2e6, Bytes: 4e6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Median != 1000 || r.Min != 900 || r.Max != 1100 {
+		t.Errorf("times median %v min %v max %v, want 1µs 900ns 1.1µs", r.Median, r.Min, r.Max)
+	}
+	if r.PeakGFLOPS != 105 || r.PeakGBs != 21 {
+		t.Errorf("peaks %v GFLOP/s %v GB/s, want the medians 105 and 21", r.PeakGFLOPS, r.PeakGBs)
+	}
+	rep := Report(r)
+	if !strings.Contains(rep, "bandwidth probe varied 4.40x") || strings.Contains(rep, "FMA peak probe varied") {
+		t.Errorf("report does not warn (only) about the bandwidth probe:\n%s", rep)
+	}
+	if _, err := parseOutput([]byte("peak_gflops 1\n"), Work{}); err == nil {
+		t.Error("no error for an output without timings")
+	}
+}

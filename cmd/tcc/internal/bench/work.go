@@ -84,19 +84,31 @@ func Report(r *Result) string {
 	sec := r.Median.Seconds()
 	gflops := r.Work.Flops / sec / 1e9
 	gbs := r.Work.Bytes / sec / 1e9
-	s := fmt.Sprintf("time     %v per call (median of runs; min %v)\n", r.Median, r.Min)
+	s := fmt.Sprintf("time     %v per call (median of runs; min %v, max %v)\n", r.Median, r.Min, r.Max)
 	flops := fmt.Sprintf("compute  %.2f GFLOP/s (%.4g flops per call)", gflops, r.Work.Flops)
 	if r.PeakGFLOPS > 0 {
-		flops += fmt.Sprintf(", %.1f%% of the %.1f GFLOP/s f32 FMA peak", 100*gflops/r.PeakGFLOPS, r.PeakGFLOPS)
+		flops += fmt.Sprintf(", %.1f%% of the %.1f GFLOP/s f32 FMA peak (median of probes between the runs)", 100*gflops/r.PeakGFLOPS, r.PeakGFLOPS)
 	}
 	flops += "\n"
 	mem := fmt.Sprintf("memory   %.2f GB/s (%.4g bytes per call)", gbs, r.Work.Bytes)
 	if r.PeakGBs > 0 {
-		mem += fmt.Sprintf(", %.1f%% of the %.1f GB/s read bandwidth", 100*gbs/r.PeakGBs, r.PeakGBs)
+		mem += fmt.Sprintf(", %.1f%% of the %.1f GB/s read bandwidth (median of probes between the runs)", 100*gbs/r.PeakGBs, r.PeakGBs)
 	}
 	mem += "\n"
-	if r.Work.MemoryBound() {
-		return s + mem + flops
+	var warn string
+	if r.Min > 0 && float64(r.Max)/float64(r.Min) > MaxSpread {
+		warn += fmt.Sprintf("warning  the runs' times vary %.2fx: the machine is busy\n", float64(r.Max)/float64(r.Min))
 	}
-	return s + flops + mem
+	for _, p := range []struct {
+		what   string
+		spread float64
+	}{{"FMA peak", r.PeakSpread}, {"bandwidth", r.BWSpread}} {
+		if p.spread > MaxSpread {
+			warn += fmt.Sprintf("warning  the %s probe varied %.2fx between runs: its fraction is not trustworthy\n", p.what, p.spread)
+		}
+	}
+	if r.Work.MemoryBound() {
+		return s + mem + flops + warn
+	}
+	return s + flops + mem + warn
 }
