@@ -304,7 +304,6 @@ func sameExprs(xs, ys []Expr) bool {
 	return true
 }
 
-
 // Identity returns the value of an empty reduction of type t (SPEC section
 // 6): 0, 1, -inf and +inf; for integers the type's extreme values.
 func (op ReduceOp) Identity(t DType) *Const {
