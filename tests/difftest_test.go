@@ -79,7 +79,7 @@ func diffProgram(file string, p progen.Program) ([]*ir.Kernel, []*kcase, error) 
 	if _, err := driver.Generate(&ir.Program{Package: "conf", Kernels: prog.Kernels}, driver.Options{Package: "conf", Targets: []string{"go", "amd64"}}); err != nil {
 		return nil, nil, fmt.Errorf("driver.Generate: %v", err)
 	}
-	cc := confCase{file: file}
+	cc := confCase{file: file, specials: p.Specials}
 	for _, s := range p.Sizes {
 		cc.sizes = append(cc.sizes, sz(s))
 	}

@@ -35,14 +35,38 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 type confCase struct {
 	id    string
 	run   func(r io.Reader, lens []int, sizes []int) ([]any, error)
+	alias func(lens []int, sizes []int) error
 	lens  []int
 	sizes []int
+}
+
+// TestAliasing calls every case's kernel with an output that overlaps an
+// input or another output by one element: each call must fail with an
+// error naming both (SPEC section 9).
+func TestAliasing(t *testing.T) {
+	for _, c := range confCases {
+		if err := c.alias(c.lens, c.sizes); err != nil {
+			t.Errorf("%s: %v", c.id, err)
+		}
+	}
+}
+
+// checkAlias reports a call that did not reject the overlap of out and other.
+func checkAlias(err error, out, other string) error {
+	if err == nil {
+		return fmt.Errorf("output %s overlaps %s, but the call returned no error", out, other)
+	}
+	if msg := err.Error(); !strings.Contains(msg, out) || !strings.Contains(msg, other) || !strings.Contains(msg, "overlap") {
+		return fmt.Errorf("output %s overlaps %s: error %q does not name both", out, other, msg)
+	}
+	return nil
 }
 
 var le = binary.LittleEndian
@@ -112,10 +136,11 @@ func runCase(c confCase) (outs []any, err error) {
 		}
 		fmt.Fprintf(&b, "\terr := %s(%s)\n", k.Name, strings.Join(args, ", "))
 		fmt.Fprintf(&b, "\treturn []any{%s}, err\n}\n\n", strings.Join(outs, ", "))
+		b.WriteString(aliasSource(k))
 	}
 	b.WriteString("var confCases = []confCase{\n")
 	for _, c := range cases {
-		fmt.Fprintf(&b, "\t{id: %q, run: run_%s, lens: %#v, sizes: %#v},\n", c.id, c.kernel.Name, c.lens, c.sizes)
+		fmt.Fprintf(&b, "\t{id: %q, run: run_%s, alias: alias_%s, lens: %#v, sizes: %#v},\n", c.id, c.kernel.Name, c.kernel.Name, c.lens, c.sizes)
 	}
 	b.WriteString("}\n")
 	src, err := format.Source(b.Bytes())
@@ -123,6 +148,53 @@ func runCase(c confCase) (outs []any, err error) {
 		return nil, fmt.Errorf("format the runner: %v", err)
 	}
 	return src, nil
+}
+
+// aliasSource returns alias_K for kernel k: with the case's lengths, it
+// calls K with its first output sharing one element with the first earlier
+// tensor argument of the same Go type (a parameter or an output), when both
+// are non-empty, and checks the error (checkAlias); it returns nil when k
+// has no such pair.
+func aliasSource(k *ir.Kernel) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "func alias_%s(lens []int, sizes []int) error {\n", k.Name)
+	tensors := append(append([]*ir.Tensor{}, k.Params...), k.Outputs...)
+	out, other := -1, -1
+	for j := len(k.Params); j < len(tensors) && out < 0; j++ {
+		for i := 0; i < j; i++ {
+			if tensors[i].Kind != ir.Scalar && goElem(tensors[i].Type) == goElem(tensors[j].Type) {
+				out, other = j, i
+				break
+			}
+		}
+	}
+	if out < 0 {
+		b.WriteString("\treturn nil\n}\n\n")
+		return b.String()
+	}
+	elem := goElem(tensors[out].Type)
+	fmt.Fprintf(&b, "\tif lens[%d] == 0 || lens[%d] == 0 {\n\t\treturn nil\n\t}\n", out, other)
+	fmt.Fprintf(&b, "\tshared := make([]%s, lens[%d]+lens[%d])\n", elem, other, out)
+	var args []string
+	for i, t := range tensors {
+		v := fmt.Sprintf("a%d", i)
+		switch {
+		case t.Kind == ir.Scalar:
+			fmt.Fprintf(&b, "\tvar %s %s\n", v, goElem(t.Type))
+		case i == other:
+			fmt.Fprintf(&b, "\t%s := shared[:lens[%d]]\n", v, i)
+		case i == out:
+			fmt.Fprintf(&b, "\t%s := shared[lens[%d]-1 : lens[%d]-1+lens[%d]]\n", v, other, other, i)
+		default:
+			fmt.Fprintf(&b, "\t%s := make([]%s, lens[%d])\n", v, goElem(t.Type), i)
+		}
+		args = append(args, v)
+	}
+	for i := range k.Sizes {
+		args = append(args, fmt.Sprintf("sizes[%d]", i))
+	}
+	fmt.Fprintf(&b, "\treturn checkAlias(%s(%s), %q, %q)\n}\n\n", k.Name, strings.Join(args, ", "), tensors[out].Name, tensors[other].Name)
+	return b.String()
 }
 
 // goElem is the Go element type of t in the generated API.

@@ -36,6 +36,8 @@ type Program struct {
 	// Sizes are the size sets to run it with: each names every size symbol
 	// of every kernel in Source.
 	Sizes []map[string]int
+	// Specials asks for NaN and infinities among the float inputs.
+	Specials bool
 }
 
 // elementary types the generator draws for parameters and outputs.
@@ -192,12 +194,46 @@ func (g *gen) program() Program {
 		}
 		stmts = append(stmts, fmt.Sprintf("%s = %s", l, e.s))
 	}
+	if g.coin(0.3) {
+		p, o, st := g.gemm()
+		params, outs, stmts = append(params, p...), append(outs, o), append(stmts, st)
+	}
 	fmt.Fprintf(&src, "// K is a generated kernel.\nkernel K(%s) -> (%s) {\n", strings.Join(params, ", "), strings.Join(outs, ", "))
 	for _, s := range stmts {
 		src.WriteString("    " + s + "\n")
 	}
 	src.WriteString("}\n")
-	return Program{Source: src.String(), Sizes: g.sizeSets()}
+	return Program{Source: src.String(), Sizes: g.sizeSets(), Specials: g.coin(0.3)}
+}
+
+// gemm returns the parameters, output and statement of a matrix product of
+// two operands of random, possibly different float types (the GEMM
+// schedule's mixed-precision paths), B possibly transposed, with an
+// optional elementwise epilogue.
+func (g *gen) gemm() (params []string, out, stmt string) {
+	types := []string{"f32", "f32", "f64", "f16", "bf16"}
+	ta, tb := g.pick(types), g.pick(types)
+	to := "f32"
+	if ta == "f64" || tb == "f64" {
+		to = "f64"
+	}
+	m, k, n := g.pick(g.syms), g.pick(g.syms), g.pick(g.syms)
+	params = []string{fmt.Sprintf("GA: %s[%s, %s]", ta, m, k)}
+	b := "GB[gk, gn]"
+	if g.coin(0.5) {
+		params = append(params, fmt.Sprintf("GB: %s[%s, %s]", tb, k, n))
+	} else {
+		params = append(params, fmt.Sprintf("GB: %s[%s, %s]", tb, n, k))
+		b = "GB[gn, gk]"
+	}
+	e := fmt.Sprintf("sum(gk: GA[gm, gk] * %s)", b)
+	switch g.r.IntN(4) {
+	case 0:
+		e = "relu(" + e + ")"
+	case 1:
+		e += " * 0.5 + 1.0"
+	}
+	return params, fmt.Sprintf("OG: %s[%s, %s]", to, m, n), "OG[gm, gn] = " + e
 }
 
 func (g *gen) allSymsUsed() bool {
@@ -645,6 +681,20 @@ func (g *gen) indexCond(scope []ivar, mod bool) string {
 
 func (g *gen) whereCond(scope []ivar) string {
 	c := g.indexCond(scope, true)
+	if len(scope) > 0 && g.coin(0.15) {
+		// Masks that are always true, always false or redundant: legal,
+		// and the generated code must still pass go vet.
+		v := scope[g.r.IntN(len(scope))].name
+		a := g.r.IntN(3)
+		switch g.r.IntN(3) {
+		case 0:
+			return fmt.Sprintf("%s != %d || %s != %d", v, a, v, a+1)
+		case 1:
+			return fmt.Sprintf("%s == %d && %s == %d", v, a, v, a+2)
+		default:
+			return c + " && " + c
+		}
+	}
 	switch g.r.IntN(5) {
 	case 0:
 		return "!(" + c + ")"
