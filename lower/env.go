@@ -95,8 +95,20 @@ func (e *env) Expr(x ir.Expr, bind map[*ir.Var]loop.Expr, lanes int) (loop.Expr,
 // ExprCount is Expr with vector loads limited to the first count lanes (a tail);
 // count nil means full vectors.
 func (e *env) ExprCount(x ir.Expr, bind map[*ir.Var]loop.Expr, lanes int, count loop.Expr) (loop.Expr, error) {
+	var laneVar *ir.Var
+	if n := len(e.stmt.Index); n > 0 && lanes > 1 {
+		laneVar = e.stmt.Index[n-1]
+	}
+	return e.ExprAlong(x, bind, laneVar, lanes, count)
+}
+
+// ExprAlong implements gemm.Env: Expr vectorised along lane.
+func (e *env) ExprAlong(x ir.Expr, bind map[*ir.Var]loop.Expr, laneVar *ir.Var, lanes int, count loop.Expr) (loop.Expr, error) {
 	if lanes < 1 {
 		return nil, fmt.Errorf("lanes %d < 1", lanes)
+	}
+	if lanes > 1 && laneVar == nil {
+		return nil, errors.New("a vector value without a lane variable")
 	}
 	if hasReduce(x) {
 		return nil, errors.New("gemm epilogue contains a reduction")
@@ -104,10 +116,6 @@ func (e *env) ExprCount(x ir.Expr, bind map[*ir.Var]loop.Expr, lanes int, count 
 	b := e.l.newFnb("epilogue")
 	root := newLevel(lanes, count)
 	b.levels = []*level{root}
-	var laneVar *ir.Var
-	if n := len(e.stmt.Index); n > 0 && lanes > 1 {
-		laneVar = e.stmt.Index[n-1]
-	}
 	for v, ex := range bind {
 		if ex == nil {
 			return nil, fmt.Errorf("nil binding for %s", v.Name)
@@ -120,13 +128,13 @@ func (e *env) ExprCount(x ir.Expr, bind map[*ir.Var]loop.Expr, lanes int, count 
 	}
 	r, err := b.expr(x)
 	if errors.Is(err, errNoVec) {
-		return nil, fmt.Errorf("epilogue %s cannot be vectorised along %s", ir.ExprString(x), laneVar.Name)
+		return nil, fmt.Errorf("%s cannot be vectorised along %s", ir.ExprString(x), laneVar.Name)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if len(*root.out) > 0 || len(b.f.Locals) > 0 {
-		return nil, errors.New("epilogue needs statements")
+		return nil, errors.New("the expression needs statements")
 	}
 	return b.widen(r, lanes), nil
 }

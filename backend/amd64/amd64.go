@@ -19,15 +19,17 @@ package amd64
 import (
 	"errors"
 	"fmt"
-	"github.com/tensorcc/tcc/internal/par"
 	"sort"
 	"strings"
 
 	"github.com/mmcloughlin/avo/buildtags"
 	"github.com/mmcloughlin/avo/ir"
+	"github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/pass"
 	"github.com/mmcloughlin/avo/printer"
 	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/tensorcc/tcc/internal/par"
 
 	"github.com/tensorcc/tcc/loop"
 )
@@ -162,10 +164,37 @@ func compile(f *ir.File, avx2 bool) error {
 		pass.FunctionPass(pass.VerifyAllocation),
 		pass.FunctionPass(pass.EnsureBasePointerCalleeSaved),
 		pass.Func(pass.IncludeTextFlagHeader),
-		pass.FunctionPass(pass.PruneSelfMoves),
+		pass.FunctionPass(pruneSelfMoves),
 		pass.FunctionPass(pass.RequiredISAExtensions),
 	)
 	return p.Execute(f)
+}
+
+// pruneSelfMoves replaces pass.PruneSelfMoves, which also deletes MOVL
+// from a register to itself: that is not a no-op on amd64 but clears the
+// upper 32 bits (the zero extension of a u32 result, normalize), and
+// register allocation turns MOVL r32, s32 into one whenever r and s share
+// a register. 8-, 16- and 64-bit self-moves change nothing and go.
+func pruneSelfMoves(fn *ir.Function) error {
+	nodes := fn.Nodes[:0]
+	for _, n := range fn.Nodes {
+		if i, ok := n.(*ir.Instruction); ok && i.Opcode != "MOVL" && len(i.Operands) == 2 {
+			switch i.Opcode {
+			case "MOVB", "MOVW", "MOVQ":
+				if operand.IsRegister(i.Operands[0]) && operand.IsRegister(i.Operands[1]) && i.Operands[0] == i.Operands[1] {
+					continue
+				}
+			}
+		}
+		nodes = append(nodes, n)
+	}
+	fn.Nodes = nodes
+	// Removed instructions invalidate the control-flow graph, as in avo.
+	fn.LabelTarget = nil
+	for _, i := range fn.Instructions() {
+		i.Pred, i.Succ = nil, nil
+	}
+	return nil
 }
 
 var kindName = map[reg.Kind]string{reg.KindGP: "general-purpose", reg.KindVector: "vector", reg.KindOpmask: "opmask"}

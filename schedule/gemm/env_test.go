@@ -68,6 +68,10 @@ func (e *fakeEnv) Dim(d ir.Dim) loop.Expr {
 	return x
 }
 
+func (e *fakeEnv) ExprAlong(x ir.Expr, bind map[*ir.Var]loop.Expr, _ *ir.Var, lanes int, _ loop.Expr) (loop.Expr, error) {
+	return e.Expr(x, bind, lanes)
+}
+
 func (e *fakeEnv) Expr(x ir.Expr, bind map[*ir.Var]loop.Expr, lanes int) (loop.Expr, error) {
 	if lanes != 1 {
 		return nil, fmt.Errorf("fake env: %d lanes", lanes)

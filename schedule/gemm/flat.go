@@ -46,7 +46,10 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	L := bl.Lanes
 	name := m.C.Name
 	lw.inline = false
-	nKCs := func() loop.Expr { return ceilDiv2(d.K, d.kcE()) }
+	// K blocks: the KC blocks of the inner reduction group, for each value
+	// of the outer reduction variables (block pb is inner block pb % nKCin
+	// of outer value pb / nKCin).
+	nKCs := func() loop.Expr { return mul(ceilDiv2(d.K, d.kcE()), lw.outerK()) }
 	nMCs := func() loop.Expr { return ceilDiv2(d.M, d.mcE()) }
 	nTiles := func() loop.Expr { return mul(d.bt, d.nNC()) }
 	nBBlocks := func() loop.Expr { return mul(nTiles(), nKCs()) }
@@ -71,7 +74,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	packA.Layout, packB.Layout = layA, layB
 
 	// sizes holds the size-level values of one Func, computed once at its start.
-	type sizes struct{ ncE, kcE, mcE, nNC, nKC, nMC loop.Expr }
+	type sizes struct{ ncE, kcE, mcE, nNC, nKC, nKCin, nMC loop.Expr }
 	newFunc := func(suffix string, body *[]loop.Stmt) (*loop.Func, sizes) {
 		f := &loop.Func{Name: "gemm_" + name + suffix, Target: lw.t.Name, VectorBits: L * m.Acc.Bits,
 			Lo: &loop.Var{Name: "lo", T: tI64}, Hi: &loop.Var{Name: "hi", T: tI64}}
@@ -81,7 +84,8 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		z.kcE = lw.keep(body, "kcb", d.kcE())
 		z.mcE = lw.keep(body, "mcb", d.mcE())
 		z.nNC = lw.keep(body, "nnc", ceilDiv2(d.N, z.ncE))
-		z.nKC = lw.keep(body, "nkc", ceilDiv2(d.K, z.kcE))
+		z.nKCin = lw.keep(body, "nkci", ceilDiv2(d.K, z.kcE))
+		z.nKC = lw.keep(body, "nkc", mul(z.nKCin, lw.outerK()))
 		z.nMC = lw.keep(body, "nmc", ceilDiv2(d.M, z.mcE))
 		return f, z
 	}
@@ -111,9 +115,22 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		return kc
 	}
 
+	// bindBlock binds the batch variables of batch b and the outer reduction
+	// variables of K block pb (general operands are evaluated with them).
+	bindBlock := func(body *[]loop.Stmt, b, pb, nKCin loop.Expr) map[*ir.Var]loop.Expr {
+		bind := map[*ir.Var]loop.Expr{}
+		_, coords := batchOff(b, make([]loop.Expr, len(m.Batch)))
+		for i, v := range m.Batch {
+			bind[v] = lw.keep(body, "bc", coords[i])
+		}
+		if pb != nil {
+			lw.bindOuterK(bind, lw.keep(body, "ko", div(pb, nKCin)))
+		}
+		return bind
+	}
 	// Few rows of A use each element of B only a few times: then B is read in
 	// place (when its rows are contiguous) instead of packed.
-	directOK := !vnni && isUnit(bColE) && lw.b.buf.Elem == m.Acc && !lw.b.cast
+	directOK := !vnni && lw.b.plain() && isUnit(bColE) && lw.b.buf.Elem == m.Acc && !lw.b.cast
 	directCond := cmp(ir.Lt, d.M, i64(directMaxM*MR))
 
 	// Step 1: pack B. Block t = (b*nNC + jb)*nKC + pb.
@@ -127,13 +144,18 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		b := div(tc, zB.nNC)
 		jc := lw.keep(&body, "jc", mul(mod(tc, zB.nNC), zB.ncE))
 		nc := lw.keep(&body, "nc", minE(zB.ncE, sub(d.N, jc)))
-		pc := lw.keep(&body, "pc", mul(pb, zB.kcE))
+		pc := lw.keep(&body, "pc", mul(mod(pb, zB.nKCin), zB.kcE))
 		kc := lw.keep(&body, "kc", minE(zB.kcE, sub(d.K, pc)))
-		offB, _ := batchOff(b, lw.b.batch)
-		src := lw.keep(&body, "src", add(offB, add(mul(pc, bRowE), mul(jc, bColE))))
 		slot := lw.keep(&body, "slot", mul(ref(vt), mul(zB.kcE, zB.ncE)))
 		var st []loop.Stmt
+		var src loop.Expr
+		if lw.b.plain() {
+			offB, _ := batchOff(b, lw.b.batch)
+			src = lw.keep(&body, "src", add(offB, add(mul(pc, bRowE), mul(jc, bColE))))
+		}
 		switch {
+		case !lw.b.plain():
+			st, err = lw.packGeneral(layB, packB, slot, [2]loop.Expr{kc, nc}, lw.b, bindBlock(&body, b, pb, zB.nKCin), pc, jc, L)
 		case vnni && isUnit(bColE):
 			var cpos loop.Expr
 			if correct {
@@ -175,17 +197,22 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		vt := lw.loopVar("t")
 		var body []loop.Stmt
 		ib := mod(ref(vt), zA.nMC)
-		pb := mod(div(ref(vt), zA.nMC), zA.nKC)
+		pb := lw.keep(&body, "pb", mod(div(ref(vt), zA.nMC), zA.nKC))
 		b := div(ref(vt), mul(zA.nMC, zA.nKC))
 		ic := lw.keep(&body, "ic", mul(ib, zA.mcE))
 		mc := lw.keep(&body, "mc", minE(zA.mcE, sub(d.M, ic)))
-		pc := lw.keep(&body, "pc", mul(pb, zA.kcE))
+		pc := lw.keep(&body, "pc", mul(mod(pb, zA.nKCin), zA.kcE))
 		kc := lw.keep(&body, "kc", minE(zA.kcE, sub(d.K, pc)))
-		offA, _ := batchOff(b, lw.a.batch)
-		src := lw.keep(&body, "src", add(offA, add(mul(ic, aRowE), mul(pc, aColE))))
 		slot := lw.keep(&body, "slot", mul(ref(vt), mul(zA.mcE, zA.kcE)))
 		var st []loop.Stmt
-		if vnni && isUnit(aColE) {
+		var src loop.Expr
+		if lw.a.plain() {
+			offA, _ := batchOff(b, lw.a.batch)
+			src = lw.keep(&body, "src", add(offA, add(mul(ic, aRowE), mul(pc, aColE))))
+		}
+		if !lw.a.plain() {
+			st, err = lw.packRowsGeneral(packA, slot, mc, kc, lw.a, bindBlock(&body, b, pb, zA.nKCin), ic, pc)
+		} else if vnni && isUnit(aColE) {
 			st = lw.packRowsA4(packA, slot, src, mc, kc, aRowE, aColE, correct)
 		} else if vnni {
 			st, err = lw.packWith(layA, packA, slot, [2]loop.Expr{mc, kdOf(kc)}, 0, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
@@ -227,7 +254,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		if err != nil {
 			return nil, err
 		}
-		body = append(body, &loop.If{Cond: cmp(ir.Eq, d.K, i64(0)), Then: zero})
+		body = append(body, &loop.If{Cond: cmp(ir.Eq, mul(d.K, lw.outerK()), i64(0)), Then: zero})
 		var offBD loop.Expr
 		if directOK {
 			o, _ := batchOff(b, lw.b.batch)
@@ -236,14 +263,14 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 
 		vpb := lw.loopVar("pb")
 		var kbody []loop.Stmt
-		pc := lw.keep(&kbody, "pc", mul(ref(vpb), zC.kcE))
+		pc := lw.keep(&kbody, "pc", mul(mod(ref(vpb), zC.nKCin), zC.kcE))
 		kc := lw.keep(&kbody, "kc", minE(zC.kcE, sub(d.K, pc)))
 		kd := kc
 		if vnni {
 			kd = lw.keep(&kbody, "kd", ceilDiv(kc, 4))
 		}
 		first := cmp(ir.Eq, ref(vpb), i64(0))
-		last := cmp(ir.Ge, add(pc, kc), d.K)
+		last := cmp(ir.Eq, ref(vpb), sub(zC.nKC, i64(1)))
 		bBlk := lw.keep(&kbody, "bblk", mul(add(mul(ref(vt), zC.nKC), ref(vpb)), mul(zC.kcE, zC.ncE)))
 		aBlk := lw.keep(&kbody, "ablk", mul(mul(add(mul(b, zC.nKC), ref(vpb)), zC.nMC), mul(zC.mcE, zC.kcE)))
 		var dBlk loop.Expr
@@ -306,7 +333,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	// into a few wide column blocks, gemvCols columns or more each, so that
 	// every row of B is read in long contiguous runs (see gemvRow).
 	// Block t = b*nG + g.
-	gemvOK := directOK && m.C.Type == m.Acc && isUnit(cColE)
+	gemvOK := directOK && lw.a.plain() && m.C.Type == m.Acc && isUnit(cColE)
 	gemvCond := cmp(ir.Eq, d.M, i64(1))
 	nG := func() loop.Expr { return ceilDiv2(d.N, i64(gemvCols)) }
 	gW := func() loop.Expr { return roundUp(ceilDiv2(d.N, nG()), int64(L)) }
@@ -359,7 +386,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	// W's rows contiguous, either C[0, n] = sum_k A[0, k] B[n, k] (M == 1,
 	// B's k stride 1) or C[m, 0] = sum_k A[m, k] B[k, 0] (N == 1, A's k
 	// stride 1, B's k stride 1 at run time). Block t = b*nD + g.
-	plain := !vnni && lw.a.buf.Elem == m.Acc && !lw.a.cast && lw.b.buf.Elem == m.Acc && !lw.b.cast && isUnit(aColE)
+	plain := !vnni && lw.a.plain() && lw.b.plain() && lw.a.buf.Elem == m.Acc && !lw.a.cast && lw.b.buf.Elem == m.Acc && !lw.b.cast && isUnit(aColE)
 	dotT := plain && isUnit(bRowE) && !gemvOK
 	dotN := plain && !dotT
 	var dotCond loop.Expr = &loop.Const{T: tBool}
@@ -538,6 +565,35 @@ func (lw *lowering) packRowsA(dst *loop.Buf, slot, src, mc, kc, rs, cs loop.Expr
 	body = append(body, forLoop(vz, mc, roundUp(mc, MR),
 		1, assign(pd, at(ref(vz))), zeroRow))
 	return body
+}
+
+// packRowsGeneral is packRowsA for a general operand: the mc x kc block at
+// row r0 and column c0 of side s, evaluated element by element (one row at
+// a time, so that what depends on the row only is computed once per row),
+// into MR-row panels at dst[slot:]; the padding rows of the last panel are
+// zeroed.
+func (lw *lowering) packRowsGeneral(dst *loop.Buf, slot, mc, kc loop.Expr, s side, bind map[*ir.Var]loop.Expr, r0, c0 loop.Expr) ([]loop.Stmt, error) {
+	MR := int64(lw.bl.MR)
+	vi, vk, vz := lw.loopVar("ai"), lw.loopVar("ak"), lw.loopVar("az")
+	pd := lw.scalarVar("apd")
+	val, err := lw.elem(s, bind, add(r0, ref(vi)), add(c0, ref(vk)), 1, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	// Element (i, k) lives at slot + (i/MR)*MR*kc + k*MR + i%MR.
+	at := func(i loop.Expr) loop.Expr {
+		return add(slot, add(mul(mul(div(i, i64(MR)), i64(MR)), kc), mod(i, i64(MR))))
+	}
+	copyRow := forLoop(vk, i64(0), kc, 1,
+		&loop.Store{Buf: dst, Index: ref(pd), Value: val},
+		assign(pd, add(ref(pd), i64(MR))))
+	body := []loop.Stmt{forLoop(vi, i64(0), mc, 1, assign(pd, at(ref(vi))), copyRow)}
+	vk2 := lw.loopVar("ak")
+	zeroRow := forLoop(vk2, i64(0), kc, 1,
+		&loop.Store{Buf: dst, Index: ref(pd), Value: &loop.Const{T: loop.Scalar(lw.acc)}},
+		assign(pd, add(ref(pd), i64(MR))))
+	body = append(body, forLoop(vz, mc, roundUp(mc, MR), 1, assign(pd, at(ref(vz))), zeroRow))
+	return body, nil
 }
 
 // packRowsB4 is packRowsB for the VNNI layout: B's signed bytes (unit column
@@ -746,7 +802,8 @@ func (lw *lowering) gemvRow(offA, bBase, cBase, nc, K, aCol, bRow loop.Expr, col
 	}
 	vj := lw.loopVar("gj")
 	b := copyBind(bind)
-	b[lw.rowVar], b[lw.colVar] = i64(0), add(col, ref(vj))
+	lw.bindGroup(b, lw.rowGroup, i64(0))
+	lw.bindGroup(b, lw.colGroup, add(col, ref(vj)))
 	b[lw.m.AccVar] = &loop.Load{Buf: lw.cBuf, Index: add(cBase, ref(vj)), T: st}
 	val, err := lw.env.Expr(lw.m.Epilogue, b, 1)
 	if err != nil {

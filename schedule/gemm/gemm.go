@@ -59,4 +59,8 @@ type Env interface {
 	// (bound expressions are then vectors or broadcast scalars). The result has the
 	// expression's compute type.
 	Expr(e ir.Expr, bind map[*ir.Var]loop.Expr, lanes int) (loop.Expr, error)
+	// ExprAlong is Expr vectorised along the variable lane (its binding is
+	// lane 0's value; lane i stands for that value plus i), reading only
+	// the first count lanes when count is not nil.
+	ExprAlong(e ir.Expr, bind map[*ir.Var]loop.Expr, lane *ir.Var, lanes int, count loop.Expr) (loop.Expr, error)
 }

@@ -180,20 +180,20 @@ func TestNoMatch(t *testing.T) {
 	body := mk.s.Value.(*ir.Reduce).Body.(*ir.Binary)
 	r := body.X.(*ir.Read)
 	r.Subs[1] = &ir.Binary{Op: ir.Add, X: r.Subs[1], Y: &ir.Const{T: ir.I64, Int: 1}, T: ir.I64}
-	if _, ok := Match(mk.k, mk.s); ok {
-		t.Error("shifted subscript matched")
+	if m, ok := Match(mk.k, mk.s); !ok || m.A.Plain() {
+		t.Error("shifted subscript: not a contraction with a general operand")
 	}
 	// Operand dimension different from the variable's extent without a check.
 	mk = buildKernel(base)
 	other := &ir.Size{Name: "K2", Index: len(mk.k.Sizes)}
 	mk.k.Sizes = append(mk.k.Sizes, other)
 	mk.B.Dims[0] = ir.SizeDim(other)
-	if _, ok := Match(mk.k, mk.s); ok {
-		t.Error("unchecked dimension mismatch matched")
+	if m, ok := Match(mk.k, mk.s); !ok || m.B.Plain() {
+		t.Error("unchecked dimension mismatch: not a general operand (its reads may fall outside)")
 	}
 	mk.k.Checks = append(mk.k.Checks, ir.Agree{A: ir.SizeDim(mk.sizes['k']), B: ir.SizeDim(other)})
-	if _, ok := Match(mk.k, mk.s); !ok {
-		t.Error("checked dimension did not match")
+	if m, ok := Match(mk.k, mk.s); !ok || !m.B.Plain() {
+		t.Error("checked dimension: not a plain operand")
 	}
 	// Elementwise product without reduction variable in both operands: A[i,k]*B[j,j]? use
 	// a reduction over a variable only A reads.

@@ -81,7 +81,9 @@ func (lw *lowering) gemvDot(a dotArgs) ([]loop.Stmt, error) {
 			var val loop.Expr = &loop.HReduce{Op: ir.RSum, X: ref(acc[r]), T: st}
 			if lw.m.Epilogue != nil {
 				b := copyBind(a.bind)
-				b[lw.rowVar], b[lw.colVar] = a.at(gi)
+				r, c := a.at(gi)
+				lw.bindGroup(b, lw.rowGroup, r)
+				lw.bindGroup(b, lw.colGroup, c)
 				b[lw.m.AccVar] = val
 				e, err := lw.env.Expr(lw.m.Epilogue, b, 1)
 				if err != nil {

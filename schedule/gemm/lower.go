@@ -25,10 +25,25 @@ const (
 // (A side: the output's rows, B side: k) by columns (A side: k, B side: the
 // output's columns).
 type side struct {
+	// expr is the operand's value; rows and cols are the groups of its
+	// rows and columns in this orientation.
+	expr       ir.Expr
+	rows, cols Group
+	// A plain operand (buf != nil) is read in place with strides.
 	buf      *loop.Buf
 	cast     bool
 	row, col loop.Expr   // element strides
 	batch    []loop.Expr // per batch variable; nil when not indexed
+}
+
+// plain reports whether s is read in place with strides.
+func (s side) plain() bool { return s.buf != nil }
+
+// transposed returns s seen with rows and columns exchanged.
+func (s side) transposed() side {
+	s.rows, s.cols = s.cols, s.rows
+	s.row, s.col = s.col, s.row
+	return s
 }
 
 // lowering holds the state of one Lower call.
@@ -40,13 +55,13 @@ type lowering struct {
 	f   *loop.Func
 	acc ir.DType
 	// orientation
-	a, b           side
-	rowVar, colVar *ir.Var
-	mExt, nExt     ir.Dim
-	cRow, cCol     Stride
-	cBuf           *loop.Buf
-	n              int
-	inline         bool // recompute index values instead of holding them in locals
+	a, b               side
+	rowGroup, colGroup Group
+	mExt, nExt         Dims
+	cRow, cCol         Stride
+	cBuf               *loop.Buf
+	n                  int
+	inline             bool // recompute index values instead of holding them in locals
 }
 
 // Lower returns the steps computing m for env.Target(): a BLIS-style loop nest
@@ -60,35 +75,113 @@ func Lower(m *Matmul, env Env) ([]*loop.Step, error) {
 	lw := &lowering{m: m, env: env, t: t, acc: m.Acc}
 	lw.bl = Choose(t, m.Acc)
 	lw.cBuf = env.Buf(m.C)
-	bufA, bufB := env.Buf(m.A.Tensor), env.Buf(m.B.Tensor)
-	if lw.cBuf == nil || bufA == nil || bufB == nil {
-		return nil, fmt.Errorf("gemm: %s: missing buffer for an operand", m.C.Name)
+	if lw.cBuf == nil {
+		return nil, fmt.Errorf("gemm: %s: missing buffer for the output", m.C.Name)
 	}
-	batchStrides := func(op Operand) []loop.Expr {
-		out := make([]loop.Expr, len(op.Batch))
-		for i, s := range op.Batch {
-			if op.HasBatch[i] {
-				out[i] = s.Expr(env)
-			}
-		}
-		return out
+	a, err := lw.newSide(m.A, m.IGroup, m.KGroup)
+	if err != nil {
+		return nil, err
 	}
-	a := side{buf: bufA, cast: m.A.Cast, row: m.A.Row.Expr(env), col: m.A.Col.Expr(env), batch: batchStrides(m.A)}
-	b := side{buf: bufB, cast: m.B.Cast, row: m.B.Row.Expr(env), col: m.B.Col.Expr(env), batch: batchStrides(m.B)}
+	b, err := lw.newSide(m.B, m.KGroup, m.JGroup)
+	if err != nil {
+		return nil, err
+	}
 	lw.a, lw.b = a, b
-	lw.rowVar, lw.colVar, lw.mExt, lw.nExt, lw.cRow, lw.cCol = m.I, m.J, m.M, m.N, m.CRow, m.CCol
+	lw.rowGroup, lw.colGroup, lw.mExt, lw.nExt, lw.cRow, lw.cCol = m.IGroup, m.JGroup, m.M, m.N, m.CRow, m.CCol
 	if !m.CCol.IsUnit() && m.CRow.IsUnit() {
 		// C is stored transposed: compute C^T = B^T A^T so that the micro-tile's
 		// columns are contiguous in C.
-		lw.a = side{buf: bufB, cast: m.B.Cast, row: b.col, col: b.row, batch: b.batch}
-		lw.b = side{buf: bufA, cast: m.A.Cast, row: a.col, col: a.row, batch: a.batch}
-		lw.rowVar, lw.colVar, lw.mExt, lw.nExt, lw.cRow, lw.cCol = m.J, m.I, m.N, m.M, m.CCol, m.CRow
+		lw.a, lw.b = b.transposed(), a.transposed()
+		lw.rowGroup, lw.colGroup, lw.mExt, lw.nExt, lw.cRow, lw.cCol = m.JGroup, m.IGroup, m.N, m.M, m.CCol, m.CRow
 	}
 	if lw.bl.Lanes > 1 && !lw.cCol.IsUnit() {
 		// No contiguous output dimension: fall back to the scalar tile.
 		lw.bl = Choose(loop.Target{Name: t.Name, VectorRegs: 16, L1: t.L1, L2: t.L2, L3: t.L3}, m.Acc)
 	}
 	return lw.build()
+}
+
+// newSide describes operand op with row and column groups rows and cols.
+func (lw *lowering) newSide(op Operand, rows, cols Group) (side, error) {
+	s := side{expr: op.Expr, rows: rows, cols: cols}
+	if !op.Plain() || len(lw.m.KOuter) > 0 {
+		return s, nil
+	}
+	s.buf, s.cast = lw.env.Buf(op.Tensor), op.Cast
+	if s.buf == nil {
+		return s, fmt.Errorf("gemm: %s: missing buffer for operand %s", lw.m.C.Name, op.Tensor.Name)
+	}
+	s.row, s.col = op.Row.Expr(lw.env), op.Col.Expr(lw.env)
+	for i, st := range op.Batch {
+		var e loop.Expr
+		if op.HasBatch[i] {
+			e = st.Expr(lw.env)
+		}
+		s.batch = append(s.batch, e)
+	}
+	return s, nil
+}
+
+// general reports whether an operand is evaluated through its expression.
+func (lw *lowering) general() bool { return !lw.a.plain() || !lw.b.plain() }
+
+// bindGroup binds the variables of g to the digits of the flattened index
+// idx (row-major over the group's extents).
+func (lw *lowering) bindGroup(b map[*ir.Var]loop.Expr, g Group, idx loop.Expr) {
+	for i := len(g) - 1; i > 0; i-- {
+		ext := lw.env.Dim(g[i].Extent)
+		b[g[i]] = mod(idx, ext)
+		idx = div(idx, ext)
+	}
+	b[g[0]] = idx
+}
+
+// outerK returns the number of values of the outer reduction variables.
+func (lw *lowering) outerK() loop.Expr {
+	var n loop.Expr = i64(1)
+	for _, v := range lw.m.KOuter {
+		n = mul(n, lw.env.Dim(v.Extent))
+	}
+	return n
+}
+
+// elem returns the value of side s at row r and column c (lanes values
+// along the columns when lanes > 1, the first count of them when count is
+// set), with the bindings of bind for the other variables, converted to the
+// accumulator type. With guard set, nothing is read and the value is zero
+// where guard is false (padding outside the block).
+func (lw *lowering) elem(s side, bind map[*ir.Var]loop.Expr, r, c loop.Expr, lanes int, count, guard loop.Expr) (loop.Expr, error) {
+	b := copyBind(bind)
+	lw.bindGroup(b, s.rows, r)
+	lw.bindGroup(b, s.cols, c)
+	var lane *ir.Var
+	if lanes > 1 {
+		if len(s.cols) != 1 {
+			return nil, fmt.Errorf("gemm: %s: vector pack along a flattened group", lw.m.C.Name)
+		}
+		lane = s.cols[0]
+	}
+	x, err := lw.env.ExprAlong(s.expr, b, lane, lanes, count)
+	if err != nil {
+		return nil, fmt.Errorf("gemm: %s: operand %s: %w", lw.m.C.Name, ir.ExprString(s.expr), err)
+	}
+	if x.Type().Elem != lw.acc {
+		x = &loop.Cast{X: x, T: loop.Vec(lw.acc, x.Type().Lanes)}
+	}
+	if guard == nil {
+		return x, nil
+	}
+	loop.WalkExpr(x, func(e loop.Expr) {
+		if ld, ok := e.(*loop.Load); ok {
+			ld.Guard = and(guard, ld.Guard)
+		}
+	})
+	t := x.Type()
+	g := guard
+	if t.Lanes > 1 {
+		g = &loop.Broadcast{X: guard, T: loop.Vec(ir.BoolT, t.Lanes)}
+	}
+	return &loop.Select{Cond: g, A: x, B: &loop.Const{T: t}, T: t}, nil
 }
 
 func (lw *lowering) newVar(name string, t loop.Type) *loop.Var {
@@ -140,7 +233,7 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	MR, NR, L := int64(bl.MR), int64(bl.NR), bl.Lanes
 	name := m.C.Name
 	// Size-level expressions (over size variables only).
-	M, N, K := env.Dim(lw.mExt), env.Dim(lw.nExt), env.Dim(m.KDim)
+	M, N, K := lw.mExt.Expr(env), lw.nExt.Expr(env), m.KDim.Expr(env)
 	var batchExt []loop.Expr
 	var bt loop.Expr = i64(1)
 	for i, v := range m.Batch {
@@ -216,8 +309,13 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	vG, vNC := lw.let(&body, "groups", groups()), lw.let(&body, "ncb", ncE())
 	vnNC, vKC, vMC := lw.let(&body, "nnc", nNC()), lw.let(&body, "kcb", kcE()), lw.let(&body, "mcb", mcE())
 	cRowE, cColE := lw.let(&body, "crs", lw.cRow.Expr(env)), lw.let(&body, "ccs", lw.cCol.Expr(env))
-	aRowE, aColE := lw.let(&body, "ars", lw.a.row), lw.let(&body, "acs", lw.a.col)
-	bRowE, bColE := lw.let(&body, "brs", lw.b.row), lw.let(&body, "bcs", lw.b.col)
+	var aRowE, aColE, bRowE, bColE loop.Expr
+	if lw.a.plain() {
+		aRowE, aColE = lw.let(&body, "ars", lw.a.row), lw.let(&body, "acs", lw.a.col)
+	}
+	if lw.b.plain() {
+		bRowE, bColE = lw.let(&body, "brs", lw.b.row), lw.let(&body, "bcs", lw.b.col)
+	}
 
 	vt := lw.loopVar("t")
 	var iter []loop.Stmt
@@ -245,10 +343,10 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 				rem = lw.let(&bbody, "rem", div(rem, batchExt[i]))
 			}
 			bind[m.Batch[i]] = vc
-			if lw.a.batch[i] != nil {
+			if lw.a.plain() && lw.a.batch[i] != nil {
 				offA = add(offA, mul(vc, lw.a.batch[i]))
 			}
-			if lw.b.batch[i] != nil {
+			if lw.b.plain() && lw.b.batch[i] != nil {
 				offB = add(offB, mul(vc, lw.b.batch[i]))
 			}
 			offC = add(offC, mul(vc, m.CBatch[i].Expr(env)))
@@ -261,23 +359,33 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	bbody = append(bbody, &loop.If{Cond: cmp(ir.Eq, vK, i64(0)), Then: zero})
+	nOuter := lw.let(&body, "nko", lw.outerK())
+	bbody = append(bbody, &loop.If{Cond: cmp(ir.Eq, mul(vK, nOuter), i64(0)), Then: zero})
 
-	// KC loop.
+	// KC loop: the blocks of the inner reduction group, for each value of
+	// the outer reduction variables.
 	vpb := lw.loopVar("pb")
 	var kbody []loop.Stmt
-	vpc := lw.let(&kbody, "pc", mul(ref(vpb), vKC))
+	nKCin := lw.let(&body, "nkci", ceilDiv2(vK, vKC))
+	nKCtot := lw.let(&body, "nkct", mul(nKCin, nOuter))
+	vpc := lw.let(&kbody, "pc", mul(mod(ref(vpb), nKCin), vKC))
 	vkc := lw.let(&kbody, "kc", minE(vKC, sub(vK, vpc)))
-	vlast := lw.let(&kbody, "last", add(vpc, vkc))
+	kbind := copyBind(bind)
+	lw.bindOuterK(kbind, div(ref(vpb), nKCin))
 	// kd is the depth of the packed panels: kc, or kc/4 words of 4 bytes (VNNI).
 	kd := vkc
 	if vnni {
 		kd = lw.let(&kbody, "kd", ceilDiv(vkc, 4))
 	}
 	// Pack B: logical (kc x nc) tile of the B side at (pc, jc).
-	bsrc := lw.let(&kbody, "bsrc", add(vOffB, add(mul(vpc, bRowE), mul(vjc, bColE))))
+	var bsrc loop.Expr
+	if lw.b.plain() {
+		bsrc = lw.let(&kbody, "bsrc", add(vOffB, add(mul(vpc, bRowE), mul(vjc, bColE))))
+	}
 	var packBStmts []loop.Stmt
-	if vnni {
+	if !lw.b.plain() {
+		packBStmts, err = lw.packGeneral(layB, packB, vbSlot, [2]loop.Expr{vkc, vnc}, lw.b, kbind, vpc, vjc, 1)
+	} else if vnni {
 		packBStmts, err = lw.packWith(layB, packB, vbSlot, [2]loop.Expr{kd, vnc}, 0, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
 			return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
 				kq := add(mul(c[0], i64(4)), i64(q))
@@ -312,9 +420,14 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	var ibody []loop.Stmt
 	vic := lw.let(&ibody, "ic", mul(ref(vib), vMC))
 	vmc := lw.let(&ibody, "mc", minE(vMC, sub(vM, vic)))
-	asrc := lw.let(&ibody, "asrc", add(vOffA, add(mul(vic, aRowE), mul(vpc, aColE))))
+	var asrc loop.Expr
+	if lw.a.plain() {
+		asrc = lw.let(&ibody, "asrc", add(vOffA, add(mul(vic, aRowE), mul(vpc, aColE))))
+	}
 	var packAStmts []loop.Stmt
-	if vnni {
+	if !lw.a.plain() {
+		packAStmts, err = lw.packGeneral(layA, packA, vaSlot, [2]loop.Expr{vmc, vkc}, lw.a, kbind, vic, vpc, 1)
+	} else if vnni {
 		packAStmts, err = lw.packWith(layA, packA, vaSlot, [2]loop.Expr{vmc, kd}, 0, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
 			return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
 				kq := add(mul(c[1], i64(4)), i64(q))
@@ -349,7 +462,7 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 		packA: packA, packB: packB, tile: tile,
 		pa: vpa, pb: vpbp, kc: kd, mr: vmr, nr: vnr, vnni: vnni, csum: csum, cpos: cpos,
 		ctile: vctile, cRow: cRowE, cCol: cColE,
-		first: cmp(ir.Eq, vpc, i64(0)), last: cmp(ir.Ge, vlast, vK),
+		first: cmp(ir.Eq, ref(vpb), i64(0)), last: cmp(ir.Eq, ref(vpb), sub(nKCtot, i64(1))),
 		tslot: vtSlot,
 		row:   add(vic, ref(vir)), col: add(vjc, ref(vjr)),
 		bind: bind,
@@ -361,7 +474,7 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	jrBody = append(jrBody, forLoop(vir, i64(0), vmc, MR, irBody...))
 	ibody = append(ibody, forLoop(vjr, i64(0), vnc, NR, jrBody...))
 	kbody = append(kbody, forLoop(vib, i64(0), ceilDiv2(vM, vMC), 1, ibody...))
-	bbody = append(bbody, forLoop(vpb, i64(0), ceilDiv2(vK, vKC), 1, kbody...))
+	bbody = append(bbody, forLoop(vpb, i64(0), nKCtot, 1, kbody...))
 
 	nb := ceilDiv2(sub(vBt, vg), vG)
 	iter = append(iter, forLoop(vq, i64(0), nb, 1, bbody...))
@@ -371,6 +484,52 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	work := mul(i64(2), mul(bt, mul(M, mul(N, K))))
 	step := &loop.Step{Func: f, Parallel: true, Extent: nIter(), Grain: 1, Work: work}
 	return []*loop.Step{step}, nil
+}
+
+// bindOuterK binds the outer reduction variables to the digits of o, the
+// index of their values (row-major over their extents).
+func (lw *lowering) bindOuterK(b map[*ir.Var]loop.Expr, o loop.Expr) {
+	ks := lw.m.KOuter
+	for i := len(ks) - 1; i >= 0; i-- {
+		ext := lw.env.Dim(ks[i].Extent)
+		if i == 0 {
+			b[ks[i]] = o
+			break
+		}
+		b[ks[i]] = mod(o, ext)
+		o = div(o, ext)
+	}
+}
+
+// packGeneral is pack for a general operand: the element at (r, c) of the
+// tile is s's value at row off0 + r, column off1 + c (vec lanes along the
+// columns when the layout allows), zero outside the tile.
+func (lw *lowering) packGeneral(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, s side, bind map[*ir.Var]loop.Expr, off0, off1 loop.Expr, vec int) ([]loop.Stmt, error) {
+	// The vector pack, unless the operand does not vectorise along its
+	// columns (strided or gathered reads): then the scalar one.
+	if vec > 1 {
+		if st, err := lw.packWithValue(lay, dst, slot, ext, s, bind, off0, off1, vec); err == nil {
+			return st, nil
+		}
+	}
+	return lw.packWithValue(lay, dst, slot, ext, s, bind, off0, off1, 1)
+}
+
+// packWithValue is packGeneral with the vector width vec.
+func (lw *lowering) packWithValue(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, s side, bind map[*ir.Var]loop.Expr, off0, off1 loop.Expr, vec int) ([]loop.Stmt, error) {
+	var verr error
+	st, err := lw.packWith(lay, dst, slot, ext, vec, func(coord [2]loop.Expr, guard, count loop.Expr, lanes int) loop.Expr {
+		x, err := lw.elem(s, bind, add(off0, coord[0]), add(off1, coord[1]), lanes, count, guard)
+		if err != nil {
+			verr = err
+			return &loop.Const{T: loop.Vec(lw.acc, lanes)}
+		}
+		return x
+	})
+	if err == nil {
+		err = verr
+	}
+	return st, err
 }
 
 // ceilDiv2 returns ceil(x / y) for x >= 0 and y >= 0 (0 when y is 0).
@@ -550,7 +709,9 @@ func (lw *lowering) zeroFill(m, jc, nc, offC, cRow, cCol loop.Expr, bind map[*ir
 	var val loop.Expr = &loop.Const{T: loop.Scalar(lw.acc)}
 	if lw.m.Epilogue != nil {
 		b := copyBind(bind)
-		b[lw.rowVar], b[lw.colVar], b[lw.m.AccVar] = ref(vi), ref(vj), val
+		lw.bindGroup(b, lw.rowGroup, ref(vi))
+		lw.bindGroup(b, lw.colGroup, ref(vj))
+		b[lw.m.AccVar] = val
 		e, err := lw.env.Expr(lw.m.Epilogue, b, 1)
 		if err != nil {
 			return nil, fmt.Errorf("gemm: %s: epilogue: %w", lw.m.C.Name, err)
@@ -578,6 +739,9 @@ var vnniEnabled = true
 // with the 4-way byte dot product: A's bytes (biased to u8 by +128 when signed)
 // and B's signed bytes are packed four k-steps to an i32 word.
 func (lw *lowering) useVNNI() bool {
+	if lw.general() {
+		return false
+	}
 	ae, be := lw.a.buf.Elem, lw.b.buf.Elem
 	return vnniEnabled && lw.t.VNNI && lw.bl.Lanes > 1 && lw.acc == ir.I32 && lw.a.cast && lw.b.cast &&
 		(ae == ir.I8 || ae == ir.U8) && be == ir.I8

@@ -22,6 +22,19 @@ func (s Stride) Expr(env Env) loop.Expr {
 	return e
 }
 
+// Expr returns the product of d as an Int64 loop expression.
+func (d Dims) Expr(env Env) loop.Expr {
+	var e loop.Expr = i64(1)
+	for i, x := range d {
+		if i == 0 {
+			e = env.Dim(x)
+			continue
+		}
+		e = mul(e, env.Dim(x))
+	}
+	return e
+}
+
 // IsUnit reports whether s is statically 1.
 func (s Stride) IsUnit() bool {
 	for _, d := range s {
@@ -32,38 +45,51 @@ func (s Stride) IsUnit() bool {
 	return true
 }
 
-// Operand is one input matrix of a Matmul: the tensor, its element strides along
-// the matrix's two variables and along each batch variable, and whether its
-// elements are converted to the accumulator type (Cast(Read(X), Acc) in the IR).
+// Operand is one operand of a contraction: its value as an expression of
+// its variables (Expr, in the accumulator type), and, for a plain operand (a
+// tensor read, possibly cast, at plain subscripts: Tensor != nil), its
+// element strides, which let the template read it in place.
 type Operand struct {
+	// Expr is the operand's value at a point of its variables.
+	Expr ir.Expr
+	// Tensor is the tensor of a plain operand, nil for a general one.
 	Tensor *ir.Tensor
-	Cast   bool
-	// Row and Col are the strides along the operand's row and column variables:
-	// (I, K) for A, (K, J) for B.
+	// Cast reports a plain operand read through a cast to the accumulator.
+	Cast bool
+	// Row and Col are the strides along the operand's row and column
+	// groups: (I, K) for A, (K, J) for B (plain operands only).
 	Row, Col Stride
 	// Batch holds one stride per Matmul.Batch variable; nil entries mean the
 	// operand does not depend on that variable (stride 0, broadcast).
 	Batch []Stride
-	// HasBatch[i] reports whether the operand is indexed by Batch[i].
+	// HasBatch[i] reports whether the operand reads Batch[i].
 	HasBatch []bool
 }
 
-// Matmul describes a recognised statement
+// Plain reports whether the operand is a plain read with strides.
+func (o Operand) Plain() bool { return o.Tensor != nil }
+
+// Matmul describes a recognised contraction
 //
-//	C[b..., i, j] = epilogue(sum(k: A[.., i, k] * B[.., k, j]))
+//	C[b..., i..., j...] = epilogue(sum(k...: A(b, i, k) * B(b, k, j)))
 //
-// with the subscripts of C, A and B in any order.
+// (see contract.go): the row, column and reduction variables in groups, the
+// batch variables, and the two operands.
 type Matmul struct {
 	Kernel *ir.Kernel
 	Stmt   *ir.Stmt
 	C      *ir.Tensor
 	A, B   Operand
-	// I, J and K are the row, column and reduction variables; Batch are the other
-	// left-side variables, in C's subscript order.
-	I, J, K *ir.Var
-	Batch   []*ir.Var
-	// M, N and KDim are the extents of I, J and K.
-	M, N, KDim ir.Dim
+	// IGroup, JGroup and KGroup are the row, column and reduction groups;
+	// I, J and K their innermost variables.
+	IGroup, JGroup, KGroup Group
+	I, J, K                *ir.Var
+	// KOuter are the reduction variables iterated outside the K blocking.
+	KOuter []*ir.Var
+	// Batch are the other output variables, in C's subscript order.
+	Batch []*ir.Var
+	// M, N and KDim are the extents of the groups.
+	M, N, KDim Dims
 	// CRow, CCol and CBatch are C's strides along I, J and Batch.
 	CRow, CCol Stride
 	CBatch     []Stride
@@ -79,117 +105,9 @@ type Matmul struct {
 	AccVar      *ir.Var
 }
 
-// Match reports whether s is a matrix multiplication with an optional elementwise
-// epilogue and returns its description. It never modifies k or s.
-func Match(k *ir.Kernel, s *ir.Stmt) (*Matmul, bool) {
-	if k == nil || s == nil || s.Target == nil || s.Value == nil {
-		return nil, false
-	}
-	// Exactly one reduction, and it must be the matmul sum.
-	var red *ir.Reduce
-	count := 0
-	ir.Walk(s.Value, func(e ir.Expr) bool {
-		if r, ok := e.(*ir.Reduce); ok {
-			red = r
-			count++
-			return false
-		}
-		return true
-	})
-	if count != 1 || red.Op != ir.RSum || len(red.Vars) != 1 || red.Where != nil {
-		return nil, false
-	}
-	if red.T != ir.F32 && red.T != ir.F64 && red.T != ir.I32 {
-		return nil, false
-	}
-	mulx, ok := red.Body.(*ir.Binary)
-	if !ok || mulx.Op != ir.Mul || mulx.T != red.T {
-		return nil, false
-	}
-	opA, okA := operand(mulx.X, red.T)
-	opB, okB := operand(mulx.Y, red.T)
-	if !okA || !okB || opA.read.Tensor == s.Target || opB.read.Tensor == s.Target {
-		return nil, false
-	}
-	if m, ok := build(k, s, red, opA, opB); ok {
-		return m, true
-	}
-	// The product may be written B*A.
-	return build(k, s, red, opB, opA)
-}
-
-func build(k *ir.Kernel, s *ir.Stmt, red *ir.Reduce, opA, opB opInfo) (*Matmul, bool) {
-	kv := red.Vars[0]
-	left := map[*ir.Var]bool{}
-	for _, v := range s.Index {
-		left[v] = true
-	}
-	if left[kv] || !opA.vars[kv] || !opB.vars[kv] {
-		return nil, false
-	}
-	// Classify C's variables.
-	var iv, jv *ir.Var
-	var batch []*ir.Var
-	for _, v := range s.Index {
-		inA, inB := opA.vars[v], opB.vars[v]
-		switch {
-		case inA && inB:
-			batch = append(batch, v)
-		case inA:
-			if iv != nil {
-				return nil, false
-			}
-			iv = v
-		case inB:
-			if jv != nil {
-				return nil, false
-			}
-			jv = v
-		default:
-			return nil, false // C broadcast along a variable no operand reads
-		}
-	}
-	if iv == nil || jv == nil {
-		return nil, false
-	}
-	// Every operand variable must be i/j/k or a batch variable.
-	for _, op := range []*opInfo{&opA, &opB} {
-		for v := range op.vars {
-			if v != kv && !left[v] {
-				return nil, false
-			}
-		}
-	}
-	if opA.vars[jv] || opB.vars[iv] {
-		return nil, false
-	}
-	for _, op := range []*opInfo{&opA, &opB} {
-		if !dimsAgree(k, op.read) {
-			return nil, false
-		}
-	}
-	m := &Matmul{
-		Kernel: k, Stmt: s, C: s.Target,
-		I: iv, J: jv, K: kv, Batch: batch,
-		M: iv.Extent, N: jv.Extent, KDim: kv.Extent,
-		Acc: red.T,
-	}
-	m.CRow = strideOf(s.Target, s.Index, iv)
-	m.CCol = strideOf(s.Target, s.Index, jv)
-	for _, b := range batch {
-		m.CBatch = append(m.CBatch, strideOf(s.Target, s.Index, b))
-	}
-	m.A = opA.build(iv, kv, batch)
-	m.B = opB.build(kv, jv, batch)
-	if s.Value != ir.Expr(red) {
-		m.AccVar = &ir.Var{Name: "acc", Extent: ir.ConstDim(1), Pos: red.Pos}
-		m.Placeholder = &ir.Index{Pos: red.Pos, Var: m.AccVar, T: red.T}
-		m.Epilogue = replace(s.Value, red, m.Placeholder)
-	} else if s.Target.Type != red.T {
-		return nil, false
-	}
-	return m, true
-}
+// General reports whether the contraction needs the general template: an
+// operand that is not a plain read, or outer reduction variables.
+func (m *Matmul) General() bool { return !m.A.Plain() || !m.B.Plain() || len(m.KOuter) > 0 }
 
 type opInfo struct {
 	read *ir.Read
@@ -234,17 +152,6 @@ func operand(e ir.Expr, acc ir.DType) (opInfo, bool) {
 		info.subs = append(info.subs, x.Var)
 	}
 	return info, true
-}
-
-func (o *opInfo) build(row, col *ir.Var, batch []*ir.Var) Operand {
-	op := Operand{Tensor: o.read.Tensor, Cast: o.cast}
-	op.Row = strideOf(o.read.Tensor, o.subs, row)
-	op.Col = strideOf(o.read.Tensor, o.subs, col)
-	for _, b := range batch {
-		op.Batch = append(op.Batch, strideOf(o.read.Tensor, o.subs, b))
-		op.HasBatch = append(op.HasBatch, o.vars[b])
-	}
-	return op
 }
 
 // strideOf returns the row-major stride of the dimension of t subscripted by v.

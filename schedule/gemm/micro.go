@@ -233,8 +233,8 @@ func (lw *lowering) micro(a microArgs) ([]loop.Stmt, error) {
 	}
 	vr, vc := lw.loopVar("er"), lw.loopVar("ec")
 	b := copyBind(a.bind)
-	b[lw.rowVar] = add(a.row, ref(vr))
-	b[lw.colVar] = add(a.col, ref(vc))
+	lw.bindGroup(b, lw.rowGroup, add(a.row, ref(vr)))
+	lw.bindGroup(b, lw.colGroup, add(a.col, ref(vc)))
 	b[lw.m.AccVar] = &loop.Load{Buf: a.tile, Index: add(a.tslot, add(mul(ref(vr), i64(int64(bl.NR))), ref(vc))), T: loop.Scalar(lw.acc)}
 	val, err := lw.env.Expr(lw.m.Epilogue, b, 1)
 	if err != nil {

@@ -185,8 +185,8 @@ func (lw *lowering) vmicro(a vmicroArgs) ([]loop.Stmt, error) {
 	switch {
 	case hasEpi:
 		b := copyBind(a.bind)
-		b[lw.rowVar] = add(a.row, ref(vr))
-		b[lw.colVar] = add(a.col, ref(vc))
+		lw.bindGroup(b, lw.rowGroup, add(a.row, ref(vr)))
+		lw.bindGroup(b, lw.colGroup, add(a.col, ref(vc)))
 		b[lw.m.AccVar] = x
 		val, err := lw.env.Expr(lw.m.Epilogue, b, 1)
 		if err != nil {

@@ -201,33 +201,51 @@ divz15:
 	MOVQ    n2+160(FP), AX
 	MOVQ    72(SP), DX
 	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 80(SP)
+	MOVQ    56(SP), AX
+	MOVQ    32(SP), CX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz17
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix18
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix18
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix18:
+divz17:
+	MOVQ    DX, AX
+	MOVQ    8(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 88(SP)
+	MOVQ    n1+152(FP), AX
+	MOVQ    88(SP), DX
+	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 80(SP)
-	MOVQ    56(SP), AX
-	MOVQ    8(SP), BX
-	IMULQ   BX, AX
-	MOVQ    AX, 88(SP)
-	MOVQ    n1+152(FP), AX
-	MOVQ    88(SP), SI
-	SUBQ    SI, AX
-	XORQ    DI, DI
-	CMPQ    BX, AX
-	SETLT   DI
-	TESTQ   DI, DI
-	CMOVQNE BX, AX
 	MOVQ    AX, 96(SP)
-	MOVQ    SI, AX
-	IMULQ   n2+160(FP), AX
-	ADDQ    DX, AX
-	MOVQ    AX, 104(SP)
 	MOVQ    48(SP), AX
-	MOVQ    BX, DX
-	IMULQ   CX, DX
-	IMULQ   DX, AX
+	MOVQ    (SP), BX
+	IMULQ   BX, CX
+	IMULQ   CX, AX
+	MOVQ    AX, 104(SP)
+	MOVQ    DX, AX
+	IMULQ   n2+160(FP), AX
+	MOVQ    72(SP), CX
+	ADDQ    CX, AX
 	MOVQ    AX, 112(SP)
 	MOVQ    80(SP), AX
 	MOVQ    AX, CX
@@ -243,17 +261,16 @@ divz15:
 	XORQ    AX, AX
 	MOVQ    AX, 144(SP)
 
-loop17:
+loop19:
 	MOVQ   144(SP), AX
 	MOVQ   96(SP), CX
 	CMPQ   AX, CX
-	JGE    end18
-	MOVQ   104(SP), CX
+	JGE    end20
+	MOVQ   112(SP), CX
 	MOVQ   AX, DX
 	IMULQ  n2+160(FP), DX
 	ADDQ   DX, CX
-	MOVQ   112(SP), DX
-	MOVQ   AX, AX
+	MOVQ   104(SP), DX
 	IMUL3Q $+16, AX, AX
 	ADDQ   AX, DX
 	MOVQ   DX, AX
@@ -263,39 +280,36 @@ loop17:
 	MOVQ   in1_base+24(FP), DI
 	MOVQ   scr1_base+96(FP), R8
 
-loop19:
+loop21:
 	CMPQ    DX, BX
-	JGE     end20
+	JGE     end22
 	VMOVUPS (DI)(CX*4), Y0
 	VMOVUPS Y0, (R8)(AX*4)
 	VMOVUPS 32(DI)(CX*4), Y0
 	VMOVUPS Y0, 32(R8)(AX*4)
 	ADDQ    $+16, CX
-	MOVQ    AX, AX
 	ADDQ    SI, AX
 	ADDQ    $+1, DX
-	JMP     loop19
+	JMP     loop21
 
-end20:
+end22:
 	MOVQ         128(SP), DX
 	CMPQ         DX, $+0
-	JLE          else21
+	JLE          else23
 	MOVQ         128(SP), DX
-	MOVQ         DX, BX
-	SUBQ         $+0, BX
-	XORQ         SI, SI
-	CMPQ         BX, $+0
-	SETGT        SI
-	XORQ         DI, DI
-	TESTQ        SI, SI
-	CMOVQNE      BX, DI
 	XORQ         BX, BX
-	CMPQ         DI, $+8
-	SETLT        BL
-	MOVQ         $+8, SI
+	CMPQ         DX, $+0
+	SETGT        BL
+	XORQ         SI, SI
 	TESTQ        BX, BX
-	CMOVQNE      DI, SI
-	VMOVQ        SI, X0
+	CMOVQNE      DX, SI
+	XORQ         BX, BX
+	CMPQ         SI, $+8
+	SETLT        BL
+	MOVQ         $+8, DI
+	TESTQ        BX, BX
+	CMOVQNE      SI, DI
+	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPCMPGTD     matmul_gemm_c_packb_avx2_c1<>+0(SB), Y0, Y0
 	MOVQ         in1_base+24(FP), BX
@@ -321,11 +335,11 @@ end20:
 	VMASKMOVPS   32(BX)(CX*4), Y0, Y0
 	VMOVUPS      Y0, 32(SI)(AX*4)
 
-else21:
+else23:
 	ADDQ $+1, 144(SP)
-	JMP  loop17
+	JMP  loop19
 
-end18:
+end20:
 	ADDQ $+1, 48(SP)
 	JMP  loop9
 
@@ -344,7 +358,7 @@ GLOBL matmul_gemm_c_packb_avx2_c1<>(SB), RODATA|NOPTR, $32
 
 // func matmul_gemm_c_packa_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, CMOV
-TEXT ·matmul_gemm_c_packa_avx2(SB), NOSPLIT, $120-184
+TEXT ·matmul_gemm_c_packa_avx2(SB), NOSPLIT, $128-184
 	MOVQ    $+4096, AX
 	MOVQ    $+16, CX
 	MOVQ    n2+160(FP), DX
@@ -493,41 +507,29 @@ loop9:
 	ADDQ  CX, DX
 
 divfix12:
-divz11:
-	MOVQ    DX, AX
-	MOVQ    16(SP), CX
-	IMULQ   CX, AX
-	MOVQ    AX, 56(SP)
-	MOVQ    n0+144(FP), AX
-	MOVQ    56(SP), DX
-	SUBQ    DX, AX
-	XORQ    DX, DX
-	CMPQ    CX, AX
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE CX, AX
-	MOVQ    AX, 64(SP)
-	MOVQ    48(SP), AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	TESTQ   CX, CX
-	JEQ     divz13
-	CQO
-	IDIVQ   CX
-	TESTQ   DX, DX
-	JEQ     divfix14
-	MOVQ    DX, BX
-	XORQ    CX, BX
-	JGE     divfix14
-	DECQ    AX
-	ADDQ    CX, DX
-
-divfix14:
 	MOVQ AX, DX
 
-divz13:
+divz11:
 	MOVQ  DX, AX
 	MOVQ  32(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz13
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix14
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix14
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix14:
+divz13:
+	MOVQ  DX, 56(SP)
+	MOVQ  48(SP), AX
+	MOVQ  40(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
 	JEQ   divz15
@@ -544,36 +546,66 @@ divz13:
 divfix16:
 divz15:
 	MOVQ    DX, AX
+	MOVQ    16(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 64(SP)
+	MOVQ    n0+144(FP), AX
+	MOVQ    64(SP), DX
+	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    56(SP), AX
+	MOVQ    32(SP), CX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz17
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix18
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix18
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix18:
+divz17:
+	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 72(SP)
+	MOVQ    AX, 80(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    72(SP), DX
+	MOVQ    80(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 80(SP)
-	MOVQ    56(SP), AX
-	IMULQ   n1+152(FP), AX
-	ADDQ    DX, AX
 	MOVQ    AX, 88(SP)
 	MOVQ    48(SP), AX
-	MOVQ    16(SP), DX
-	IMULQ   CX, DX
-	IMULQ   DX, AX
+	MOVQ    16(SP), BX
+	IMULQ   CX, BX
+	IMULQ   BX, AX
 	MOVQ    AX, 96(SP)
-	XORQ    AX, AX
+	MOVQ    64(SP), AX
+	IMULQ   n1+152(FP), AX
+	ADDQ    DX, AX
 	MOVQ    AX, 104(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 112(SP)
 
-loop17:
-	MOVQ  104(SP), AX
-	MOVQ  64(SP), CX
+loop19:
+	MOVQ  112(SP), AX
+	MOVQ  72(SP), CX
 	CMPQ  AX, CX
-	JGE   end18
-	MOVQ  88(SP), CX
+	JGE   end20
+	MOVQ  104(SP), CX
 	MOVQ  AX, DX
 	IMULQ n1+152(FP), DX
 	ADDQ  DX, CX
@@ -582,140 +614,110 @@ loop17:
 	MOVQ  $+6, SI
 	XORQ  DX, DX
 	TESTQ SI, SI
-	JEQ   divz19
+	JEQ   divz21
 	CQO
 	IDIVQ SI
 	TESTQ DX, DX
-	JEQ   divfix20
+	JEQ   divfix22
 	MOVQ  DX, DI
 	XORQ  SI, DI
-	JGE   divfix20
+	JGE   divfix22
 	DECQ  AX
 	ADDQ  SI, DX
 
-divfix20:
+divfix22:
 	MOVQ AX, DX
 
-divz19:
+divz21:
 	MOVQ   DX, AX
 	IMUL3Q $+6, AX, AX
-	MOVQ   80(SP), DX
+	MOVQ   88(SP), DX
 	IMULQ  DX, AX
 	MOVQ   AX, SI
-	MOVQ   104(SP), AX
+	MOVQ   112(SP), AX
 	MOVQ   $+6, DI
 	XORQ   DX, DX
 	TESTQ  DI, DI
-	JEQ    divz21
+	JEQ    divz23
 	CQO
 	IDIVQ  DI
 	TESTQ  DX, DX
-	JEQ    divfix22
+	JEQ    divfix24
 	MOVQ   DX, R8
 	XORQ   DI, R8
-	JGE    divfix22
+	JGE    divfix24
 	DECQ   AX
 	ADDQ   DI, DX
 
-divfix22:
-divz21:
+divfix24:
+divz23:
 	ADDQ DX, SI
 	ADDQ SI, BX
 	MOVQ BX, AX
 	XORQ DX, DX
-	MOVQ 80(SP), BX
+	MOVQ 88(SP), BX
 	MOVQ in0_base+0(FP), SI
 	MOVQ scr0_base+72(FP), DI
 
-uloop23:
+uloop25:
 	LEAQ   3(DX), R8
 	CMPQ   R8, BX
-	JGE    uend24
+	JGE    uend26
 	VMOVSS (SI)(CX*4), X0
 	VMOVSS X0, (DI)(AX*4)
 	ADDQ   $+1, CX
-	MOVQ   AX, AX
 	ADDQ   $+6, AX
 	VMOVSS (SI)(CX*4), X0
 	VMOVSS X0, (DI)(AX*4)
 	ADDQ   $+1, CX
-	MOVQ   AX, AX
 	ADDQ   $+6, AX
 	VMOVSS (SI)(CX*4), X0
 	VMOVSS X0, (DI)(AX*4)
 	ADDQ   $+1, CX
-	MOVQ   AX, AX
 	ADDQ   $+6, AX
 	VMOVSS (SI)(CX*4), X0
 	VMOVSS X0, (DI)(AX*4)
 	ADDQ   $+1, CX
-	MOVQ   AX, AX
 	ADDQ   $+6, AX
 	ADDQ   $+4, DX
-	JMP    uloop23
+	JMP    uloop25
 
-uend24:
-loop25:
+uend26:
+loop27:
 	CMPQ   DX, BX
-	JGE    end26
+	JGE    end28
 	VMOVSS (SI)(CX*4), X0
 	VMOVSS X0, (DI)(AX*4)
 	ADDQ   $+1, CX
-	MOVQ   AX, AX
 	ADDQ   $+6, AX
 	ADDQ   $+1, DX
-	JMP    loop25
+	JMP    loop27
 
-end26:
-	ADDQ $+1, 104(SP)
-	JMP  loop17
+end28:
+	ADDQ $+1, 112(SP)
+	JMP  loop19
 
-end18:
-	MOVQ 64(SP), AX
-	MOVQ AX, 112(SP)
+end20:
+	MOVQ 72(SP), AX
+	MOVQ AX, 120(SP)
 
-loop27:
-	MOVQ  112(SP), CX
-	MOVQ  64(SP), AX
+loop29:
+	MOVQ  120(SP), CX
+	MOVQ  72(SP), AX
 	ADDQ  $+5, AX
 	MOVQ  $+6, BX
 	XORQ  DX, DX
 	TESTQ BX, BX
-	JEQ   divz29
+	JEQ   divz31
 	CQO
 	IDIVQ BX
 	TESTQ DX, DX
-	JEQ   divfix30
+	JEQ   divfix32
 	MOVQ  DX, SI
 	XORQ  BX, SI
-	JGE   divfix30
+	JGE   divfix32
 	DECQ  AX
 	ADDQ  BX, DX
-
-divfix30:
-	MOVQ AX, DX
-
-divz29:
-	MOVQ   DX, AX
-	IMUL3Q $+6, AX, AX
-	CMPQ   CX, AX
-	JGE    end28
-	MOVQ   96(SP), AX
-	MOVQ   AX, CX
-	MOVQ   112(SP), AX
-	MOVQ   $+6, BX
-	XORQ   DX, DX
-	TESTQ  BX, BX
-	JEQ    divz31
-	CQO
-	IDIVQ  BX
-	TESTQ  DX, DX
-	JEQ    divfix32
-	MOVQ   DX, SI
-	XORQ   BX, SI
-	JGE    divfix32
-	DECQ   AX
-	ADDQ   BX, DX
 
 divfix32:
 	MOVQ AX, DX
@@ -723,47 +725,72 @@ divfix32:
 divz31:
 	MOVQ   DX, AX
 	IMUL3Q $+6, AX, AX
-	MOVQ   80(SP), DX
+	CMPQ   CX, AX
+	JGE    end30
+	MOVQ   96(SP), AX
+	MOVQ   AX, CX
+	MOVQ   120(SP), AX
+	MOVQ   $+6, BX
+	XORQ   DX, DX
+	TESTQ  BX, BX
+	JEQ    divz33
+	CQO
+	IDIVQ  BX
+	TESTQ  DX, DX
+	JEQ    divfix34
+	MOVQ   DX, SI
+	XORQ   BX, SI
+	JGE    divfix34
+	DECQ   AX
+	ADDQ   BX, DX
+
+divfix34:
+	MOVQ AX, DX
+
+divz33:
+	MOVQ   DX, AX
+	IMUL3Q $+6, AX, AX
+	MOVQ   88(SP), DX
 	IMULQ  DX, AX
 	MOVQ   AX, BX
-	MOVQ   112(SP), AX
+	MOVQ   120(SP), AX
 	MOVQ   $+6, SI
 	XORQ   DX, DX
 	TESTQ  SI, SI
-	JEQ    divz33
+	JEQ    divz35
 	CQO
 	IDIVQ  SI
 	TESTQ  DX, DX
-	JEQ    divfix34
+	JEQ    divfix36
 	MOVQ   DX, DI
 	XORQ   SI, DI
-	JGE    divfix34
+	JGE    divfix36
 	DECQ   AX
 	ADDQ   SI, DX
 
-divfix34:
-divz33:
+divfix36:
+divz35:
 	ADDQ DX, BX
 	ADDQ BX, CX
 	MOVQ CX, AX
 	XORQ CX, CX
-	MOVQ 80(SP), DX
+	MOVQ 88(SP), DX
 	MOVQ scr0_base+72(FP), BX
 
-loop35:
+loop37:
 	CMPQ   CX, DX
-	JGE    end36
+	JGE    end38
 	VMOVSS matmul_gemm_c_packa_avx2_c1<>+0(SB), X0
 	VMOVSS X0, (BX)(AX*4)
 	ADDQ   $+6, AX
 	ADDQ   $+1, CX
-	JMP    loop35
+	JMP    loop37
 
-end36:
-	ADDQ $+1, 112(SP)
-	JMP  loop27
+end38:
+	ADDQ $+1, 120(SP)
+	JMP  loop29
 
-end28:
+end30:
 	ADDQ $+1, 48(SP)
 	JMP  loop9
 
@@ -972,7 +999,6 @@ loop17:
 	MOVQ  DX, CX
 	MOVQ  72(SP), BX
 	ADDQ  BX, DX
-	MOVQ  AX, AX
 	IMULQ n2+160(FP), AX
 	MOVQ  out0_base+48(FP), BX
 
@@ -996,43 +1022,58 @@ else15:
 	MOVQ AX, 88(SP)
 
 loop21:
-	MOVQ    88(SP), AX
-	MOVQ    32(SP), CX
-	CMPQ    AX, CX
-	JGE     end22
-	MOVQ    AX, DX
-	MOVQ    8(SP), BX
-	IMULQ   BX, DX
-	MOVQ    DX, 96(SP)
-	MOVQ    n1+152(FP), DX
-	MOVQ    96(SP), SI
-	SUBQ    SI, DX
-	XORQ    DI, DI
-	CMPQ    BX, DX
-	SETLT   DI
-	TESTQ   DI, DI
-	CMOVQNE BX, DX
-	MOVQ    DX, 104(SP)
-	MOVQ    48(SP), DX
-	IMULQ   CX, DX
-	ADDQ    AX, DX
-	MOVQ    BX, DI
+	MOVQ  88(SP), AX
+	MOVQ  32(SP), CX
+	CMPQ  AX, CX
+	JGE   end22
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz23
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix24
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix24
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix24:
+divz23:
+	MOVQ    DX, AX
+	MOVQ    8(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 96(SP)
+	MOVQ    n1+152(FP), AX
+	MOVQ    96(SP), DX
+	SUBQ    DX, AX
+	XORQ    BX, BX
+	CMPQ    CX, AX
+	SETLT   BL
+	TESTQ   BX, BX
+	CMOVQNE CX, AX
+	MOVQ    AX, 104(SP)
+	MOVQ    48(SP), AX
+	MOVQ    32(SP), BX
+	IMULQ   BX, AX
+	MOVQ    88(SP), SI
+	ADDQ    SI, AX
+	MOVQ    CX, DI
 	MOVQ    (SP), R8
 	IMULQ   R8, DI
-	IMULQ   DI, DX
-	MOVQ    DX, 112(SP)
-	MOVQ    56(SP), DX
-	IMULQ   CX, DX
-	MOVQ    DX, CX
-	ADDQ    AX, CX
-	MOVQ    CX, AX
-	MOVQ    40(SP), CX
-	IMULQ   CX, AX
-	MOVQ    16(SP), CX
-	IMULQ   BX, CX
-	IMULQ   CX, AX
+	IMULQ   DI, AX
+	MOVQ    AX, 112(SP)
+	MOVQ    56(SP), AX
+	IMULQ   BX, AX
+	ADDQ    SI, AX
+	MOVQ    40(SP), BX
+	IMULQ   BX, AX
+	MOVQ    16(SP), BX
+	IMULQ   CX, BX
+	IMULQ   BX, AX
 	MOVQ    AX, 120(SP)
-	MOVQ    SI, AX
+	MOVQ    DX, AX
 	IMULQ   n2+160(FP), AX
 	MOVQ    64(SP), CX
 	ADDQ    CX, AX
@@ -1040,11 +1081,11 @@ loop21:
 	XORQ    AX, AX
 	MOVQ    AX, 136(SP)
 
-loop23:
+loop25:
 	MOVQ    136(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
-	JGE     end24
+	JGE     end26
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
@@ -1059,7 +1100,6 @@ loop23:
 	CMOVQNE DX, CX
 	MOVQ    CX, 152(SP)
 	MOVQ    120(SP), CX
-	MOVQ    AX, AX
 	MOVQ    8(SP), BX
 	IMULQ   BX, DX
 	IMULQ   DX, AX
@@ -1068,11 +1108,11 @@ loop23:
 	XORQ    AX, AX
 	MOVQ    AX, 168(SP)
 
-loop25:
+loop27:
 	MOVQ    168(SP), AX
 	MOVQ    72(SP), CX
 	CMPQ    AX, CX
-	JGE     end26
+	JGE     end28
 	MOVQ    $+16, DX
 	SUBQ    AX, CX
 	XORQ    BX, BX
@@ -1089,7 +1129,6 @@ loop25:
 	MOVQ    128(SP), CX
 	ADDQ    AX, CX
 	MOVQ    112(SP), BX
-	MOVQ    AX, AX
 	MOVQ    104(SP), SI
 	IMULQ   SI, AX
 	ADDQ    AX, BX
@@ -1100,11 +1139,11 @@ loop25:
 	XORQ    AX, AX
 	MOVQ    AX, 192(SP)
 
-loop27:
+loop29:
 	MOVQ    192(SP), AX
 	MOVQ    152(SP), CX
 	CMPQ    AX, CX
-	JGE     end28
+	JGE     end30
 	MOVQ    $+6, DX
 	SUBQ    AX, CX
 	XORQ    BX, BX
@@ -1144,19 +1183,19 @@ loop27:
 	VMOVUPS Y1, Y1
 	MOVQ    n0+144(FP), AX
 	CMPQ    AX, $+24
-	JGE     else29
+	JGE     else31
 	MOVQ    176(SP), AX
 	CMPQ    AX, $+16
-	JNE     else31
+	JNE     else33
 	XORQ    AX, AX
 	MOVQ    104(SP), BX
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), DI
 
-uloop33:
+uloop35:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend34
+	JGE          uend36
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -1178,7 +1217,6 @@ uloop33:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
@@ -1201,7 +1239,6 @@ uloop33:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
@@ -1224,7 +1261,6 @@ uloop33:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
@@ -1247,15 +1283,14 @@ uloop33:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop33
+	JMP          uloop35
 
-uend34:
-loop35:
+uend36:
+loop37:
 	CMPQ         AX, BX
-	JGE          end36
+	JGE          end38
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -1277,20 +1312,19 @@ loop35:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop35
+	JMP          loop37
 
-end36:
-	JMP endif32
+end38:
+	JMP endif34
 
-else31:
+else33:
 	XORQ    AX, AX
 	MOVQ    104(SP), BX
 	MOVQ    176(SP), SI
 	MOVQ    SI, DI
-	SUBQ    $+0, DI
+	SUBQ    $+8, DI
 	XORQ    R8, R8
 	CMPQ    DI, $+0
 	SETGT   R8
@@ -1303,7 +1337,6 @@ else31:
 	MOVQ    $+8, R8
 	TESTQ   DI, DI
 	CMOVQNE R9, R8
-	SUBQ    $+8, SI
 	XORQ    DI, DI
 	CMPQ    SI, $+0
 	SETGT   DI
@@ -1319,15 +1352,15 @@ else31:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop37:
+uloop39:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend38
-	VMOVQ        R8, X12
+	JGE          uend40
+	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
 	VMASKMOVPS   (SI)(DX*4), Y12, Y12
-	VMOVQ        DI, X13
+	VMOVQ        R8, X13
 	VPBROADCASTD X13, Y13
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
 	VMASKMOVPS   32(SI)(DX*4), Y13, Y13
@@ -1350,13 +1383,12 @@ uloop37:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
-	VMOVQ        R8, X12
+	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
 	VMASKMOVPS   (SI)(DX*4), Y12, Y12
-	VMOVQ        DI, X13
+	VMOVQ        R8, X13
 	VPBROADCASTD X13, Y13
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
 	VMASKMOVPS   32(SI)(DX*4), Y13, Y13
@@ -1379,13 +1411,12 @@ uloop37:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
-	VMOVQ        R8, X12
+	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
 	VMASKMOVPS   (SI)(DX*4), Y12, Y12
-	VMOVQ        DI, X13
+	VMOVQ        R8, X13
 	VPBROADCASTD X13, Y13
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
 	VMASKMOVPS   32(SI)(DX*4), Y13, Y13
@@ -1408,13 +1439,12 @@ uloop37:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
-	VMOVQ        R8, X12
+	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
 	VMASKMOVPS   (SI)(DX*4), Y12, Y12
-	VMOVQ        DI, X13
+	VMOVQ        R8, X13
 	VPBROADCASTD X13, Y13
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
 	VMASKMOVPS   32(SI)(DX*4), Y13, Y13
@@ -1437,20 +1467,19 @@ uloop37:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop37
+	JMP          uloop39
 
-uend38:
-loop39:
+uend40:
+loop41:
 	CMPQ         AX, BX
-	JGE          end40
-	VMOVQ        R8, X12
+	JGE          end42
+	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
 	VMASKMOVPS   (SI)(DX*4), Y12, Y12
-	VMOVQ        DI, X13
+	VMOVQ        R8, X13
 	VPBROADCASTD X13, Y13
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
 	VMASKMOVPS   32(SI)(DX*4), Y13, Y13
@@ -1473,25 +1502,24 @@ loop39:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop39
+	JMP          loop41
 
-end40:
-endif32:
-	JMP endif30
+end42:
+endif34:
+	JMP endif32
 
-else29:
+else31:
 	XORQ AX, AX
 	MOVQ 104(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop41:
+uloop43:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend42
+	JGE          uend44
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -1513,7 +1541,6 @@ uloop41:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         $+16, DX
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
@@ -1536,7 +1563,6 @@ uloop41:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         $+16, DX
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
@@ -1559,7 +1585,6 @@ uloop41:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         $+16, DX
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
@@ -1582,15 +1607,14 @@ uloop41:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         $+16, DX
 	ADDQ         $+4, AX
-	JMP          uloop41
+	JMP          uloop43
 
-uend42:
-loop43:
+uend44:
+loop45:
 	CMPQ         AX, BX
-	JGE          end44
+	JGE          end46
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -1612,13 +1636,12 @@ loop43:
 	VFMADD231PS  Y12, Y14, Y11
 	VFMADD231PS  Y13, Y14, Y1
 	ADDQ         $+6, CX
-	MOVQ         DX, DX
 	ADDQ         $+16, DX
 	ADDQ         $+1, AX
-	JMP          loop43
+	JMP          loop45
 
-end44:
-endif30:
+end46:
+endif32:
 	MOVQ   200(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+6
@@ -1630,7 +1653,7 @@ endif30:
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else45
+	JEQ    else47
 	MOVQ   88(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
@@ -1638,7 +1661,7 @@ endif30:
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else47
+	JEQ    else49
 	MOVQ   208(SP), AX
 	MOVQ   AX, 216(SP)
 	MOVQ   216(SP), AX
@@ -1671,7 +1694,7 @@ endif30:
 	VADDPS (CX)(AX*4), Y11, Y11
 	VADDPS 32(CX)(AX*4), Y1, Y1
 
-else47:
+else49:
 	MOVQ    208(SP), AX
 	MOVQ    AX, 216(SP)
 	MOVQ    216(SP), AX
@@ -1703,9 +1726,9 @@ else47:
 	MOVQ    216(SP), AX
 	VMOVUPS Y11, (CX)(AX*4)
 	VMOVUPS Y1, 32(CX)(AX*4)
-	JMP     endif46
+	JMP     endif48
 
-else45:
+else47:
 	MOVQ    48(SP), AX
 	IMUL3Q  $+96, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -1724,71 +1747,71 @@ else45:
 	XORQ    AX, AX
 	MOVQ    AX, 224(SP)
 
-loop49:
+loop51:
 	MOVQ   224(SP), AX
 	MOVQ   200(SP), CX
 	CMPQ   AX, CX
-	JGE    end50
+	JGE    end52
 	XORQ   CX, CX
 	MOVQ   176(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
 	MOVQ   208(SP), SI
 	ADDQ   SI, BX
-	MOVQ   48(SP), SI
-	IMUL3Q $+96, SI, DI
-	IMUL3Q $+16, AX, R8
-	ADDQ   R8, DI
+	IMUL3Q $+16, AX, SI
+	MOVQ   48(SP), DI
+	IMUL3Q $+96, DI, R8
+	ADDQ   R8, SI
 	MOVQ   88(SP), R8
 	XORQ   R9, R9
 	CMPQ   R8, $+0
 	SETEQ  R9
 	MOVQ   R9, R8
 	XORQ   $+1, R8
-	IMUL3Q $+96, SI, SI
+	IMUL3Q $+96, DI, DI
 	IMUL3Q $+16, AX, AX
 	MOVQ   out0_base+48(FP), AX
-	MOVQ   scr2_base+120(FP), SI
+	MOVQ   scr2_base+120(FP), DI
 
-loop51:
+loop53:
 	CMPQ   CX, DX
-	JGE    end52
-	MOVQ   DI, R9
+	JGE    end54
+	MOVQ   SI, R9
 	ADDQ   CX, R9
-	VMOVSS (SI)(R9*4), X0
+	VMOVSS (DI)(R9*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  R8, R8
-	JEQ    guard53
+	JEQ    guard55
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS (AX)(R9*4), X1
 
-guard53:
+guard55:
 	VADDSS X1, X0, X0
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS X0, (AX)(R9*4)
 	ADDQ   $+1, CX
-	JMP    loop51
+	JMP    loop53
+
+end54:
+	ADDQ $+1, 224(SP)
+	JMP  loop51
 
 end52:
-	ADDQ $+1, 224(SP)
-	JMP  loop49
-
-end50:
-endif46:
+endif48:
 	ADDQ $+6, 192(SP)
+	JMP  loop29
+
+end30:
+	ADDQ $+16, 168(SP)
 	JMP  loop27
 
 end28:
-	ADDQ $+16, 168(SP)
+	ADDQ $+1, 136(SP)
 	JMP  loop25
 
 end26:
-	ADDQ $+1, 136(SP)
-	JMP  loop23
-
-end24:
 	ADDQ $+1, 88(SP)
 	JMP  loop21
 
@@ -2051,7 +2074,6 @@ loop19:
 	MOVQ  DX, CX
 	MOVQ  88(SP), BX
 	ADDQ  BX, DX
-	MOVQ  AX, AX
 	IMULQ n2+160(FP), AX
 	MOVQ  out0_base+48(FP), BX
 
@@ -2105,7 +2127,6 @@ loop23:
 	ADDQ         $+3, R8
 	IMULQ        n2+160(FP), R8
 	ADDQ         R8, DI
-	MOVQ         DX, DX
 	CMPQ         AX, $+0
 	JNE          else25
 	XORQ         AX, AX
@@ -2126,13 +2147,9 @@ uloop27:
 	VFMADD231PS (R9)(DI*4), Y3, Y5
 	VMOVUPS     Y5, (R10)(DX*4)
 	ADDQ        $+8, CX
-	MOVQ        BX, BX
 	ADDQ        $+8, BX
-	MOVQ        SI, SI
 	ADDQ        $+8, SI
-	MOVQ        DI, DI
 	ADDQ        $+8, DI
-	MOVQ        DX, DX
 	ADDQ        $+8, DX
 	VMOVUPS     Y4, Y4
 	VFMADD231PS (R9)(CX*4), Y0, Y4
@@ -2141,13 +2158,9 @@ uloop27:
 	VFMADD231PS (R9)(DI*4), Y3, Y4
 	VMOVUPS     Y4, (R10)(DX*4)
 	ADDQ        $+8, CX
-	MOVQ        BX, BX
 	ADDQ        $+8, BX
-	MOVQ        SI, SI
 	ADDQ        $+8, SI
-	MOVQ        DI, DI
 	ADDQ        $+8, DI
-	MOVQ        DX, DX
 	ADDQ        $+8, DX
 	ADDQ        $+16, AX
 	JMP         uloop27
@@ -2164,13 +2177,9 @@ loop29:
 	VFMADD231PS (R9)(DI*4), Y3, Y4
 	VMOVUPS     Y4, (R10)(DX*4)
 	ADDQ        $+8, CX
-	MOVQ        BX, BX
 	ADDQ        $+8, BX
-	MOVQ        SI, SI
 	ADDQ        $+8, SI
-	MOVQ        DI, DI
 	ADDQ        $+8, DI
-	MOVQ        DX, DX
 	ADDQ        $+8, DX
 	ADDQ        $+8, AX
 	JMP         loop29
@@ -2196,13 +2205,9 @@ uloop31:
 	VFMADD231PS (R9)(DI*4), Y3, Y4
 	VMOVUPS     Y4, (R10)(DX*4)
 	ADDQ        $+8, CX
-	MOVQ        BX, BX
 	ADDQ        $+8, BX
-	MOVQ        SI, SI
 	ADDQ        $+8, SI
-	MOVQ        DI, DI
 	ADDQ        $+8, DI
-	MOVQ        DX, DX
 	ADDQ        $+8, DX
 	VMOVUPS     (R10)(DX*4), Y4
 	VFMADD231PS (R9)(CX*4), Y0, Y4
@@ -2211,13 +2216,9 @@ uloop31:
 	VFMADD231PS (R9)(DI*4), Y3, Y4
 	VMOVUPS     Y4, (R10)(DX*4)
 	ADDQ        $+8, CX
-	MOVQ        BX, BX
 	ADDQ        $+8, BX
-	MOVQ        SI, SI
 	ADDQ        $+8, SI
-	MOVQ        DI, DI
 	ADDQ        $+8, DI
-	MOVQ        DX, DX
 	ADDQ        $+8, DX
 	ADDQ        $+16, AX
 	JMP         uloop31
@@ -2233,13 +2234,9 @@ loop33:
 	VFMADD231PS (R9)(DI*4), Y3, Y4
 	VMOVUPS     Y4, (R10)(DX*4)
 	ADDQ        $+8, CX
-	MOVQ        BX, BX
 	ADDQ        $+8, BX
-	MOVQ        SI, SI
 	ADDQ        $+8, SI
-	MOVQ        DI, DI
 	ADDQ        $+8, DI
-	MOVQ        DX, DX
 	ADDQ        $+8, DX
 	ADDQ        $+8, AX
 	JMP         loop33
@@ -2287,13 +2284,9 @@ guard37:
 	VPCMPGTD     matmul_gemm_c_gemv_avx2_c2<>+0(SB), Y4, Y4
 	VMASKMOVPS   Y9, Y4, (R12)(DX*4)
 	ADDQ         $+8, CX
-	MOVQ         BX, BX
 	ADDQ         $+8, BX
-	MOVQ         SI, SI
 	ADDQ         $+8, SI
-	MOVQ         DI, DI
 	ADDQ         $+8, DI
-	MOVQ         DX, DX
 	ADDQ         $+8, DX
 	ADDQ         $+8, AX
 	JMP          loop35
@@ -2319,7 +2312,6 @@ loop38:
 	MOVQ         AX, BX
 	IMULQ        n2+160(FP), BX
 	ADDQ         BX, CX
-	MOVQ         DX, DX
 	CMPQ         AX, $+0
 	JNE          else40
 	XORQ         AX, AX
@@ -2337,13 +2329,11 @@ uloop42:
 	VFMADD231PS (SI)(CX*4), Y0, Y2
 	VMOVUPS     Y2, (DI)(DX*4)
 	ADDQ        $+8, CX
-	MOVQ        DX, DX
 	ADDQ        $+8, DX
 	VMOVUPS     Y1, Y1
 	VFMADD231PS (SI)(CX*4), Y0, Y1
 	VMOVUPS     Y1, (DI)(DX*4)
 	ADDQ        $+8, CX
-	MOVQ        DX, DX
 	ADDQ        $+8, DX
 	ADDQ        $+16, AX
 	JMP         uloop42
@@ -2357,7 +2347,6 @@ loop44:
 	VFMADD231PS (SI)(CX*4), Y0, Y1
 	VMOVUPS     Y1, (DI)(DX*4)
 	ADDQ        $+8, CX
-	MOVQ        DX, DX
 	ADDQ        $+8, DX
 	ADDQ        $+8, AX
 	JMP         loop44
@@ -2380,13 +2369,11 @@ uloop46:
 	VFMADD231PS (SI)(CX*4), Y0, Y1
 	VMOVUPS     Y1, (DI)(DX*4)
 	ADDQ        $+8, CX
-	MOVQ        DX, DX
 	ADDQ        $+8, DX
 	VMOVUPS     (DI)(DX*4), Y1
 	VFMADD231PS (SI)(CX*4), Y0, Y1
 	VMOVUPS     Y1, (DI)(DX*4)
 	ADDQ        $+8, CX
-	MOVQ        DX, DX
 	ADDQ        $+8, DX
 	ADDQ        $+16, AX
 	JMP         uloop46
@@ -2399,7 +2386,6 @@ loop48:
 	VFMADD231PS (SI)(CX*4), Y0, Y1
 	VMOVUPS     Y1, (DI)(DX*4)
 	ADDQ        $+8, CX
-	MOVQ        DX, DX
 	ADDQ        $+8, DX
 	ADDQ        $+8, AX
 	JMP         loop48
@@ -2441,7 +2427,6 @@ guard52:
 	VPCMPGTD     matmul_gemm_c_gemv_avx2_c2<>+0(SB), Y1, Y1
 	VMASKMOVPS   Y3, Y1, (R9)(DX*4)
 	ADDQ         $+8, CX
-	MOVQ         DX, DX
 	ADDQ         $+8, DX
 	ADDQ         $+8, AX
 	JMP          loop50
@@ -2713,7 +2698,6 @@ uloop17:
 	ADDQ        $+8, BX
 	VFMADD231PS (R9)(CX*4), Y4, Y1
 	ADDQ        $+8, CX
-	MOVQ        SI, SI
 	ADDQ        $+8, SI
 	VMOVUPS     (R10)(SI*4), Y4
 	VFMADD231PS (R9)(AX*4), Y4, Y0
@@ -2724,7 +2708,6 @@ uloop17:
 	ADDQ        $+8, BX
 	VFMADD231PS (R9)(CX*4), Y4, Y1
 	ADDQ        $+8, CX
-	MOVQ        SI, SI
 	ADDQ        $+8, SI
 	ADDQ        $+16, DI
 	JMP         uloop17
@@ -2742,7 +2725,6 @@ loop19:
 	ADDQ        $+8, BX
 	VFMADD231PS (R9)(CX*4), Y4, Y1
 	ADDQ        $+8, CX
-	MOVQ        SI, SI
 	ADDQ        $+8, SI
 	ADDQ        $+8, DI
 	JMP         loop19
@@ -2776,7 +2758,6 @@ loop21:
 	VMASKMOVPS   (R9)(CX*4), Y5, Y5
 	VFMADD231PS  Y4, Y5, Y1
 	ADDQ         $+8, CX
-	MOVQ         SI, SI
 	ADDQ         $+8, SI
 	ADDQ         $+8, DI
 	JMP          loop21
@@ -2858,12 +2839,10 @@ uloop25:
 	VMOVUPS     (DI)(CX*4), Y1
 	VFMADD231PS (SI)(AX*4), Y1, Y0
 	ADDQ        $+8, AX
-	MOVQ        CX, CX
 	ADDQ        $+8, CX
 	VMOVUPS     (DI)(CX*4), Y1
 	VFMADD231PS (SI)(AX*4), Y1, Y0
 	ADDQ        $+8, AX
-	MOVQ        CX, CX
 	ADDQ        $+8, CX
 	ADDQ        $+16, DX
 	JMP         uloop25
@@ -2875,7 +2854,6 @@ loop27:
 	VMOVUPS     (DI)(CX*4), Y1
 	VFMADD231PS (SI)(AX*4), Y1, Y0
 	ADDQ        $+8, AX
-	MOVQ        CX, CX
 	ADDQ        $+8, CX
 	ADDQ        $+8, DX
 	JMP         loop27
@@ -2900,7 +2878,6 @@ loop29:
 	VMASKMOVPS   (SI)(AX*4), Y2, Y2
 	VFMADD231PS  Y1, Y2, Y0
 	ADDQ         $+8, AX
-	MOVQ         CX, CX
 	ADDQ         $+8, CX
 	ADDQ         $+8, DX
 	JMP          loop29

@@ -201,33 +201,51 @@ divz15:
 	MOVQ    n2+160(FP), AX
 	MOVQ    72(SP), DX
 	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 80(SP)
+	MOVQ    56(SP), AX
+	MOVQ    32(SP), CX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz17
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix18
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix18
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix18:
+divz17:
+	MOVQ    DX, AX
+	MOVQ    8(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 88(SP)
+	MOVQ    n1+152(FP), AX
+	MOVQ    88(SP), DX
+	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 80(SP)
-	MOVQ    56(SP), AX
-	MOVQ    8(SP), BX
-	IMULQ   BX, AX
-	MOVQ    AX, 88(SP)
-	MOVQ    n1+152(FP), AX
-	MOVQ    88(SP), SI
-	SUBQ    SI, AX
-	XORQ    DI, DI
-	CMPQ    BX, AX
-	SETLT   DI
-	TESTQ   DI, DI
-	CMOVQNE BX, AX
 	MOVQ    AX, 96(SP)
-	MOVQ    SI, AX
-	IMULQ   n2+160(FP), AX
-	ADDQ    DX, AX
-	MOVQ    AX, 104(SP)
 	MOVQ    48(SP), AX
-	MOVQ    BX, DX
-	IMULQ   CX, DX
-	IMULQ   DX, AX
+	MOVQ    (SP), BX
+	IMULQ   BX, CX
+	IMULQ   CX, AX
+	MOVQ    AX, 104(SP)
+	MOVQ    DX, AX
+	IMULQ   n2+160(FP), AX
+	MOVQ    72(SP), CX
+	ADDQ    CX, AX
 	MOVQ    AX, 112(SP)
 	MOVQ    80(SP), AX
 	MOVQ    AX, CX
@@ -243,17 +261,16 @@ divz15:
 	XORQ    AX, AX
 	MOVQ    AX, 144(SP)
 
-loop17:
+loop19:
 	MOVQ   144(SP), AX
 	MOVQ   96(SP), CX
 	CMPQ   AX, CX
-	JGE    end18
-	MOVQ   104(SP), CX
+	JGE    end20
+	MOVQ   112(SP), CX
 	MOVQ   AX, DX
 	IMULQ  n2+160(FP), DX
 	ADDQ   DX, CX
-	MOVQ   112(SP), DX
-	MOVQ   AX, AX
+	MOVQ   104(SP), DX
 	IMUL3Q $+32, AX, AX
 	ADDQ   AX, DX
 	MOVQ   DX, AX
@@ -263,40 +280,37 @@ loop17:
 	MOVQ   in1_base+24(FP), DI
 	MOVQ   scr1_base+96(FP), R8
 
-loop19:
+loop21:
 	CMPQ    DX, BX
-	JGE     end20
+	JGE     end22
 	VMOVUPS (DI)(CX*4), Z0
 	VMOVUPS Z0, (R8)(AX*4)
 	VMOVUPS 64(DI)(CX*4), Z0
 	VMOVUPS Z0, 64(R8)(AX*4)
 	ADDQ    $+32, CX
-	MOVQ    AX, AX
 	ADDQ    SI, AX
 	ADDQ    $+1, DX
-	JMP     loop19
+	JMP     loop21
 
-end20:
+end22:
 	MOVQ      128(SP), DX
 	CMPQ      DX, $+0
-	JLE       else21
+	JLE       else23
 	MOVQ      128(SP), DX
-	MOVQ      DX, BX
-	SUBQ      $+0, BX
-	XORQ      SI, SI
-	CMPQ      BX, $+0
-	SETGT     SI
-	XORQ      DI, DI
-	TESTQ     SI, SI
-	CMOVQNE   BX, DI
 	XORQ      BX, BX
-	CMPQ      DI, $+16
-	SETLT     BL
-	MOVQ      $+16, SI
+	CMPQ      DX, $+0
+	SETGT     BL
+	XORQ      SI, SI
 	TESTQ     BX, BX
-	CMOVQNE   DI, SI
+	CMOVQNE   DX, SI
+	XORQ      BX, BX
+	CMPQ      SI, $+16
+	SETLT     BL
+	MOVQ      $+16, DI
+	TESTQ     BX, BX
+	CMOVQNE   SI, DI
 	MOVQ      $-1, BX
-	BZHIQ     SI, BX, BX
+	BZHIQ     DI, BX, BX
 	KMOVQ     BX, K1
 	MOVQ      in1_base+24(FP), BX
 	VMOVUPS.Z (BX)(CX*4), K1, Z0
@@ -321,11 +335,11 @@ end20:
 	VMOVUPS.Z 64(BX)(CX*4), K1, Z0
 	VMOVUPS   Z0, 64(SI)(AX*4)
 
-else21:
+else23:
 	ADDQ $+1, 144(SP)
-	JMP  loop17
+	JMP  loop19
 
-end18:
+end20:
 	ADDQ $+1, 48(SP)
 	JMP  loop9
 
@@ -334,7 +348,7 @@ end10:
 
 // func matmul_gemm_c_packa_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, CMOV
-TEXT ·matmul_gemm_c_packa_avx512(SB), NOSPLIT, $120-184
+TEXT ·matmul_gemm_c_packa_avx512(SB), NOSPLIT, $128-184
 	MOVQ    $+4096, AX
 	MOVQ    $+32, CX
 	MOVQ    n2+160(FP), DX
@@ -483,41 +497,29 @@ loop9:
 	ADDQ  CX, DX
 
 divfix12:
-divz11:
-	MOVQ    DX, AX
-	MOVQ    16(SP), CX
-	IMULQ   CX, AX
-	MOVQ    AX, 56(SP)
-	MOVQ    n0+144(FP), AX
-	MOVQ    56(SP), DX
-	SUBQ    DX, AX
-	XORQ    DX, DX
-	CMPQ    CX, AX
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE CX, AX
-	MOVQ    AX, 64(SP)
-	MOVQ    48(SP), AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	TESTQ   CX, CX
-	JEQ     divz13
-	CQO
-	IDIVQ   CX
-	TESTQ   DX, DX
-	JEQ     divfix14
-	MOVQ    DX, BX
-	XORQ    CX, BX
-	JGE     divfix14
-	DECQ    AX
-	ADDQ    CX, DX
-
-divfix14:
 	MOVQ AX, DX
 
-divz13:
+divz11:
 	MOVQ  DX, AX
 	MOVQ  32(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz13
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix14
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix14
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix14:
+divz13:
+	MOVQ  DX, 56(SP)
+	MOVQ  48(SP), AX
+	MOVQ  40(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
 	JEQ   divz15
@@ -534,36 +536,66 @@ divz13:
 divfix16:
 divz15:
 	MOVQ    DX, AX
+	MOVQ    16(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 64(SP)
+	MOVQ    n0+144(FP), AX
+	MOVQ    64(SP), DX
+	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    56(SP), AX
+	MOVQ    32(SP), CX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz17
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix18
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix18
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix18:
+divz17:
+	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 72(SP)
+	MOVQ    AX, 80(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    72(SP), DX
+	MOVQ    80(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 80(SP)
-	MOVQ    56(SP), AX
-	IMULQ   n1+152(FP), AX
-	ADDQ    DX, AX
 	MOVQ    AX, 88(SP)
 	MOVQ    48(SP), AX
-	MOVQ    16(SP), DX
-	IMULQ   CX, DX
-	IMULQ   DX, AX
+	MOVQ    16(SP), BX
+	IMULQ   CX, BX
+	IMULQ   BX, AX
 	MOVQ    AX, 96(SP)
-	XORQ    AX, AX
+	MOVQ    64(SP), AX
+	IMULQ   n1+152(FP), AX
+	ADDQ    DX, AX
 	MOVQ    AX, 104(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 112(SP)
 
-loop17:
-	MOVQ  104(SP), AX
-	MOVQ  64(SP), CX
+loop19:
+	MOVQ  112(SP), AX
+	MOVQ  72(SP), CX
 	CMPQ  AX, CX
-	JGE   end18
-	MOVQ  88(SP), CX
+	JGE   end20
+	MOVQ  104(SP), CX
 	MOVQ  AX, DX
 	IMULQ n1+152(FP), DX
 	ADDQ  DX, CX
@@ -572,140 +604,110 @@ loop17:
 	MOVQ  $+12, SI
 	XORQ  DX, DX
 	TESTQ SI, SI
-	JEQ   divz19
+	JEQ   divz21
 	CQO
 	IDIVQ SI
 	TESTQ DX, DX
-	JEQ   divfix20
+	JEQ   divfix22
 	MOVQ  DX, DI
 	XORQ  SI, DI
-	JGE   divfix20
+	JGE   divfix22
 	DECQ  AX
 	ADDQ  SI, DX
 
-divfix20:
+divfix22:
 	MOVQ AX, DX
 
-divz19:
+divz21:
 	MOVQ   DX, AX
 	IMUL3Q $+12, AX, AX
-	MOVQ   80(SP), DX
+	MOVQ   88(SP), DX
 	IMULQ  DX, AX
 	MOVQ   AX, SI
-	MOVQ   104(SP), AX
+	MOVQ   112(SP), AX
 	MOVQ   $+12, DI
 	XORQ   DX, DX
 	TESTQ  DI, DI
-	JEQ    divz21
+	JEQ    divz23
 	CQO
 	IDIVQ  DI
 	TESTQ  DX, DX
-	JEQ    divfix22
+	JEQ    divfix24
 	MOVQ   DX, R8
 	XORQ   DI, R8
-	JGE    divfix22
+	JGE    divfix24
 	DECQ   AX
 	ADDQ   DI, DX
 
-divfix22:
-divz21:
+divfix24:
+divz23:
 	ADDQ DX, SI
 	ADDQ SI, BX
 	MOVQ BX, AX
 	XORQ DX, DX
-	MOVQ 80(SP), BX
+	MOVQ 88(SP), BX
 	MOVQ in0_base+0(FP), SI
 	MOVQ scr0_base+72(FP), DI
 
-uloop23:
+uloop25:
 	LEAQ   3(DX), R8
 	CMPQ   R8, BX
-	JGE    uend24
+	JGE    uend26
 	VMOVSS (SI)(CX*4), X0
 	VMOVSS X0, (DI)(AX*4)
 	ADDQ   $+1, CX
-	MOVQ   AX, AX
 	ADDQ   $+12, AX
 	VMOVSS (SI)(CX*4), X0
 	VMOVSS X0, (DI)(AX*4)
 	ADDQ   $+1, CX
-	MOVQ   AX, AX
 	ADDQ   $+12, AX
 	VMOVSS (SI)(CX*4), X0
 	VMOVSS X0, (DI)(AX*4)
 	ADDQ   $+1, CX
-	MOVQ   AX, AX
 	ADDQ   $+12, AX
 	VMOVSS (SI)(CX*4), X0
 	VMOVSS X0, (DI)(AX*4)
 	ADDQ   $+1, CX
-	MOVQ   AX, AX
 	ADDQ   $+12, AX
 	ADDQ   $+4, DX
-	JMP    uloop23
+	JMP    uloop25
 
-uend24:
-loop25:
+uend26:
+loop27:
 	CMPQ   DX, BX
-	JGE    end26
+	JGE    end28
 	VMOVSS (SI)(CX*4), X0
 	VMOVSS X0, (DI)(AX*4)
 	ADDQ   $+1, CX
-	MOVQ   AX, AX
 	ADDQ   $+12, AX
 	ADDQ   $+1, DX
-	JMP    loop25
+	JMP    loop27
 
-end26:
-	ADDQ $+1, 104(SP)
-	JMP  loop17
+end28:
+	ADDQ $+1, 112(SP)
+	JMP  loop19
 
-end18:
-	MOVQ 64(SP), AX
-	MOVQ AX, 112(SP)
+end20:
+	MOVQ 72(SP), AX
+	MOVQ AX, 120(SP)
 
-loop27:
-	MOVQ  112(SP), CX
-	MOVQ  64(SP), AX
+loop29:
+	MOVQ  120(SP), CX
+	MOVQ  72(SP), AX
 	ADDQ  $+11, AX
 	MOVQ  $+12, BX
 	XORQ  DX, DX
 	TESTQ BX, BX
-	JEQ   divz29
+	JEQ   divz31
 	CQO
 	IDIVQ BX
 	TESTQ DX, DX
-	JEQ   divfix30
+	JEQ   divfix32
 	MOVQ  DX, SI
 	XORQ  BX, SI
-	JGE   divfix30
+	JGE   divfix32
 	DECQ  AX
 	ADDQ  BX, DX
-
-divfix30:
-	MOVQ AX, DX
-
-divz29:
-	MOVQ   DX, AX
-	IMUL3Q $+12, AX, AX
-	CMPQ   CX, AX
-	JGE    end28
-	MOVQ   96(SP), AX
-	MOVQ   AX, CX
-	MOVQ   112(SP), AX
-	MOVQ   $+12, BX
-	XORQ   DX, DX
-	TESTQ  BX, BX
-	JEQ    divz31
-	CQO
-	IDIVQ  BX
-	TESTQ  DX, DX
-	JEQ    divfix32
-	MOVQ   DX, SI
-	XORQ   BX, SI
-	JGE    divfix32
-	DECQ   AX
-	ADDQ   BX, DX
 
 divfix32:
 	MOVQ AX, DX
@@ -713,47 +715,72 @@ divfix32:
 divz31:
 	MOVQ   DX, AX
 	IMUL3Q $+12, AX, AX
-	MOVQ   80(SP), DX
+	CMPQ   CX, AX
+	JGE    end30
+	MOVQ   96(SP), AX
+	MOVQ   AX, CX
+	MOVQ   120(SP), AX
+	MOVQ   $+12, BX
+	XORQ   DX, DX
+	TESTQ  BX, BX
+	JEQ    divz33
+	CQO
+	IDIVQ  BX
+	TESTQ  DX, DX
+	JEQ    divfix34
+	MOVQ   DX, SI
+	XORQ   BX, SI
+	JGE    divfix34
+	DECQ   AX
+	ADDQ   BX, DX
+
+divfix34:
+	MOVQ AX, DX
+
+divz33:
+	MOVQ   DX, AX
+	IMUL3Q $+12, AX, AX
+	MOVQ   88(SP), DX
 	IMULQ  DX, AX
 	MOVQ   AX, BX
-	MOVQ   112(SP), AX
+	MOVQ   120(SP), AX
 	MOVQ   $+12, SI
 	XORQ   DX, DX
 	TESTQ  SI, SI
-	JEQ    divz33
+	JEQ    divz35
 	CQO
 	IDIVQ  SI
 	TESTQ  DX, DX
-	JEQ    divfix34
+	JEQ    divfix36
 	MOVQ   DX, DI
 	XORQ   SI, DI
-	JGE    divfix34
+	JGE    divfix36
 	DECQ   AX
 	ADDQ   SI, DX
 
-divfix34:
-divz33:
+divfix36:
+divz35:
 	ADDQ DX, BX
 	ADDQ BX, CX
 	MOVQ CX, AX
 	XORQ CX, CX
-	MOVQ 80(SP), DX
+	MOVQ 88(SP), DX
 	MOVQ scr0_base+72(FP), BX
 
-loop35:
+loop37:
 	CMPQ   CX, DX
-	JGE    end36
+	JGE    end38
 	VMOVSS matmul_gemm_c_packa_avx512_c1<>+0(SB), X0
 	VMOVSS X0, (BX)(AX*4)
 	ADDQ   $+12, AX
 	ADDQ   $+1, CX
-	JMP    loop35
+	JMP    loop37
 
-end36:
-	ADDQ $+1, 112(SP)
-	JMP  loop27
+end38:
+	ADDQ $+1, 120(SP)
+	JMP  loop29
 
-end28:
+end30:
 	ADDQ $+1, 48(SP)
 	JMP  loop9
 
@@ -962,7 +989,6 @@ loop17:
 	MOVQ  DX, CX
 	MOVQ  72(SP), BX
 	ADDQ  BX, DX
-	MOVQ  AX, AX
 	IMULQ n2+160(FP), AX
 	MOVQ  out0_base+48(FP), BX
 
@@ -986,43 +1012,58 @@ else15:
 	MOVQ AX, 88(SP)
 
 loop21:
-	MOVQ    88(SP), AX
-	MOVQ    32(SP), CX
-	CMPQ    AX, CX
-	JGE     end22
-	MOVQ    AX, DX
-	MOVQ    8(SP), BX
-	IMULQ   BX, DX
-	MOVQ    DX, 96(SP)
-	MOVQ    n1+152(FP), DX
-	MOVQ    96(SP), SI
-	SUBQ    SI, DX
-	XORQ    DI, DI
-	CMPQ    BX, DX
-	SETLT   DI
-	TESTQ   DI, DI
-	CMOVQNE BX, DX
-	MOVQ    DX, 104(SP)
-	MOVQ    48(SP), DX
-	IMULQ   CX, DX
-	ADDQ    AX, DX
-	MOVQ    BX, DI
+	MOVQ  88(SP), AX
+	MOVQ  32(SP), CX
+	CMPQ  AX, CX
+	JGE   end22
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz23
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix24
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix24
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix24:
+divz23:
+	MOVQ    DX, AX
+	MOVQ    8(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 96(SP)
+	MOVQ    n1+152(FP), AX
+	MOVQ    96(SP), DX
+	SUBQ    DX, AX
+	XORQ    BX, BX
+	CMPQ    CX, AX
+	SETLT   BL
+	TESTQ   BX, BX
+	CMOVQNE CX, AX
+	MOVQ    AX, 104(SP)
+	MOVQ    48(SP), AX
+	MOVQ    32(SP), BX
+	IMULQ   BX, AX
+	MOVQ    88(SP), SI
+	ADDQ    SI, AX
+	MOVQ    CX, DI
 	MOVQ    (SP), R8
 	IMULQ   R8, DI
-	IMULQ   DI, DX
-	MOVQ    DX, 112(SP)
-	MOVQ    56(SP), DX
-	IMULQ   CX, DX
-	MOVQ    DX, CX
-	ADDQ    AX, CX
-	MOVQ    CX, AX
-	MOVQ    40(SP), CX
-	IMULQ   CX, AX
-	MOVQ    16(SP), CX
-	IMULQ   BX, CX
-	IMULQ   CX, AX
+	IMULQ   DI, AX
+	MOVQ    AX, 112(SP)
+	MOVQ    56(SP), AX
+	IMULQ   BX, AX
+	ADDQ    SI, AX
+	MOVQ    40(SP), BX
+	IMULQ   BX, AX
+	MOVQ    16(SP), BX
+	IMULQ   CX, BX
+	IMULQ   BX, AX
 	MOVQ    AX, 120(SP)
-	MOVQ    SI, AX
+	MOVQ    DX, AX
 	IMULQ   n2+160(FP), AX
 	MOVQ    64(SP), CX
 	ADDQ    CX, AX
@@ -1030,11 +1071,11 @@ loop21:
 	XORQ    AX, AX
 	MOVQ    AX, 136(SP)
 
-loop23:
+loop25:
 	MOVQ    136(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
-	JGE     end24
+	JGE     end26
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
@@ -1049,7 +1090,6 @@ loop23:
 	CMOVQNE DX, CX
 	MOVQ    CX, 152(SP)
 	MOVQ    120(SP), CX
-	MOVQ    AX, AX
 	MOVQ    8(SP), BX
 	IMULQ   BX, DX
 	IMULQ   DX, AX
@@ -1058,11 +1098,11 @@ loop23:
 	XORQ    AX, AX
 	MOVQ    AX, 168(SP)
 
-loop25:
+loop27:
 	MOVQ    168(SP), AX
 	MOVQ    72(SP), CX
 	CMPQ    AX, CX
-	JGE     end26
+	JGE     end28
 	MOVQ    $+32, DX
 	SUBQ    AX, CX
 	XORQ    BX, BX
@@ -1079,7 +1119,6 @@ loop25:
 	MOVQ    128(SP), CX
 	ADDQ    AX, CX
 	MOVQ    112(SP), BX
-	MOVQ    AX, AX
 	MOVQ    104(SP), SI
 	IMULQ   SI, AX
 	ADDQ    AX, BX
@@ -1090,11 +1129,11 @@ loop25:
 	XORQ    AX, AX
 	MOVQ    AX, 192(SP)
 
-loop27:
+loop29:
 	MOVQ    192(SP), AX
 	MOVQ    152(SP), CX
 	CMPQ    AX, CX
-	JGE     end28
+	JGE     end30
 	MOVQ    $+12, DX
 	SUBQ    AX, CX
 	XORQ    BX, BX
@@ -1146,19 +1185,19 @@ loop27:
 	VMOVUPS Z1, Z1
 	MOVQ    n0+144(FP), AX
 	CMPQ    AX, $+48
-	JGE     else29
+	JGE     else31
 	MOVQ    176(SP), AX
 	CMPQ    AX, $+32
-	JNE     else31
+	JNE     else33
 	XORQ    AX, AX
 	MOVQ    104(SP), BX
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), DI
 
-uloop33:
+uloop35:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend34
+	JGE          uend36
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -1198,7 +1237,6 @@ uloop33:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
@@ -1239,7 +1277,6 @@ uloop33:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
@@ -1280,7 +1317,6 @@ uloop33:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
@@ -1321,15 +1357,14 @@ uloop33:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop33
+	JMP          uloop35
 
-uend34:
-loop35:
+uend36:
+loop37:
 	CMPQ         AX, BX
-	JGE          end36
+	JGE          end38
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -1369,20 +1404,19 @@ loop35:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop35
+	JMP          loop37
 
-end36:
-	JMP endif32
+end38:
+	JMP endif34
 
-else31:
+else33:
 	XORQ    AX, AX
 	MOVQ    104(SP), BX
 	MOVQ    176(SP), SI
 	MOVQ    SI, DI
-	SUBQ    $+0, DI
+	SUBQ    $+16, DI
 	XORQ    R8, R8
 	CMPQ    DI, $+0
 	SETGT   R8
@@ -1395,7 +1429,6 @@ else31:
 	MOVQ    $+16, R8
 	TESTQ   DI, DI
 	CMOVQNE R9, R8
-	SUBQ    $+16, SI
 	XORQ    DI, DI
 	CMPQ    SI, $+0
 	SETGT   DI
@@ -1411,16 +1444,16 @@ else31:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop37:
+uloop39:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend38
+	JGE          uend40
 	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
+	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
 	VMOVUPS.Z    (SI)(DX*4), K1, Z24
 	MOVQ         $-1, R10
-	BZHIQ        DI, R10, R10
+	BZHIQ        R8, R10, R10
 	KMOVQ        R10, K1
 	VMOVUPS.Z    64(SI)(DX*4), K1, Z25
 	VBROADCASTSS (R9)(CX*4), Z26
@@ -1460,14 +1493,13 @@ uloop37:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
+	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
 	VMOVUPS.Z    (SI)(DX*4), K1, Z24
 	MOVQ         $-1, R10
-	BZHIQ        DI, R10, R10
+	BZHIQ        R8, R10, R10
 	KMOVQ        R10, K1
 	VMOVUPS.Z    64(SI)(DX*4), K1, Z25
 	VBROADCASTSS (R9)(CX*4), Z26
@@ -1507,14 +1539,13 @@ uloop37:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
+	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
 	VMOVUPS.Z    (SI)(DX*4), K1, Z24
 	MOVQ         $-1, R10
-	BZHIQ        DI, R10, R10
+	BZHIQ        R8, R10, R10
 	KMOVQ        R10, K1
 	VMOVUPS.Z    64(SI)(DX*4), K1, Z25
 	VBROADCASTSS (R9)(CX*4), Z26
@@ -1554,14 +1585,13 @@ uloop37:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
+	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
 	VMOVUPS.Z    (SI)(DX*4), K1, Z24
 	MOVQ         $-1, R10
-	BZHIQ        DI, R10, R10
+	BZHIQ        R8, R10, R10
 	KMOVQ        R10, K1
 	VMOVUPS.Z    64(SI)(DX*4), K1, Z25
 	VBROADCASTSS (R9)(CX*4), Z26
@@ -1601,21 +1631,20 @@ uloop37:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop37
+	JMP          uloop39
 
-uend38:
-loop39:
+uend40:
+loop41:
 	CMPQ         AX, BX
-	JGE          end40
+	JGE          end42
 	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
+	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
 	VMOVUPS.Z    (SI)(DX*4), K1, Z24
 	MOVQ         $-1, R10
-	BZHIQ        DI, R10, R10
+	BZHIQ        R8, R10, R10
 	KMOVQ        R10, K1
 	VMOVUPS.Z    64(SI)(DX*4), K1, Z25
 	VBROADCASTSS (R9)(CX*4), Z26
@@ -1655,25 +1684,24 @@ loop39:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop39
+	JMP          loop41
 
-end40:
-endif32:
-	JMP endif30
+end42:
+endif34:
+	JMP endif32
 
-else29:
+else31:
 	XORQ AX, AX
 	MOVQ 104(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop41:
+uloop43:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend42
+	JGE          uend44
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -1713,7 +1741,6 @@ uloop41:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         $+32, DX
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
@@ -1754,7 +1781,6 @@ uloop41:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         $+32, DX
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
@@ -1795,7 +1821,6 @@ uloop41:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         $+32, DX
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
@@ -1836,15 +1861,14 @@ uloop41:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         $+32, DX
 	ADDQ         $+4, AX
-	JMP          uloop41
+	JMP          uloop43
 
-uend42:
-loop43:
+uend44:
+loop45:
 	CMPQ         AX, BX
-	JGE          end44
+	JGE          end46
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -1884,13 +1908,12 @@ loop43:
 	VFMADD231PS  Z24, Z26, Z23
 	VFMADD231PS  Z25, Z26, Z1
 	ADDQ         $+12, CX
-	MOVQ         DX, DX
 	ADDQ         $+32, DX
 	ADDQ         $+1, AX
-	JMP          loop43
+	JMP          loop45
 
-end44:
-endif30:
+end46:
+endif32:
 	MOVQ   200(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+12
@@ -1902,7 +1925,7 @@ endif30:
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else45
+	JEQ    else47
 	MOVQ   88(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
@@ -1910,7 +1933,7 @@ endif30:
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else47
+	JEQ    else49
 	MOVQ   208(SP), AX
 	MOVQ   AX, 216(SP)
 	MOVQ   216(SP), AX
@@ -1973,7 +1996,7 @@ endif30:
 	VADDPS (CX)(AX*4), Z23, Z23
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else47:
+else49:
 	MOVQ    208(SP), AX
 	MOVQ    AX, 216(SP)
 	MOVQ    216(SP), AX
@@ -2035,9 +2058,9 @@ else47:
 	MOVQ    216(SP), AX
 	VMOVUPS Z23, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif46
+	JMP     endif48
 
-else45:
+else47:
 	MOVQ    48(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -2068,11 +2091,11 @@ else45:
 	XORQ    AX, AX
 	MOVQ    AX, 224(SP)
 
-loop49:
+loop51:
 	MOVQ   224(SP), AX
 	MOVQ   200(SP), CX
 	CMPQ   AX, CX
-	JGE    end50
+	JGE    end52
 	XORQ   CX, CX
 	MOVQ   176(SP), DX
 	MOVQ   AX, BX
@@ -2094,45 +2117,45 @@ loop49:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), SI
 
-loop51:
+loop53:
 	CMPQ   CX, DX
-	JGE    end52
+	JGE    end54
 	MOVQ   DI, R9
 	ADDQ   CX, R9
 	VMOVSS (SI)(R9*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  R8, R8
-	JEQ    guard53
+	JEQ    guard55
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS (AX)(R9*4), X1
 
-guard53:
+guard55:
 	VADDSS X1, X0, X0
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS X0, (AX)(R9*4)
 	ADDQ   $+1, CX
-	JMP    loop51
+	JMP    loop53
+
+end54:
+	ADDQ $+1, 224(SP)
+	JMP  loop51
 
 end52:
-	ADDQ $+1, 224(SP)
-	JMP  loop49
-
-end50:
-endif46:
+endif48:
 	ADDQ $+12, 192(SP)
+	JMP  loop29
+
+end30:
+	ADDQ $+32, 168(SP)
 	JMP  loop27
 
 end28:
-	ADDQ $+32, 168(SP)
+	ADDQ $+1, 136(SP)
 	JMP  loop25
 
 end26:
-	ADDQ $+1, 136(SP)
-	JMP  loop23
-
-end24:
 	ADDQ $+1, 88(SP)
 	JMP  loop21
 
@@ -2462,7 +2485,6 @@ loop23:
 	ADDQ         $+7, R12
 	IMULQ        n2+160(FP), R12
 	ADDQ         R12, R11
-	MOVQ         DX, DX
 	CMPQ         AX, $+0
 	JNE          else25
 	XORQ         AX, AX
@@ -2487,21 +2509,13 @@ uloop27:
 	MOVQ        out0_base+48(FP), R14
 	VMOVUPS     Z8, (R14)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        BX, BX
 	ADDQ        $+16, BX
-	MOVQ        SI, SI
 	ADDQ        $+16, SI
-	MOVQ        DI, DI
 	ADDQ        $+16, DI
-	MOVQ        R8, R8
 	ADDQ        $+16, R8
-	MOVQ        R9, R9
 	ADDQ        $+16, R9
-	MOVQ        R10, R10
 	ADDQ        $+16, R10
-	MOVQ        R11, R11
 	ADDQ        $+16, R11
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	VXORPS      Z8, Z8, Z8
 	VMOVUPS     Z8, Z8
@@ -2515,21 +2529,13 @@ uloop27:
 	VFMADD231PS (R13)(R11*4), Z7, Z8
 	VMOVUPS     Z8, (R14)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        BX, BX
 	ADDQ        $+16, BX
-	MOVQ        SI, SI
 	ADDQ        $+16, SI
-	MOVQ        DI, DI
 	ADDQ        $+16, DI
-	MOVQ        R8, R8
 	ADDQ        $+16, R8
-	MOVQ        R9, R9
 	ADDQ        $+16, R9
-	MOVQ        R10, R10
 	ADDQ        $+16, R10
-	MOVQ        R11, R11
 	ADDQ        $+16, R11
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	ADDQ        $+32, AX
 	JMP         uloop27
@@ -2552,21 +2558,13 @@ loop29:
 	MOVQ        out0_base+48(FP), R13
 	VMOVUPS     Z8, (R13)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        BX, BX
 	ADDQ        $+16, BX
-	MOVQ        SI, SI
 	ADDQ        $+16, SI
-	MOVQ        DI, DI
 	ADDQ        $+16, DI
-	MOVQ        R8, R8
 	ADDQ        $+16, R8
-	MOVQ        R9, R9
 	ADDQ        $+16, R9
-	MOVQ        R10, R10
 	ADDQ        $+16, R10
-	MOVQ        R11, R11
 	ADDQ        $+16, R11
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	ADDQ        $+16, AX
 	JMP         loop29
@@ -2596,21 +2594,13 @@ uloop31:
 	VFMADD231PS (R13)(R11*4), Z7, Z8
 	VMOVUPS     Z8, (R14)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        BX, BX
 	ADDQ        $+16, BX
-	MOVQ        SI, SI
 	ADDQ        $+16, SI
-	MOVQ        DI, DI
 	ADDQ        $+16, DI
-	MOVQ        R8, R8
 	ADDQ        $+16, R8
-	MOVQ        R9, R9
 	ADDQ        $+16, R9
-	MOVQ        R10, R10
 	ADDQ        $+16, R10
-	MOVQ        R11, R11
 	ADDQ        $+16, R11
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	VMOVUPS     (R14)(DX*4), Z8
 	VFMADD231PS (R13)(CX*4), Z0, Z8
@@ -2623,21 +2613,13 @@ uloop31:
 	VFMADD231PS (R13)(R11*4), Z7, Z8
 	VMOVUPS     Z8, (R14)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        BX, BX
 	ADDQ        $+16, BX
-	MOVQ        SI, SI
 	ADDQ        $+16, SI
-	MOVQ        DI, DI
 	ADDQ        $+16, DI
-	MOVQ        R8, R8
 	ADDQ        $+16, R8
-	MOVQ        R9, R9
 	ADDQ        $+16, R9
-	MOVQ        R10, R10
 	ADDQ        $+16, R10
-	MOVQ        R11, R11
 	ADDQ        $+16, R11
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	ADDQ        $+32, AX
 	JMP         uloop31
@@ -2659,21 +2641,13 @@ loop33:
 	VFMADD231PS (R13)(R11*4), Z7, Z8
 	VMOVUPS     Z8, (R14)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        BX, BX
 	ADDQ        $+16, BX
-	MOVQ        SI, SI
 	ADDQ        $+16, SI
-	MOVQ        DI, DI
 	ADDQ        $+16, DI
-	MOVQ        R8, R8
 	ADDQ        $+16, R8
-	MOVQ        R9, R9
 	ADDQ        $+16, R9
-	MOVQ        R10, R10
 	ADDQ        $+16, R10
-	MOVQ        R11, R11
 	ADDQ        $+16, R11
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	ADDQ        $+16, AX
 	JMP         loop33
@@ -2684,7 +2658,6 @@ endif26:
 	MOVQ   R12, AX
 	SARQ   $0x04, AX
 	IMUL3Q $+16, AX, AX
-	MOVQ   R12, R12
 
 loop35:
 	CMPQ      AX, R12
@@ -2727,21 +2700,13 @@ guard37:
 	MOVQ        out0_base+48(FP), R13
 	VMOVUPS     Z16, K1, (R13)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        BX, BX
 	ADDQ        $+16, BX
-	MOVQ        SI, SI
 	ADDQ        $+16, SI
-	MOVQ        DI, DI
 	ADDQ        $+16, DI
-	MOVQ        R8, R8
 	ADDQ        $+16, R8
-	MOVQ        R9, R9
 	ADDQ        $+16, R9
-	MOVQ        R10, R10
 	ADDQ        $+16, R10
-	MOVQ        R11, R11
 	ADDQ        $+16, R11
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	ADDQ        $+16, AX
 	JMP         loop35
@@ -2767,7 +2732,6 @@ loop38:
 	MOVQ         AX, BX
 	IMULQ        n2+160(FP), BX
 	ADDQ         BX, CX
-	MOVQ         DX, DX
 	CMPQ         AX, $+0
 	JNE          else40
 	XORQ         AX, AX
@@ -2785,14 +2749,12 @@ uloop42:
 	MOVQ        out0_base+48(FP), DI
 	VMOVUPS     Z1, (DI)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	VXORPS      Z1, Z1, Z1
 	VMOVUPS     Z1, Z1
 	VFMADD231PS (SI)(CX*4), Z0, Z1
 	VMOVUPS     Z1, (DI)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	ADDQ        $+32, AX
 	JMP         uloop42
@@ -2808,7 +2770,6 @@ loop44:
 	MOVQ        out0_base+48(FP), SI
 	VMOVUPS     Z1, (SI)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	ADDQ        $+16, AX
 	JMP         loop44
@@ -2831,13 +2792,11 @@ uloop46:
 	VFMADD231PS (SI)(CX*4), Z0, Z1
 	VMOVUPS     Z1, (DI)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	VMOVUPS     (DI)(DX*4), Z1
 	VFMADD231PS (SI)(CX*4), Z0, Z1
 	VMOVUPS     Z1, (DI)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	ADDQ        $+32, AX
 	JMP         uloop46
@@ -2852,7 +2811,6 @@ loop48:
 	VFMADD231PS (SI)(CX*4), Z0, Z1
 	VMOVUPS     Z1, (DI)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	ADDQ        $+16, AX
 	JMP         loop48
@@ -2863,7 +2821,6 @@ endif41:
 	MOVQ   BX, AX
 	SARQ   $0x04, AX
 	IMUL3Q $+16, AX, AX
-	MOVQ   BX, BX
 
 loop50:
 	CMPQ      AX, BX
@@ -2892,7 +2849,6 @@ guard52:
 	MOVQ        out0_base+48(FP), SI
 	VMOVUPS     Z2, K1, (SI)(DX*4)
 	ADDQ        $+16, CX
-	MOVQ        DX, DX
 	ADDQ        $+16, DX
 	ADDQ        $+16, AX
 	JMP         loop50
@@ -3154,7 +3110,6 @@ uloop17:
 	ADDQ        $+16, BX
 	VFMADD231PS (R9)(CX*4), Z4, Z1
 	ADDQ        $+16, CX
-	MOVQ        SI, SI
 	ADDQ        $+16, SI
 	VMOVUPS     (R10)(SI*4), Z4
 	VFMADD231PS (R9)(AX*4), Z4, Z0
@@ -3165,7 +3120,6 @@ uloop17:
 	ADDQ        $+16, BX
 	VFMADD231PS (R9)(CX*4), Z4, Z1
 	ADDQ        $+16, CX
-	MOVQ        SI, SI
 	ADDQ        $+16, SI
 	ADDQ        $+32, DI
 	JMP         uloop17
@@ -3183,7 +3137,6 @@ loop19:
 	ADDQ        $+16, BX
 	VFMADD231PS (R9)(CX*4), Z4, Z1
 	ADDQ        $+16, CX
-	MOVQ        SI, SI
 	ADDQ        $+16, SI
 	ADDQ        $+16, DI
 	JMP         loop19
@@ -3217,7 +3170,6 @@ loop21:
 	VMOVUPS.Z   (R9)(CX*4), K1, Z5
 	VFMADD231PS Z4, Z5, Z1
 	ADDQ        $+16, CX
-	MOVQ        SI, SI
 	ADDQ        $+16, SI
 	ADDQ        $+16, DI
 	JMP         loop21
@@ -3307,12 +3259,10 @@ uloop25:
 	VMOVUPS     (DI)(CX*4), Z1
 	VFMADD231PS (SI)(AX*4), Z1, Z0
 	ADDQ        $+16, AX
-	MOVQ        CX, CX
 	ADDQ        $+16, CX
 	VMOVUPS     (DI)(CX*4), Z1
 	VFMADD231PS (SI)(AX*4), Z1, Z0
 	ADDQ        $+16, AX
-	MOVQ        CX, CX
 	ADDQ        $+16, CX
 	ADDQ        $+32, DX
 	JMP         uloop25
@@ -3324,7 +3274,6 @@ loop27:
 	VMOVUPS     (DI)(CX*4), Z1
 	VFMADD231PS (SI)(AX*4), Z1, Z0
 	ADDQ        $+16, AX
-	MOVQ        CX, CX
 	ADDQ        $+16, CX
 	ADDQ        $+16, DX
 	JMP         loop27
@@ -3349,7 +3298,6 @@ loop29:
 	VMOVUPS.Z   (SI)(AX*4), K1, Z2
 	VFMADD231PS Z1, Z2, Z0
 	ADDQ        $+16, AX
-	MOVQ        CX, CX
 	ADDQ        $+16, CX
 	ADDQ        $+16, DX
 	JMP         loop29

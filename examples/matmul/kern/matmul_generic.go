@@ -40,12 +40,12 @@ func tccRun_Matmul_go(A []float32, B []float32, C []float32, M int, K int, N int
 	_ = K64
 	N64 := int64(N)
 	_ = N64
-	s0_C_packAp := tccRun_Matmul_go_pool0.Get(int(((tccgoSel((tccgoC(int64(1)) < int64(8)), int64(1), int64(8)) * tccgoDiv(((N64+tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))))-int64(1)), tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))))) * (tccgoSel((int64(255) < (tccgoDiv((M64+int64(2)), int64(3))*int64(3))), int64(255), (tccgoDiv((M64+int64(2)), int64(3))*int64(3))) * tccgoSel((int64(512) < K64), int64(512), K64)))))
+	s0_C_packAp := tccRun_Matmul_go_pool0.Get(int((tccgoDiv(((N64+tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))))-int64(1)), tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))))) * (tccgoSel((int64(255) < (tccgoDiv((M64+int64(2)), int64(3))*int64(3))), int64(255), (tccgoDiv((M64+int64(2)), int64(3))*int64(3))) * tccgoSel((int64(512) < K64), int64(512), K64)))))
 	s0_C_packA := *s0_C_packAp
-	s0_C_packBp := tccRun_Matmul_go_pool1.Get(int(((tccgoSel((tccgoC(int64(1)) < int64(8)), int64(1), int64(8)) * tccgoDiv(((N64+tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))))-int64(1)), tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))))) * (tccgoSel((int64(512) < K64), int64(512), K64) * tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))))))))
+	s0_C_packBp := tccRun_Matmul_go_pool1.Get(int((tccgoDiv(((N64+tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))))-int64(1)), tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))))) * (tccgoSel((int64(512) < K64), int64(512), K64) * tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))))))))
 	s0_C_packB := *s0_C_packBp
 	{
-		tccgoN := (tccgoSel((tccgoC(int64(1)) < int64(8)), int64(1), int64(8)) * tccgoDiv(((N64+tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))))-int64(1)), tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))))))
+		tccgoN := tccgoDiv(((N64 + tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))))) - int64(1)), tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))))
 		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*tccgoChunkWork {
@@ -97,12 +97,12 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 	_ = bslot_11
 	var b_13 int64
 	_ = b_13
-	var pc_17 int64
-	_ = pc_17
-	var kc_18 int64
-	_ = kc_18
-	var last_19 int64
-	_ = last_19
+	var nkci_17 int64
+	_ = nkci_17
+	var pc_18 int64
+	_ = pc_18
+	var kc_19 int64
+	_ = kc_19
 	var bsrc_20 int64
 	_ = bsrc_20
 	var pl_24 int64
@@ -203,11 +203,12 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 	_ = ir_42
 	var p_60 int64
 	_ = p_60
-	groups_1 = tccgoSel((tccgoC(int64(1)) < int64(8)), int64(1), int64(8))
+	groups_1 = int64(1)
 	ncb_2 = tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))))
 	nnc_3 = tccgoDiv(((N64 + tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))))) - int64(1)), tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))))
 	kcb_4 = tccgoSel((int64(512) < K64), int64(512), K64)
 	mcb_5 = tccgoSel((int64(255) < (tccgoDiv((M64+int64(2)), int64(3)) * int64(3))), int64(255), (tccgoDiv((M64+int64(2)), int64(3)) * int64(3)))
+	nkci_17 = tccgoDiv(((K64 + kcb_4) - int64(1)), kcb_4)
 	for t_6 = lo64; t_6 < hi64; t_6 += 1 {
 		g_7 = tccgoDiv(t_6, nnc_3)
 		jc_8 = (tccgoMod(t_6, nnc_3) * ncb_2)
@@ -228,165 +229,161 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 						}
 					}
 				}
-				{
-					tccgoEnd3 := tccgoDiv(((K64 + kcb_4) - int64(1)), kcb_4)
-					for pb_16 = int64(0); pb_16 < tccgoEnd3; pb_16 += 1 {
-						pc_17 = (pb_16 * kcb_4)
-						kc_18 = tccgoSel((kcb_4 < (K64 - pc_17)), kcb_4, (K64 - pc_17))
-						last_19 = (pc_17 + kc_18)
-						bsrc_20 = ((pc_17 * N64) + jc_8)
-						{
-							tccgoEnd4 := tccgoDiv((nc_9 + int64(2)), int64(3))
-							for ps_21 = int64(0); ps_21 < tccgoEnd4; ps_21 += 1 {
-								pl_24 = (ps_21 * int64(3))
-								po_25 = (bslot_11 + (pl_24 * kc_18))
-								if (pl_24 + int64(3)) <= nc_9 {
-									pr0_26 = (bsrc_20 + pl_24)
-									pr1_27 = (bsrc_20 + (pl_24 + int64(1)))
-									pr2_28 = (bsrc_20 + (pl_24 + int64(2)))
-									for pd_22 = int64(0); pd_22 < kc_18; pd_22 += 1 {
-										s0_C_packB[po_25] = B[pr0_26]
-										s0_C_packB[(po_25 + int64(1))] = B[pr1_27]
-										s0_C_packB[(po_25 + int64(2))] = B[pr2_28]
-										pr0_26 = (pr0_26 + N64)
-										pr1_27 = (pr1_27 + N64)
-										pr2_28 = (pr2_28 + N64)
-										po_25 = (po_25 + int64(3))
-									}
-								} else {
-									for pd_23 = int64(0); pd_23 < kc_18; pd_23 += 1 {
-										s0_C_packB[po_25] = tccgoLoadG(B, (bsrc_20 + (pl_24 + (pd_23 * N64))), (pl_24 < nc_9))
-										s0_C_packB[(po_25 + int64(1))] = tccgoLoadG(B, (bsrc_20 + ((pl_24 + int64(1)) + (pd_23 * N64))), ((pl_24 + int64(1)) < nc_9))
-										s0_C_packB[(po_25 + int64(2))] = tccgoLoadG(B, (bsrc_20 + ((pl_24 + int64(2)) + (pd_23 * N64))), ((pl_24 + int64(2)) < nc_9))
-										po_25 = (po_25 + int64(3))
-									}
+				for pb_16 = int64(0); pb_16 < nkci_17; pb_16 += 1 {
+					pc_18 = (tccgoMod(pb_16, nkci_17) * kcb_4)
+					kc_19 = tccgoSel((kcb_4 < (K64 - pc_18)), kcb_4, (K64 - pc_18))
+					bsrc_20 = ((pc_18 * N64) + jc_8)
+					{
+						tccgoEnd3 := tccgoDiv((nc_9 + int64(2)), int64(3))
+						for ps_21 = int64(0); ps_21 < tccgoEnd3; ps_21 += 1 {
+							pl_24 = (ps_21 * int64(3))
+							po_25 = (bslot_11 + (pl_24 * kc_19))
+							if (pl_24 + int64(3)) <= nc_9 {
+								pr0_26 = (bsrc_20 + pl_24)
+								pr1_27 = (bsrc_20 + (pl_24 + int64(1)))
+								pr2_28 = (bsrc_20 + (pl_24 + int64(2)))
+								for pd_22 = int64(0); pd_22 < kc_19; pd_22 += 1 {
+									s0_C_packB[po_25] = B[pr0_26]
+									s0_C_packB[(po_25 + int64(1))] = B[pr1_27]
+									s0_C_packB[(po_25 + int64(2))] = B[pr2_28]
+									pr0_26 = (pr0_26 + N64)
+									pr1_27 = (pr1_27 + N64)
+									pr2_28 = (pr2_28 + N64)
+									po_25 = (po_25 + int64(3))
+								}
+							} else {
+								for pd_23 = int64(0); pd_23 < kc_19; pd_23 += 1 {
+									s0_C_packB[po_25] = tccgoLoadG(B, (bsrc_20 + (pl_24 + (pd_23 * N64))), (pl_24 < nc_9))
+									s0_C_packB[(po_25 + int64(1))] = tccgoLoadG(B, (bsrc_20 + ((pl_24 + int64(1)) + (pd_23 * N64))), ((pl_24 + int64(1)) < nc_9))
+									s0_C_packB[(po_25 + int64(2))] = tccgoLoadG(B, (bsrc_20 + ((pl_24 + int64(2)) + (pd_23 * N64))), ((pl_24 + int64(2)) < nc_9))
+									po_25 = (po_25 + int64(3))
 								}
 							}
 						}
-						{
-							tccgoEnd5 := tccgoDiv(((M64 + mcb_5) - int64(1)), mcb_5)
-							for ib_29 = int64(0); ib_29 < tccgoEnd5; ib_29 += 1 {
-								ic_30 = (ib_29 * mcb_5)
-								mc_31 = tccgoSel((mcb_5 < (M64 - ic_30)), mcb_5, (M64 - ic_30))
-								asrc_32 = ((ic_30 * K64) + pc_17)
-								{
-									tccgoEnd6 := tccgoDiv((mc_31 + int64(2)), int64(3))
-									for ps_33 = int64(0); ps_33 < tccgoEnd6; ps_33 += 1 {
-										pl_36 = (ps_33 * int64(3))
-										po_37 = (aslot_10 + (pl_36 * kc_18))
-										if (pl_36 + int64(3)) <= mc_31 {
-											pr0_38 = (asrc_32 + (pl_36 * K64))
-											pr1_39 = (asrc_32 + ((pl_36 + int64(1)) * K64))
-											pr2_40 = (asrc_32 + ((pl_36 + int64(2)) * K64))
-											for pd_34 = int64(0); pd_34 < kc_18; pd_34 += 1 {
-												s0_C_packA[po_37] = A[pr0_38]
-												s0_C_packA[(po_37 + int64(1))] = A[pr1_39]
-												s0_C_packA[(po_37 + int64(2))] = A[pr2_40]
-												pr0_38 = (pr0_38 + int64(1))
-												pr1_39 = (pr1_39 + int64(1))
-												pr2_40 = (pr2_40 + int64(1))
-												po_37 = (po_37 + int64(3))
-											}
-										} else {
-											for pd_35 = int64(0); pd_35 < kc_18; pd_35 += 1 {
-												s0_C_packA[po_37] = tccgoLoadG(A, (asrc_32 + ((pl_36 * K64) + pd_35)), (pl_36 < mc_31))
-												s0_C_packA[(po_37 + int64(1))] = tccgoLoadG(A, (asrc_32 + (((pl_36 + int64(1)) * K64) + pd_35)), ((pl_36 + int64(1)) < mc_31))
-												s0_C_packA[(po_37 + int64(2))] = tccgoLoadG(A, (asrc_32 + (((pl_36 + int64(2)) * K64) + pd_35)), ((pl_36 + int64(2)) < mc_31))
-												po_37 = (po_37 + int64(3))
-											}
+					}
+					{
+						tccgoEnd4 := tccgoDiv(((M64 + mcb_5) - int64(1)), mcb_5)
+						for ib_29 = int64(0); ib_29 < tccgoEnd4; ib_29 += 1 {
+							ic_30 = (ib_29 * mcb_5)
+							mc_31 = tccgoSel((mcb_5 < (M64 - ic_30)), mcb_5, (M64 - ic_30))
+							asrc_32 = ((ic_30 * K64) + pc_18)
+							{
+								tccgoEnd5 := tccgoDiv((mc_31 + int64(2)), int64(3))
+								for ps_33 = int64(0); ps_33 < tccgoEnd5; ps_33 += 1 {
+									pl_36 = (ps_33 * int64(3))
+									po_37 = (aslot_10 + (pl_36 * kc_19))
+									if (pl_36 + int64(3)) <= mc_31 {
+										pr0_38 = (asrc_32 + (pl_36 * K64))
+										pr1_39 = (asrc_32 + ((pl_36 + int64(1)) * K64))
+										pr2_40 = (asrc_32 + ((pl_36 + int64(2)) * K64))
+										for pd_34 = int64(0); pd_34 < kc_19; pd_34 += 1 {
+											s0_C_packA[po_37] = A[pr0_38]
+											s0_C_packA[(po_37 + int64(1))] = A[pr1_39]
+											s0_C_packA[(po_37 + int64(2))] = A[pr2_40]
+											pr0_38 = (pr0_38 + int64(1))
+											pr1_39 = (pr1_39 + int64(1))
+											pr2_40 = (pr2_40 + int64(1))
+											po_37 = (po_37 + int64(3))
+										}
+									} else {
+										for pd_35 = int64(0); pd_35 < kc_19; pd_35 += 1 {
+											s0_C_packA[po_37] = tccgoLoadG(A, (asrc_32 + ((pl_36 * K64) + pd_35)), (pl_36 < mc_31))
+											s0_C_packA[(po_37 + int64(1))] = tccgoLoadG(A, (asrc_32 + (((pl_36 + int64(1)) * K64) + pd_35)), ((pl_36 + int64(1)) < mc_31))
+											s0_C_packA[(po_37 + int64(2))] = tccgoLoadG(A, (asrc_32 + (((pl_36 + int64(2)) * K64) + pd_35)), ((pl_36 + int64(2)) < mc_31))
+											po_37 = (po_37 + int64(3))
 										}
 									}
 								}
-								for jr_41 = int64(0); jr_41 < nc_9; jr_41 += 3 {
-									nr_43 = tccgoSel((int64(3) < (nc_9 - jr_41)), int64(3), (nc_9 - jr_41))
-									for ir_42 = int64(0); ir_42 < mc_31; ir_42 += 3 {
-										mr_44 = tccgoSel((int64(3) < (mc_31 - ir_42)), int64(3), (mc_31 - ir_42))
-										pa_45 = (aslot_10 + (ir_42 * kc_18))
-										pbp_46 = (bslot_11 + (jr_41 * kc_18))
-										ct_47 = (((ic_30 + ir_42) * N64) + (jc_8 + jr_41))
-										c00_48 = float32(0)
-										c01_49 = float32(0)
-										c02_50 = float32(0)
-										c10_51 = float32(0)
-										c11_52 = float32(0)
-										c12_53 = float32(0)
-										c20_54 = float32(0)
-										c21_55 = float32(0)
-										c22_56 = float32(0)
-										c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56 = tccgoLoop_matmul_gemm_c_go_1(s0_C_packB, s0_C_packA, pa_45, kc_18, pbp_46, c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56)
-										if !(pc_17 == int64(0)) {
-											if (mr_44 == int64(3)) && (nr_43 == int64(3)) {
-												crow_64 = ct_47
-												c00_48 = (c00_48 + C[crow_64])
-												c01_49 = (c01_49 + C[(crow_64+int64(1))])
-												c02_50 = (c02_50 + C[(crow_64+int64(2))])
-												crow_64 = (crow_64 + N64)
-												c10_51 = (c10_51 + C[crow_64])
-												c11_52 = (c11_52 + C[(crow_64+int64(1))])
-												c12_53 = (c12_53 + C[(crow_64+int64(2))])
-												crow_64 = (crow_64 + N64)
-												c20_54 = (c20_54 + C[crow_64])
-												c21_55 = (c21_55 + C[(crow_64+int64(1))])
-												c22_56 = (c22_56 + C[(crow_64+int64(2))])
-											} else {
-												crow_64 = ct_47
-												c00_48 = (c00_48 + tccgoLoadG(C, crow_64, ((int64(0) < mr_44) && (int64(0) < nr_43))))
-												c01_49 = (c01_49 + tccgoLoadG(C, (crow_64+int64(1)), ((int64(0) < mr_44) && (int64(1) < nr_43))))
-												c02_50 = (c02_50 + tccgoLoadG(C, (crow_64+int64(2)), ((int64(0) < mr_44) && (int64(2) < nr_43))))
-												crow_64 = (crow_64 + N64)
-												c10_51 = (c10_51 + tccgoLoadG(C, crow_64, ((int64(1) < mr_44) && (int64(0) < nr_43))))
-												c11_52 = (c11_52 + tccgoLoadG(C, (crow_64+int64(1)), ((int64(1) < mr_44) && (int64(1) < nr_43))))
-												c12_53 = (c12_53 + tccgoLoadG(C, (crow_64+int64(2)), ((int64(1) < mr_44) && (int64(2) < nr_43))))
-												crow_64 = (crow_64 + N64)
-												c20_54 = (c20_54 + tccgoLoadG(C, crow_64, ((int64(2) < mr_44) && (int64(0) < nr_43))))
-												c21_55 = (c21_55 + tccgoLoadG(C, (crow_64+int64(1)), ((int64(2) < mr_44) && (int64(1) < nr_43))))
-												c22_56 = (c22_56 + tccgoLoadG(C, (crow_64+int64(2)), ((int64(2) < mr_44) && (int64(2) < nr_43))))
-											}
-										}
+							}
+							for jr_41 = int64(0); jr_41 < nc_9; jr_41 += 3 {
+								nr_43 = tccgoSel((int64(3) < (nc_9 - jr_41)), int64(3), (nc_9 - jr_41))
+								for ir_42 = int64(0); ir_42 < mc_31; ir_42 += 3 {
+									mr_44 = tccgoSel((int64(3) < (mc_31 - ir_42)), int64(3), (mc_31 - ir_42))
+									pa_45 = (aslot_10 + (ir_42 * kc_19))
+									pbp_46 = (bslot_11 + (jr_41 * kc_19))
+									ct_47 = (((ic_30 + ir_42) * N64) + (jc_8 + jr_41))
+									c00_48 = float32(0)
+									c01_49 = float32(0)
+									c02_50 = float32(0)
+									c10_51 = float32(0)
+									c11_52 = float32(0)
+									c12_53 = float32(0)
+									c20_54 = float32(0)
+									c21_55 = float32(0)
+									c22_56 = float32(0)
+									c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56 = tccgoLoop_matmul_gemm_c_go_1(s0_C_packB, s0_C_packA, pa_45, kc_19, pbp_46, c00_48, c01_49, c02_50, c10_51, c11_52, c12_53, c20_54, c21_55, c22_56)
+									if !(pb_16 == int64(0)) {
 										if (mr_44 == int64(3)) && (nr_43 == int64(3)) {
 											crow_64 = ct_47
-											C[crow_64] = c00_48
-											C[(crow_64 + int64(1))] = c01_49
-											C[(crow_64 + int64(2))] = c02_50
+											c00_48 = (c00_48 + C[crow_64])
+											c01_49 = (c01_49 + C[(crow_64+int64(1))])
+											c02_50 = (c02_50 + C[(crow_64+int64(2))])
 											crow_64 = (crow_64 + N64)
-											C[crow_64] = c10_51
-											C[(crow_64 + int64(1))] = c11_52
-											C[(crow_64 + int64(2))] = c12_53
+											c10_51 = (c10_51 + C[crow_64])
+											c11_52 = (c11_52 + C[(crow_64+int64(1))])
+											c12_53 = (c12_53 + C[(crow_64+int64(2))])
 											crow_64 = (crow_64 + N64)
-											C[crow_64] = c20_54
-											C[(crow_64 + int64(1))] = c21_55
-											C[(crow_64 + int64(2))] = c22_56
+											c20_54 = (c20_54 + C[crow_64])
+											c21_55 = (c21_55 + C[(crow_64+int64(1))])
+											c22_56 = (c22_56 + C[(crow_64+int64(2))])
 										} else {
 											crow_64 = ct_47
-											if (int64(0) < mr_44) && (int64(0) < nr_43) {
-												C[crow_64] = c00_48
-											}
-											if (int64(0) < mr_44) && (int64(1) < nr_43) {
-												C[(crow_64 + int64(1))] = c01_49
-											}
-											if (int64(0) < mr_44) && (int64(2) < nr_43) {
-												C[(crow_64 + int64(2))] = c02_50
-											}
+											c00_48 = (c00_48 + tccgoLoadG(C, crow_64, ((int64(0) < mr_44) && (int64(0) < nr_43))))
+											c01_49 = (c01_49 + tccgoLoadG(C, (crow_64+int64(1)), ((int64(0) < mr_44) && (int64(1) < nr_43))))
+											c02_50 = (c02_50 + tccgoLoadG(C, (crow_64+int64(2)), ((int64(0) < mr_44) && (int64(2) < nr_43))))
 											crow_64 = (crow_64 + N64)
-											if (int64(1) < mr_44) && (int64(0) < nr_43) {
-												C[crow_64] = c10_51
-											}
-											if (int64(1) < mr_44) && (int64(1) < nr_43) {
-												C[(crow_64 + int64(1))] = c11_52
-											}
-											if (int64(1) < mr_44) && (int64(2) < nr_43) {
-												C[(crow_64 + int64(2))] = c12_53
-											}
+											c10_51 = (c10_51 + tccgoLoadG(C, crow_64, ((int64(1) < mr_44) && (int64(0) < nr_43))))
+											c11_52 = (c11_52 + tccgoLoadG(C, (crow_64+int64(1)), ((int64(1) < mr_44) && (int64(1) < nr_43))))
+											c12_53 = (c12_53 + tccgoLoadG(C, (crow_64+int64(2)), ((int64(1) < mr_44) && (int64(2) < nr_43))))
 											crow_64 = (crow_64 + N64)
-											if (int64(2) < mr_44) && (int64(0) < nr_43) {
-												C[crow_64] = c20_54
-											}
-											if (int64(2) < mr_44) && (int64(1) < nr_43) {
-												C[(crow_64 + int64(1))] = c21_55
-											}
-											if (int64(2) < mr_44) && (int64(2) < nr_43) {
-												C[(crow_64 + int64(2))] = c22_56
-											}
+											c20_54 = (c20_54 + tccgoLoadG(C, crow_64, ((int64(2) < mr_44) && (int64(0) < nr_43))))
+											c21_55 = (c21_55 + tccgoLoadG(C, (crow_64+int64(1)), ((int64(2) < mr_44) && (int64(1) < nr_43))))
+											c22_56 = (c22_56 + tccgoLoadG(C, (crow_64+int64(2)), ((int64(2) < mr_44) && (int64(2) < nr_43))))
+										}
+									}
+									if (mr_44 == int64(3)) && (nr_43 == int64(3)) {
+										crow_64 = ct_47
+										C[crow_64] = c00_48
+										C[(crow_64 + int64(1))] = c01_49
+										C[(crow_64 + int64(2))] = c02_50
+										crow_64 = (crow_64 + N64)
+										C[crow_64] = c10_51
+										C[(crow_64 + int64(1))] = c11_52
+										C[(crow_64 + int64(2))] = c12_53
+										crow_64 = (crow_64 + N64)
+										C[crow_64] = c20_54
+										C[(crow_64 + int64(1))] = c21_55
+										C[(crow_64 + int64(2))] = c22_56
+									} else {
+										crow_64 = ct_47
+										if (int64(0) < mr_44) && (int64(0) < nr_43) {
+											C[crow_64] = c00_48
+										}
+										if (int64(0) < mr_44) && (int64(1) < nr_43) {
+											C[(crow_64 + int64(1))] = c01_49
+										}
+										if (int64(0) < mr_44) && (int64(2) < nr_43) {
+											C[(crow_64 + int64(2))] = c02_50
+										}
+										crow_64 = (crow_64 + N64)
+										if (int64(1) < mr_44) && (int64(0) < nr_43) {
+											C[crow_64] = c10_51
+										}
+										if (int64(1) < mr_44) && (int64(1) < nr_43) {
+											C[(crow_64 + int64(1))] = c11_52
+										}
+										if (int64(1) < mr_44) && (int64(2) < nr_43) {
+											C[(crow_64 + int64(2))] = c12_53
+										}
+										crow_64 = (crow_64 + N64)
+										if (int64(2) < mr_44) && (int64(0) < nr_43) {
+											C[crow_64] = c20_54
+										}
+										if (int64(2) < mr_44) && (int64(1) < nr_43) {
+											C[(crow_64 + int64(1))] = c21_55
+										}
+										if (int64(2) < mr_44) && (int64(2) < nr_43) {
+											C[(crow_64 + int64(2))] = c22_56
 										}
 									}
 								}
@@ -400,7 +397,7 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 }
 
 // tccgoLoop_matmul_gemm_c_go_1 runs a loop of matmul_gemm_c_go.
-func tccgoLoop_matmul_gemm_c_go_1(s0_C_packB []float32, s0_C_packA []float32, pa_45 int64, kc_18 int64, pbp_46 int64, c00_48 float32, c01_49 float32, c02_50 float32, c10_51 float32, c11_52 float32, c12_53 float32, c20_54 float32, c21_55 float32, c22_56 float32) (float32, float32, float32, float32, float32, float32, float32, float32, float32) {
+func tccgoLoop_matmul_gemm_c_go_1(s0_C_packB []float32, s0_C_packA []float32, pa_45 int64, kc_19 int64, pbp_46 int64, c00_48 float32, c01_49 float32, c02_50 float32, c10_51 float32, c11_52 float32, c12_53 float32, c20_54 float32, c21_55 float32, c22_56 float32) (float32, float32, float32, float32, float32, float32, float32, float32, float32) {
 	var p_60 int64
 	_ = p_60
 	var bv0_57 float32
@@ -416,8 +413,8 @@ func tccgoLoop_matmul_gemm_c_go_1(s0_C_packB []float32, s0_C_packA []float32, pa
 	var av2_63 float32
 	_ = av2_63
 	{
-		tccgoEnd7 := (pa_45 + (kc_18 * int64(3)))
-		for p_60 = pa_45; p_60 < tccgoEnd7; p_60 += 3 {
+		tccgoEnd6 := (pa_45 + (kc_19 * int64(3)))
+		for p_60 = pa_45; p_60 < tccgoEnd6; p_60 += 3 {
 			bv0_57 = s0_C_packB[pbp_46]
 			bv1_58 = s0_C_packB[(pbp_46 + int64(1))]
 			bv2_59 = s0_C_packB[(pbp_46 + int64(2))]

@@ -1,0 +1,267 @@
+// Package schedule holds tcc's schedules as data. A Plan records every
+// decision the lowering makes for one kernel on one target: which
+// intermediates are computed inside their consumers, how statements are
+// grouped into fused units, and per unit the loop order's vectorisation,
+// the independent accumulators of its reductions, its parallel split and
+// chunk size, streaming stores, and for a contraction the register tile,
+// the cache blocks, the parallel decomposition and the special-shape paths
+// of the GEMM template.
+//
+// A Plan is a plain value: it can be printed (String, which `tcc explain`
+// shows), saved and read as JSON (`tcc compile -plan`, `tcc bench -plan`,
+// the autotuner's records), hashed, validated against the kernel, and
+// enumerated (GEMMSpace). The lowering (package lower) computes the default
+// plan from its heuristics (lower.DefaultPlan) and obeys any valid plan it
+// is given; the backends and the runtime only follow what the lowering
+// recorded from it.
+package schedule
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Plan is the schedule of one kernel for one target.
+type Plan struct {
+	// Kernel and Target name what the plan is for ("Matmul", "avx512").
+	Kernel string `json:"kernel"`
+	Target string `json:"target"`
+	// Inline lists the intermediates computed inside their consumers
+	// instead of being stored.
+	Inline []string `json:"inline,omitempty"`
+	// Units are the kernel's statements (not inlined), grouped and in
+	// order: one unit is one step of the lowered kernel (a contraction
+	// several).
+	Units []Unit `json:"units"`
+}
+
+// Unit is one statement, or several fused along their outermost index (a
+// row loop), and how its loops run.
+type Unit struct {
+	// Stmts are indices into the kernel's statements, in order; more than
+	// one means they are fused into one loop over their shared row index.
+	Stmts []int `json:"stmts"`
+	// Vector vectorises the innermost output loop (and, where possible,
+	// the innermost loop of each reduction) with the target's vectors.
+	Vector bool `json:"vector"`
+	// Accumulators is the number of independent accumulators of long
+	// reductions (1 keeps one).
+	Accumulators int `json:"accumulators"`
+	// Parallel runs the outermost loop over chunks on several goroutines;
+	// a chunk holds at least ChunkWork flops (and Grain iterations).
+	Parallel  bool `json:"parallel"`
+	Grain     int  `json:"grain,omitempty"`
+	ChunkWork int  `json:"chunk_work,omitempty"`
+	// Stream lets the full-vector stores of a large output that is written
+	// once bypass the caches.
+	Stream bool `json:"stream,omitempty"`
+	// GEMM, when set, computes the unit's statement with the contraction
+	// template.
+	GEMM *GEMM `json:"gemm,omitempty"`
+}
+
+// GEMM is the plan of the contraction template (package schedule/gemm).
+type GEMM struct {
+	// Lanes is the vector width in accumulator elements (1: scalar).
+	Lanes int `json:"lanes"`
+	// MR x NR is the register tile (NR a multiple of Lanes).
+	MR int `json:"mr"`
+	NR int `json:"nr"`
+	// KC, MC and NC are the cache blocks: a KC x NR sliver of packed B in
+	// L1, an MC x KC block of A in L2, a KC x NC panel of B in L3.
+	KC int `json:"kc"`
+	MC int `json:"mc"`
+	NC int `json:"nc"`
+	// MaxGroups bounds the groups the batches are split into for parallel
+	// work, NCSplit the NC blocks N is split into at least.
+	MaxGroups int `json:"max_groups"`
+	NCSplit   int `json:"nc_split"`
+	// DirectMaxM: below this many MR-row tiles B is read in place instead
+	// of packed (0 never).
+	DirectMaxM int `json:"direct_max_m"`
+	// GEMV paths (M == 1 or N == 1): rows of B streamed together, least
+	// columns per parallel block, outputs per dot-product block; 0 turns
+	// the path off.
+	GEMVRows int `json:"gemv_rows"`
+	GEMVCols int `json:"gemv_cols"`
+	DotBlock int `json:"dot_block"`
+	// VNNI uses the 4-way byte dot product for i8 GEMMs where the target
+	// has it.
+	VNNI bool `json:"vnni"`
+}
+
+// Validate checks the plan's own constraints, for a target with vectorRegs
+// vector registers: positive sizes, NR a multiple of the lanes, MC and NC
+// multiples of MR and NR, a register tile that fits the register file
+// (MR*NR/Lanes accumulators, NR/Lanes B vectors and one broadcast).
+func (g *GEMM) Validate(vectorRegs int) error {
+	switch {
+	case g.Lanes < 1 || g.MR < 1 || g.NR < 1 || g.KC < 1 || g.MC < 1 || g.NC < 1:
+		return fmt.Errorf("gemm plan %v: sizes must be positive", *g)
+	case g.NR%g.Lanes != 0:
+		return fmt.Errorf("gemm plan: NR %d is not a multiple of the %d lanes", g.NR, g.Lanes)
+	case g.MC%g.MR != 0 || g.NC%g.NR != 0:
+		return fmt.Errorf("gemm plan: MC %d and NC %d must be multiples of MR %d and NR %d", g.MC, g.NC, g.MR, g.NR)
+	case g.MaxGroups < 1 || g.NCSplit < 1 || g.DirectMaxM < 0 || g.GEMVRows < 0 || g.GEMVCols < 0 || g.DotBlock < 0:
+		return errors.New("gemm plan: parallel and special-shape knobs must be non-negative (groups and splits positive)")
+	}
+	if vectorRegs > 0 {
+		nv := g.NR / g.Lanes
+		if need := g.MR*nv + nv + 1; need > vectorRegs {
+			return fmt.Errorf("gemm plan: a %dx%d tile needs %d vector registers, the target has %d", g.MR, g.NR, need, vectorRegs)
+		}
+	}
+	return nil
+}
+
+// Validate checks p against a kernel of nstmts statements whose
+// intermediates are named temps: every statement not inlined is in exactly
+// one unit, units are in statement order, and the GEMM plans are valid.
+func (p *Plan) Validate(nstmts int, temps []string, vectorRegs int) error {
+	isTemp := map[string]bool{}
+	for _, t := range temps {
+		isTemp[t] = true
+	}
+	for _, t := range p.Inline {
+		if !isTemp[t] {
+			return fmt.Errorf("plan for %s: %q is not an intermediate of the kernel", p.Kernel, t)
+		}
+	}
+	seen := make([]bool, nstmts)
+	last := -1
+	for _, u := range p.Units {
+		if len(u.Stmts) == 0 {
+			return fmt.Errorf("plan for %s: a unit without statements", p.Kernel)
+		}
+		if u.GEMM != nil && len(u.Stmts) != 1 {
+			return fmt.Errorf("plan for %s: a GEMM unit has %d statements", p.Kernel, len(u.Stmts))
+		}
+		for _, i := range u.Stmts {
+			if i < 0 || i >= nstmts || seen[i] || i <= last {
+				return fmt.Errorf("plan for %s: statement %d is out of range, repeated or out of order", p.Kernel, i)
+			}
+			seen[i] = true
+			last = i
+		}
+		if u.Accumulators < 1 {
+			return fmt.Errorf("plan for %s: statement %d: accumulators must be at least 1", p.Kernel, u.Stmts[0])
+		}
+		if u.GEMM != nil {
+			if err := u.GEMM.Validate(vectorRegs); err != nil {
+				return fmt.Errorf("plan for %s: statement %d: %w", p.Kernel, u.Stmts[0], err)
+			}
+		}
+	}
+	return nil
+}
+
+// Unit returns the unit holding statement i, or nil.
+func (p *Plan) Unit(i int) *Unit {
+	for k := range p.Units {
+		for _, j := range p.Units[k].Stmts {
+			if j == i {
+				return &p.Units[k]
+			}
+		}
+	}
+	return nil
+}
+
+// Inlined reports whether the plan inlines intermediate name.
+func (p *Plan) Inlined(name string) bool {
+	for _, t := range p.Inline {
+		if t == name {
+			return true
+		}
+	}
+	return false
+}
+
+// JSON returns the plan as indented JSON.
+func (p *Plan) JSON() ([]byte, error) {
+	return json.MarshalIndent(p, "", "  ")
+}
+
+// Hash returns a short hash of the plan's canonical JSON form, which names
+// it in tuning records.
+func (p *Plan) Hash() string {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return ""
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
+}
+
+// String formats the plan for people, one unit per line.
+func (p *Plan) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "plan %s for %s (hash %s)\n", p.Kernel, p.Target, p.Hash())
+	if len(p.Inline) > 0 {
+		fmt.Fprintf(&b, "  inline %s\n", strings.Join(p.Inline, ", "))
+	}
+	for _, u := range p.Units {
+		fmt.Fprintf(&b, "  stmts %v:", u.Stmts)
+		if u.GEMM != nil {
+			g := u.GEMM
+			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes) blocks kc %d mc %d nc %d, groups %d, nc split %d, direct below %d tiles, gemv rows %d cols %d, dot block %d, vnni %v",
+				g.MR, g.NR, g.Lanes, g.KC, g.MC, g.NC, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
+		} else {
+			fmt.Fprintf(&b, " vector %v, accumulators %d", u.Vector, u.Accumulators)
+		}
+		if u.Parallel {
+			fmt.Fprintf(&b, ", parallel (grain %d, chunks of %d flops)", u.Grain, u.ChunkWork)
+		} else {
+			b.WriteString(", serial")
+		}
+		if u.Stream {
+			b.WriteString(", streaming stores")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// File is a set of plans, as `tcc compile -plan` reads them: one per
+// kernel and target.
+type File struct {
+	Plans []*Plan `json:"plans"`
+}
+
+// Find returns the plan for kernel on target, or nil.
+func (f *File) Find(kernel, target string) *Plan {
+	if f == nil {
+		return nil
+	}
+	for _, p := range f.Plans {
+		if p.Kernel == kernel && p.Target == target {
+			return p
+		}
+	}
+	return nil
+}
+
+// ParseFile reads a plan file: {"plans": [...]}, or a single plan.
+func ParseFile(data []byte) (*File, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var f File
+	if err := dec.Decode(&f); err == nil && len(f.Plans) > 0 {
+		return &f, nil
+	}
+	dec = json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("plan file: %w", err)
+	}
+	if p.Kernel == "" || p.Target == "" {
+		return nil, errors.New("plan file: a plan needs a kernel and a target")
+	}
+	return &File{Plans: []*Plan{&p}}, nil
+}
