@@ -387,3 +387,34 @@ func TestGenerateErrorsArePositioned(t *testing.T) {
 		t.Errorf("error %q: want a position in neg.tc and the kernel's name", pe)
 	}
 }
+
+// TestGenerateDeterministic: the same program gives the same files, however
+// the compiler's objects lie in memory (keys once sorted by address).
+func TestGenerateDeterministic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a GEMM eight times")
+	}
+	var first map[string][]byte
+	var junk [][]byte
+	for i := 0; i < 8; i++ {
+		junk = append(junk, make([]byte, 1+(i*7919)%4096)) // shift later allocations
+		prog, err := frontend.Compile(frontend.Source{Name: "mm.tc", Text: []byte(frontendSrc)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := Generate(prog, Options{Targets: []string{"amd64"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = files
+			continue
+		}
+		for name, src := range files {
+			if !bytes.Equal(src, first[name]) {
+				t.Fatalf("run %d: %s differs from the first run's", i, name)
+			}
+		}
+	}
+	_ = junk
+}

@@ -61,6 +61,8 @@ type gen struct {
 
 	// streamed reports a non-temporal store: the function ends with SFENCE.
 	streamed bool
+	// ids numbers variables and expression nodes for keys (see id).
+	ids map[any]int
 }
 
 type cached struct {
@@ -118,6 +120,7 @@ func compileFuncMode(k *loop.Kernel, f *loop.Func, t loop.Target, lean bool) (fi
 		pinned:    map[string]reg.Register{},
 		pinnedLin: map[string]reg.Register{},
 		pinnedVar: map[*loop.Var]reg.Register{},
+		ids:       map[any]int{},
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -244,7 +247,7 @@ func (g *gen) rawVar(v *loop.Var) reg.Register {
 		if _, ok := g.slots[v]; !ok {
 			g.fail("variable %s read before assignment", v.Name)
 		}
-		key := fmt.Sprintf("slot:%p", v)
+		key := fmt.Sprintf("slot:%d", g.id(v))
 		if c, ok := g.cache[key]; ok {
 			return c.r
 		}
@@ -993,7 +996,7 @@ func (g *gen) linearize(e loop.Expr) linear {
 		return linear{c: e.Int}
 	case *loop.Ref:
 		if e.Var.T.Elem.Bits == 64 && isIntLike(e.Var.T.Elem) {
-			return linear{terms: []term{{1, fmt.Sprintf("v%p", e.Var), e}}, c: g.offs[e.Var]}
+			return linear{terms: []term{{1, fmt.Sprintf("v%d", g.id(e.Var)), e}}, c: g.offs[e.Var]}
 		}
 	case *loop.Bin:
 		if e.T.Elem == ir.I64 && e.T.Lanes == 1 {
@@ -1019,7 +1022,7 @@ func (g *gen) linearize(e loop.Expr) linear {
 			}
 		}
 	}
-	return linear{terms: []term{{1, fmt.Sprintf("e%p%v", e, g.offKey()), e}}}
+	return linear{terms: []term{{1, fmt.Sprintf("e%d%v", g.id(e), g.offKey()), e}}}
 }
 
 func (g *gen) offKey() string {
@@ -1028,7 +1031,7 @@ func (g *gen) offKey() string {
 	}
 	var parts []string
 	for v, o := range g.offs {
-		parts = append(parts, fmt.Sprintf("%p=%d", v, o))
+		parts = append(parts, fmt.Sprintf("%d=%d", g.id(v), o))
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
@@ -1250,10 +1253,10 @@ func (g *gen) info(e loop.Expr) *exprInfo {
 	case *loop.Const:
 		head = fmt.Sprintf("c%v/%d/%d/%x", e.T.Elem, e.T.Lanes, e.Int, math.Float64bits(e.Float))
 	case *loop.Ref:
-		head = fmt.Sprintf("v%p", e.Var)
+		head = fmt.Sprintf("v%d", g.id(e.Var))
 		in.deps = []*loop.Var{e.Var}
 	case *loop.Load:
-		head = fmt.Sprintf("ld%p", e)
+		head = fmt.Sprintf("ld%d", g.id(e))
 		in.load = true
 	case *loop.Bin:
 		head, kids = fmt.Sprintf("b%d%v", e.Op, e.T), []loop.Expr{e.X, e.Y}
@@ -1266,7 +1269,7 @@ func (g *gen) info(e loop.Expr) *exprInfo {
 	case *loop.Select:
 		head, kids = fmt.Sprintf("s%v", e.T), []loop.Expr{e.Cond, e.A, e.B}
 	default:
-		head = fmt.Sprintf("x%p", e)
+		head = fmt.Sprintf("x%d", g.id(e))
 		in.load = true
 	}
 	var b strings.Builder
@@ -1296,6 +1299,18 @@ func (g *gen) info(e loop.Expr) *exprInfo {
 	return in
 }
 
+// id returns a number naming the variable or expression node p, in the
+// order of first use: keys built from it (unlike from addresses) sort the
+// same way in every run, so the generated code is deterministic.
+func (g *gen) id(p any) int {
+	if n, ok := g.ids[p]; ok {
+		return n
+	}
+	n := len(g.ids)
+	g.ids[p] = n
+	return n
+}
+
 func fnv64(s string) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
@@ -1310,7 +1325,7 @@ func (g *gen) offsFor(deps []*loop.Var) string {
 	var parts []string
 	for _, d := range deps {
 		if o := g.offs[d]; o != 0 {
-			parts = append(parts, fmt.Sprintf("%p=%d", d, o))
+			parts = append(parts, fmt.Sprintf("%d=%d", g.id(d), o))
 		}
 	}
 	sort.Strings(parts)

@@ -2102,27 +2102,27 @@ loop51:
 	IMULQ  n2+160(FP), BX
 	MOVQ   208(SP), SI
 	ADDQ   SI, BX
-	MOVQ   48(SP), SI
-	IMUL3Q $+384, SI, DI
-	IMUL3Q $+32, AX, R8
-	ADDQ   R8, DI
+	IMUL3Q $+32, AX, SI
+	MOVQ   48(SP), DI
+	IMUL3Q $+384, DI, R8
+	ADDQ   R8, SI
 	MOVQ   88(SP), R8
 	XORQ   R9, R9
 	CMPQ   R8, $+0
 	SETEQ  R9
 	MOVQ   R9, R8
 	XORQ   $+1, R8
-	IMUL3Q $+384, SI, SI
+	IMUL3Q $+384, DI, DI
 	IMUL3Q $+32, AX, AX
 	MOVQ   out0_base+48(FP), AX
-	MOVQ   scr2_base+120(FP), SI
+	MOVQ   scr2_base+120(FP), DI
 
 loop53:
 	CMPQ   CX, DX
 	JGE    end54
-	MOVQ   DI, R9
+	MOVQ   SI, R9
 	ADDQ   CX, R9
-	VMOVSS (SI)(R9*4), X0
+	VMOVSS (DI)(R9*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  R8, R8
 	JEQ    guard55
