@@ -194,6 +194,10 @@ func (c *compiler) unexpected(u *participle.UnexpectedTokenError) string {
 	default:
 		what = fmt.Sprintf("%q", tok.Value)
 	}
+	if tok.Type == tokPunct && leadingOps[tok.Value] && tok.Value != "=" {
+		// The operator parsed; what follows it is not an operand.
+		return fmt.Sprintf("%q must be followed by an operand", tok.Value)
+	}
 	msg := "unexpected " + what
 	if m := expectedRE.FindStringSubmatch(u.Message()); m != nil {
 		if want, err := strconv.Unquote(m[1]); err == nil && !strings.ContainsAny(want, " \"") {

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 
@@ -311,7 +312,7 @@ func (s *kscope) read(name string, pos ir.Pos, subs []node) ir.Expr {
 		c.fail(pos, "cannot index scalar parameter %q", name)
 	}
 	if len(subs) != t.Rank() {
-		c.fail(pos, "%q has %d dimensions, but is indexed with %d subscripts", name, t.Rank(), len(subs))
+		c.fail(pos, "%q has %s, but is indexed with %d subscripts", name, plural(t.Rank(), "dimension"), len(subs))
 	}
 	r := &ir.Read{Pos: pos, Tensor: t}
 	for i, sub := range subs {
@@ -518,6 +519,12 @@ func (s *kscope) call(n *callNode) ir.Expr {
 		return &ir.Select{Pos: n.p, Cond: cond, A: es[0], B: es[1], T: t}
 	}
 	fn, ok := ir.LookupFunc(n.name)
+	switch {
+	case !ok && (n.name == "sum" || n.name == "prod"):
+		c.fail(n.p, "%s is a reduction: write %s(k: EXPR), naming the index it runs over before a colon", n.name, n.name)
+	case ok && (fn == ir.Min || fn == ir.Max) && len(n.args) == 1:
+		c.fail(n.p, "%s with one argument: the reduction is written %s(k: EXPR), naming its index before a colon; the function takes two arguments", n.name, n.name)
+	}
 	if !ok {
 		if c.kernels[n.name] != nil {
 			c.fail(n.p, "kernel %q can only be called as a whole statement, as in X = %s(...)", n.name, n.name)
@@ -537,4 +544,12 @@ func (s *kscope) call(n *callNode) ir.Expr {
 		}
 	}
 	return &ir.Call{Pos: n.p, Fn: fn, Args: es, T: t}
+}
+
+// plural returns "n thing" or "n things".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -362,7 +362,7 @@ func (s *kscope) assign(st *stmtAST) {
 	tn := st.targets[0]
 	sy := s.target(tn)
 	if sy != nil && len(st.subs) != sy.t.Rank() {
-		c.fail(tn.p, "output %q has %d dimensions, but the left side has %d subscripts", tn.name, sy.t.Rank(), len(st.subs))
+		c.fail(tn.p, "output %q has %s, but the left side has %d subscripts", tn.name, plural(sy.t.Rank(), "dimension"), len(st.subs))
 	}
 	var vars []*ir.Var
 	for i, sub := range st.subs {

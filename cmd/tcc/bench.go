@@ -10,6 +10,7 @@ import (
 	"github.com/tensorcc/tcc/backend/amd64"
 	"github.com/tensorcc/tcc/cmd/tcc/internal/bench"
 	"github.com/tensorcc/tcc/driver"
+	"github.com/tensorcc/tcc/loop"
 )
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -40,6 +41,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if targets == nil {
 		targets = allTargets
 	}
+	switch c := os.Getenv("TCC_CPU"); c {
+	case "", "avx512", "avx2", "generic":
+	default:
+		return usagef("TCC_CPU=%q: want avx512, avx2 or generic (or unset for the best level the CPU has)", c)
+	}
 	if *threads < 0 || *runs < 1 {
 		return usagef("-threads must be >= 0 and -runs >= 1")
 	}
@@ -62,11 +68,15 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("machine probes: %w", err)
 	}
-	res, err := bench.Measure(context.Background(), k, gen, bench.Options{Sizes: sz, Threads: *threads, Runs: *runs, Probe: probe})
+	res, err := bench.Measure(context.Background(), k, gen, bench.Options{Sizes: sz, Threads: *threads, Runs: *runs, Probe: probe, CacheBytes: loop.TargetAVX512.L3})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "kernel   %s  %s  targets %s  threads %s  TCC_CPU=%s\n", k.Name, *sizes, strings.Join(targets, ","), threadsString(*threads), os.Getenv("TCC_CPU"))
+	level := os.Getenv("TCC_CPU")
+	if level == "" {
+		level = "the best the CPU has"
+	}
+	fmt.Fprintf(stdout, "kernel   %s  %s  targets %s  threads %s  dispatch %s\n", k.Name, *sizes, strings.Join(targets, ","), threadsString(*threads), level)
 	fmt.Fprint(stdout, bench.Report(res))
 	return nil
 }

@@ -20,7 +20,11 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: tcc %s %s\n", name, synopsis)
+		sep := " "
+		if strings.HasPrefix(synopsis, "\n") {
+			sep = ""
+		}
+		fmt.Fprintln(fs.Output(), "usage: tcc "+name+sep+synopsis)
 		n := 0
 		fs.VisitAll(func(*flag.Flag) { n++ })
 		if n > 0 {

@@ -35,6 +35,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err := checkNames(k, ins, outs); err != nil {
 		return usagef("%v", err)
 	}
+	if len(outs) == 0 {
+		return usagef("no -o NAME=FILE.npy: nothing would be written (kernel %s has outputs %s)", k.Name, tensorNames(k.Outputs))
+	}
 	params, sizes, err := npyio.LoadArgs(k, ins)
 	if err != nil {
 		return err
@@ -48,6 +51,15 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return npyio.SaveOutputs(k, outputs, sizes, outs)
+}
+
+// tensorNames lists the tensors' names.
+func tensorNames(ts []*ir.Tensor) string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = t.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 // checkNames checks that ins names every parameter and outs only outputs.

@@ -640,7 +640,7 @@ func save(path string, a *array) error {
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".tcc-npy-*")
 	if err != nil {
-		return err
+		return fmt.Errorf("writing %s: %w", path, errors.Unwrap(err))
 	}
 	tmp := f.Name()
 	_, err = f.Write(buf.Bytes())
@@ -652,8 +652,9 @@ func save(path string, a *array) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	return err
+	return nil
 }
 
 // count returns the element count of shape.

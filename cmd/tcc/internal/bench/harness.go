@@ -29,6 +29,8 @@ type Options struct {
 	MinRunTime time.Duration
 	// Env is extra environment for the harness process (e.g. TCC_CPU=avx2).
 	Env []string
+	// CacheBytes is the last-level cache size copied into the Result.
+	CacheBytes int
 	// Probe, when not nil, holds the files of a Go package named "probe"
 	// (backend/amd64.ProbeFiles) exporting ProbeFMA and ProbeReadBandwidth;
 	// the harness then also measures the machine's peak.
@@ -47,6 +49,9 @@ type Result struct {
 	// PeakSpread and BWSpread are max/min of the probes' rounds (1 when
 	// steady, 0 when unknown).
 	PeakSpread, BWSpread float64
+	// CacheBytes is the size of the last-level cache (0 unknown): a call
+	// that moves fewer bytes runs from the caches.
+	CacheBytes int
 }
 
 // MaxSpread is the max/min ratio of the runs or probe rounds above which
@@ -302,7 +307,12 @@ func Measure(ctx context.Context, k *ir.Kernel, files map[string][]byte, opts Op
 	if err != nil {
 		return nil, fmt.Errorf("run the benchmark: %w\n%s", err, stderr.Bytes())
 	}
-	return parseOutput(out, Count(k, sizes))
+	res, err := parseOutput(out, Count(k, sizes))
+	if err != nil {
+		return nil, err
+	}
+	res.CacheBytes = opts.CacheBytes
+	return res, nil
 }
 
 // parseOutput reads the harness's output: "ns N" per timed run and

@@ -91,7 +91,9 @@ func Report(r *Result) string {
 	}
 	flops += "\n"
 	mem := fmt.Sprintf("memory   %.2f GB/s (%.4g bytes per call)", gbs, r.Work.Bytes)
-	if r.PeakGBs > 0 {
+	if r.CacheBytes > 0 && r.Work.Bytes < float64(r.CacheBytes) {
+		mem += fmt.Sprintf(": the data fits in the %d MiB of cache, so a fraction of the DRAM bandwidth does not apply", r.CacheBytes>>20)
+	} else if r.PeakGBs > 0 {
 		mem += fmt.Sprintf(", %.1f%% of the %.1f GB/s read bandwidth (median of probes between the runs)", 100*gbs/r.PeakGBs, r.PeakGBs)
 	}
 	mem += "\n"
