@@ -23,6 +23,7 @@ import (
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
 	"github.com/tensorcc/tcc/passes"
+	"github.com/tensorcc/tcc/schedule"
 )
 
 // Header is the first line of every generated file.
@@ -49,6 +50,9 @@ type Options struct {
 	Targets []string
 	// Source names the source files, for the headers of the generated files.
 	Source string
+	// Plans, when set, gives the schedule of kernels by name and target
+	// ("go", "avx512", "avx2"); the others get the default plan.
+	Plans *schedule.File
 }
 
 // kernelGen holds the per-kernel state of Generate.
@@ -310,7 +314,7 @@ func (kg *kernelGen) generate(opts Options, asm bool) (map[string][]byte, error)
 		return nil, fmt.Errorf("API file: %w", err)
 	}
 	// Portable Go.
-	lk, err := lowerKernel(k, loop.TargetGo)
+	lk, err := lowerKernel(k, loop.TargetGo, opts.Plans.Find(k.Name, loop.TargetGo.Name))
 	if err != nil {
 		return nil, err
 	}
@@ -330,7 +334,10 @@ func (kg *kernelGen) generate(opts Options, asm bool) (map[string][]byte, error)
 	// amd64: one runner per instruction set, then the dispatch.
 	vnni := false
 	for _, t := range []loop.Target{loop.TargetAVX512, loop.TargetAVX2} {
-		isa, usesVNNI, why := kg.isaFiles(opts, t)
+		isa, usesVNNI, why, err := kg.isaFiles(opts, t)
+		if err != nil {
+			return nil, err
+		}
 		if why != "" {
 			// This instruction set runs the portable runner: its lowering or
 			// some leaf's assembly is not available (a Go translation of
@@ -376,28 +383,32 @@ func %s(%s) {
 // isaFiles returns the files of the runner of amd64 instruction set t (the
 // assembly, its stubs and the Go runner) and whether the assembly uses VNNI;
 // or, when t cannot have its own code, why (one line for a comment).
-func (kg *kernelGen) isaFiles(opts Options, t loop.Target) (files map[string][]byte, vnni bool, why string) {
+func (kg *kernelGen) isaFiles(opts Options, t loop.Target) (files map[string][]byte, vnni bool, why string, err error) {
 	k := kg.k
-	lk, err := lowerKernel(k, t)
+	plan := opts.Plans.Find(k.Name, t.Name)
+	lk, err := lowerKernel(k, t, plan)
 	if err == nil {
 		err = checkLowered(k, lk)
 	}
+	if err != nil && plan != nil {
+		return nil, false, "", err // the user's plan cannot be followed
+	}
 	if err != nil {
-		return nil, false, "lowering for " + t.Name + " failed: " + oneLine(err.Error())
+		return nil, false, "lowering for " + t.Name + " failed: " + oneLine(err.Error()), nil
 	}
 	asmSrc, stubs, err := amd64Generate(kg.pkg, lk, lk.Funcs, t)
 	if err != nil && !errors.Is(err, amd64Unsupported) {
-		return nil, false, "the " + t.Name + " assembler failed: " + oneLine(err.Error())
+		return nil, false, "the " + t.Name + " assembler failed: " + oneLine(err.Error()), nil
 	}
 	if !allTranslated(lk, asmSrc, stubs, t.Name) {
-		return nil, false, fmt.Sprintf("not every step of %s has %s assembly yet", k.Name, t.Name)
+		return nil, false, fmt.Sprintf("not every step of %s has %s assembly yet", k.Name, t.Name), nil
 	}
 	files = map[string][]byte{}
 	inAsm := map[string]bool{}
 	if len(asmSrc) > 0 {
 		names, err := stubNames(stubs)
 		if err != nil {
-			return nil, false, "the " + t.Name + " stubs do not parse: " + oneLine(err.Error())
+			return nil, false, "the " + t.Name + " stubs do not parse: " + oneLine(err.Error()), nil
 		}
 		for _, n := range names {
 			inAsm[n] = true
@@ -411,9 +422,9 @@ func (kg *kernelGen) isaFiles(opts Options, t loop.Target) (files map[string][]b
 		files[kg.base+"_"+t.Name+"_amd64.go"], err = goFile(kg.pkg, AsmConstraint, opts.Source, body)
 	}
 	if err != nil {
-		return nil, false, "its Go runner failed: " + oneLine(err.Error())
+		return nil, false, "its Go runner failed: " + oneLine(err.Error()), nil
 	}
-	return files, vnni, ""
+	return files, vnni, "", nil
 }
 
 // oneLine keeps the first line of s, for a comment.

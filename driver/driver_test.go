@@ -15,12 +15,13 @@ import (
 	"github.com/tensorcc/tcc/interp"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
+	"github.com/tensorcc/tcc/schedule"
 )
 
 // withLowering substitutes the lowering for the duration of the test.
 func withLowering(t *testing.T, f func(*ir.Kernel, loop.Target) (*loop.Kernel, error)) {
 	old := lowerKernel
-	lowerKernel = f
+	lowerKernel = func(k *ir.Kernel, tg loop.Target, _ *schedule.Plan) (*loop.Kernel, error) { return f(k, tg) }
 	t.Cleanup(func() { lowerKernel = old })
 }
 

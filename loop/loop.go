@@ -107,6 +107,9 @@ type Step struct {
 	// Work estimates the cost of the whole step in flops (an expression over
 	// sizes); the runtime runs small steps serially.
 	Work Expr
+	// ChunkWork is the least work (flops) the runtime gives one chunk of a
+	// parallel step (the plan's choice); 0 means the runtime's default.
+	ChunkWork int
 }
 
 // Func is a leaf function. Its parameters are implicit: every buffer, size and

@@ -148,7 +148,7 @@ func TestCancellingReductions(t *testing.T) {
 			}
 		}
 		for _, tg := range targets {
-			lk, err := Lower(k, tg)
+			lk, err := Lower(k, tg, nil)
 			if err != nil {
 				t.Fatalf("%s: Lower(%s): %v", c.kernel, tg.Name, err)
 			}
@@ -204,7 +204,7 @@ kernel R(X: f32[K]) -> (S: f32, P: f32, M: f32) {
 	}
 	k := prog.Kernel("R")
 	for _, tg := range targets {
-		lk, err := Lower(k, tg)
+		lk, err := Lower(k, tg, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,44 +6,39 @@ import (
 
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
+	"github.com/tensorcc/tcc/schedule"
 	"github.com/tensorcc/tcc/schedule/gemm"
 )
 
-// gemmHook matches a statement against the GEMM schedule and, on a match,
-// returns a function lowering it with an Env. It is a variable so that the
-// schedule can be swapped in tests.
-var gemmHook = func(k *ir.Kernel, s *ir.Stmt) (func(gemm.Env) ([]*loop.Step, error), bool) {
-	m, ok := gemm.Match(k, s)
-	if !ok {
-		return nil, false
-	}
-	return func(env gemm.Env) ([]*loop.Step, error) { return gemmLower(m, env) }, true
-}
-
-// gemmStmt lowers s with the GEMM schedule when it matches; it returns nil steps
-// when s is left to the default schedule.
+// gemmStmt lowers s with the GEMM template when its unit of the plan asks
+// for it; it returns nil steps when s is left to the default schedule.
 func (l *lowerer) gemmStmt(s *ir.Stmt, i int) ([]*loop.Step, error) {
-	if gemmHook == nil {
+	u := l.unitOf(i)
+	if u == nil || u.GEMM == nil {
 		return nil, nil
 	}
-	lowerFn, ok := gemmHook(l.k, s)
-	if !ok || lowerFn == nil {
-		return nil, nil
+	m, ok := gemm.Match(l.k, s)
+	if !ok {
+		return nil, fmt.Errorf("%s: statement %d is not a contraction", s.Pos, i)
 	}
 	env := &env{l: l, stmt: s, prefix: fmt.Sprintf("s%d", i)}
 	nScratch := len(l.out.Scratch)
-	steps, err := lowerFn(env)
+	steps, err := gemm.Lower(m, env, u.GEMM)
 	if err == nil && len(steps) == 0 {
 		err = errors.New("it produced no steps")
 	}
 	if err != nil {
 		// The default schedule computes every statement: a GEMM that the
-		// GEMM schedule cannot handle is slower, never rejected.
+		// GEMM template cannot handle is slower, never rejected.
 		l.out.Scratch = l.out.Scratch[:nScratch]
-		if !errors.Is(err, errGemmUnavailable) {
-			l.out.Notes = append(l.out.Notes, fmt.Sprintf("%s: the GEMM schedule failed for %s (%v); the default schedule computes it", s.Pos, s.Target.Name, err))
-		}
+		l.out.Notes = append(l.out.Notes, fmt.Sprintf("%s: the GEMM schedule failed for %s (%v); the default schedule computes it", s.Pos, s.Target.Name, err))
 		return nil, nil
+	}
+	for _, st := range steps {
+		st.ChunkWork = u.ChunkWork
+		if !u.Parallel && st.Parallel {
+			st.Grain = 1 << 30 // one chunk: the runtime runs it serially
+		}
 	}
 	return steps, nil
 }
@@ -113,7 +108,7 @@ func (e *env) ExprAlong(x ir.Expr, bind map[*ir.Var]loop.Expr, laneVar *ir.Var, 
 	if hasReduce(x) {
 		return nil, errors.New("gemm epilogue contains a reduction")
 	}
-	b := e.l.newFnb("epilogue")
+	b := e.l.newFnb("epilogue", &schedule.Unit{Accumulators: 1})
 	root := newLevel(lanes, count)
 	b.levels = []*level{root}
 	for v, ex := range bind {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
+	"github.com/tensorcc/tcc/schedule"
 )
 
 // binding is what an ir index variable stands for while lowering.
@@ -40,6 +41,8 @@ type fnb struct {
 	vector bool // a vector value was produced
 	// scalarReduce keeps reductions scalar (the last resort of lowerStmt).
 	scalarReduce bool
+	// unit is the plan's unit of the statements being lowered.
+	unit *schedule.Unit
 	// rowLocals holds the row-local intermediates of a fused group of rank 1:
 	// each is a scalar local, assigned once per row before it is read.
 	rowLocals map[*ir.Tensor]*loop.Var
@@ -48,9 +51,10 @@ type fnb struct {
 	slots map[*ir.Tensor]loop.Expr
 }
 
-func (l *lowerer) newFnb(name string) *fnb {
+func (l *lowerer) newFnb(name string, u *schedule.Unit) *fnb {
 	return &fnb{
 		l:     l,
+		unit:  u,
 		f:     &loop.Func{Name: name},
 		names: map[string]bool{},
 		bind:  map[*ir.Var]binding{},

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
+	"github.com/tensorcc/tcc/schedule/gemm"
 )
 
 // Row fusion.
@@ -43,8 +44,40 @@ type fusion struct {
 	readersOf map[*ir.Tensor][]int // tensor -> statements reading it (inlining expanded)
 }
 
-// planFusion groups the statements of l.k that the default schedule lowers
-// (not inlined) into units; units of more than one statement are fused.
+// groupUnits groups the statements of l.k that are not inlined into the
+// default plan's units: consecutive fusable statements that read each other
+// row-wise form one unit, every other statement a unit of its own.
+func (l *lowerer) groupUnits() [][]int {
+	var units [][]int
+	var cur []int
+	flush := func() {
+		if len(cur) > 0 {
+			units = append(units, cur)
+			cur = nil
+		}
+	}
+	for i, s := range l.k.Stmts {
+		if _, ok := l.inline[s.Target]; ok {
+			continue
+		}
+		if !l.fusable(s) {
+			flush()
+			units = append(units, []int{i})
+			continue
+		}
+		if len(cur) > 0 && l.rowWise(s, cur) {
+			cur = append(cur, i)
+			continue
+		}
+		flush()
+		cur = []int{i}
+	}
+	flush()
+	return units
+}
+
+// planFusion analyses the plan's units: units of more than one statement
+// are fused, and their row-local intermediates found.
 func (l *lowerer) planFusion() *fusion {
 	k := l.k
 	fu := &fusion{
@@ -70,41 +103,13 @@ func (l *lowerer) planFusion() *fusion {
 			return true
 		})
 	}
-	var cur []int
-	flush := func() {
-		if len(cur) > 0 {
-			fu.units = append(fu.units, cur)
-			cur = nil
-		}
-	}
-	for i, s := range k.Stmts {
-		if _, ok := l.inline[s.Target]; ok {
-			continue
-		}
-		if !l.fusable(s) {
-			flush()
-			fu.units = append(fu.units, []int{i})
-			continue
-		}
-		if len(cur) > 0 && l.rowWise(s, cur) {
-			cur = append(cur, i)
-			continue
-		}
-		flush()
-		cur = []int{i}
-	}
-	flush()
+	fu.units = l.planUnits()
 	for u, idx := range fu.units {
 		for _, i := range idx {
 			fu.groupOf[i] = u
 		}
-		if len(idx) < 2 {
-			continue
-		}
-		for _, i := range idx {
-			if l.parallelOK(k.Stmts[i]) {
-				fu.parallel[u] = true
-			}
+		if len(idx) >= 2 && l.plan.Units[u].Parallel {
+			fu.parallel[u] = true
 		}
 	}
 	// Row-local intermediates.
@@ -145,10 +150,8 @@ func (l *lowerer) fusable(s *ir.Stmt) bool {
 	if len(s.Target.Dims) == 0 || !l.eq.same(s.Index[0].Extent, s.Target.Dims[0]) {
 		return false
 	}
-	if gemmHook != nil {
-		if _, ok := gemmHook(l.k, s); ok {
-			return false // the GEMM schedule takes it
-		}
+	if _, ok := gemm.Match(l.k, s); ok {
+		return false // the GEMM template takes it
 	}
 	if len(s.Index) == 1 && l.t.VectorBits > 0 && l.vecLanes(s.Value, s.Index[0]) > 1 && l.vecOK(s.Value, s.Index[0], nil) {
 		return false // vectorised along the row index on its own
@@ -258,7 +261,7 @@ func (l *lowerer) lowerGroup(fu *fusion, u int) (*loop.Step, error) {
 		stmts[j] = l.k.Stmts[i]
 	}
 	first := stmts[0]
-	b := l.newFnb(fmt.Sprintf("s%d", idx[0]))
+	b := l.newFnb(fmt.Sprintf("s%d", idx[0]), &l.plan.Units[u])
 	root := newLevel(1, nil)
 	root.out = &b.f.Body
 	b.levels = []*level{root}
@@ -309,7 +312,7 @@ func (l *lowerer) lowerGroup(fu *fusion, u int) (*loop.Step, error) {
 	for _, s := range stmts {
 		n := len(s.Index)
 		vec := false
-		if l.t.VectorBits > 0 && n > 1 {
+		if b.unit.Vector && l.t.VectorBits > 0 && n > 1 {
 			vec = l.vecLanes(s.Value, s.Index[n-1]) > 1 && l.vecOK(s.Value, s.Index[n-1], nil)
 		}
 		exts, err := l.extents(s)
@@ -317,7 +320,7 @@ func (l *lowerer) lowerGroup(fu *fusion, u int) (*loop.Step, error) {
 			return nil, stmtError(s, err)
 		}
 		var stream *loop.Var
-		if vec && !readLater[s.Target] && l.bufs[s.Target] != nil {
+		if vec && b.unit.Stream && !readLater[s.Target] && l.bufs[s.Target] != nil {
 			if cond := l.streamCond(s, l.bufs[s.Target], exts[n-1]); cond != nil {
 				stream = b.local("stream", loop.Bool)
 				b.f.Body = append(b.f.Body, &loop.Assign{Dst: stream, Value: cond})
@@ -340,20 +343,14 @@ func (l *lowerer) lowerGroup(fu *fusion, u int) (*loop.Step, error) {
 		b.f.VectorBits = l.t.VectorBits
 		b.f.Target = l.t.Name
 	}
-	step := &loop.Step{Func: b.f}
+	step := &loop.Step{Func: b.f, ChunkWork: b.unit.ChunkWork}
 	var work loop.Expr = loop.I64(0)
-	var perRow int64
 	for _, s := range stmts {
-		w, _, perIter, err := l.work(s)
+		w, _, _, err := l.work(s)
 		if err != nil {
 			return nil, err
 		}
 		work = loop.Add(work, w)
-		if perIter < 0 || perRow < 0 {
-			perRow = -1
-		} else {
-			perRow += perIter
-		}
 	}
 	step.Work = work
 	if parallel {
@@ -362,8 +359,8 @@ func (l *lowerer) lowerGroup(fu *fusion, u int) (*loop.Step, error) {
 		step.Grain = 1
 		if slotted {
 			step.Extent = blockCount(ext)
-		} else if perRow > 0 && perRow < chunkWork {
-			step.Grain = int((chunkWork + perRow - 1) / perRow)
+		} else {
+			step.Grain = max(b.unit.Grain, 1)
 		}
 	}
 	return step, nil

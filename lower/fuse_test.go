@@ -58,7 +58,7 @@ func TestFusion(t *testing.T) {
 		t.Run(tc.kernel, func(t *testing.T) {
 			check(t, k, tc.sizes...)
 			for _, tg := range targets {
-				lk, err := Lower(k, tg)
+				lk, err := Lower(k, tg, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -135,7 +135,7 @@ func TestFusedSoftmaxStructure(t *testing.T) {
 	}
 	k := prog.Kernel("Softmax")
 	for _, tg := range targets {
-		lk, err := Lower(k, tg)
+		lk, err := Lower(k, tg, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -208,7 +208,7 @@ func TestNoFusionOfPackedOrScalar(t *testing.T) {
 	b.Stmt(y, Vars(i, j), Bin(ir.Mul, Read(x, Idx(i), Idx(j)), Read(tot)))
 	check(t, b.K, []int{3, 5}, []int{1, 17}, []int{0, 2})
 	for _, tg := range targets {
-		lk, err := Lower(b.K, tg)
+		lk, err := Lower(b.K, tg, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/tensorcc/tcc/interp"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
+	"github.com/tensorcc/tcc/schedule"
 )
 
 var targets = []loop.Target{loop.TargetGo, loop.TargetAVX2, loop.TargetAVX512}
@@ -162,11 +163,25 @@ func decoded(t testing.TB, o *ir.Tensor, a any, n int) ([]float64, []int64) {
 // reference interpreter on random inputs, for each size assignment.
 func check(t *testing.T, k *ir.Kernel, sizeSets ...[]int) {
 	t.Helper()
+	checkPlanned(t, k, nil, sizeSets...)
+}
+
+// checkPlanned is check with the default plan changed by modify (nil:
+// unchanged) before lowering.
+func checkPlanned(t *testing.T, k *ir.Kernel, modify func(*schedule.Plan), sizeSets ...[]int) {
+	t.Helper()
 	if len(sizeSets) == 0 {
 		sizeSets = [][]int{nil}
 	}
 	for _, tg := range targets {
-		lk, err := Lower(k, tg)
+		plan, err := DefaultPlan(k, tg)
+		if err != nil {
+			t.Fatalf("%s: DefaultPlan(%s): %v", k.Name, tg.Name, err)
+		}
+		if modify != nil {
+			modify(plan)
+		}
+		lk, err := Lower(k, tg, plan)
 		if err != nil {
 			t.Fatalf("%s: Lower(%s): %v", k.Name, tg.Name, err)
 		}

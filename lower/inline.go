@@ -9,21 +9,38 @@ import (
 // recomputed at every read.
 const maxInlineNodes = 16
 
-// chooseInlining decides which intermediates are computed inside their consumers
-// instead of being materialised. An intermediate is inlined when its statement has
-// no reduction, every read of it uses plain index variables that provably cover
-// its extent (so no out-of-range zero can occur), and either it is cheap or it is
-// read exactly once at the consumer's own point (so nothing is recomputed).
+// chooseInlining decides which intermediates are computed inside their
+// consumers instead of being materialised (the default plan's Inline): of
+// the inlinable ones, those that are cheap or read exactly once at the
+// consumer's own point (so nothing is recomputed).
 func (l *lowerer) chooseInlining() {
-	type use struct {
-		reads   int
-		ok      bool
-		samePt  bool // every read is at the consumer's left-side point, outside reductions
-		readers int
-	}
-	uses := map[*ir.Tensor]*use{}
+	ok := l.inlinable()
+	uses := l.tempUses()
 	for _, t := range l.k.Temps {
-		uses[t] = &use{ok: true, samePt: true}
+		s := l.defs[t]
+		u := uses[t]
+		if !ok[t] {
+			continue
+		}
+		cheap := nodeCount(s.Value) <= maxInlineNodes && !expensive(s.Value)
+		if cheap || (u.reads == 1 && u.samePt) || u.reads == 0 {
+			l.inline[t] = s
+		}
+	}
+}
+
+// tempUse describes the reads of an intermediate.
+type tempUse struct {
+	reads  int
+	ok     bool // every read uses plain index variables that cover its extent
+	samePt bool // every read is at the consumer's left-side point, outside reductions
+}
+
+// tempUses returns how each intermediate is read.
+func (l *lowerer) tempUses() map[*ir.Tensor]*tempUse {
+	uses := map[*ir.Tensor]*tempUse{}
+	for _, t := range l.k.Temps {
+		uses[t] = &tempUse{ok: true, samePt: true}
 	}
 	for _, s := range l.k.Stmts {
 		var visit func(e ir.Expr, inReduce bool)
@@ -52,18 +69,22 @@ func (l *lowerer) chooseInlining() {
 		}
 		visit(s.Value, false)
 	}
+	return uses
+}
+
+// inlinable returns the intermediates that may be inlined: their statement
+// has no reduction, every read of them uses plain index variables that
+// provably cover their extent (so no out-of-range zero can occur), and no
+// GEMM reads them in place.
+func (l *lowerer) inlinable() map[*ir.Tensor]bool {
+	ok := map[*ir.Tensor]bool{}
+	uses := l.tempUses()
 	operands := l.gemmOperands()
 	for _, t := range l.k.Temps {
 		s := l.defs[t]
-		u := uses[t]
-		if s == nil || !u.ok || hasReduce(s.Value) || operands[t] {
-			continue
-		}
-		cheap := nodeCount(s.Value) <= maxInlineNodes && !expensive(s.Value)
-		if cheap || (u.reads == 1 && u.samePt) || u.reads == 0 {
-			l.inline[t] = s
-		}
+		ok[t] = s != nil && uses[t].ok && !hasReduce(s.Value) && !operands[t]
 	}
+	return ok
 }
 
 // gemmOperands returns the tensors that a statement the GEMM schedule takes
@@ -72,12 +93,14 @@ func (l *lowerer) chooseInlining() {
 // pack is the contraction template's job.)
 func (l *lowerer) gemmOperands() map[*ir.Tensor]bool {
 	ops := map[*ir.Tensor]bool{}
-	if gemmHook == nil {
-		return ops
-	}
 	for _, s := range l.k.Stmts {
 		if m, ok := gemm.Match(l.k, s); ok {
-			ops[m.A.Tensor], ops[m.B.Tensor] = true, true
+			if m.A.Plain() {
+				ops[m.A.Tensor] = true
+			}
+			if m.B.Plain() {
+				ops[m.B.Tensor] = true
+			}
 		}
 	}
 	return ops

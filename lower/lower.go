@@ -45,14 +45,39 @@ import (
 
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
+	"github.com/tensorcc/tcc/schedule"
 )
 
 // errNoVec reports that a construct cannot be vectorised; the caller falls back
 // to scalar code. It never escapes the package.
 var errNoVec = errors.New("not vectorisable")
 
-// Lower lowers k for target t with the default schedule and verifies the result.
-func Lower(k *ir.Kernel, t loop.Target) (*loop.Kernel, error) {
+// Lower lowers k for target t following plan (nil: DefaultPlan) and
+// verifies the result.
+func Lower(k *ir.Kernel, t loop.Target, plan *schedule.Plan) (*loop.Kernel, error) {
+	l, err := newLowerer(k, t)
+	if err != nil {
+		return nil, err
+	}
+	if plan == nil {
+		plan = l.defaultPlan()
+	}
+	if err := l.applyPlan(plan); err != nil {
+		return nil, kernelError(k, t, err)
+	}
+	if err := l.run(); err != nil {
+		return nil, kernelError(k, t, err)
+	}
+	loop.Simplify(l.out)
+	if err := loop.Verify(l.out); err != nil {
+		return nil, kernelError(k, t, fmt.Errorf("internal error: invalid loop IR: %w", err))
+	}
+	return l.out, nil
+}
+
+// newLowerer checks k and t and sets up the lowering of k: its buffers
+// for parameters and outputs, sizes, scalars and statement definitions.
+func newLowerer(k *ir.Kernel, t loop.Target) (*lowerer, error) {
 	if k == nil {
 		return nil, errors.New("lower: nil kernel")
 	}
@@ -70,14 +95,10 @@ func Lower(k *ir.Kernel, t loop.Target) (*loop.Kernel, error) {
 		names:   map[string]bool{},
 		funcs:   map[*loop.Func]bool{},
 	}
-	if err := l.run(); err != nil {
+	if err := l.setup(); err != nil {
 		return nil, kernelError(k, t, err)
 	}
-	loop.Simplify(l.out)
-	if err := loop.Verify(l.out); err != nil {
-		return nil, kernelError(k, t, fmt.Errorf("internal error: invalid loop IR: %w", err))
-	}
-	return l.out, nil
+	return l, nil
 }
 
 // kernelError returns err as an *ir.Error at the position of the statement
@@ -104,6 +125,7 @@ func stmtError(s *ir.Stmt, err error) error {
 type lowerer struct {
 	k       *ir.Kernel
 	t       loop.Target
+	plan    *schedule.Plan
 	out     *loop.Kernel
 	bufs    map[*ir.Tensor]*loop.Buf
 	sizes   map[*ir.Size]*loop.Var
@@ -115,7 +137,9 @@ type lowerer struct {
 	eq      dimClasses
 }
 
-func (l *lowerer) run() error {
+// setup makes the variables of sizes and scalars and the buffers of
+// parameters and outputs, and indexes the statements.
+func (l *lowerer) setup() error {
 	k := l.k
 	l.eq = newDimClasses(k.Checks)
 	for _, s := range k.Sizes {
@@ -159,7 +183,12 @@ func (l *lowerer) run() error {
 		}
 		l.defs[s.Target] = s
 	}
-	l.chooseInlining()
+	return nil
+}
+
+// run lowers the kernel's statements by the plan's units.
+func (l *lowerer) run() error {
+	k := l.k
 	fu := l.planFusion()
 	scalarLocal := map[*ir.Tensor]bool{}
 	slotUnit := map[*ir.Tensor]int{}
@@ -213,7 +242,7 @@ func (l *lowerer) run() error {
 				return err
 			}
 			if steps == nil {
-				step, err := l.lowerStmt(s, fmt.Sprintf("s%d", i))
+				step, err := l.lowerStmt(s, fmt.Sprintf("s%d", i), l.unitOf(i))
 				if err != nil {
 					return stmtError(s, err)
 				}

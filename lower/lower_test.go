@@ -7,7 +7,7 @@ import (
 	. "github.com/tensorcc/tcc/internal/irbuild"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
-	"github.com/tensorcc/tcc/schedule/gemm"
+	"github.com/tensorcc/tcc/schedule"
 )
 
 // tails returns size sets {fixed..., n} for n = 0..33, covering every tail length
@@ -42,7 +42,7 @@ func TestBroadcastFMA(t *testing.T) {
 	i, j := Var("i", ir.SizeDim(M)), Var("j", ir.SizeDim(N))
 	b.Stmt(y, Vars(i, j), Bin(ir.Add, Bin(ir.Mul, Read(x, Idx(i), Idx(j)), Read(bv, Idx(j))), Read(c, Idx(i))))
 	check(t, b.K, tails(2)...)
-	lk, err := Lower(b.K, loop.TargetAVX512)
+	lk, err := Lower(b.K, loop.TargetAVX512, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,14 +68,14 @@ func TestRowSumAndDot(t *testing.T) {
 	b.Stmt(mx, Vars(i3), Reduce(ir.RMax, Vars(j3), nil, Read(x, Idx(i3), Idx(j3))))
 	check(t, b.K, tails(3)...)
 	check(t, b.K, []int{0, 3}, []int{1, 1000})
-	lk, err := Lower(b.K, loop.TargetAVX2)
+	lk, err := Lower(b.K, loop.TargetAVX2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s := lk.String(); !strings.Contains(s, "hsum(") || !strings.Contains(s, "hmax(") {
 		t.Errorf("AVX2 lowering does not vectorise the reductions:\n%s", s)
 	}
-	lk, err = Lower(b.K, loop.TargetGo)
+	lk, err = Lower(b.K, loop.TargetGo, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,8 @@ func TestRowSumAndDot(t *testing.T) {
 	}
 }
 
-func TestMatmul(t *testing.T) {
+// matmulKernel is C[m, n] = sum(k: A[m, k] * B[k, n]).
+func matmulKernel() *ir.Kernel {
 	b := New("Matmul")
 	M, K, N := b.Size("M"), b.Size("K"), b.Size("N")
 	a := b.In("A", ir.F32, ir.SizeDim(M), ir.SizeDim(K))
@@ -92,7 +93,13 @@ func TestMatmul(t *testing.T) {
 	c := b.Out("C", ir.F32, ir.SizeDim(M), ir.SizeDim(N))
 	m, n, k := Var("m", ir.SizeDim(M)), Var("n", ir.SizeDim(N)), Var("k", ir.SizeDim(K))
 	b.Stmt(c, Vars(m, n), Sum(Vars(k), Bin(ir.Mul, Read(a, Idx(m), Idx(k)), Read(bm, Idx(k), Idx(n)))))
-	check(t, b.K, []int{3, 5, 17}, []int{1, 1, 1}, []int{0, 4, 4}, []int{4, 0, 9}, []int{33, 7, 65})
+	return b.K
+}
+
+var matmulSizes = [][]int{{3, 5, 17}, {1, 1, 1}, {0, 4, 4}, {4, 0, 9}, {33, 7, 65}}
+
+func TestMatmul(t *testing.T) {
+	check(t, matmulKernel(), matmulSizes...)
 }
 
 func TestTransposeAndAgree(t *testing.T) {
@@ -140,7 +147,7 @@ func TestMeanScalarTemp(t *testing.T) {
 	i = Var("i", ir.SizeDim(N))
 	b.Stmt(y, Vars(i), Bin(ir.Sub, Read(half, Idx(i)), Read(mean, nil...)))
 	check(t, b.K, tails()...)
-	lk, err := Lower(b.K, loop.TargetAVX512)
+	lk, err := Lower(b.K, loop.TargetAVX512, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +270,7 @@ func TestParallelLarge(t *testing.T) {
 	b.Stmt(y, Vars(i, j), CallFn(ir.Tanh, Read(x, Idx(i), Idx(j))))
 	i, j = Var("i", ir.SizeDim(M)), Var("j", ir.SizeDim(N))
 	b.Stmt(r, Vars(i), Sum(Vars(j), Read(x, Idx(i), Idx(j))))
-	lk, err := Lower(b.K, loop.TargetAVX512)
+	lk, err := Lower(b.K, loop.TargetAVX512, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +289,7 @@ func TestConstSmallSerial(t *testing.T) {
 	i, j := Var("i", ir.ConstDim(4)), Var("j", ir.ConstDim(5))
 	b.Stmt(y, Vars(j, i), Bin(ir.Add, Read(x, Idx(i), Idx(j)), Read(x, Bin(ir.Add, Idx(i), I64(1)), Idx(j))))
 	check(t, b.K)
-	lk, err := Lower(b.K, loop.TargetGo)
+	lk, err := Lower(b.K, loop.TargetGo, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,23 +303,26 @@ func TestConstSmallSerial(t *testing.T) {
 }
 
 func TestLowerErrors(t *testing.T) {
-	if _, err := Lower(nil, loop.TargetGo); err == nil {
+	if _, err := Lower(nil, loop.TargetGo, nil); err == nil {
 		t.Error("Lower(nil) succeeded")
 	}
 	b := New("Bad")
 	N := b.Size("N")
 	y := b.Out("Y", ir.F32, ir.SizeDim(N))
 	b.Stmt(y, nil, FConst(ir.F32, 1)) // wrong number of indices
-	if _, err := Lower(b.K, loop.TargetGo); err == nil {
+	if _, err := Lower(b.K, loop.TargetGo, nil); err == nil {
 		t.Error("Lower of a malformed statement succeeded")
 	}
 }
 
+// TestMatmulDefaultSchedule lowers a matmul with a plan without the GEMM
+// template (the loops of the default schedule).
 func TestMatmulDefaultSchedule(t *testing.T) {
-	saved := gemmLower
-	gemmLower = func(*gemm.Matmul, gemm.Env) ([]*loop.Step, error) { return nil, errGemmUnavailable }
-	defer func() { gemmLower = saved }()
-	TestMatmul(t)
+	checkPlanned(t, matmulKernel(), func(p *schedule.Plan) {
+		for i := range p.Units {
+			p.Units[i].GEMM = nil
+		}
+	}, matmulSizes...)
 }
 
 func TestMatmulEpilogue(t *testing.T) {

@@ -7,14 +7,6 @@ import (
 	"github.com/tensorcc/tcc/loop"
 )
 
-// goUnroll is the number of independent accumulators used for long reductions on
-// scalar targets.
-const goUnroll = 4
-
-// vecUnroll is the number of independent vector accumulators of the main loop of
-// a vectorised reduction: enough to hide the latency of the vector add.
-const vecUnroll = 4
-
 // wideAcc reports whether reduction e accumulates in f64 although its type is
 // f32. SPEC section 7 bounds the error of f32 results of reductions of up to
 // 2^20 terms by 1e-4 * (1 + max |exact|); an f32 accumulator breaks that bound
@@ -222,9 +214,9 @@ func (b *fnb) reduceCode(e *ir.Reduce) ([]loop.Stmt, loop.Expr, error) {
 		}
 	}
 	unroll := 1
-	if parent.lanes == 1 && b.l.t.VectorBits == 0 && e.Op != ir.RProd {
-		if n, ok := constValue(inner.Extent); !ok || n >= 4*goUnroll {
-			unroll = goUnroll
+	if acc := b.unit.Accumulators; parent.lanes == 1 && b.l.t.VectorBits == 0 && e.Op != ir.RProd && acc > 1 {
+		if n, ok := constValue(inner.Extent); !ok || n >= 4*int64(acc) {
+			unroll = acc
 		}
 	}
 	t := vt(accType(e), parent.lanes)
@@ -294,7 +286,7 @@ func (b *fnb) reduceCode(e *ir.Reduce) ([]loop.Stmt, loop.Expr, error) {
 }
 
 // vecReduce builds a reduction vectorised along its innermost variable with n
-// lanes: a main loop with vecUnroll independent vector accumulators (when the
+// lanes: a main loop with the unit's independent vector accumulators (when the
 // extent may be long), a loop of single vectors, and a masked (Count) tail when
 // the body gives zero on masked-off lanes or a scalar tail otherwise. A wide
 // (f64) reduction loads f32 vectors of n lanes and converts them to f64.
@@ -309,8 +301,8 @@ func (b *fnb) vecReduce(e *ir.Reduce, n int) ([]loop.Stmt, loop.Expr, error) {
 		return nil, nil, err
 	}
 	sid, _ := identity(e.Op, st)
-	unroll := vecUnroll
-	if c, ok := constValue(inner.Extent); ok && c < int64(2*vecUnroll*n) {
+	unroll := max(b.unit.Accumulators, 1)
+	if c, ok := constValue(inner.Extent); ok && c < int64(2*unroll*n) {
 		unroll = 1
 	}
 	vaccs := make([]*loop.Var, unroll)

@@ -6,23 +6,19 @@ import (
 
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
+	"github.com/tensorcc/tcc/schedule"
 )
 
-// Parallel-step thresholds, in estimated flops.
-const (
-	minParallelWork = 1 << 15 // statically smaller statements run serially
-	chunkWork       = 1 << 14 // target work per chunk when it is static
-)
-
-// lowerStmt lowers one statement to a Step and its Func, vectorised when the
-// target and the statement allow.
-func (l *lowerer) lowerStmt(s *ir.Stmt, name string) (*loop.Step, error) {
+// lowerStmt lowers one statement to a Step and its Func as unit u says:
+// vectorised when u asks for vectors and the statement allows, in parallel
+// when u asks for it.
+func (l *lowerer) lowerStmt(s *ir.Stmt, name string, u *schedule.Unit) (*loop.Step, error) {
 	vec := false
-	if l.t.VectorBits > 0 && len(s.Index) > 0 {
+	if u.Vector && l.t.VectorBits > 0 && len(s.Index) > 0 {
 		v := s.Index[len(s.Index)-1]
 		vec = l.vecLanes(s.Value, v) > 1 && l.vecOK(s.Value, v, nil)
 	}
-	b, err := l.stmtFunc(s, name, vec)
+	b, err := l.stmtFunc(s, name, vec, u)
 	if err != nil {
 		return nil, err
 	}
@@ -30,21 +26,18 @@ func (l *lowerer) lowerStmt(s *ir.Stmt, name string) (*loop.Step, error) {
 		b.f.VectorBits = l.t.VectorBits
 		b.f.Target = l.t.Name
 	}
-	work, _, perIter, err := l.work(s)
+	work, _, _, err := l.work(s)
 	if err != nil {
 		return nil, err
 	}
-	step := &loop.Step{Func: b.f, Work: work}
+	step := &loop.Step{Func: b.f, Work: work, ChunkWork: u.ChunkWork}
 	if b.f.Lo != nil {
 		step.Parallel = true
 		step.Extent, err = l.dimExpr(s.Index[0].Extent)
 		if err != nil {
 			return nil, err
 		}
-		step.Grain = 1
-		if perIter > 0 && perIter < chunkWork {
-			step.Grain = int((chunkWork + perIter - 1) / perIter)
-		}
+		step.Grain = max(u.Grain, 1)
 	}
 	return step, nil
 }
@@ -53,14 +46,14 @@ func (l *lowerer) lowerStmt(s *ir.Stmt, name string) (*loop.Step, error) {
 // when vec. A construct found not to be vectorisable on the way (errNoVec)
 // makes it start again with less: without that vector loop, then also with
 // scalar reductions.
-func (l *lowerer) stmtFunc(s *ir.Stmt, name string, vec bool) (*fnb, error) {
-	attempts := []struct{ vec, scalarReduce bool }{{vec, false}, {false, false}, {false, true}}
+func (l *lowerer) stmtFunc(s *ir.Stmt, name string, vec bool, u *schedule.Unit) (*fnb, error) {
+	attempts := []struct{ vec, scalarReduce bool }{{vec, !u.Vector}, {false, !u.Vector}, {false, true}}
 	if !vec {
 		attempts = attempts[1:]
 	}
 	var err error
 	for _, a := range attempts {
-		b := l.newFnb(name)
+		b := l.newFnb(name, u)
 		b.scalarReduce = a.scalarReduce
 		if err = b.stmt(s, a.vec); err == nil {
 			return b, nil
@@ -105,7 +98,7 @@ func (b *fnb) stmt(s *ir.Stmt, vec bool) error {
 		*root.out = append(*root.out, &loop.Store{Buf: buf, Index: loop.I64(0), Value: x})
 		return nil
 	}
-	parallel := l.parallelOK(s)
+	parallel := b.unit.Parallel
 	if parallel {
 		b.f.Lo = &loop.Var{Name: b.name("lo"), T: loop.Int64}
 		b.f.Hi = &loop.Var{Name: b.name("hi"), T: loop.Int64}
@@ -115,7 +108,7 @@ func (b *fnb) stmt(s *ir.Stmt, vec bool) error {
 		return err
 	}
 	var stream *loop.Var // the streaming-store flag of the vector main loop
-	if vec {
+	if vec && b.unit.Stream {
 		if cond := l.streamCond(s, buf, exts[n-1]); cond != nil {
 			stream = b.local("stream", loop.Bool)
 			*root.out = append(*root.out, &loop.Assign{Dst: stream, Value: cond})

@@ -75,7 +75,7 @@ func TestStreamingStores(t *testing.T) {
 	}
 	for _, tg := range []loop.Target{loop.TargetAVX512, loop.TargetAVX2, loop.TargetGo} {
 		t.Run(tg.Name, func(t *testing.T) {
-			lk, err := Lower(k, tg)
+			lk, err := Lower(k, tg, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

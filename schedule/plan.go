@@ -265,3 +265,53 @@ func ParseFile(data []byte) (*File, error) {
 	}
 	return &File{Plans: []*Plan{&p}}, nil
 }
+
+// GEMMSpace is a space of GEMM plans: a domain per knob. Plans enumerates
+// its points that pass Validate, in a fixed order; the autotuner samples
+// it, and a test sweeps a small one.
+type GEMMSpace struct {
+	// Lanes and VectorRegs describe the target.
+	Lanes, VectorRegs int
+	// MR and NV (NR = NV*Lanes) are the register tiles to try.
+	MR, NV []int
+	// KC are the depths; MCTiles and NCPanels give MC and NC as multiples
+	// of MR and NR.
+	KC, MCTiles, NCPanels []int
+	// DirectMaxM and GEMV are the special-shape settings (GEMV false turns
+	// both GEMV paths off).
+	DirectMaxM []int
+	GEMV       []bool
+	// VNNI is used where the target has it.
+	VNNI bool
+}
+
+// Plans returns every valid plan of the space.
+func (s GEMMSpace) Plans() []GEMM {
+	var out []GEMM
+	for _, mr := range s.MR {
+		for _, nv := range s.NV {
+			for _, kc := range s.KC {
+				for _, mt := range s.MCTiles {
+					for _, np := range s.NCPanels {
+						for _, dm := range s.DirectMaxM {
+							for _, gv := range s.GEMV {
+								g := GEMM{Lanes: s.Lanes, MR: mr, NR: nv * s.Lanes, KC: kc, MC: mt * mr, NC: np * nv * s.Lanes,
+									MaxGroups: 8, NCSplit: 8, DirectMaxM: dm, VNNI: s.VNNI}
+								if gv {
+									g.GEMVRows, g.GEMVCols, g.DotBlock = 8, 4096, 256
+									if s.VectorRegs < 32 {
+										g.GEMVRows = 4
+									}
+								}
+								if g.Validate(s.VectorRegs) == nil {
+									out = append(out, g)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}

@@ -343,3 +343,45 @@ func TestCompileRefusesHandWrittenFile(t *testing.T) {
 		t.Error("the hand-written file changed")
 	}
 }
+
+// TestPlans: explain prints each target's plan (text and JSON); a plan file
+// changes what compile, explain and bench build; an invalid plan is an
+// error.
+func TestPlans(t *testing.T) {
+	root := repoRoot(t)
+	dir := t.TempDir()
+	stdout, stderr, status := tcc(t, root, "explain", "examples/matmul.tc", "-k", "Matmul")
+	if status != 0 {
+		t.Fatalf("explain: status %d\n%s", status, stderr)
+	}
+	for _, want := range []string{"== plan for go", "== plan for avx512", "gemm tile 12x32", `"kernel": "Matmul"`} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("explain output lacks %q", want)
+		}
+	}
+	plan := `{"kernel": "Matmul", "target": "avx512", "units": [{"stmts": [0], "vector": true, "accumulators": 4, "parallel": true, "grain": 1,
+		"gemm": {"lanes": 16, "mr": 6, "nr": 16, "kc": 64, "mc": 60, "nc": 64, "max_groups": 2, "nc_split": 2, "direct_max_m": 0, "gemv_rows": 0, "gemv_cols": 0, "dot_block": 0}}]}`
+	good := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(good, []byte(plan), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, status = tcc(t, root, "explain", "examples/matmul.tc", "-k", "Matmul", "-plan", good)
+	if status != 0 || !strings.Contains(stdout, "gemm tile 6x16") || !strings.Contains(stdout, "gemm tile 6x16") {
+		t.Errorf("explain -plan: status %d, output lacks the plan's 6x16 tile (or the other targets' default)\n%s", status, stderr)
+	}
+	out := filepath.Join(dir, "kern")
+	if _, stderr, status := tcc(t, root, "compile", "-plan", good, "-o", out, "examples/matmul.tc"); status != 0 {
+		t.Fatalf("compile -plan: status %d\n%s", status, stderr)
+	}
+	if stdout, stderr, status := tcc(t, root, "bench", "examples/matmul.tc", "-k", "Matmul", "-plan", good, "-s", "M=30,K=40,N=50", "-runs", "1", "-threads", "1"); status != 0 || !strings.Contains(stdout, "GFLOP/s") {
+		t.Errorf("bench -plan: status %d\n%s%s", status, stdout, stderr)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(strings.NewReplacer(`"mr": 6`, `"mr": 16`, `"nr": 16`, `"nr": 32`, `"mc": 60`, `"mc": 64`).Replace(plan)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, status = tcc(t, root, "compile", "-plan", bad, "-o", filepath.Join(dir, "bad"), "examples/matmul.tc")
+	if status != 1 || !strings.Contains(stderr, "vector registers") {
+		t.Errorf("compile with an invalid plan: status %d (want 1), stderr %q", status, stderr)
+	}
+}

@@ -197,7 +197,7 @@ func TestGEMMTranslates(t *testing.T) {
 	}
 	for _, tg := range []loop.Target{loop.TargetAVX512, loop.TargetAVX2} {
 		for _, k := range prog.Kernels {
-			lk, err := lower.Lower(k, tg)
+			lk, err := lower.Lower(k, tg, nil)
 			if err != nil {
 				t.Fatalf("%s %s: %v", tg.Name, k.Name, err)
 			}

@@ -132,8 +132,12 @@ func runner(k *loop.Kernel, name string, leaf func(*loop.Func) string) ([]byte, 
 		fmt.Fprintf(&decl, "var %s = sync.Pool{New: func() any { return new(%s) }}\n\n", tasks, task)
 		// Call.
 		fmt.Fprintf(&body, "{\ntccgoN := %s\ntccgoWork := %s\n", ext, work)
-		fmt.Fprintf(&body, "if tccgoN > 0 {\nif tccgoN <= %d || tccgoWork < 2*tccgoChunkWork {\n%s(%s, 0, int(tccgoN))\n} else {\n", grain, fn, strings.Join(args, ", "))
-		fmt.Fprintf(&body, "tccgoG := max(int64(%d), (tccgoN/(tccgoWork/tccgoChunkWork)))\n", grain)
+		chunk := "tccgoChunkWork"
+		if s.ChunkWork > 0 {
+			chunk = fmt.Sprint(s.ChunkWork) // the plan's
+		}
+		fmt.Fprintf(&body, "if tccgoN > 0 {\nif tccgoN <= %d || tccgoWork < 2*%s {\n%s(%s, 0, int(tccgoN))\n} else {\n", grain, chunk, fn, strings.Join(args, ", "))
+		fmt.Fprintf(&body, "tccgoG := max(int64(%d), (tccgoN/(tccgoWork/%s)))\n", grain, chunk)
 		fmt.Fprintf(&body, "tccgoT := %s.Get().(*%s)\n*tccgoT = %s{%s}\ntccParallelFor(int(tccgoN), int(tccgoG), tccgoT)\n*tccgoT = %s{}\n%s.Put(tccgoT)\n}\n}\n}\n",
 			tasks, task, task, strings.Join(inits, ", "), task, tasks)
 	}

@@ -20,6 +20,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	threads := fs.Int("threads", 0, "GOMAXPROCS for the run (default: all cores)")
 	target := fs.String("target", "", "comma-separated `targets` (go, amd64; default: every backend)")
 	runs := fs.Int("runs", 7, "number of timed runs")
+	planFile := fs.String("plan", "", "schedule `file` (JSON plans, as tcc explain prints them) to time instead of the default plan")
 	files, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -60,7 +61,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if _, err := bench.SizeValues(k, sz); err != nil {
 		return usagef("%v", err)
 	}
-	gen, err := driver.Generate(prog, driver.Options{Package: "kern", Targets: targets, Source: files[0]})
+	plans, err := readPlans(*planFile)
+	if err != nil {
+		return err
+	}
+	gen, err := driver.Generate(prog, driver.Options{Package: "kern", Targets: targets, Source: files[0], Plans: plans})
 	if err != nil {
 		return reportPositioned(err, stderr)
 	}

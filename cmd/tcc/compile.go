@@ -15,6 +15,7 @@ func runCompile(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", ".", "output `directory` of the generated package")
 	pkg := fs.String("pkg", "", "Go package `name` (default: the files' package clause, else the directory's name)")
 	target := fs.String("target", "", "comma-separated `targets` (go, amd64; default: every backend)")
+	planFile := fs.String("plan", "", "schedule `file` (JSON plans by kernel and target, as tcc explain prints them); other kernels get the default plan")
 	files, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -37,7 +38,11 @@ func runCompile(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	gen, err := driver.Generate(prog, driver.Options{Package: name, Targets: targets, Source: strings.Join(files, " ")})
+	plans, err := readPlans(*planFile)
+	if err != nil {
+		return err
+	}
+	gen, err := driver.Generate(prog, driver.Options{Package: name, Targets: targets, Source: strings.Join(files, " "), Plans: plans})
 	if err != nil {
 		return reportPositioned(err, stderr)
 	}

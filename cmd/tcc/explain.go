@@ -14,8 +14,9 @@ import (
 var explainTargets = []loop.Target{loop.TargetGo, loop.TargetAVX2, loop.TargetAVX512}
 
 func runExplain(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("explain", "FILE -k KERNEL\n\nExplain prints the kernel's tensor-level IR as the front end produced it and\nafter each pass, then the loop-level IR for each target.", stderr)
+	fs := newFlagSet("explain", "FILE -k KERNEL [-plan FILE.json]\n\nExplain prints the kernel's tensor-level IR as the front end produced it and\nafter each pass, then for each target the schedule (the plan, as text and as\nthe JSON that -plan reads) and the loop-level IR it gives.", stderr)
 	kname := fs.String("k", "", "`kernel` to explain (required)")
+	planFile := fs.String("plan", "", "schedule `file` (JSON, as explain prints it) to apply instead of the default plan")
 	files, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -37,8 +38,23 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	plans, err := readPlans(*planFile)
+	if err != nil {
+		return err
+	}
 	for _, t := range explainTargets {
-		lk, err := lower.Lower(k, t)
+		plan := plans.Find(k.Name, t.Name)
+		if plan == nil {
+			if plan, err = lower.DefaultPlan(k, t); err != nil {
+				return reportPositioned(err, stderr)
+			}
+		}
+		js, err := plan.JSON()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "== plan for %s\n%s%s\n\n", t.Name, plan, js)
+		lk, err := lower.Lower(k, t, plan)
 		if err != nil {
 			return reportPositioned(err, stderr)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tensorcc/tcc/frontend"
 	"github.com/tensorcc/tcc/ir"
+	"github.com/tensorcc/tcc/schedule"
 )
 
 // newFlagSet returns a flag set for command name whose usage prints synopsis
@@ -161,6 +162,22 @@ func compileFiles(files []string, stderr io.Writer) (*ir.Program, error) {
 		return nil, err
 	}
 	return prog, nil
+}
+
+// readPlans reads a plan file (schedule.ParseFile), or returns nil for "".
+func readPlans(path string) (*schedule.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := schedule.ParseFile(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
 }
 
 // reportPositioned prints an error with a source position as

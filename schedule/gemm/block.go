@@ -1,20 +1,54 @@
 package gemm
 
 import (
+	"fmt"
+
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
+	"github.com/tensorcc/tcc/schedule"
 )
 
-// Blocking is the register and cache blocking of a GEMM for one target.
-type Blocking struct {
-	// Lanes is the vector width in elements of the accumulator type (1 = scalar).
-	Lanes int
-	// MR x NR is the register tile (micro-tile): MR rows, NR = NV*Lanes columns,
-	// held in MR*NV accumulators.
-	MR, NR int
-	// KC, MC and NC are the cache blocks: a KC-deep B sliver (KC x NR) stays in L1,
-	// an MC x KC block of A in L2 and a KC x NC panel of B in L3.
-	KC, MC, NC int
+// Blocking is the plan of the template (schedule.GEMM): the register tile
+// (MR rows, NR = NV*Lanes columns held in MR*NV accumulators), the cache
+// blocks (a KC-deep B sliver in L1, an MC x KC block of A in L2, a KC x NC
+// panel of B in L3), the parallel decomposition and the special-shape paths.
+type Blocking = schedule.GEMM
+
+// Defaults of the parallel decomposition and of the special-shape paths
+// (see Lower, gemvRow and gemvDot for what each does and was measured at).
+const (
+	defaultMaxGroups  = 8
+	defaultNCSplit    = 8
+	defaultDirectMaxM = 4
+	defaultGEMVRows   = 8 // with 32 vector registers; half with 16
+	defaultGEMVCols   = 4096
+	defaultDotBlock   = 256 // outputs per parallel block of a dot-product GEMV: one contiguous region of rows
+)
+
+// DefaultPlan returns the template's plan for m on target t: Choose's
+// blocking, or the scalar tile when C has no contiguous output dimension
+// for the vectors.
+func DefaultPlan(m *Matmul, t loop.Target) Blocking {
+	rowUnit, colUnit := m.CRow.IsUnit(), m.CCol.IsUnit()
+	if t.VectorBits > 0 && !colUnit && !rowUnit {
+		return Choose(loop.Target{Name: t.Name, VectorRegs: 16, L1: t.L1, L2: t.L2, L3: t.L3}, m.Acc)
+	}
+	return Choose(t, m.Acc)
+}
+
+// checkPlan reports whether b can be used for accumulator acc on t.
+func checkPlan(b Blocking, t loop.Target, acc ir.DType) error {
+	regs := t.VectorRegs
+	if t.VectorBits == 0 || b.Lanes == 1 {
+		regs = 0 // the scalar tile lives in the Go compiler's registers
+	}
+	if err := b.Validate(regs); err != nil {
+		return err
+	}
+	if b.Lanes != 1 && b.Lanes != t.Lanes(acc.Bits) {
+		return fmt.Errorf("gemm plan: %d lanes of %v, target %s has %d", b.Lanes, acc, t.Name, t.Lanes(acc.Bits))
+	}
+	return nil
 }
 
 // Choose returns the blocking for accumulator type acc on target t.
@@ -49,7 +83,11 @@ func Choose(t loop.Target, acc ir.DType) Blocking {
 	if esize <= 0 {
 		esize = 4
 	}
-	b := Blocking{Lanes: t.Lanes(acc.Bits)}
+	b := Blocking{Lanes: t.Lanes(acc.Bits), MaxGroups: defaultMaxGroups, NCSplit: defaultNCSplit,
+		DirectMaxM: defaultDirectMaxM, GEMVRows: defaultGEMVRows, GEMVCols: defaultGEMVCols, DotBlock: defaultDotBlock, VNNI: t.VNNI}
+	if t.VectorRegs < 32 {
+		b.GEMVRows /= 2
+	}
 	if b.Lanes < 1 {
 		b.Lanes = 1
 	}

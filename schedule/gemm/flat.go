@@ -8,9 +8,6 @@ import (
 	"github.com/tensorcc/tcc/loop"
 )
 
-// directMaxM is the number of MR-row tiles below which B is read in place.
-const directMaxM = 4
-
 func isUnit(e loop.Expr) bool {
 	c, ok := e.(*loop.Const)
 	return ok && c.Int == 1
@@ -131,7 +128,8 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	// Few rows of A use each element of B only a few times: then B is read in
 	// place (when its rows are contiguous) instead of packed.
 	directOK := !vnni && lw.b.plain() && isUnit(bColE) && lw.b.buf.Elem == m.Acc && !lw.b.cast
-	directCond := cmp(ir.Lt, d.M, i64(directMaxM*MR))
+	directOK = directOK && bl.DirectMaxM > 0
+	directCond := cmp(ir.Lt, d.M, i64(int64(bl.DirectMaxM)*MR))
 
 	// Step 1: pack B. Block t = (b*nNC + jb)*nKC + pb.
 	var bodyB []loop.Stmt
@@ -333,9 +331,9 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	// into a few wide column blocks, gemvCols columns or more each, so that
 	// every row of B is read in long contiguous runs (see gemvRow).
 	// Block t = b*nG + g.
-	gemvOK := directOK && lw.a.plain() && m.C.Type == m.Acc && isUnit(cColE)
+	gemvOK := directOK && lw.a.plain() && m.C.Type == m.Acc && isUnit(cColE) && bl.GEMVRows > 0 && bl.GEMVCols > 0
 	gemvCond := cmp(ir.Eq, d.M, i64(1))
-	nG := func() loop.Expr { return ceilDiv2(d.N, i64(gemvCols)) }
+	nG := func() loop.Expr { return ceilDiv2(d.N, i64(int64(bl.GEMVCols))) }
 	gW := func() loop.Expr { return roundUp(ceilDiv2(d.N, nG()), int64(L)) }
 	var fG *loop.Func
 	if gemvOK {
@@ -386,7 +384,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	// W's rows contiguous, either C[0, n] = sum_k A[0, k] B[n, k] (M == 1,
 	// B's k stride 1) or C[m, 0] = sum_k A[m, k] B[k, 0] (N == 1, A's k
 	// stride 1, B's k stride 1 at run time). Block t = b*nD + g.
-	plain := !vnni && lw.a.plain() && lw.b.plain() && lw.a.buf.Elem == m.Acc && !lw.a.cast && lw.b.buf.Elem == m.Acc && !lw.b.cast && isUnit(aColE)
+	plain := !vnni && bl.DotBlock > 0 && lw.a.plain() && lw.b.plain() && lw.a.buf.Elem == m.Acc && !lw.a.cast && lw.b.buf.Elem == m.Acc && !lw.b.cast && isUnit(aColE)
 	dotT := plain && isUnit(bRowE) && !gemvOK
 	dotN := plain && !dotT
 	var dotCond loop.Expr = &loop.Const{T: tBool}
@@ -403,7 +401,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 			dotCond = and(dotCond, cmp(ir.Ne, d.M, i64(1)))
 		}
 	}
-	nD := func() loop.Expr { return ceilDiv2(nOut, i64(dotBlock)) }
+	nD := func() loop.Expr { return ceilDiv2(nOut, i64(int64(bl.DotBlock))) }
 	var fD *loop.Func
 	if dotT || dotN {
 		var bodyD []loop.Stmt
@@ -412,8 +410,8 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		vt := lw.loopVar("t")
 		var body []loop.Stmt
 		b := lw.keep(&body, "b", div(ref(vt), nd))
-		i0 := lw.keep(&body, "i0", mul(mod(ref(vt), nd), i64(dotBlock)))
-		n := lw.keep(&body, "n", maxE(minE(i64(dotBlock), sub(nOut, i0)), i64(0)))
+		i0 := lw.keep(&body, "i0", mul(mod(ref(vt), nd), i64(int64(bl.DotBlock))))
+		n := lw.keep(&body, "n", maxE(minE(i64(int64(bl.DotBlock)), sub(nOut, i0)), i64(0)))
 		var cBatch []loop.Expr
 		for _, s := range m.CBatch {
 			cBatch = append(cBatch, s.Expr(env))
@@ -715,21 +713,20 @@ func (lw *lowering) packRowsA4(dst *loop.Buf, slot, src, mc, kc, rs, cs loop.Exp
 	return body
 }
 
-// gemvRows is the number of rows of B that one pass of gemvRow reads
-// together on targets with 32 vector registers (half of it with 16): enough
+// GEMVRows (plan) is the number of rows of B that one pass of gemvRow reads
+// together: by default 8 on targets with 32 vector registers (half of it with 16): enough
 // concurrent streams to keep many cache misses in flight (measured on Zen 4,
 // M = 1, K = N = 4096, one thread, 2048-column blocks: 4 rows 19.4 GB/s,
 // 8 rows 23.5-24.5 GB/s, 12 rows 2.6 GB/s as the pointers spill), each with
 // a running offset of its own in a general-purpose register.
-const gemvRows = 8
 
-// gemvCols is the least width of the column blocks a GEMV (M == 1) is split
+// GEMVCols (plan) is the least width of the column blocks a GEMV (M == 1) is split
 // into for parallel work: each block walks all K rows of B over its columns,
-// so the rows are read in runs of at least gemvCols elements. Measured on
+// so the rows are read in runs of at least GEMVCols elements. Measured on
 // Zen 4 (M = 1, K = N = 4096, one thread, scratch no longer zeroed): 1024
 // columns 23.5-24.0 GB/s, 2048 23.5-24.5, 4096 (whole rows, one block)
-// 25.3-26.7; a GEMV with N <= gemvCols is therefore not split across threads.
-const gemvCols = 4096
+// 25.3-26.7 (the default 4096); a GEMV with N <= GEMVCols is therefore not
+// split across threads.
 
 // gemvRow is the compute of one (batch, NC block) tile when M == 1: C's row
 // is accumulated in place over K, gemvRows rows of B at a time (each row read
@@ -790,10 +787,7 @@ func (lw *lowering) gemvRow(offA, bBase, cBase, nc, K, aCol, bRow loop.Expr, col
 		ss = append(ss, forLoop(vn2, lo, nc, int64(L), body(sub(nc, ref(vn2)), cmp(ir.Ne, k0, i64(0)), false)...))
 		return ss
 	}
-	R := int64(gemvRows)
-	if lw.t.VectorRegs < 32 {
-		R /= 2
-	}
+	R := int64(lw.bl.GEMVRows)
 	vk, vk1 := lw.loopVar("gk"), lw.loopVar("gk")
 	out = append(out, forLoop(vk, i64(0), sub(K, i64(R-1)), R, pass(R, ref(vk))...))
 	out = append(out, forLoop(vk1, mul(div(K, i64(R)), i64(R)), K, 1, pass(1, ref(vk1))...))

@@ -12,6 +12,7 @@ import (
 	"github.com/tensorcc/tcc/internal/rt"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
+	"github.com/tensorcc/tcc/schedule"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -223,12 +224,18 @@ type testData struct {
 // parallel range is run with the given chunking.
 func runLowered(t *testing.T, mk *mmKernel, tgt loop.Target, d *testData, chunks func(int64) [][2]int64) []float64 {
 	t.Helper()
+	return runLoweredPlan(t, mk, tgt, d, chunks, nil)
+}
+
+// runLoweredPlan is runLowered with the template's plan (nil: the default).
+func runLoweredPlan(t *testing.T, mk *mmKernel, tgt loop.Target, d *testData, chunks func(int64) [][2]int64, plan *Blocking) []float64 {
+	t.Helper()
 	m, ok := Match(mk.k, mk.s)
 	if !ok {
 		t.Fatal("no match")
 	}
 	env := newFakeEnv(mk.k, tgt)
-	steps, err := Lower(m, env)
+	steps, err := Lower(m, env, plan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -660,9 +667,6 @@ func usesDot(k *loop.Kernel) bool {
 }
 
 func TestGEMMVNNI(t *testing.T) {
-	old := vnniEnabled
-	vnniEnabled = true
-	defer func() { vnniEnabled = old }()
 	rng := rand.New(rand.NewSource(4))
 	i32, i8 := ir.I32, ir.I8
 	specs := []mmSpec{
@@ -676,7 +680,7 @@ func TestGEMMVNNI(t *testing.T) {
 			mk := buildKernel(sp)
 			m, _ := Match(mk.k, mk.s)
 			env := newFakeEnv(mk.k, tgt)
-			steps, err := Lower(m, env)
+			steps, err := Lower(m, env, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -715,4 +719,43 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestGEMMPlanSpace sweeps a small space of template plans exhaustively
+// (register tiles, depths, cache blocks, direct reads of B, the GEMV paths)
+// for the vector and the scalar targets: every plan in it is valid and
+// computes the product, for shapes that exercise edge tiles, several
+// blocks and the GEMV shapes.
+func TestGEMMPlanSpace(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	sp := mmSpec{acc: ir.F32, elem: ir.F32, out: ir.F32, aOrder: "ik", bOrder: "kj", cOrder: "ij", epi: "bias"}
+	spaces := []struct {
+		tgt   loop.Target
+		space schedule.GEMMSpace
+	}{
+		{loop.TargetAVX512, schedule.GEMMSpace{Lanes: 16, VectorRegs: 32, MR: []int{1, 5, 12}, NV: []int{1, 2}, KC: []int{8, 40},
+			MCTiles: []int{1, 3}, NCPanels: []int{1, 2}, DirectMaxM: []int{0, 4}, GEMV: []bool{false, true}}},
+		{loop.TargetAVX2, schedule.GEMMSpace{Lanes: 8, VectorRegs: 16, MR: []int{2, 6}, NV: []int{1, 2}, KC: []int{16},
+			MCTiles: []int{2}, NCPanels: []int{1}, DirectMaxM: []int{0, 4}, GEMV: []bool{true}}},
+		{loop.TargetGo, schedule.GEMMSpace{Lanes: 1, MR: []int{1, 3, 4}, NV: []int{2, 3}, KC: []int{8, 33},
+			MCTiles: []int{1, 2}, NCPanels: []int{1, 3}, DirectMaxM: []int{4}, GEMV: []bool{false}}},
+	}
+	shapes := [][3]int{{1, 37, 21}, {23, 1, 9}, {29, 45, 50}, {3, 70, 17}}
+	if testing.Short() {
+		shapes = shapes[2:3]
+	}
+	for _, s := range spaces {
+		plans := s.space.Plans()
+		if len(plans) == 0 {
+			t.Fatalf("%s: an empty space", s.tgt.Name)
+		}
+		for _, plan := range plans {
+			for _, sh := range shapes {
+				d := randData(rng, sp, 1, sh[0], sh[1], sh[2])
+				got := runLoweredPlan(t, buildKernel(sp), s.tgt, d, oneChunk, &plan)
+				checkClose(t, fmt.Sprintf("%s %+v %v", s.tgt.Name, plan, sh), sp, got, reference(sp, d))
+			}
+		}
+		t.Logf("%s: %d plans, each correct on %d shapes", s.tgt.Name, len(plans), len(shapes))
+	}
 }

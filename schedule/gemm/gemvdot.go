@@ -12,10 +12,6 @@ import (
 // own vector accumulator.
 const dotRows = 4
 
-// dotBlock is the number of output elements per unit of parallel work of a
-// dot-product GEMV: its rows of the matrix form one contiguous region.
-const dotBlock = 256
-
 // dotArgs describe a matrix-vector product computed as dot products of
 // contiguous rows: out[i] = sum over k of W[wBase + i*ws + k] * V[vBase + k]
 // for i in [i0, i0+n), stored at C[cBase + i*cs] through the epilogue with

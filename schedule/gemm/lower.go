@@ -10,16 +10,12 @@ import (
 )
 
 // Parallel decomposition. The parallel range of the Step enumerates
-// (batch group, NC block) pairs: batches are split into at most maxGroups groups
-// (group g handles batches g, g+G, ...) and N into NC blocks, at least about
-// ncSplit of them when N allows. Each pair writes a disjoint part of C and owns
-// one slot of every scratch buffer, so the result does not depend on how the range
-// is split into chunks, and the scratch stays bounded by about
-// maxGroups * (N + ncSplit*NR) * KC elements.
-const (
-	maxGroups = 8
-	ncSplit   = 8
-)
+// (batch group, NC block) pairs: batches are split into at most MaxGroups
+// groups (group g handles batches g, g+G, ...) and N into NC blocks, at least
+// about NCSplit of them when N allows (plan fields). Each pair writes a
+// disjoint part of C and owns one slot of every scratch buffer, so the result
+// does not depend on how the range is split into chunks, and the scratch stays
+// bounded by about MaxGroups * (N + NCSplit*NR) * KC elements.
 
 // side is one packed operand seen in the orientation of the computation: rows
 // (A side: the output's rows, B side: k) by columns (A side: k, B side: the
@@ -64,16 +60,24 @@ type lowering struct {
 	inline             bool // recompute index values instead of holding them in locals
 }
 
-// Lower returns the steps computing m for env.Target(): a BLIS-style loop nest
-// with packed operands and a register-blocked micro-kernel, run in parallel over
-// (batch group, NC block) pairs.
-func Lower(m *Matmul, env Env) ([]*loop.Step, error) {
+// Lower returns the steps computing m for env.Target() with plan (nil: the
+// DefaultPlan): a BLIS-style loop nest with packed operands and a
+// register-blocked micro-kernel, run in parallel over (batch group, NC
+// block) pairs.
+func Lower(m *Matmul, env Env, plan *Blocking) ([]*loop.Step, error) {
 	if m == nil || env == nil {
 		return nil, errors.New("gemm: nil matmul or env")
 	}
 	t := env.Target()
 	lw := &lowering{m: m, env: env, t: t, acc: m.Acc}
-	lw.bl = Choose(t, m.Acc)
+	if plan == nil {
+		p := DefaultPlan(m, t)
+		plan = &p
+	}
+	if err := checkPlan(*plan, t, m.Acc); err != nil {
+		return nil, fmt.Errorf("gemm: %s: %w", m.C.Name, err)
+	}
+	lw.bl = *plan
 	lw.cBuf = env.Buf(m.C)
 	if lw.cBuf == nil {
 		return nil, fmt.Errorf("gemm: %s: missing buffer for the output", m.C.Name)
@@ -95,8 +99,7 @@ func Lower(m *Matmul, env Env) ([]*loop.Step, error) {
 		lw.rowGroup, lw.colGroup, lw.mExt, lw.nExt, lw.cRow, lw.cCol = m.JGroup, m.IGroup, m.N, m.M, m.CCol, m.CRow
 	}
 	if lw.bl.Lanes > 1 && !lw.cCol.IsUnit() {
-		// No contiguous output dimension: fall back to the scalar tile.
-		lw.bl = Choose(loop.Target{Name: t.Name, VectorRegs: 16, L1: t.L1, L2: t.L2, L3: t.L3}, m.Acc)
+		return nil, fmt.Errorf("gemm: %s: a vector plan needs a contiguous output dimension", m.C.Name)
 	}
 	return lw.build()
 }
@@ -245,9 +248,9 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 			bt = mul(bt, e)
 		}
 	}
-	groups := func() loop.Expr { return minE(bt, i64(maxGroups)) }
+	groups := func() loop.Expr { return minE(bt, i64(int64(bl.MaxGroups))) }
 	ncE := func() loop.Expr {
-		return minE(i64(int64(bl.NC)), maxE(i64(NR), roundUp(ceilDiv(N, ncSplit), NR)))
+		return minE(i64(int64(bl.NC)), maxE(i64(NR), roundUp(ceilDiv(N, int64(bl.NCSplit)), NR)))
 	}
 	nNC := func() loop.Expr { return ceilDiv2(N, ncE()) }
 	kcE := func() loop.Expr {
@@ -632,18 +635,26 @@ func (lw *lowering) packWith(lay layout.Layout, dst *loop.Buf, slot loop.Expr, e
 		return nil, fmt.Errorf("gemm: pack %s: %w", dst.Name, err)
 	}
 	// The outermost loop of each dimension covers the run-time extent; inner ones
-	// keep their constant extent (tile sizes) and are guarded.
+	// keep their constant extent (tile sizes) and are guarded. The innermost
+	// loop (within a sliver) keeps its constant extent even when it is its
+	// dimension's only loop (a block of one sliver, NC == NR): the buffer's
+	// strides must not depend on the tile's size.
 	outer := map[int]int{}
 	guarded := map[int]bool{}
+	nloops := map[int]int{}
 	for i, lp := range loops {
+		nloops[lp.Dim]++
 		if o, ok := outer[lp.Dim]; !ok || loops[o].DimStride < lp.DimStride {
 			outer[lp.Dim] = i
 		}
 	}
+	if in := loops[len(loops)-1]; nloops[in.Dim] == 1 && len(loops) > 1 {
+		delete(outer, in.Dim)
+	}
 	var pre []loop.Stmt
 	extents := make([]loop.Expr, len(loops))
 	for i, lp := range loops {
-		if outer[lp.Dim] == i {
+		if o, ok := outer[lp.Dim]; ok && o == i {
 			extents[i] = ceilDiv(ext[lp.Dim], int64(lp.DimStride))
 		} else {
 			extents[i] = i64(int64(lp.Extent))
@@ -676,7 +687,7 @@ func (lw *lowering) packWith(lay layout.Layout, dst *loop.Buf, slot loop.Expr, e
 	}
 	inner := len(loops) - 1
 	vecDim := -1
-	if vec > 1 && inner > 0 && guarded[loops[inner].Dim] && outer[loops[inner].Dim] != inner &&
+	if o, ok := outer[loops[inner].Dim]; vec > 1 && inner > 0 && guarded[loops[inner].Dim] && (!ok || o != inner) &&
 		loops[inner].DimStride == 1 && loops[inner].Extent%vec == 0 {
 		vecDim = loops[inner].Dim
 	} else {
@@ -730,11 +741,6 @@ func copyBind(b map[*ir.Var]loop.Expr) map[*ir.Var]loop.Expr {
 	return c
 }
 
-// vnniEnabled gates the VNNI lowering of i8 GEMMs (loop.DotU8S8), which
-// loop.Verify, the Go backend (lane by lane) and the amd64 backend (VPDPBUSD)
-// accept; the tests switch it to check both lowerings.
-var vnniEnabled = true
-
 // useVNNI reports whether the i8 x i8 (or u8 x i8) -> i32 product is lowered
 // with the 4-way byte dot product: A's bytes (biased to u8 by +128 when signed)
 // and B's signed bytes are packed four k-steps to an i32 word.
@@ -743,7 +749,7 @@ func (lw *lowering) useVNNI() bool {
 		return false
 	}
 	ae, be := lw.a.buf.Elem, lw.b.buf.Elem
-	return vnniEnabled && lw.t.VNNI && lw.bl.Lanes > 1 && lw.acc == ir.I32 && lw.a.cast && lw.b.cast &&
+	return lw.bl.VNNI && lw.t.VNNI && lw.bl.Lanes > 1 && lw.acc == ir.I32 && lw.a.cast && lw.b.cast &&
 		(ae == ir.I8 || ae == ir.U8) && be == ir.I8
 }
 

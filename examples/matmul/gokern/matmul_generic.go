@@ -48,10 +48,10 @@ func tccRun_Matmul_go(A []float32, B []float32, C []float32, M int, K int, N int
 		tccgoN := tccgoDiv(((N64 + tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))))) - int64(1)), tccgoSel((int64(2046) < tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))), int64(2046), tccgoSel((int64(3) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3))), int64(3), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(2)), int64(3))*int64(3)))))
 		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
 		if tccgoN > 0 {
-			if tccgoN <= 1 || tccgoWork < 2*tccgoChunkWork {
+			if tccgoN <= 1 || tccgoWork < 2*65536 {
 				matmul_gemm_c_go(A, B, C, s0_C_packA, s0_C_packB, M, K, N, 0, int(tccgoN))
 			} else {
-				tccgoG := max(int64(1), (tccgoN / (tccgoWork / tccgoChunkWork)))
+				tccgoG := max(int64(1), (tccgoN / (tccgoWork / 65536)))
 				tccgoT := tccRun_Matmul_go_tasks0.Get().(*tccRun_Matmul_go_task0)
 				*tccgoT = tccRun_Matmul_go_task0{f0: A, f1: B, f2: C, f3: s0_C_packA, f4: s0_C_packB, f5: M, f6: K, f7: N}
 				tccParallelFor(int(tccgoN), int(tccgoG), tccgoT)

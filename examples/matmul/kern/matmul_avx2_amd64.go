@@ -136,10 +136,10 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 < int64(24)), int64(0), (tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))*tccgoDiv(((K64+tccgoSel((int64(256) < K64), int64(256), K64))-int64(1)), tccgoSel((int64(256) < K64), int64(256), K64)))))
 		tccgoWork := (K64 * N64)
 		if tccgoN > 0 {
-			if tccgoN <= 1 || tccgoWork < 2*tccgoChunkWork {
+			if tccgoN <= 1 || tccgoWork < 2*65536 {
 				matmul_gemm_c_packb_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
 			} else {
-				tccgoG := max(int64(1), (tccgoN / (tccgoWork / tccgoChunkWork)))
+				tccgoG := max(int64(1), (tccgoN / (tccgoWork / 65536)))
 				tccgoT := tccRun_Matmul_avx2_tasks0.Get().(*tccRun_Matmul_avx2_task0)
 				*tccgoT = tccRun_Matmul_avx2_task0{f0: A, f1: B, f2: C, f3: s0_C_packA, f4: s0_C_packB, f5: s0_C_tile, f6: M, f7: K, f8: N}
 				tccParallelFor(int(tccgoN), int(tccgoG), tccgoT)
@@ -152,10 +152,10 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 == int64(1)), int64(0), (tccgoDiv(((K64+tccgoSel((int64(256) < K64), int64(256), K64))-int64(1)), tccgoSel((int64(256) < K64), int64(256), K64))*tccgoDiv(((M64+tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6))))-int64(1)), tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6)))))))
 		tccgoWork := (M64 * K64)
 		if tccgoN > 0 {
-			if tccgoN <= 1 || tccgoWork < 2*tccgoChunkWork {
+			if tccgoN <= 1 || tccgoWork < 2*65536 {
 				matmul_gemm_c_packa_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
 			} else {
-				tccgoG := max(int64(1), (tccgoN / (tccgoWork / tccgoChunkWork)))
+				tccgoG := max(int64(1), (tccgoN / (tccgoWork / 65536)))
 				tccgoT := tccRun_Matmul_avx2_tasks1.Get().(*tccRun_Matmul_avx2_task1)
 				*tccgoT = tccRun_Matmul_avx2_task1{f0: A, f1: B, f2: C, f3: s0_C_packA, f4: s0_C_packB, f5: s0_C_tile, f6: M, f7: K, f8: N}
 				tccParallelFor(int(tccgoN), int(tccgoG), tccgoT)
@@ -168,10 +168,10 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 == int64(1)), int64(0), tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))))
 		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
 		if tccgoN > 0 {
-			if tccgoN <= 1 || tccgoWork < 2*tccgoChunkWork {
+			if tccgoN <= 1 || tccgoWork < 2*65536 {
 				matmul_gemm_c_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
 			} else {
-				tccgoG := max(int64(1), (tccgoN / (tccgoWork / tccgoChunkWork)))
+				tccgoG := max(int64(1), (tccgoN / (tccgoWork / 65536)))
 				tccgoT := tccRun_Matmul_avx2_tasks2.Get().(*tccRun_Matmul_avx2_task2)
 				*tccgoT = tccRun_Matmul_avx2_task2{f0: A, f1: B, f2: C, f3: s0_C_packA, f4: s0_C_packB, f5: s0_C_tile, f6: M, f7: K, f8: N}
 				tccParallelFor(int(tccgoN), int(tccgoG), tccgoT)
@@ -184,10 +184,10 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 		tccgoN := tccgoSel((M64 == int64(1)), tccgoDiv(((N64+int64(4096))-int64(1)), int64(4096)), int64(0))
 		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
 		if tccgoN > 0 {
-			if tccgoN <= 1 || tccgoWork < 2*tccgoChunkWork {
+			if tccgoN <= 1 || tccgoWork < 2*65536 {
 				matmul_gemm_c_gemv_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
 			} else {
-				tccgoG := max(int64(1), (tccgoN / (tccgoWork / tccgoChunkWork)))
+				tccgoG := max(int64(1), (tccgoN / (tccgoWork / 65536)))
 				tccgoT := tccRun_Matmul_avx2_tasks3.Get().(*tccRun_Matmul_avx2_task3)
 				*tccgoT = tccRun_Matmul_avx2_task3{f0: A, f1: B, f2: C, f3: s0_C_packA, f4: s0_C_packB, f5: s0_C_tile, f6: M, f7: K, f8: N}
 				tccParallelFor(int(tccgoN), int(tccgoG), tccgoT)
@@ -200,10 +200,10 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), tccgoDiv(((M64+int64(256))-int64(1)), int64(256)), int64(0))
 		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
 		if tccgoN > 0 {
-			if tccgoN <= 1 || tccgoWork < 2*tccgoChunkWork {
+			if tccgoN <= 1 || tccgoWork < 2*65536 {
 				matmul_gemm_c_gemvdot_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
 			} else {
-				tccgoG := max(int64(1), (tccgoN / (tccgoWork / tccgoChunkWork)))
+				tccgoG := max(int64(1), (tccgoN / (tccgoWork / 65536)))
 				tccgoT := tccRun_Matmul_avx2_tasks4.Get().(*tccRun_Matmul_avx2_task4)
 				*tccgoT = tccRun_Matmul_avx2_task4{f0: A, f1: B, f2: C, f3: s0_C_packA, f4: s0_C_packB, f5: s0_C_tile, f6: M, f7: K, f8: N}
 				tccParallelFor(int(tccgoN), int(tccgoG), tccgoT)
