@@ -51,7 +51,7 @@ func main() {
 		return
 	}
 	if os.Getenv("OPENBLAS_CORETYPE") == "" {
-		os.Setenv("OPENBLAS_CORETYPE", "SapphireRapids")
+		os.Setenv("OPENBLAS_CORETYPE", "Cooperlake")
 	}
 	exe, err := os.Executable()
 	if err != nil {

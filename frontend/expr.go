@@ -135,6 +135,16 @@ func (s *kscope) value(n node) ir.Expr {
 			c.fail(n.opPos, "operator %% is only allowed in subscripts and where conditions")
 		}
 		op := binOps[n.op]
+		if op.IsCompare() {
+			// A comparison of untyped integers (index variables, sizes,
+			// constants and arithmetic on them) is exact: in i64, as in a
+			// where-condition, never in a type that could wrap.
+			ux, fx := s.untyped(n.x)
+			uy, fy := s.untyped(n.y)
+			if ux && uy && !fx && !fy {
+				return &ir.Binary{Pos: n.p, Op: op, X: s.mat(n.x, ir.I64), Y: s.mat(n.y, ir.I64), T: ir.BoolT}
+			}
+		}
 		es, t := s.unify([]node{n.x, n.y}, op == ir.Eq || op == ir.Ne)
 		if op.IsCompare() {
 			if t == ir.BoolT && op != ir.Eq && op != ir.Ne {

@@ -153,7 +153,7 @@ func (l *lowerer) fusable(s *ir.Stmt) bool {
 	if _, ok := gemm.Match(l.k, s); ok {
 		return false // the GEMM template takes it
 	}
-	if len(s.Index) == 1 && l.t.VectorBits > 0 && l.vecLanes(s.Value, s.Index[0]) > 1 && l.vecOK(s.Value, s.Index[0], nil) {
+	if len(s.Index) == 1 && l.t.VectorBits > 0 && l.vecStmt(s, s.Index[0]) {
 		return false // vectorised along the row index on its own
 	}
 	return true
@@ -313,7 +313,7 @@ func (l *lowerer) lowerGroup(fu *fusion, u int) (*loop.Step, error) {
 		n := len(s.Index)
 		vec := false
 		if b.unit.Vector && l.t.VectorBits > 0 && n > 1 {
-			vec = l.vecLanes(s.Value, s.Index[n-1]) > 1 && l.vecOK(s.Value, s.Index[n-1], nil)
+			vec = l.vecStmt(s, s.Index[n-1])
 		}
 		exts, err := l.extents(s)
 		if err != nil {

@@ -178,16 +178,17 @@ func (b *fnb) combine(op ir.ReduceOp, acc, x loop.Expr) loop.Expr {
 	}
 }
 
-// accumulate emits acc = acc op body (under e's Where condition, if any) at
-// the top level: one step of reduction e into the accumulator acc.
-func (b *fnb) accumulate(e *ir.Reduce, acc *loop.Var) error {
+// accumulate emits acc = acc op body (under the condition where, if any: what
+// remains of e's Where condition once its bounds are the loop's) at the top
+// level: one step of reduction e into the accumulator acc.
+func (b *fnb) accumulate(e *ir.Reduce, where ir.Expr, acc *loop.Var) error {
 	body, err := b.accBody(e)
 	if err != nil {
 		return err
 	}
 	var st loop.Stmt = &loop.Assign{Dst: acc, Value: b.combine(e.Op, loop.R(acc), body)}
-	if e.Where != nil {
-		c, err := b.index(e.Where)
+	if where != nil {
+		c, err := b.index(where)
 		if err != nil {
 			return err
 		}
@@ -203,14 +204,21 @@ func (b *fnb) reduceCode(e *ir.Reduce) ([]loop.Stmt, loop.Expr, error) {
 	parent := b.top()
 	inner := e.Vars[len(e.Vars)-1]
 	wide := wideAcc(e)
+	// Conjuncts of the mask that bound the innermost variable become the
+	// range of its loop.
+	var rng varRange
+	where := e.Where
+	if where != nil {
+		rng, where = splitBounds(where, inner)
+	}
 	if parent.lanes == 1 && b.l.t.VectorBits > 0 && !b.scalarReduce {
 		n := b.l.vecLanes(e.Body, inner)
 		if w := b.l.t.VectorBits / 64; wide && n > w {
 			n = w // f32 vectors of as many lanes as the f64 accumulator
 		}
 		if n > 1 && b.l.vecOK(e.Body, inner, nil) &&
-			(e.Where == nil || !mentionsVar(e.Where, inner, nil)) {
-			return b.vecReduce(e, n)
+			(where == nil || !mentionsVar(where, inner, nil)) {
+			return b.vecReduce(e, n, where, rng)
 		}
 	}
 	unroll := 1
@@ -235,14 +243,23 @@ func (b *fnb) reduceCode(e *ir.Reduce) ([]loop.Stmt, loop.Expr, error) {
 		accs[i] = b.local("acc", t)
 		code = append(code, &loop.Assign{Dst: accs[i], Value: id})
 	}
-	accumulate := func(acc *loop.Var) error { return b.accumulate(e, acc) }
+	accumulate := func(acc *loop.Var) error { return b.accumulate(e, where, acc) }
 	loops, err := b.nest(e.Vars[:len(e.Vars)-1], parent, func() ([]loop.Stmt, error) {
 		ext, err := b.l.dimExpr(inner.Extent)
 		if err != nil {
 			return nil, err
 		}
-		if unroll == 1 {
-			return b.simpleLoop(inner, loop.I64(0), ext, 1, parent.lanes, parent.count, false, func() error {
+		lo, hi := loop.Expr(loop.I64(0)), ext
+		if !rng.empty() {
+			if parent.lanes > 1 {
+				// Bounds that vary by lane cannot be the loop's: test them.
+				where = e.Where
+			} else if lo, hi, err = b.loopRange(rng, ext); err != nil {
+				return nil, err
+			}
+		}
+		if unroll == 1 || !rng.empty() {
+			return b.simpleLoop(inner, lo, hi, 1, parent.lanes, parent.count, false, func() error {
 				return accumulate(accs[0])
 			})
 		}
@@ -290,7 +307,7 @@ func (b *fnb) reduceCode(e *ir.Reduce) ([]loop.Stmt, loop.Expr, error) {
 // extent may be long), a loop of single vectors, and a masked (Count) tail when
 // the body gives zero on masked-off lanes or a scalar tail otherwise. A wide
 // (f64) reduction loads f32 vectors of n lanes and converts them to f64.
-func (b *fnb) vecReduce(e *ir.Reduce, n int) ([]loop.Stmt, loop.Expr, error) {
+func (b *fnb) vecReduce(e *ir.Reduce, n int, where ir.Expr, rng varRange) ([]loop.Stmt, loop.Expr, error) {
 	parent := b.top()
 	inner := e.Vars[len(e.Vars)-1]
 	at := accType(e)
@@ -318,14 +335,26 @@ func (b *fnb) vecReduce(e *ir.Reduce, n int) ([]loop.Stmt, loop.Expr, error) {
 		sacc = b.local("acc", st)
 		code = append(code, &loop.Assign{Dst: sacc, Value: sid})
 	}
-	accumulate := func(acc *loop.Var) error { return b.accumulate(e, acc) }
+	accumulate := func(acc *loop.Var) error { return b.accumulate(e, where, acc) }
 	loops, err := b.nest(e.Vars[:len(e.Vars)-1], parent, func() ([]loop.Stmt, error) {
 		ext, err := b.l.dimExpr(inner.Extent)
 		if err != nil {
 			return nil, err
 		}
+		lo, hi, err := b.loopRange(rng, ext)
+		if err != nil {
+			return nil, err
+		}
 		var out []loop.Stmt
-		start := loop.Expr(loop.I64(0))
+		if !rng.empty() {
+			// The range as locals: [lo, hi) with hi >= lo.
+			vlo, vhi := b.local("lo", loop.Int64), b.local("hi", loop.Int64)
+			out = append(out, &loop.Assign{Dst: vlo, Value: lo}, &loop.Assign{Dst: vhi, Value: maxInt(lo, hi)})
+			lo, hi = loop.R(vlo), loop.R(vhi)
+		}
+		// len is the trip count; the loops below start at lo.
+		length := loop.Sub(hi, lo)
+		start := lo
 		if unroll > 1 {
 			// for k = 0; k < ext-(U*n-1); k += U*n { vacc_u += body(k+u*n) }
 			w := int64(unroll * n)
@@ -344,21 +373,21 @@ func (b *fnb) vecReduce(e *ir.Reduce, n int) ([]loop.Stmt, loop.Expr, error) {
 				}
 			}
 			delete(b.bind, inner)
-			out = append(out, &loop.For{Var: rv, Lo: loop.I64(0), Hi: loop.Sub(ext, loop.I64(w-1)), Step: w, Body: *body})
-			start = loop.Mul(loop.Div(ext, loop.I64(w)), loop.I64(w))
+			out = append(out, &loop.For{Var: rv, Lo: lo, Hi: loop.Sub(hi, loop.I64(w-1)), Step: w, Body: *body})
+			start = loop.Add(lo, loop.Mul(loop.Div(length, loop.I64(w)), loop.I64(w)))
 		}
-		main, err := b.simpleLoop(inner, start, loop.Sub(ext, loop.I64(int64(n-1))), n, n, nil, true,
+		main, err := b.simpleLoop(inner, start, loop.Sub(hi, loop.I64(int64(n-1))), n, n, nil, true,
 			func() error { return accumulate(vaccs[0]) })
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, main...)
-		start = loop.Mul(loop.Div(ext, loop.I64(int64(n))), loop.I64(int64(n)))
+		start = loop.Add(lo, loop.Mul(loop.Div(length, loop.I64(int64(n))), loop.I64(int64(n))))
 		var tail []loop.Stmt
 		if maskedTail {
-			tail, err = b.tailLoop(inner, start, ext, n, func() error { return accumulate(vaccs[0]) })
+			tail, err = b.tailLoop(inner, start, hi, n, func() error { return accumulate(vaccs[0]) })
 		} else {
-			tail, err = b.simpleLoop(inner, start, ext, 1, 1, nil, false, func() error { return accumulate(sacc) })
+			tail, err = b.simpleLoop(inner, start, hi, 1, 1, nil, false, func() error { return accumulate(sacc) })
 		}
 		if err != nil {
 			return nil, err

@@ -15,8 +15,7 @@ import (
 func (l *lowerer) lowerStmt(s *ir.Stmt, name string, u *schedule.Unit) (*loop.Step, error) {
 	vec := false
 	if u.Vector && l.t.VectorBits > 0 && len(s.Index) > 0 {
-		v := s.Index[len(s.Index)-1]
-		vec = l.vecLanes(s.Value, v) > 1 && l.vecOK(s.Value, v, nil)
+		vec = l.vecStmt(s, s.Index[len(s.Index)-1])
 	}
 	b, err := l.stmtFunc(s, name, vec, u)
 	if err != nil {
@@ -165,8 +164,9 @@ func (b *fnb) stmtLoops(s *ir.Stmt, k int, vec bool, exts []loop.Expr, lo0, hi0 
 		}
 		return idx
 	}
+	value := s.Value
 	emit := func() error {
-		x, err := b.expr(s.Value)
+		x, err := b.expr(value)
 		if err != nil {
 			return err
 		}
@@ -219,24 +219,49 @@ func (b *fnb) stmtLoops(s *ir.Stmt, k int, vec bool, exts []loop.Expr, lo0, hi0 
 	}
 	last := s.Index[n-1]
 	lo, hi := bounds(n - 1)
-	var inner []loop.Stmt
-	var err error
-	if vec {
-		lanes := l.vecLanes(s.Value, last)
-		if w := l.t.VectorBits / s.Target.Type.Bits; s.Target.Type.Bits > 0 && w < lanes {
-			lanes = w
-		}
-		inner, err = b.simpleLoop(last, lo, loop.Sub(hi, loop.I64(int64(lanes-1))), lanes, lanes, nil, true, emit)
-		if err == nil {
-			// Start of the tail: lo + floor((hi-lo)/lanes)*lanes.
-			start := loop.Add(lo, loop.Mul(loop.Div(loop.Sub(hi, lo), loop.I64(int64(lanes))), loop.I64(int64(lanes))))
-			var tail []loop.Stmt
-			tail, err = b.tailLoop(last, start, hi, lanes, emit)
-			inner = append(inner, tail...)
+	// lastLoops builds the loop over last from lo to hi computing val.
+	lastLoops := func(lo, hi loop.Expr, val ir.Expr) ([]loop.Stmt, error) {
+		value = val
+		if !vec {
+			return b.simpleLoop(last, lo, hi, 1, 1, nil, false, emit)
 		}
 		b.vector = true
+		lanes := l.stmtLanes(s, val, last)
+		out, err := b.simpleLoop(last, lo, loop.Sub(hi, loop.I64(int64(lanes-1))), lanes, lanes, nil, true, emit)
+		if err != nil {
+			return nil, err
+		}
+		// Start of the tail: lo + floor((hi-lo)/lanes)*lanes.
+		start := loop.Add(lo, loop.Mul(loop.Div(loop.Sub(hi, lo), loop.I64(int64(lanes))), loop.I64(int64(lanes))))
+		tail, err := b.tailLoop(last, start, hi, lanes, emit)
+		return append(out, tail...), err
+	}
+	var inner []loop.Stmt
+	var err error
+	if sp, ok := l.selectSplit(s, last); ok {
+		// select(c, a, b) with c an affine range of last: a inside the
+		// range, b on either side of it, each a loop of its own (the masked
+		// triangle of causal attention costs only its zero stores).
+		clo, chi, rerr := b.loopRange(sp.rng, hi)
+		if rerr != nil {
+			return nil, rerr
+		}
+		vlo, vhi := b.local("lo", loop.Int64), b.local("hi", loop.Int64)
+		top := b.top()
+		*top.out = append(*top.out, &loop.Assign{Dst: vlo, Value: maxInt(lo, minInt(clo, hi))},
+			&loop.Assign{Dst: vhi, Value: maxInt(loop.R(vlo), minInt(chi, hi))})
+		for _, r := range []struct {
+			lo, hi loop.Expr
+			val    ir.Expr
+		}{{lo, loop.R(vlo), sp.b}, {loop.R(vlo), loop.R(vhi), sp.a}, {loop.R(vhi), hi, sp.b}} {
+			part, perr := lastLoops(r.lo, r.hi, r.val)
+			if perr != nil {
+				return nil, perr
+			}
+			inner = append(inner, part...)
+		}
 	} else {
-		inner, err = b.simpleLoop(last, lo, hi, 1, 1, nil, false, emit)
+		inner, err = lastLoops(lo, hi, s.Value)
 	}
 	if err != nil {
 		return nil, err
@@ -249,6 +274,56 @@ func (b *fnb) stmtLoops(s *ir.Stmt, k int, vec bool, exts []loop.Expr, lo0, hi0 
 		inner = []loop.Stmt{&loop.For{Var: o.lv, Lo: lo, Hi: hi, Step: 1, Body: body}}
 	}
 	return inner, nil
+}
+
+// split describes select(c, a, b) with c an affine range of a variable.
+type split struct {
+	rng  varRange
+	a, b ir.Expr
+}
+
+// selectSplit recognises a statement whose value is select(c, a, b), or a
+// cast of one, with c a conjunction of affine bounds on v (t <= s): its loop
+// over v splits into the range where c holds (a) and the rest (b).
+func (l *lowerer) selectSplit(s *ir.Stmt, v *ir.Var) (split, bool) {
+	e := s.Value
+	var cast *ir.Cast
+	if c, ok := e.(*ir.Cast); ok {
+		cast, e = c, c.X
+	}
+	sel, ok := e.(*ir.Select)
+	if !ok || !mentionsVar(sel.Cond, v, nil) {
+		return split{}, false
+	}
+	rng, rest := splitBounds(sel.Cond, v)
+	if rest != nil || rng.empty() {
+		return split{}, false
+	}
+	sp := split{rng: rng, a: sel.A, b: sel.B}
+	if cast != nil {
+		sp.a = &ir.Cast{Pos: cast.Pos, X: sel.A, To: cast.To}
+		sp.b = &ir.Cast{Pos: cast.Pos, X: sel.B, To: cast.To}
+	}
+	return sp, true
+}
+
+// vecStmt reports whether statement s vectorises along v: its value, or
+// both branches of a select split along v.
+func (l *lowerer) vecStmt(s *ir.Stmt, v *ir.Var) bool {
+	if sp, ok := l.selectSplit(s, v); ok {
+		return l.stmtLanes(s, sp.a, v) > 1 && l.vecOK(sp.a, v, nil) && l.vecOK(sp.b, v, nil)
+	}
+	return l.stmtLanes(s, s.Value, v) > 1 && l.vecOK(s.Value, v, nil)
+}
+
+// stmtLanes is the vector width of statement s computing val along v: the
+// lanes of the value, at most the vectors of the target's element type.
+func (l *lowerer) stmtLanes(s *ir.Stmt, val ir.Expr, v *ir.Var) int {
+	lanes := l.vecLanes(val, v)
+	if w := l.t.VectorBits / s.Target.Type.Bits; s.Target.Type.Bits > 0 && w < lanes {
+		lanes = w
+	}
+	return lanes
 }
 
 // work estimates the flops of s as an expression over sizes; static is its value

@@ -385,3 +385,23 @@ func TestPlans(t *testing.T) {
 		t.Errorf("compile with an invalid plan: status %d (want 1), stderr %q", status, stderr)
 	}
 }
+
+// TestExplainCausal: the causal mask of examples/attention.tc is loop
+// bounds, not a test per element, and its masked reductions and
+// exponentials are vectorised (the masked triangle only stores zeros).
+func TestExplainCausal(t *testing.T) {
+	stdout, stderr, status := tcc(t, repoRoot(t), "explain", "examples/attention.tc", "-k", "Attention")
+	if status != 0 {
+		t.Fatalf("status %d\n%s", status, stderr)
+	}
+	ir := stdout[strings.Index(stdout, "== loop IR for avx512"):]
+	perElement := regexp.MustCompile(`if \(?\(?t\d* <= s|select\(\(t\d* <= s`)
+	if m := perElement.FindString(ir); m != "" {
+		t.Errorf("the avx512 loop IR still tests the mask per element: %q", m)
+	}
+	for _, want := range []string{"min(S, (s + 1))", "= exp((score[", "max(vacc"} {
+		if !strings.Contains(ir, want) {
+			t.Errorf("the avx512 loop IR lacks %q (bounded, vectorised masked loops)", want)
+		}
+	}
+}

@@ -242,7 +242,21 @@ func (g *gen) ref(e *loop.Ref) val {
 		default:
 			g.fail("parameter of type %v", v.T.Elem)
 		}
-		g.c.Load(g.c.Param(n), r)
+		if isFloatScalar(v.T.Elem) {
+			// avo's Load uses MOVSS/MOVSD, which cannot reach X16-X31 on
+			// AVX-512: the VEX/EVEX forms can.
+			b, err := g.c.Param(n).Resolve()
+			if err != nil {
+				g.fail("parameter %s: %v", n, err)
+			}
+			if v.T.Elem.Bits == 32 {
+				g.c.VMOVSS(b.Addr, r)
+			} else {
+				g.c.VMOVSD(b.Addr, r)
+			}
+		} else {
+			g.c.Load(g.c.Param(n), r)
+		}
 		if el := v.T.Elem; el.IsPacked() && el.IsInteger() {
 			// A sub-byte scalar arrives as a byte whose bits above the
 			// type's width are ignored (docs/language.md): sign-extend a

@@ -201,8 +201,63 @@ func (lw *lowering) vmicro(a vmicroArgs) ([]loop.Stmt, error) {
 	default:
 		slow = append(slow, elems(x))
 	}
+	// Full tiles of the last block run a vectorisable epilogue on whole
+	// vectors, added to C's partial sums first.
+	if epi := lw.vectorEpilogue(a, acc, rows, cIdx, single); epi != nil {
+		cond := full
+		if !single {
+			cond = and(full, a.last)
+		}
+		slow = []loop.Stmt{&loop.If{Cond: cond, Then: epi, Else: slow}}
+	}
 	if fast == nil {
 		return append(out, slow...), nil
 	}
 	return append(out, &loop.If{Cond: fast, Then: fastBody, Else: slow}), nil
+}
+
+// vectorEpilogue returns the statements that finish a full micro-tile of
+// the last block on whole vectors: C's partial sums added (unless this is
+// the first block, or C cannot hold them), the epilogue evaluated along the
+// column variable, C stored. It returns nil when there is no epilogue or it
+// does not vectorise (a flattened column group, a gathered read): the tile
+// then goes through the scalar path.
+func (lw *lowering) vectorEpilogue(a vmicroArgs, acc [][]*loop.Var, rows func(func(r int) []loop.Stmt) []loop.Stmt, cIdx func(v int) loop.Expr, single bool) []loop.Stmt {
+	L := lw.bl.Lanes
+	if lw.m.Epilogue == nil || len(lw.colGroup) != 1 || !lw.cCol.IsUnit() {
+		return nil
+	}
+	vt := loop.Vec(lw.acc, L)
+	var out []loop.Stmt
+	if !single {
+		out = append(out, &loop.If{Cond: &loop.Un{Op: ir.Not, X: a.first, T: tBool}, Then: rows(func(r int) []loop.Stmt {
+			var ss []loop.Stmt
+			for v := range acc[r] {
+				ss = append(ss, assign(acc[r][v], &loop.Bin{Op: ir.Add, X: ref(acc[r][v]),
+					Y: &loop.Load{Buf: lw.cBuf, Index: cIdx(v), T: vt}, T: vt}))
+			}
+			return ss
+		})})
+	}
+	var failed error
+	stores := rows(func(r int) []loop.Stmt {
+		var ss []loop.Stmt
+		for v := range acc[r] {
+			b := copyBind(a.bind)
+			lw.bindGroup(b, lw.rowGroup, add(a.row, i64(int64(r))))
+			lw.bindGroup(b, lw.colGroup, add(a.col, i64(int64(v*L))))
+			b[lw.m.AccVar] = ref(acc[r][v])
+			val, err := lw.env.ExprAlong(lw.m.Epilogue, b, lw.colGroup[0], L, nil)
+			if err != nil {
+				failed = err
+				return nil
+			}
+			ss = append(ss, &loop.Store{Buf: lw.cBuf, Index: cIdx(v), Value: val})
+		}
+		return ss
+	})
+	if failed != nil {
+		return nil
+	}
+	return append(out, stores...)
 }
