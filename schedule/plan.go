@@ -93,6 +93,11 @@ type GEMM struct {
 	// VNNI uses the 4-way byte dot product for i8 GEMMs where the target
 	// has it.
 	VNNI bool `json:"vnni"`
+	// ARows packs A on vector targets as rows at a pitch of KC+16 elements
+	// (copied with whole vectors; the micro-kernel broadcasts A[r, k] from
+	// row r's offset) instead of MR rows interleaved per k (a scalar
+	// transpose). VNNI GEMMs always interleave.
+	ARows bool `json:"a_rows"`
 }
 
 // Validate checks the plan's own constraints, for a target with vectorRegs
@@ -209,8 +214,8 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "  stmts %v:", u.Stmts)
 		if u.GEMM != nil {
 			g := u.GEMM
-			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes) blocks kc %d mc %d nc %d, groups %d, nc split %d, direct below %d tiles, gemv rows %d cols %d, dot block %d, vnni %v",
-				g.MR, g.NR, g.Lanes, g.KC, g.MC, g.NC, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
+			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes) blocks kc %d mc %d nc %d, A as rows %v, groups %d, nc split %d, direct below %d tiles, gemv rows %d cols %d, dot block %d, vnni %v",
+				g.MR, g.NR, g.Lanes, g.KC, g.MC, g.NC, g.ARows, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
 		} else {
 			fmt.Fprintf(&b, " vector %v, accumulators %d", u.Vector, u.Accumulators)
 		}
@@ -296,7 +301,7 @@ func (s GEMMSpace) Plans() []GEMM {
 						for _, dm := range s.DirectMaxM {
 							for _, gv := range s.GEMV {
 								g := GEMM{Lanes: s.Lanes, MR: mr, NR: nv * s.Lanes, KC: kc, MC: mt * mr, NC: np * nv * s.Lanes,
-									MaxGroups: 8, NCSplit: 8, DirectMaxM: dm, VNNI: s.VNNI}
+									MaxGroups: 8, NCSplit: 8, DirectMaxM: dm, VNNI: s.VNNI, ARows: gv}
 								if gv {
 									g.GEMVRows, g.GEMVCols, g.DotBlock = 8, 4096, 256
 									if s.VectorRegs < 32 {

@@ -84,7 +84,8 @@ func Choose(t loop.Target, acc ir.DType) Blocking {
 		esize = 4
 	}
 	b := Blocking{Lanes: t.Lanes(acc.Bits), MaxGroups: defaultMaxGroups, NCSplit: defaultNCSplit,
-		DirectMaxM: defaultDirectMaxM, GEMVRows: defaultGEMVRows, GEMVCols: defaultGEMVCols, DotBlock: defaultDotBlock, VNNI: t.VNNI}
+		DirectMaxM: defaultDirectMaxM, GEMVRows: defaultGEMVRows, GEMVCols: defaultGEMVCols, DotBlock: defaultDotBlock, VNNI: t.VNNI,
+		ARows: true}
 	if t.VectorRegs < 32 {
 		b.GEMVRows /= 2
 	}

@@ -52,7 +52,21 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	nBBlocks := func() loop.Expr { return mul(nTiles(), nKCs()) }
 	nABlocks := func() loop.Expr { return mul(mul(d.bt, nKCs()), nMCs()) }
 
-	packA := env.NewScratch(name+"_packA", m.Acc, mul(nABlocks(), mul(d.mcE(), d.kcE())))
+	// With the plan's ARows (and without VNNI), packed A holds each block's
+	// rows at the constant pitch P: the micro-kernel broadcasts A[r, k] from the sliver's origin
+	// plus r*P + k (a constant displacement per row), and the pack copies
+	// rows with whole vectors. The VNNI layout interleaves MR rows (P = 0).
+	var P int64
+	if bl.ARows && !vnni && m.C.Type == m.Acc { // (else K is one block of run-time depth)
+		P = int64(bl.KC) + 16 // a cache line more than KC: the rows fall into different L1 sets
+	}
+	aDepth := func() loop.Expr {
+		if P > 0 {
+			return i64(P)
+		}
+		return d.kcE()
+	}
+	packA := env.NewScratch(name+"_packA", m.Acc, mul(nABlocks(), mul(d.mcE(), aDepth())))
 	packB := env.NewScratch(name+"_packB", m.Acc, mul(nBBlocks(), mul(d.kcE(), d.ncE())))
 	var csum *loop.Buf
 	if correct {
@@ -201,7 +215,11 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		mc := lw.keep(&body, "mc", minE(zA.mcE, sub(d.M, ic)))
 		pc := lw.keep(&body, "pc", mul(mod(pb, zA.nKCin), zA.kcE))
 		kc := lw.keep(&body, "kc", minE(zA.kcE, sub(d.K, pc)))
-		slot := lw.keep(&body, "slot", mul(ref(vt), mul(zA.mcE, zA.kcE)))
+		depthA := zA.kcE
+		if P > 0 {
+			depthA = i64(P)
+		}
+		slot := lw.keep(&body, "slot", mul(ref(vt), mul(zA.mcE, depthA)))
 		var st []loop.Stmt
 		var src loop.Expr
 		if lw.a.plain() {
@@ -209,7 +227,9 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 			src = lw.keep(&body, "src", add(offA, add(mul(ic, aRowE), mul(pc, aColE))))
 		}
 		if !lw.a.plain() {
-			st, err = lw.packRowsGeneral(packA, slot, mc, kc, lw.a, bindBlock(&body, b, pb, zA.nKCin), ic, pc)
+			st, err = lw.packRowsGeneral(packA, slot, mc, kc, lw.a, bindBlock(&body, b, pb, zA.nKCin), ic, pc, P)
+		} else if P > 0 {
+			st = lw.packRowsPitched(packA, slot, src, mc, kc, aRowE, aColE, P)
 		} else if vnni && isUnit(aColE) {
 			st = lw.packRowsA4(packA, slot, src, mc, kc, aRowE, aColE, correct)
 		} else if vnni {
@@ -270,7 +290,11 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		first := cmp(ir.Eq, ref(vpb), i64(0))
 		last := cmp(ir.Eq, ref(vpb), sub(zC.nKC, i64(1)))
 		bBlk := lw.keep(&kbody, "bblk", mul(add(mul(ref(vt), zC.nKC), ref(vpb)), mul(zC.kcE, zC.ncE)))
-		aBlk := lw.keep(&kbody, "ablk", mul(mul(add(mul(b, zC.nKC), ref(vpb)), zC.nMC), mul(zC.mcE, zC.kcE)))
+		depthC := zC.kcE
+		if P > 0 {
+			depthC = i64(P)
+		}
+		aBlk := lw.keep(&kbody, "ablk", mul(mul(add(mul(b, zC.nKC), ref(vpb)), zC.nMC), mul(zC.mcE, depthC)))
 		var dBlk loop.Expr
 		if directOK {
 			dBlk = lw.keep(&kbody, "dblk", add(offBD, add(mul(pc, bRowE), jc)))
@@ -280,7 +304,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		var ibody []loop.Stmt
 		ic := lw.keep(&ibody, "ic", mul(ref(vib), zC.mcE))
 		mc := lw.keep(&ibody, "mc", minE(zC.mcE, sub(d.M, ic)))
-		aIb := lw.keep(&ibody, "aib", add(aBlk, mul(ref(vib), mul(zC.mcE, zC.kcE))))
+		aIb := lw.keep(&ibody, "aib", add(aBlk, mul(ref(vib), mul(zC.mcE, depthC))))
 
 		vjr := lw.loopVar("jr")
 		var jbody []loop.Stmt
@@ -295,7 +319,11 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		var irBody []loop.Stmt
 		mr := lw.keep(&irBody, "mr", minE(i64(MR), sub(mc, ref(vir))))
 		vpa, vpbp := lw.scalarVar("pa"), lw.scalarVar("pbp")
-		irBody = append(irBody, assign(vpa, add(aIb, mul(ref(vir), kd))), assign(vpbp, bJr))
+		sliver := kd // MR rows of k-interleaved A
+		if P > 0 {
+			sliver = i64(P) // rows at pitch P: sliver ir starts at row ir
+		}
+		irBody = append(irBody, assign(vpa, add(aIb, mul(ref(vir), sliver))), assign(vpbp, bJr))
 		ct := lw.keep(&irBody, "ct", add(offC, add(mul(add(ic, ref(vir)), cRowE), mul(add(jc, ref(vjr)), cColE))))
 		var cpos loop.Expr
 		if correct {
@@ -307,7 +335,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 			direct, directB = directCond, lw.b.buf
 		}
 		micro, err := lw.vmicro(vmicroArgs{
-			packA: packA, packB: packB, tile: tile,
+			packA: packA, packB: packB, tile: tile, aPitch: P,
 			pa: vpa, pb: vpbp, kc: kd, mr: mr, nr: nr, vnni: vnni, csum: csum, cpos: cpos,
 			direct: direct, directB: directB, bStep: bRowE,
 			ctile: ct, cRow: cRowE, cCol: cColE,
@@ -565,14 +593,78 @@ func (lw *lowering) packRowsA(dst *loop.Buf, slot, src, mc, kc, rs, cs loop.Expr
 	return body
 }
 
+// packRowsPitched packs the mc x kc block of A at src (strides rs, cs)
+// into rows of pitch P at dst[slot:] (element (i, k) at slot + i*P + k), a
+// row at a time (whole vectors when A's rows are contiguous), and zeroes the
+// padding rows up to a multiple of MR.
+func (lw *lowering) packRowsPitched(dst *loop.Buf, slot, src, mc, kc, rs, cs loop.Expr, P int64) []loop.Stmt {
+	L := lw.bl.Lanes
+	vi, vk, vk2, vz := lw.loopVar("ai"), lw.loopVar("ak"), lw.loopVar("ak"), lw.loopVar("az")
+	ps, pd := lw.scalarVar("aps"), lw.scalarVar("apd")
+	s := lw.a
+	load := func(lanes int, count loop.Expr) loop.Expr {
+		return loop.ReadAs(&loop.Load{Buf: s.buf, Index: ref(ps), T: loop.Vec(s.buf.Elem, lanes), Count: count}, loop.Vec(lw.acc, lanes))
+	}
+	var row []loop.Stmt
+	if isUnit(cs) {
+		main := forLoop(vk, i64(0), sub(kc, i64(int64(L-1))), int64(L),
+			&loop.Store{Buf: dst, Index: ref(pd), Value: load(L, nil)},
+			assign(ps, add(ref(ps), i64(int64(L)))), assign(pd, add(ref(pd), i64(int64(L)))))
+		tail := forLoop(vk2, mul(div(kc, i64(int64(L))), i64(int64(L))), kc, int64(L),
+			&loop.Store{Buf: dst, Index: ref(pd), Value: load(L, sub(kc, ref(vk2))), Count: sub(kc, ref(vk2))})
+		row = []loop.Stmt{main, tail}
+	} else {
+		c := forLoop(vk, i64(0), kc, 1,
+			&loop.Store{Buf: dst, Index: ref(pd), Value: load(1, nil)},
+			assign(ps, add(ref(ps), cs)), assign(pd, add(ref(pd), i64(1))))
+		c.Unroll = 4
+		row = []loop.Stmt{c}
+	}
+	body := []loop.Stmt{forLoop(vi, i64(0), mc, 1, append([]loop.Stmt{
+		assign(ps, add(src, mul(ref(vi), rs))),
+		assign(pd, add(slot, mul(ref(vi), i64(P))))}, row...)...)}
+	return append(body, lw.zeroRows(dst, slot, mc, kc, vz, P)...)
+}
+
+// zeroRows zeroes kc elements of the rows mc .. roundUp(mc, MR) of a block
+// with rows at pitch P, so that the micro-kernel's padding rows are zero.
+func (lw *lowering) zeroRows(dst *loop.Buf, slot, mc, kc loop.Expr, vz *loop.Var, P int64) []loop.Stmt {
+	return []loop.Stmt{forLoop(vz, mc, roundUp(mc, int64(lw.bl.MR)), 1,
+		&loop.Memset{Buf: dst, Index: add(slot, mul(ref(vz), i64(P))), Len: kc})}
+}
+
 // packRowsGeneral is packRowsA for a general operand: the mc x kc block at
-// row r0 and column c0 of side s, evaluated element by element (one row at
-// a time, so that what depends on the row only is computed once per row),
-// into MR-row panels at dst[slot:]; the padding rows of the last panel are
-// zeroed.
-func (lw *lowering) packRowsGeneral(dst *loop.Buf, slot, mc, kc loop.Expr, s side, bind map[*ir.Var]loop.Expr, r0, c0 loop.Expr) ([]loop.Stmt, error) {
+// row r0 and column c0 of side s, evaluated one row at a time (so that what
+// depends on the row only is computed once per row): with P > 0 into rows
+// of pitch P (whole vectors along k when the operand vectorises along its
+// column variable), else into MR-row panels; the padding rows of the last
+// panel are zeroed.
+func (lw *lowering) packRowsGeneral(dst *loop.Buf, slot, mc, kc loop.Expr, s side, bind map[*ir.Var]loop.Expr, r0, c0 loop.Expr, P int64) ([]loop.Stmt, error) {
 	MR := int64(lw.bl.MR)
+	L := lw.bl.Lanes
 	vi, vk, vz := lw.loopVar("ai"), lw.loopVar("ak"), lw.loopVar("az")
+	if P > 0 {
+		vk2 := lw.loopVar("ak")
+		rowAt := add(slot, mul(ref(vi), i64(P)))
+		vmain, err1 := lw.elem(s, bind, add(r0, ref(vi)), add(c0, ref(vk)), L, nil, nil)
+		cnt := sub(kc, ref(vk2))
+		vtail, err2 := lw.elem(s, bind, add(r0, ref(vi)), add(c0, ref(vk2)), L, cnt, nil)
+		var row []loop.Stmt
+		if err1 == nil && err2 == nil {
+			row = []loop.Stmt{
+				forLoop(vk, i64(0), sub(kc, i64(int64(L-1))), int64(L), &loop.Store{Buf: dst, Index: add(rowAt, ref(vk)), Value: vmain}),
+				forLoop(vk2, mul(div(kc, i64(int64(L))), i64(int64(L))), kc, int64(L), &loop.Store{Buf: dst, Index: add(rowAt, ref(vk2)), Value: vtail, Count: cnt}),
+			}
+		} else {
+			val, err := lw.elem(s, bind, add(r0, ref(vi)), add(c0, ref(vk)), 1, nil, nil)
+			if err != nil {
+				return nil, err
+			}
+			row = []loop.Stmt{forLoop(vk, i64(0), kc, 1, &loop.Store{Buf: dst, Index: add(rowAt, ref(vk)), Value: val})}
+		}
+		body := []loop.Stmt{forLoop(vi, i64(0), mc, 1, row...)}
+		return append(body, lw.zeroRows(dst, slot, mc, kc, vz, P)...), nil
+	}
 	pd := lw.scalarVar("apd")
 	val, err := lw.elem(s, bind, add(r0, ref(vi)), add(c0, ref(vk)), 1, nil, nil)
 	if err != nil {

@@ -10,13 +10,16 @@ import (
 // vmicroArgs are the loop-IR values a micro-tile of the vector schedule needs.
 type vmicroArgs struct {
 	packA, packB, tile *loop.Buf
-	pa, pb             *loop.Var // running offsets into the packed panels
-	kc, mr, nr         loop.Expr // depth (in words of 4 k-steps for VNNI) and tile extents
-	ctile, cRow, cCol  loop.Expr // C index of the tile origin and C's strides
-	first, last        loop.Expr // first / last KC block
-	tslot              loop.Expr // offset of this iteration's slot in tile
-	row, col           loop.Expr // global row and column of the tile origin
-	bind               map[*ir.Var]loop.Expr
+	// aPitch > 0: packed A holds rows at this pitch (A[r, k] at pa + r*aPitch
+	// + k); 0: MR rows interleaved per k step (A[r, k] at pa + k*MR + r).
+	aPitch            int64
+	pa, pb            *loop.Var // running offsets into the packed panels
+	kc, mr, nr        loop.Expr // depth (in words of 4 k-steps for VNNI) and tile extents
+	ctile, cRow, cCol loop.Expr // C index of the tile origin and C's strides
+	first, last       loop.Expr // first / last KC block
+	tslot             loop.Expr // offset of this iteration's slot in tile
+	row, col          loop.Expr // global row and column of the tile origin
+	bind              map[*ir.Var]loop.Expr
 	// vnni selects the DotU8S8 micro-kernel; csum, when set, holds B's column
 	// sums at cpos, subtracted 128 times from the accumulators to undo the
 	// +128 bias of A.
@@ -71,7 +74,11 @@ func (lw *lowering) vmicro(a vmicroArgs) ([]loop.Stmt, error) {
 			kb = append(kb, assign(bv[v], ld))
 		}
 		for r := 0; r < MR; r++ {
-			kb = append(kb, assign(ab, &loop.Broadcast{X: &loop.Load{Buf: a.packA, Index: add(ref(a.pa), i64(int64(r))), T: st}, T: vt}))
+			aAt := add(ref(a.pa), i64(int64(r)))
+			if a.aPitch > 0 {
+				aAt = add(ref(a.pa), i64(int64(r)*a.aPitch))
+			}
+			kb = append(kb, assign(ab, &loop.Broadcast{X: &loop.Load{Buf: a.packA, Index: aAt, T: st}, T: vt}))
 			for v := range bv {
 				c := acc[r][v]
 				var e loop.Expr
@@ -86,7 +93,11 @@ func (lw *lowering) vmicro(a vmicroArgs) ([]loop.Stmt, error) {
 				kb = append(kb, assign(c, e))
 			}
 		}
-		kb = append(kb, assign(a.pa, add(ref(a.pa), i64(int64(MR)))), assign(a.pb, add(ref(a.pb), bStep)))
+		aStep := int64(MR)
+		if a.aPitch > 0 {
+			aStep = 1
+		}
+		kb = append(kb, assign(a.pa, add(ref(a.pa), i64(aStep))), assign(a.pb, add(ref(a.pb), bStep)))
 		kl := forLoop(lw.loopVar("p"), i64(0), a.kc, 1, kb...)
 		kl.Unroll = 4
 		return kl
