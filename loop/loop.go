@@ -202,12 +202,18 @@ type Ref struct{ Var *Var }
 // elements; when Count is non-nil only the first Count lanes are read and the
 // others are zero. When Guard is non-nil and false, nothing is read and the value
 // is zero (out-of-range reads of SPEC section 6).
+//
+// A Raw load reads the bytes of a buffer whose storage is bytes (packed
+// sub-byte types, and 8-bit types) as u8 lanes, whatever its element type:
+// Index is then a byte index and T has elem u8. It is what the expansion of
+// packed loads (package legalize) reads.
 type Load struct {
 	Buf   *Buf
 	Index Expr
-	T     Type // T.Elem == Buf.Elem
+	T     Type // T.Elem == Buf.Elem (u8 for a Raw load)
 	Count Expr
 	Guard Expr
+	Raw   bool
 }
 
 // Bin is a binary operation; ops are those of package ir (Div on integers is floor
@@ -239,6 +245,23 @@ const FMA Fn = 1000
 // Target.VNNI emit it.
 const DotU8S8 Fn = 1001
 
+// Bit operations on integer values (the expansions of packed loads and of
+// minifloat conversions use them): Call{Fn: BitAnd, Args: [x, y]} and so on,
+// all of one integer type. Shl shifts left; Shr shifts right, arithmetically
+// for signed element types and logically for unsigned ones; a shift by the
+// element's width or more gives 0 (-1 for an arithmetic shift of a negative
+// value).
+const (
+	BitAnd Fn = 1002 + iota
+	BitOr
+	BitXor
+	Shl
+	Shr
+)
+
+// IsBitOp reports whether f is one of the bit operations.
+func (f Fn) IsBitOp() bool { return f >= BitAnd && f <= Shr }
+
 // Call applies a function elementwise; all Args and the result have type T.
 type Call struct {
 	Fn   Fn // ir.Func values or FMA
@@ -256,6 +279,22 @@ type Cast struct {
 type Select struct {
 	Cond, A, B Expr
 	T          Type
+}
+
+// Bitcast reinterprets the bits of X as type T: the same number of bits,
+// lanes laid out from the lowest (x86 and arm64 little-endian order), so
+// u8x8 becomes one u64 with lane 0 in its low byte, and f32x16 becomes u32x16.
+type Bitcast struct {
+	X Expr
+	T Type
+}
+
+// Lanes is a vector constant with one value per lane (Int for integer
+// element types, Float for floats): the lane index and its multiples.
+type Lanes struct {
+	T     Type
+	Int   []int64
+	Float []float64
 }
 
 // Broadcast replicates a scalar into every lane of a vector.
@@ -282,4 +321,6 @@ func (e *Call) Type() Type      { return e.T }
 func (e *Cast) Type() Type      { return e.T }
 func (e *Select) Type() Type    { return e.T }
 func (e *Broadcast) Type() Type { return e.T }
+func (e *Bitcast) Type() Type   { return e.T }
+func (e *Lanes) Type() Type     { return e.T }
 func (e *HReduce) Type() Type   { return e.T }

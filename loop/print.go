@@ -139,6 +139,9 @@ func ExprString(e Expr) string {
 		return e.Var.Name
 	case *Load:
 		s := e.Buf.Name + "[" + ExprString(e.Index)
+		if e.Raw {
+			s = e.Buf.Name + ".bytes[" + ExprString(e.Index)
+		}
 		if e.T.IsVector() {
 			s += fmt.Sprintf(" : %s", typeString(e.T))
 			if e.Count != nil {
@@ -168,6 +171,18 @@ func ExprString(e Expr) string {
 		return "broadcast<" + typeString(e.T) + ">(" + ExprString(e.X) + ")"
 	case *HReduce:
 		return "h" + e.Op.String() + "(" + ExprString(e.X) + ")"
+	case *Bitcast:
+		return "bitcast<" + typeString(e.T) + ">(" + ExprString(e.X) + ")"
+	case *Lanes:
+		vals := make([]string, e.T.Lanes)
+		for i := range vals {
+			if e.T.Elem.IsFloat() {
+				vals[i] = strconv.FormatFloat(e.Float[i], 'g', -1, 64)
+			} else {
+				vals[i] = strconv.FormatInt(e.Int[i], 10)
+			}
+		}
+		return "lanes<" + typeString(e.T) + ">{" + strings.Join(vals, ", ") + "}"
 	}
 	return fmt.Sprintf("<%T>", e)
 }

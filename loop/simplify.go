@@ -172,6 +172,8 @@ func SimplifyExpr(e Expr) Expr {
 		e.X = SimplifyExpr(e.X)
 	case *HReduce:
 		e.X = SimplifyExpr(e.X)
+	case *Bitcast:
+		e.X = SimplifyExpr(e.X)
 	}
 	return e
 }

@@ -402,7 +402,10 @@ func (v *verifier) expr(e Expr, sizesOnly bool) {
 		}
 		v.buf(e.Buf, false)
 		v.index("load index", e.Index)
-		if e.Buf != nil && t.Elem != e.Buf.Elem {
+		switch {
+		case e.Raw && e.Buf != nil && (t.Elem != ir.U8 || e.Buf.Elem.Bits > 8):
+			v.errorf("raw load from %s: want u8 lanes from a byte buffer, got %s from %v", e.Buf.Name, typeString(t), e.Buf.Elem)
+		case !e.Raw && e.Buf != nil && t.Elem != e.Buf.Elem:
 			v.errorf("load from %s: element type %v, want %v", e.Buf.Name, t.Elem, e.Buf.Elem)
 		}
 		if e.Count != nil {
@@ -474,7 +477,12 @@ func (v *verifier) expr(e Expr, sizesOnly bool) {
 		}
 	case *Call:
 		want := 3
-		if e.Fn == DotU8S8 {
+		if e.Fn.IsBitOp() {
+			if !t.Elem.IsInteger() || t.Elem.IsPacked() {
+				v.errorf("%s on %s, want an integer type", fnName(e.Fn), typeString(t))
+			}
+			want = 2
+		} else if e.Fn == DotU8S8 {
 			if t.Elem != ir.I32 {
 				v.errorf("dotu8s8 on %s, want i32 lanes", typeString(t))
 			}
@@ -520,6 +528,22 @@ func (v *verifier) expr(e Expr, sizesOnly bool) {
 		if e.A.Type() != t || e.B.Type() != t {
 			v.errorf("select: operand types %s, %s, want %s", typeString(e.A.Type()), typeString(e.B.Type()), typeString(t))
 		}
+	case *Bitcast:
+		v.expr(e.X, sizesOnly)
+		if e.X != nil {
+			xt := e.X.Type()
+			if xt.Lanes*xt.Elem.Bits != t.Lanes*t.Elem.Bits || xt.Elem.IsPacked() || t.Elem.IsPacked() || xt.Elem.Class == ir.Bool || t.Elem.Class == ir.Bool {
+				v.errorf("bitcast of %s to %s", typeString(xt), typeString(t))
+			}
+		}
+	case *Lanes:
+		n := len(e.Int)
+		if t.Elem.IsFloat() {
+			n = len(e.Float)
+		}
+		if n != t.Lanes || !t.IsVector() || !isArith(t.Elem) {
+			v.errorf("lane constant of %d values for %s", n, typeString(t))
+		}
 	case *Broadcast:
 		v.expr(e.X, sizesOnly)
 		if e.X != nil && (e.X.Type() != Scalar(t.Elem) || !t.IsVector()) {
@@ -549,6 +573,9 @@ func fnName(f Fn) string {
 	if f == DotU8S8 {
 		return "dotu8s8"
 	}
+	if name, ok := bitOpNames[f]; ok {
+		return name
+	}
 	if f >= 0 && int(f) <= int(ir.Clamp) {
 		return ir.Func(f).String()
 	}
@@ -561,3 +588,5 @@ func typeString(t Type) string {
 	}
 	return fmt.Sprintf("%sx%d", t.Elem, t.Lanes)
 }
+
+var bitOpNames = map[Fn]string{BitAnd: "bitand", BitOr: "bitor", BitXor: "bitxor", Shl: "shl", Shr: "shr"}

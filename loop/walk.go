@@ -18,6 +18,8 @@ func Operands(e Expr) []Expr {
 		return []Expr{e.Cond, e.A, e.B}
 	case *Broadcast:
 		return []Expr{e.X}
+	case *Bitcast:
+		return []Expr{e.X}
 	case *HReduce:
 		return []Expr{e.X}
 	}
@@ -93,4 +95,59 @@ func present(es ...Expr) []Expr {
 		}
 	}
 	return out
+}
+
+// MapExpr rewrites e bottom-up: the operands of every node are replaced by
+// their rewritten forms (in place), then f maps the node itself. It returns
+// the rewritten expression (nil for nil).
+func MapExpr(e Expr, f func(Expr) Expr) Expr {
+	if e == nil {
+		return nil
+	}
+	switch e := e.(type) {
+	case *Load:
+		e.Index, e.Count, e.Guard = MapExpr(e.Index, f), MapExpr(e.Count, f), MapExpr(e.Guard, f)
+	case *Bin:
+		e.X, e.Y = MapExpr(e.X, f), MapExpr(e.Y, f)
+	case *Un:
+		e.X = MapExpr(e.X, f)
+	case *Call:
+		for i, a := range e.Args {
+			e.Args[i] = MapExpr(a, f)
+		}
+	case *Cast:
+		e.X = MapExpr(e.X, f)
+	case *Select:
+		e.Cond, e.A, e.B = MapExpr(e.Cond, f), MapExpr(e.A, f), MapExpr(e.B, f)
+	case *Broadcast:
+		e.X = MapExpr(e.X, f)
+	case *Bitcast:
+		e.X = MapExpr(e.X, f)
+	case *HReduce:
+		e.X = MapExpr(e.X, f)
+	}
+	return f(e)
+}
+
+// MapStmts applies MapExpr with f to every expression of body and of the
+// bodies nested in it.
+func MapStmts(body []Stmt, f func(Expr) Expr) {
+	for _, s := range body {
+		switch s := s.(type) {
+		case *For:
+			s.Lo, s.Hi = MapExpr(s.Lo, f), MapExpr(s.Hi, f)
+		case *If:
+			s.Cond = MapExpr(s.Cond, f)
+		case *Assign:
+			s.Value = MapExpr(s.Value, f)
+		case *Store:
+			s.Index, s.Value = MapExpr(s.Index, f), MapExpr(s.Value, f)
+			s.Count, s.Stream = MapExpr(s.Count, f), MapExpr(s.Stream, f)
+		case *Memset:
+			s.Index, s.Len = MapExpr(s.Index, f), MapExpr(s.Len, f)
+		}
+		for _, b := range Bodies(s) {
+			MapStmts(b, f)
+		}
+	}
 }

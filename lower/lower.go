@@ -44,6 +44,7 @@ import (
 	"strings"
 
 	"github.com/tensorcc/tcc/ir"
+	"github.com/tensorcc/tcc/legalize"
 	"github.com/tensorcc/tcc/loop"
 	"github.com/tensorcc/tcc/schedule"
 )
@@ -68,7 +69,14 @@ func Lower(k *ir.Kernel, t loop.Target, plan *schedule.Plan) (*loop.Kernel, erro
 	if err := l.run(); err != nil {
 		return nil, kernelError(k, t, err)
 	}
+	legalize.Run(l.out, legalize.For(t))
 	loop.Simplify(l.out)
+	for _, f := range l.out.Funcs {
+		loop.CSE(f)
+		if t.VectorRegs > 0 && t.VectorBits > 0 {
+			loop.HoistInvariants(f, t.VectorRegs/4)
+		}
+	}
 	if err := loop.Verify(l.out); err != nil {
 		return nil, kernelError(k, t, fmt.Errorf("internal error: invalid loop IR: %w", err))
 	}

@@ -20,6 +20,9 @@ func (g *gen) call(e *loop.Call, hint reg.Register) val {
 	if e.Fn == loop.DotU8S8 {
 		return g.dotU8S8(e, hint)
 	}
+	if e.Fn.IsBitOp() {
+		return g.bitCall(e, hint)
+	}
 	fn := ir.Func(e.Fn)
 	if int(e.Fn) < 0 || int(e.Fn) > int(ir.Clamp) || len(e.Args) != fn.Arity() {
 		g.fail("call of function %d with %d arguments", e.Fn, len(e.Args))
@@ -328,7 +331,8 @@ func (g *gen) cast(e *loop.Cast, hint reg.Register) val {
 		return g.cast(&loop.Cast{X: &loop.Cast{X: e.X, T: mid}, T: to}, hint)
 	case (fe.Class == ir.MiniFloat || fe.Class == ir.UMiniFloat) && fe.Bits == 8 && te == ir.F32:
 		return g.decodeGather(e, hint)
-	case (fe == ir.I8 || fe == ir.U8 || fe == ir.I16 || fe == ir.U16) && te == ir.I32:
+	case (fe == ir.I8 || fe == ir.U8 || fe == ir.I16 || fe == ir.U16) && te == ir.I32,
+		(fe == ir.U8 || fe == ir.U16) && te == ir.U32: // widening, exact
 		x := g.expr(e.X)
 		d := g.dst(to, hint)
 		switch fe {

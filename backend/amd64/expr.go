@@ -85,6 +85,10 @@ func (g *gen) exprNoCSE(e loop.Expr, hint reg.Register) val {
 		return g.cast(e, hint)
 	case *loop.HReduce:
 		return g.hreduce(e)
+	case *loop.Bitcast:
+		return g.bitcast(e, hint)
+	case *loop.Lanes:
+		return g.lanesConst(e)
 	}
 	g.fail("expression %T", e)
 	return val{}
@@ -353,7 +357,7 @@ func (g *gen) vmask(count loop.Expr, bits, bytes int) reg.Register {
 // foldable reports whether e can be used as a full-vector memory operand.
 func foldable(e loop.Expr) (*loop.Load, bool) {
 	l, ok := e.(*loop.Load)
-	if !ok || l.Count != nil || l.Guard != nil || l.T.Lanes == 1 || l.T.Lanes*l.T.Elem.Bits < 128 {
+	if !ok || l.Raw || l.Count != nil || l.Guard != nil || l.T.Lanes == 1 || l.T.Lanes*l.T.Elem.Bits < 128 {
 		return nil, false
 	}
 	return l, true
@@ -368,7 +372,7 @@ func (g *gen) load(e *loop.Load, hint reg.Register) val {
 		}
 		skip = g.label("guard")
 	}
-	if t.Lanes == 1 && e.Buf.Elem.IsPacked() {
+	if t.Lanes == 1 && e.Buf.Elem.IsPacked() && !e.Raw {
 		r := g.c.GP64()
 		g.c.XORQ(r, r)
 		if skip != "" {
@@ -426,10 +430,10 @@ func (g *gen) load(e *loop.Load, hint reg.Register) val {
 				g.c.VXORPS(r, r, r)
 			}
 			g.branchFalse(e.Guard, skip)
-			load(g.addr(e.Buf, e.Index))
+			load(g.loadAddr(e))
 			g.place(skip)
 		} else {
-			load(g.addr(e.Buf, e.Index))
+			load(g.loadAddr(e))
 		}
 		return val{r: r, t: t, tmp: true}
 	}
@@ -453,7 +457,7 @@ func (g *gen) load(e *loop.Load, hint reg.Register) val {
 			vm = g.vmask(e.Count, t.Elem.Bits, int(r.Size()))
 		}
 	}
-	m := g.addr(e.Buf, e.Index)
+	m := g.loadAddr(e)
 	switch {
 	case k != nil:
 		switch t.Elem.Bits {
@@ -876,7 +880,7 @@ func (g *gen) bounceLoad(e *loop.Load, r reg.Register) {
 	g.c.VXORPS(z, z, z)
 	g.c.VMOVUPS(z, b)
 	src := g.c.GP64()
-	g.c.LEAQ(g.addr(e.Buf, e.Index), src)
+	g.c.LEAQ(g.loadAddr(e), src)
 	dst := g.c.GP64()
 	g.c.LEAQ(b, dst)
 	g.copyBytes(e.Count, int64(e.Buf.Elem.Bits/8), src, dst)

@@ -455,6 +455,9 @@ func (g *gen) compare(e *loop.Bin) val {
 		}
 		return val{r: k, t: e.T, tmp: true, mbits: el.Bits}
 	}
+	if el.IsInteger() && (el.Bits == 32 || el.Bits == 64) {
+		return g.avx2IntCompare(e.Op, xt, g.regOf(s, xt), x.r, e.T)
+	}
 	if !isFloatScalar(el) {
 		g.fail("avx2 vector compare of %v", el)
 	}
@@ -465,6 +468,56 @@ func (g *gen) compare(e *loop.Bin) val {
 		g.c.VCMPPD(operand.U8(cmpPred[e.Op]), s.op, x.r, m)
 	}
 	return val{r: m, t: e.T, tmp: true, mbits: el.Bits}
+}
+
+// avx2IntCompare compares integer lanes x op y on AVX2, which has only
+// equality and signed greater-than: the others are those with the operands
+// swapped or the result inverted, and unsigned lanes are compared with
+// their sign bits flipped.
+func (g *gen) avx2IntCompare(op ir.Op, xt loop.Type, y, x reg.Register, rt loop.Type) val {
+	el := xt.Elem
+	q := el.Bits == 64
+	gt := func(a, b, d reg.Register) { // d = a > b
+		if q {
+			g.c.VPCMPGTQ(b, a, d)
+		} else {
+			g.c.VPCMPGTD(b, a, d)
+		}
+	}
+	if el.Class == ir.Uint && op != ir.Eq && op != ir.Ne {
+		flip := g.bitsVec(xt, signMask(el))
+		fx, fy := g.vecReg(xt), g.vecReg(xt)
+		g.c.VPXOR(flip, x, fx)
+		g.c.VPXOR(flip, y, fy)
+		x, y = fx, fy
+	}
+	d := g.vecReg(xt)
+	invert := false
+	switch op {
+	case ir.Eq, ir.Ne:
+		if q {
+			g.c.VPCMPEQQ(y, x, d)
+		} else {
+			g.c.VPCMPEQD(y, x, d)
+		}
+		invert = op == ir.Ne
+	case ir.Gt:
+		gt(x, y, d)
+	case ir.Lt:
+		gt(y, x, d)
+	case ir.Le:
+		gt(x, y, d)
+		invert = true
+	case ir.Ge:
+		gt(y, x, d)
+		invert = true
+	}
+	if invert {
+		ones := g.vecReg(xt)
+		g.c.VPCMPEQD(ones, ones, ones)
+		g.c.VPXOR(ones, d, d)
+	}
+	return val{r: d, t: rt, tmp: true, mbits: el.Bits}
 }
 
 func (g *gen) maskLogic(e *loop.Bin) val {

@@ -211,9 +211,83 @@ func (g *exprGen) expr(e loop.Expr, lane int) (string, bool) {
 		return g.expr(e.X, 0)
 	case *loop.HReduce:
 		return g.hreduce(e), false
+	case *loop.Bitcast:
+		return g.bitcast(e, lane), false
+	case *loop.Lanes:
+		s, err := constCode(e.T.Elem, laneInt(e, lane), laneFloat(e, lane))
+		if err != nil {
+			g.fail("%v", err)
+		}
+		return "tccgoC(" + s + ")", false
 	}
 	g.fail("unsupported expression %T", e)
 	return "0", false
+}
+
+func laneInt(e *loop.Lanes, l int) int64 {
+	if e.Int == nil {
+		return 0
+	}
+	return e.Int[l]
+}
+
+func laneFloat(e *loop.Lanes, l int) float64 {
+	if e.Float == nil {
+		return 0
+	}
+	return e.Float[l]
+}
+
+// bits returns lane l of e as an unsigned integer of its width (the bit
+// pattern of a float).
+func (g *exprGen) bits(e loop.Expr, l int) string {
+	t := e.Type().Elem
+	x, _ := g.expr(e, l)
+	switch {
+	case t == ir.F32:
+		return "math.Float32bits(" + x + ")"
+	case t == ir.F64:
+		return "math.Float64bits(" + x + ")"
+	case isInt(t) && !t.IsPacked():
+		return fmt.Sprintf("uint%d(%s)", t.Bits, x)
+	}
+	g.fail("bitcast of %v", t)
+	return "0"
+}
+
+// bitcast returns lane l of e: the bits of the lanes of e.X it covers.
+func (g *exprGen) bitcast(e *loop.Bitcast, l int) string {
+	from, to := e.X.Type(), e.T
+	fb, tb := from.Elem.Bits, to.Elem.Bits
+	var w string
+	switch {
+	case fb == tb:
+		w = g.bits(e.X, l)
+	case tb > fb:
+		// Combine tb/fb source lanes, the first in the low bits.
+		parts := make([]string, tb/fb)
+		for j := range parts {
+			parts[j] = fmt.Sprintf("uint%d(%s)<<%d", tb, g.bits(e.X, l*(tb/fb)+j), j*fb)
+		}
+		w = "(" + strings.Join(parts, " | ") + ")"
+	default:
+		src := l * tb / fb
+		w = fmt.Sprintf("uint%d(%s>>%d)", tb, g.bits(e.X, src), (l*tb)%fb)
+	}
+	switch t := to.Elem; {
+	case t == ir.F32:
+		return "math.Float32frombits(" + w + ")"
+	case t == ir.F64:
+		return "math.Float64frombits(" + w + ")"
+	case isInt(t):
+		vt, err := valueType(t)
+		if err != nil {
+			g.fail("%v", err)
+		}
+		return vt + "(" + w + ")"
+	}
+	g.fail("bitcast to %v", to.Elem)
+	return "0"
 }
 
 // index is the Go code of an Int64 index expression plus a lane offset.
@@ -249,6 +323,15 @@ func (g *exprGen) load(e *loop.Load, lane int) string {
 		}
 	}
 	elem := e.Buf.Elem
+	if e.Raw {
+		if elem == ir.I8 {
+			buf = "tccgoBytes(" + buf + ")"
+		}
+		if guard != "" {
+			return fmt.Sprintf("tccgoLoadG(%s, %s, %s)", buf, idx, guard)
+		}
+		return buf + "[" + idx + "]"
+	}
 	if elem.IsPacked() {
 		var raw string
 		if guard != "" {
@@ -350,6 +433,18 @@ func (g *exprGen) call(e *loop.Call, lane int) string {
 	t := e.T.Elem
 	want := 1
 	switch {
+	case e.Fn.IsBitOp():
+		if len(args) != 2 || !isInt(t) {
+			g.fail("bit operation %d on %v", e.Fn, t)
+			return "0"
+		}
+		op := map[loop.Fn]string{loop.BitAnd: "&", loop.BitOr: "|", loop.BitXor: "^", loop.Shl: "<<", loop.Shr: ">>"}[e.Fn]
+		if e.Fn == loop.Shl || e.Fn == loop.Shr {
+			// A shift count as uint64: negative or too large shifts give 0
+			// (or the sign), as the loop IR defines.
+			return "(tccgoC(" + args[0] + ") " + op + " uint64(" + args[1] + "))"
+		}
+		return "(tccgoC(" + args[0] + ") " + op + " " + args[1] + ")"
 	case e.Fn == loop.FMA, e.Fn == loop.DotU8S8:
 		want = 3
 	case e.Fn >= 0 && int(e.Fn) <= int(ir.Clamp):

@@ -469,6 +469,22 @@ func (m *machine) elemCount(b *loop.Buf) int64 {
 	return 0
 }
 
+// rawBytes returns the bytes of a buffer stored as bytes.
+func (m *machine) rawBytes(b *loop.Buf) []byte {
+	switch s := m.bufs[b].(type) {
+	case []uint8:
+		return s
+	case []int8:
+		bs := make([]byte, len(s))
+		for i, x := range s {
+			bs[i] = byte(x)
+		}
+		return bs
+	}
+	failf("raw load from %s, which is not stored as bytes", b.Name)
+	return nil
+}
+
 func (m *machine) get(b *loop.Buf, i int64) (float64, int64) {
 	if i < 0 || i >= m.elemCount(b) {
 		failf("read of %s[%d] out of bounds (%d)", b.Name, i, m.elemCount(b))
@@ -632,6 +648,16 @@ func (m *machine) eval(e loop.Expr) val {
 			cnt = min(cnt, m.eval(e.Count).i[0])
 		}
 		v := zeroVal(t)
+		if e.Raw {
+			bs := m.rawBytes(e.Buf)
+			for l := int64(0); l < cnt; l++ {
+				if idx+l < 0 || idx+l >= int64(len(bs)) {
+					failf("raw read of %s byte %d out of bounds (%d)", e.Buf.Name, idx+l, len(bs))
+				}
+				v.i[l] = int64(bs[idx+l])
+			}
+			return v
+		}
 		for l := int64(0); l < cnt; l++ {
 			f, i := m.get(e.Buf, idx+l)
 			if isFloat(t.Elem) {
@@ -783,6 +809,18 @@ func (m *machine) eval(e loop.Expr) val {
 			}
 		}
 		return v
+	case *loop.Bitcast:
+		return bitcast(m.eval(e.X), e.X.Type(), t)
+	case *loop.Lanes:
+		v := zeroVal(t)
+		for l := 0; l < n; l++ {
+			if isFloat(t.Elem) {
+				v.f[l] = round(e.Float[l], t.Elem)
+			} else {
+				v.i[l] = wrap(e.Int[l], t.Elem)
+			}
+		}
+		return v
 	case *loop.Broadcast:
 		x := m.eval(e.X)
 		v := zeroVal(t)
@@ -915,6 +953,9 @@ func callF(fn loop.Fn, a []float64) float64 {
 }
 
 func callI(fn loop.Fn, a []int64, t ir.DType) int64 {
+	if fn.IsBitOp() {
+		return bitOp(fn, a[0], a[1], t)
+	}
 	if fn == loop.DotU8S8 {
 		// a[0] holds 4 unsigned bytes, a[1] 4 signed bytes, a[2] the accumulator.
 		s := a[2]
@@ -966,6 +1007,91 @@ func callI(fn loop.Fn, a []int64, t ir.DType) int64 {
 	}
 	failf("integer function %d", fn)
 	return 0
+}
+
+// bitOp evaluates a bit operation on values of integer type t (held
+// normalised: unsigned ones non-negative, signed ones sign-extended).
+func bitOp(fn loop.Fn, x, y int64, t ir.DType) int64 {
+	sh := uint64(y)
+	switch fn {
+	case loop.BitAnd:
+		return x & y
+	case loop.BitOr:
+		return x | y
+	case loop.BitXor:
+		return x ^ y
+	case loop.Shl:
+		if sh >= 64 {
+			return 0
+		}
+		return x << sh
+	}
+	// Shr: logical for unsigned types, arithmetic for signed ones.
+	if t.Class == ir.Uint {
+		if sh >= 64 {
+			return 0
+		}
+		return int64(uint64(x) >> sh)
+	}
+	if sh >= 64 {
+		sh = 63
+	}
+	return x >> sh
+}
+
+// bitsOf returns lane l of v, of type t, as its bit pattern.
+func bitsOf(v val, t ir.DType, l int) uint64 {
+	switch {
+	case t == ir.F32:
+		return uint64(math.Float32bits(float32(v.f[l])))
+	case t == ir.F64:
+		return math.Float64bits(v.f[l])
+	case t.IsInteger():
+		return uint64(v.i[l]) & (^uint64(0) >> (64 - t.Bits))
+	}
+	failf("bitcast of %v", t)
+	return 0
+}
+
+// fromBits returns the value of type t with bit pattern b.
+func fromBits(b uint64, t ir.DType) (float64, int64) {
+	switch {
+	case t == ir.F32:
+		return float64(math.Float32frombits(uint32(b))), 0
+	case t == ir.F64:
+		return math.Float64frombits(b), 0
+	case t.IsInteger():
+		return 0, wrap(int64(b), t)
+	}
+	failf("bitcast to %v", t)
+	return 0, 0
+}
+
+// bitcast reinterprets x (of type from) as type to: the lanes' bits laid
+// out from the lowest.
+func bitcast(x val, from, to loop.Type) val {
+	fb, tb := from.Elem.Bits, to.Elem.Bits
+	bits := make([]byte, from.Lanes*fb) // one entry per bit, lowest first
+	for l := 0; l < from.Lanes; l++ {
+		w := bitsOf(x, from.Elem, l)
+		for j := 0; j < fb; j++ {
+			bits[l*fb+j] = byte(w >> j & 1)
+		}
+	}
+	v := zeroVal(to)
+	for l := 0; l < to.Lanes; l++ {
+		var w uint64
+		for j := 0; j < tb; j++ {
+			w |= uint64(bits[l*tb+j]) << j
+		}
+		f, i := fromBits(w, to.Elem)
+		if to.Elem.IsFloat() {
+			v.f[l] = f
+		} else {
+			v.i[l] = i
+		}
+	}
+	return v
 }
 
 // castF converts a float value to t.

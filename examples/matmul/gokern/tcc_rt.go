@@ -385,10 +385,24 @@ func (m tccMiniFloat) Width() int {
 	return m.Exp + m.Man
 }
 
-func (m tccMiniFloat) ieee() bool     { return m.Signed && m.Exp == 5 && m.Man == 2 }
-func (m tccMiniFloat) fn() bool       { return m.Signed && m.Exp == 4 && m.Man == 3 }
-func (m tccMiniFloat) scaleE8() bool  { return !m.Signed && m.Exp == 8 && m.Man == 0 }
-func (m tccMiniFloat) bias() int      { return 1<<(m.Exp-1) - 1 }
+func (m tccMiniFloat) ieee() bool    { return m.Signed && m.Exp == 5 && m.Man == 2 }
+func (m tccMiniFloat) fn() bool      { return m.Signed && m.Exp == 4 && m.Man == 3 }
+func (m tccMiniFloat) scaleE8() bool { return !m.Signed && m.Exp == 8 && m.Man == 0 }
+func (m tccMiniFloat) bias() int     { return 1<<(m.Exp-1) - 1 }
+
+// IEEE reports whether m has infinities and NaNs as IEEE formats do (e5m2:
+// the largest exponent encodes them).
+func (m tccMiniFloat) IEEE() bool { return m.ieee() }
+
+// FN reports whether m is the OCP "FN" format (e4m3: no infinities, only
+// the all-ones magnitude is NaN).
+func (m tccMiniFloat) FN() bool { return m.fn() }
+
+// ScaleE8 reports whether m is ue8m0, the OCP MX scale: 2^(e-127), 0xFF NaN.
+func (m tccMiniFloat) ScaleE8() bool { return m.scaleE8() }
+
+// Bias returns the exponent bias 2^(Exp-1)-1.
+func (m tccMiniFloat) Bias() int      { return m.bias() }
 func (m tccMiniFloat) magMask() uint8 { return uint8(1<<(m.Exp+m.Man) - 1) }
 
 // Valid reports whether m is a format allowed by SPEC section 3.

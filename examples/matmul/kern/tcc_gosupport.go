@@ -2,7 +2,10 @@
 
 package kern
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // tccgoChunkWork is the least work (flops) a runner gives one chunk of a parallel step.
 const tccgoChunkWork = 65536
@@ -22,6 +25,11 @@ func tccgoSel[T any](c bool, a, b T) T {
 		return a
 	}
 	return b
+}
+
+// tccgoBytes returns the bytes of an int8 slice (raw loads).
+func tccgoBytes(s []int8) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
 // tccgoB2I converts a bool to 1 or 0.

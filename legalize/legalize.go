@@ -1,0 +1,57 @@
+// Package legalize rewrites loop IR so that a backend only translates: the
+// operations a target has no instruction for are expanded into ones it
+// has, by rules kept as data (rules) and chosen by the target's capability
+// table (Caps), as Go's SSA backend lowers generic ops by per-architecture
+// rule tables. The expansions are target-neutral loop IR, so every backend
+// (amd64 today; arm64 and LLVM later) shares them, and each one is checked
+// lane by lane against the operation it replaces (the tests evaluate both
+// with package loopeval).
+package legalize
+
+import (
+	"github.com/tensorcc/tcc/loop"
+)
+
+// Caps says which operations a target translates natively.
+type Caps struct {
+	// Name is the target's name.
+	Name string
+	// MiniFloatDecode reports a native decode of 8-bit minifloat vectors
+	// to f32 (else it is expanded into bit operations).
+	MiniFloatDecode bool
+}
+
+// For returns the capability table of target t: the vector targets decode
+// minifloats with the expansion (their only native form is a table
+// gather, several times slower); scalar code is never expanded.
+func For(t loop.Target) Caps {
+	return Caps{Name: t.Name, MiniFloatDecode: t.VectorBits == 0}
+}
+
+// rule is one expansion: it applies to the nodes that match and the target
+// lacks, and returns their replacement.
+type rule struct {
+	name  string
+	match func(e loop.Expr, c Caps) bool
+	apply func(e loop.Expr) loop.Expr
+}
+
+// rules are the expansions, tried in order on every node.
+var rules = []rule{
+	{name: "minifloat8 vector to f32", match: matchMiniDecode, apply: expandMiniDecode},
+}
+
+// Run rewrites every expression of k that a rule matches for caps, once
+// per node, bottom-up.
+func Run(k *loop.Kernel, c Caps) {
+	for _, f := range k.Funcs {
+		loop.MapStmts(f.Body, func(e loop.Expr) loop.Expr {
+			for _, r := range rules {
+				if r.match(e, c) {
+					return r.apply(e)
+				}
+			}
+			return e
+		})
+	}
+}
