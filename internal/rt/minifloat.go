@@ -26,10 +26,10 @@ func (m MiniFloat) Width() int {
 	return m.Exp + m.Man
 }
 
-func (m MiniFloat) ieee() bool     { return m.Signed && m.Exp == 5 && m.Man == 2 }
-func (m MiniFloat) fn() bool       { return m.Signed && m.Exp == 4 && m.Man == 3 }
-func (m MiniFloat) scaleE8() bool  { return !m.Signed && m.Exp == 8 && m.Man == 0 }
-func (m MiniFloat) bias() int      { return 1<<(m.Exp-1) - 1 }
+func (m MiniFloat) ieee() bool    { return m.Signed && m.Exp == 5 && m.Man == 2 }
+func (m MiniFloat) fn() bool      { return m.Signed && m.Exp == 4 && m.Man == 3 }
+func (m MiniFloat) scaleE8() bool { return !m.Signed && m.Exp == 8 && m.Man == 0 }
+func (m MiniFloat) bias() int     { return 1<<(m.Exp-1) - 1 }
 
 // IEEE reports whether m has infinities and NaNs as IEEE formats do (e5m2:
 // the largest exponent encodes them).
@@ -43,7 +43,7 @@ func (m MiniFloat) FN() bool { return m.fn() }
 func (m MiniFloat) ScaleE8() bool { return m.scaleE8() }
 
 // Bias returns the exponent bias 2^(Exp-1)-1.
-func (m MiniFloat) Bias() int { return m.bias() }
+func (m MiniFloat) Bias() int      { return m.bias() }
 func (m MiniFloat) magMask() uint8 { return uint8(1<<(m.Exp+m.Man) - 1) }
 
 // Valid reports whether m is a format allowed by SPEC section 3.
