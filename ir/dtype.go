@@ -41,8 +41,11 @@ var (
 	I16   = DType{Class: Int, Bits: 16}
 	I8    = DType{Class: Int, Bits: 8}
 	U32   = DType{Class: Uint, Bits: 32}
-	U16   = DType{Class: Uint, Bits: 16}
-	U8    = DType{Class: Uint, Bits: 8}
+	// U64 is not a SPEC element type: the loop IR's expansions use it
+	// for 64-bit bit windows.
+	U64 = DType{Class: Uint, Bits: 64}
+	U16 = DType{Class: Uint, Bits: 16}
+	U8  = DType{Class: Uint, Bits: 8}
 )
 
 // IntType returns the signed integer type of the given width.

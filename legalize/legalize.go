@@ -16,16 +16,25 @@ import (
 type Caps struct {
 	// Name is the target's name.
 	Name string
+	// VectorBits is the width of the target's vector registers (0 for
+	// scalar code).
+	VectorBits int
 	// MiniFloatDecode reports a native decode of 8-bit minifloat vectors
 	// to f32 (else it is expanded into bit operations).
 	MiniFloatDecode bool
+	// PackedLoads reports native vector loads of packed (sub-byte)
+	// integers (else they are expanded into windowed raw loads and bit
+	// operations).
+	PackedLoads bool
 }
 
 // For returns the capability table of target t: the vector targets decode
 // minifloats with the expansion (their only native form is a table
-// gather, several times slower); scalar code is never expanded.
+// gather, several times slower) and have no packed vector loads; scalar
+// code is never expanded.
 func For(t loop.Target) Caps {
-	return Caps{Name: t.Name, MiniFloatDecode: t.VectorBits == 0}
+	scalar := t.VectorBits == 0
+	return Caps{Name: t.Name, VectorBits: t.VectorBits, MiniFloatDecode: scalar, PackedLoads: scalar}
 }
 
 // rule is one expansion: it applies to the nodes that match and the target
@@ -41,10 +50,19 @@ var rules = []rule{
 	{name: "minifloat8 vector to f32", match: matchMiniDecode, apply: expandMiniDecode},
 }
 
+// funcRules are the expansions that change a function's structure (they
+// version its body), run before the expression rules.
+var funcRules = []func(f *loop.Func, c Caps){
+	expandPackedLoads,
+}
+
 // Run rewrites every expression of k that a rule matches for caps, once
 // per node, bottom-up.
 func Run(k *loop.Kernel, c Caps) {
 	for _, f := range k.Funcs {
+		for _, r := range funcRules {
+			r(f, c)
+		}
 		loop.MapStmts(f.Body, func(e loop.Expr) loop.Expr {
 			for _, r := range rules {
 				if r.match(e, c) {

@@ -56,40 +56,70 @@ func cseStmt(f *Func, s Stmt, n *int) []Stmt {
 	}
 	locals := map[string]*Var{}
 	var pre []Stmt
-	var share func(e Expr) Expr
-	share = func(e Expr) Expr {
-		return MapExpr(e, func(x Expr) Expr {
-			k, ok := keys[x]
-			if !ok || count[k] < 2 {
-				return x
-			}
-			if v, ok := locals[k]; ok {
-				return R(v)
-			}
-			*n++
-			v := &Var{Name: fmt.Sprintf("cse%d", *n), T: x.Type()}
-			f.Locals = append(f.Locals, v)
-			locals[k] = v
-			pre = append(pre, &Assign{Dst: v, Value: x})
-			return R(v)
-		})
+	// Top-down: the largest repeated expression gets the local; the copies
+	// it replaces no longer count for the expressions inside it.
+	var share func(x Expr) (Expr, bool)
+	share = func(x Expr) (Expr, bool) {
+		k, ok := keys[x]
+		if !ok || count[k] < 2 {
+			return x, false
+		}
+		if v, ok := locals[k]; ok {
+			return R(v), true
+		}
+		c := count[k]
+		for _, o := range Operands(x) {
+			WalkExpr(o, func(d Expr) {
+				if dk, ok := keys[d]; ok {
+					count[dk] -= c - 1
+				}
+			})
+		}
+		mapOperands(x, func(o Expr) Expr { return MapExprTopDown(o, share) })
+		*n++
+		v := &Var{Name: fmt.Sprintf("cse%d", *n), T: x.Type()}
+		f.Locals = append(f.Locals, v)
+		locals[k] = v
+		pre = append(pre, &Assign{Dst: v, Value: x})
+		return R(v), true
 	}
 	for _, r := range roots {
-		*r = share(*r)
+		*r = MapExprTopDown(*r, share)
 	}
 	return append(pre, s)
 }
 
 // worthSharing reports whether e is worth a local when used twice: a
-// vector computation or load, not a constant or a variable.
+// vector computation or load (a broadcast only of a computed scalar), or a
+// scalar computed from a load (a packed window), not a constant or a
+// variable.
 func worthSharing(e Expr) bool {
-	switch e.(type) {
+	switch e := e.(type) {
 	case *Const, *Ref, *Lanes:
 		return false
 	case *Broadcast:
-		return false
+		switch e.X.(type) {
+		case *Const, *Ref:
+			return false
+		}
+		return true
 	}
-	return e.Type().IsVector()
+	if e.Type().IsVector() {
+		return true
+	}
+	_, isLoad := e.(*Load)
+	return !isLoad && hasLoad(e)
+}
+
+// hasLoad reports whether e reads memory.
+func hasLoad(e Expr) bool {
+	found := false
+	WalkExpr(e, func(x Expr) {
+		if _, ok := x.(*Load); ok {
+			found = true
+		}
+	})
+	return found
 }
 
 // exprKey is a structural key of e: equal keys mean equal values within one

@@ -6,23 +6,28 @@ import (
 	"github.com/tensorcc/tcc/ir"
 )
 
-// HoistInvariants moves the vector values that do not change in an
-// innermost loop of f — constants, lane constants, and broadcasts of
-// scalars that no statement of the loop assigns (a scalar parameter, a
-// value of an enclosing loop) — into locals assigned before the loop, so
-// that a backend materialises each once instead of in every iteration. It
-// is loop-invariant code motion restricted to what is free of memory
-// effects and cheap to keep in a register. At most max values leave one
-// loop: the backends keep them in registers for all of it.
-func HoistInvariants(f *Func, max int) {
-	h := &hoister{f: f, max: max}
+// HoistInvariants moves the values that do not change in an innermost
+// loop of f into locals assigned before the loop, so that a backend
+// computes each once instead of in every iteration: vector constants, lane
+// constants, broadcasts of scalars that no statement of the loop assigns
+// (a scalar parameter, a value of an enclosing loop), and scalar integer
+// expressions over such variables that cost more than an address
+// computation (a division, a remainder, a shift, a minimum or maximum:
+// buffer lengths and window bounds; affine ones stay, the backends fold
+// them into addressing). It is loop-invariant code motion restricted to
+// what is free of memory effects. The vector values hoisted out of one
+// loop (the backends keep them in registers for all of it) take at most
+// half of the target's regs vector registers less those the loop's own
+// vector variables take; at most maxScalarInvariants scalars leave it.
+func HoistInvariants(f *Func, regs int) {
+	h := &hoister{f: f, regs: regs}
 	f.Body = h.stmts(f.Body)
 }
 
 type hoister struct {
-	f   *Func
-	max int
-	n   int
+	f    *Func
+	regs int
+	n    int
 }
 
 func (h *hoister) stmts(ss []Stmt) []Stmt {
@@ -58,42 +63,103 @@ func innermost(body []Stmt) bool {
 // with them replaced.
 func (h *hoister) loop(l *For) []Stmt {
 	assigned := map[*Var]bool{l.Var: true}
+	live := 0 // vector variables the loop assigns: registers taken
 	WalkStmts(l.Body, func(s Stmt) {
 		if a, ok := s.(*Assign); ok {
+			if !assigned[a.Dst] && a.Dst.T.IsVector() {
+				live++
+			}
 			assigned[a.Dst] = true
 		}
 	}, nil)
-	// Shift counts stay constants: backends shift by an immediate.
+	budget := max(2, h.regs/2-live)
+	// Uniform shift counts stay constants: backends shift by an immediate.
 	counts := map[Expr]bool{}
 	WalkStmts(l.Body, nil, func(e Expr) {
-		if c, ok := e.(*Call); ok && (c.Fn == Shl || c.Fn == Shr) {
+		if c, ok := e.(*Call); ok && (c.Fn == Shl || c.Fn == Shr) && uniform(c.Args[1]) {
 			counts[c.Args[1]] = true
 		}
 	})
 	locals := map[string]*Var{}
+	vectors, scalars := 0, 0
 	var pre []Stmt
-	hoist := func(e Expr) Expr {
-		return MapExpr(e, func(x Expr) Expr {
-			if counts[x] || !hoistable(x, assigned) {
-				return x
-			}
-			k := exprKey(x)
-			if v, ok := locals[k]; ok {
-				return R(v)
-			}
-			if len(locals) >= h.max {
-				return x
-			}
-			h.n++
-			v := &Var{Name: fmt.Sprintf("inv%d", h.n), T: x.Type()}
-			h.f.Locals = append(h.f.Locals, v)
-			locals[k] = v
-			pre = append(pre, &Assign{Dst: v, Value: x})
-			return R(v)
-		})
+	// Top-down, so that the largest invariant scalar expression is hoisted.
+	hoist := func(x Expr) (Expr, bool) {
+		if counts[x] {
+			return x, true
+		}
+		vec := hoistable(x, assigned)
+		if !vec && !costlyInvariant(x, assigned) {
+			return x, false
+		}
+		k := exprKey(x)
+		if v, ok := locals[k]; ok {
+			return R(v), true
+		}
+		if vec && vectors >= budget || !vec && scalars >= maxScalarInvariants {
+			return x, false
+		}
+		if vec {
+			vectors++
+		} else {
+			scalars++
+		}
+		h.n++
+		v := &Var{Name: fmt.Sprintf("inv%d", h.n), T: x.Type()}
+		h.f.Locals = append(h.f.Locals, v)
+		locals[k] = v
+		pre = append(pre, &Assign{Dst: v, Value: x})
+		return R(v), true
 	}
-	MapStmts(l.Body, hoist)
+	MapStmtsTopDown(l.Body, hoist)
 	return append(pre, l)
+}
+
+// maxScalarInvariants bounds the scalars hoisted out of one loop (they
+// take general-purpose registers for all of it).
+const maxScalarInvariants = 4
+
+// uniform reports whether a vector is one constant in every lane.
+func uniform(e Expr) bool {
+	switch e := e.(type) {
+	case *Const:
+		return true
+	case *Broadcast:
+		_, ok := e.X.(*Const)
+		return ok
+	}
+	return false
+}
+
+// costlyInvariant reports whether x is a scalar integer expression, free
+// of loads and of the variables assigned, with a division, remainder,
+// shift, minimum or maximum in it.
+func costlyInvariant(x Expr, assigned map[*Var]bool) bool {
+	if x.Type().Lanes != 1 || !x.Type().Elem.IsInteger() {
+		return false
+	}
+	switch x.(type) {
+	case *Bin, *Call:
+	default:
+		return false
+	}
+	ok, costly := true, false
+	WalkExpr(x, func(e Expr) {
+		switch e := e.(type) {
+		case *Ref:
+			ok = ok && !assigned[e.Var]
+		case *Load:
+			ok = false
+		case *Bin:
+			costly = costly || e.Op == ir.Div || e.Op == ir.Mod
+		case *Call:
+			costly = costly || e.Fn == Shr || e.Fn == Shl || e.Fn == Fn(ir.Min) || e.Fn == Fn(ir.Max)
+		case *Const, *Cast, *Bitcast, *Un, *Select:
+		default:
+			ok = false
+		}
+	})
+	return ok && costly
 }
 
 // hoistable reports whether x is a vector value invariant in a loop that

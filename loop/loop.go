@@ -297,6 +297,16 @@ type Lanes struct {
 	Float []float64
 }
 
+// Shuffle picks lanes of the vector X by constant indices: lane l of the
+// result is lane Index[l] of X (T has X's element type and len(Index)
+// lanes, at most X's). It is the permutation and narrowing primitive of
+// every vector ISA (x86 VPERMD, arm64 TBL, LLVM shufflevector).
+type Shuffle struct {
+	X     Expr
+	Index []int
+	T     Type
+}
+
 // Broadcast replicates a scalar into every lane of a vector.
 type Broadcast struct {
 	X Expr
@@ -323,4 +333,5 @@ func (e *Select) Type() Type    { return e.T }
 func (e *Broadcast) Type() Type { return e.T }
 func (e *Bitcast) Type() Type   { return e.T }
 func (e *Lanes) Type() Type     { return e.T }
+func (e *Shuffle) Type() Type   { return e.T }
 func (e *HReduce) Type() Type   { return e.T }

@@ -173,6 +173,12 @@ func ExprString(e Expr) string {
 		return "h" + e.Op.String() + "(" + ExprString(e.X) + ")"
 	case *Bitcast:
 		return "bitcast<" + typeString(e.T) + ">(" + ExprString(e.X) + ")"
+	case *Shuffle:
+		idx := make([]string, len(e.Index))
+		for i, x := range e.Index {
+			idx[i] = strconv.Itoa(x)
+		}
+		return "shuffle<" + typeString(e.T) + ">(" + ExprString(e.X) + ", {" + strings.Join(idx, ", ") + "})"
 	case *Lanes:
 		vals := make([]string, e.T.Lanes)
 		for i := range vals {

@@ -174,6 +174,8 @@ func SimplifyExpr(e Expr) Expr {
 		e.X = SimplifyExpr(e.X)
 	case *Bitcast:
 		e.X = SimplifyExpr(e.X)
+	case *Shuffle:
+		e.X = SimplifyExpr(e.X)
 	}
 	return e
 }

@@ -536,6 +536,20 @@ func (v *verifier) expr(e Expr, sizesOnly bool) {
 				v.errorf("bitcast of %s to %s", typeString(xt), typeString(t))
 			}
 		}
+	case *Shuffle:
+		v.expr(e.X, sizesOnly)
+		if e.X == nil {
+			return
+		}
+		xt := e.X.Type()
+		if !xt.IsVector() || xt.Elem != t.Elem || len(e.Index) != t.Lanes || t.Lanes > xt.Lanes {
+			v.errorf("shuffle of %s to %s with %d indices", typeString(xt), typeString(t), len(e.Index))
+		}
+		for _, i := range e.Index {
+			if i < 0 || i >= xt.Lanes {
+				v.errorf("shuffle index %d out of range for %s", i, typeString(xt))
+			}
+		}
 	case *Lanes:
 		n := len(e.Int)
 		if t.Elem.IsFloat() {

@@ -20,6 +20,8 @@ func Operands(e Expr) []Expr {
 		return []Expr{e.X}
 	case *Bitcast:
 		return []Expr{e.X}
+	case *Shuffle:
+		return []Expr{e.X}
 	case *HReduce:
 		return []Expr{e.X}
 	}
@@ -104,50 +106,95 @@ func MapExpr(e Expr, f func(Expr) Expr) Expr {
 	if e == nil {
 		return nil
 	}
+	mapOperands(e, func(o Expr) Expr { return MapExpr(o, f) })
+	return f(e)
+}
+
+// MapExprTopDown rewrites e top-down: f sees a node before its operands
+// and, when it reports done, its result replaces the node (whose operands
+// are left alone); otherwise the operands are rewritten in place.
+func MapExprTopDown(e Expr, f func(Expr) (Expr, bool)) Expr {
+	if e == nil {
+		return nil
+	}
+	if r, done := f(e); done {
+		return r
+	}
+	mapOperands(e, func(o Expr) Expr { return MapExprTopDown(o, f) })
+	return e
+}
+
+// mapOperands replaces every present operand o of e by g(o), in place.
+func mapOperands(e Expr, g func(Expr) Expr) {
+	opt := func(x Expr) Expr {
+		if x == nil {
+			return nil
+		}
+		return g(x)
+	}
 	switch e := e.(type) {
 	case *Load:
-		e.Index, e.Count, e.Guard = MapExpr(e.Index, f), MapExpr(e.Count, f), MapExpr(e.Guard, f)
+		e.Index, e.Count, e.Guard = opt(e.Index), opt(e.Count), opt(e.Guard)
 	case *Bin:
-		e.X, e.Y = MapExpr(e.X, f), MapExpr(e.Y, f)
+		e.X, e.Y = g(e.X), g(e.Y)
 	case *Un:
-		e.X = MapExpr(e.X, f)
+		e.X = g(e.X)
 	case *Call:
 		for i, a := range e.Args {
-			e.Args[i] = MapExpr(a, f)
+			e.Args[i] = g(a)
 		}
 	case *Cast:
-		e.X = MapExpr(e.X, f)
+		e.X = g(e.X)
 	case *Select:
-		e.Cond, e.A, e.B = MapExpr(e.Cond, f), MapExpr(e.A, f), MapExpr(e.B, f)
+		e.Cond, e.A, e.B = g(e.Cond), g(e.A), g(e.B)
 	case *Broadcast:
-		e.X = MapExpr(e.X, f)
+		e.X = g(e.X)
 	case *Bitcast:
-		e.X = MapExpr(e.X, f)
+		e.X = g(e.X)
+	case *Shuffle:
+		e.X = g(e.X)
 	case *HReduce:
-		e.X = MapExpr(e.X, f)
+		e.X = g(e.X)
 	}
-	return f(e)
+}
+
+// MapStmtsTopDown applies MapExprTopDown with f to every expression of
+// body and of the bodies nested in it.
+func MapStmtsTopDown(body []Stmt, f func(Expr) (Expr, bool)) {
+	mapStmts(body, func(e Expr) Expr { return MapExprTopDown(e, f) })
 }
 
 // MapStmts applies MapExpr with f to every expression of body and of the
 // bodies nested in it.
 func MapStmts(body []Stmt, f func(Expr) Expr) {
+	mapStmts(body, func(e Expr) Expr { return MapExpr(e, f) })
+}
+
+// mapStmts replaces every expression of body and of its nested bodies by
+// m of it.
+func mapStmts(body []Stmt, m func(Expr) Expr) {
+	opt := func(e Expr) Expr {
+		if e == nil {
+			return nil
+		}
+		return m(e)
+	}
 	for _, s := range body {
 		switch s := s.(type) {
 		case *For:
-			s.Lo, s.Hi = MapExpr(s.Lo, f), MapExpr(s.Hi, f)
+			s.Lo, s.Hi = opt(s.Lo), opt(s.Hi)
 		case *If:
-			s.Cond = MapExpr(s.Cond, f)
+			s.Cond = opt(s.Cond)
 		case *Assign:
-			s.Value = MapExpr(s.Value, f)
+			s.Value = opt(s.Value)
 		case *Store:
-			s.Index, s.Value = MapExpr(s.Index, f), MapExpr(s.Value, f)
-			s.Count, s.Stream = MapExpr(s.Count, f), MapExpr(s.Stream, f)
+			s.Index, s.Value = opt(s.Index), opt(s.Value)
+			s.Count, s.Stream = opt(s.Count), opt(s.Stream)
 		case *Memset:
-			s.Index, s.Len = MapExpr(s.Index, f), MapExpr(s.Len, f)
+			s.Index, s.Len = opt(s.Index), opt(s.Len)
 		}
 		for _, b := range Bodies(s) {
-			MapStmts(b, f)
+			mapStmts(b, m)
 		}
 	}
 }

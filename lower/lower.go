@@ -74,7 +74,7 @@ func Lower(k *ir.Kernel, t loop.Target, plan *schedule.Plan) (*loop.Kernel, erro
 	for _, f := range l.out.Funcs {
 		loop.CSE(f)
 		if t.VectorRegs > 0 && t.VectorBits > 0 {
-			loop.HoistInvariants(f, t.VectorRegs/4)
+			loop.HoistInvariants(f, t.VectorRegs)
 		}
 	}
 	if err := loop.Verify(l.out); err != nil {

@@ -168,6 +168,17 @@ func (g *gen) scalarShift(fn loop.Fn, el ir.DType, count loop.Expr, r reg.Regist
 	}
 	n := g.c.GP64()
 	g.c.MOVQ(g.expr(count).r, n)
+	if below64(count) {
+		switch {
+		case fn == loop.Shl:
+			g.c.SHLXQ(n, r, r)
+		case arith:
+			g.c.SARXQ(n, r, r)
+		default:
+			g.c.SHRXQ(n, r, r)
+		}
+		return
+	}
 	big := g.c.GP64()
 	g.c.MOVQ(operand.I64(63), big)
 	if arith {
@@ -187,11 +198,32 @@ func (g *gen) scalarShift(fn loop.Fn, el ir.DType, count loop.Expr, r reg.Regist
 	g.c.CMOVQHI(zero, r)
 }
 
+// below64 reports whether a shift count is known to be less than 64: an
+// and with a constant below 64.
+func below64(count loop.Expr) bool {
+	c, ok := count.(*loop.Call)
+	if !ok || c.Fn != loop.BitAnd {
+		return false
+	}
+	for _, a := range c.Args {
+		if k, ok := a.(*loop.Const); ok && uint64(k.Int) < 64 {
+			return true
+		}
+	}
+	return false
+}
+
 // bitcast reinterprets a value's bits (loop.Bitcast).
 func (g *gen) bitcast(e *loop.Bitcast, hint reg.Register) val {
 	from, to := e.X.Type(), e.T
-	x := g.expr(e.X)
 	inGP := func(t loop.Type) bool { return t.Lanes == 1 && isIntLike(t.Elem) }
+	if l, ok := e.X.(*loop.Load); ok && inGP(to) && to.Elem.Bits == 64 && l.Count == nil && l.Guard == nil && from.Lanes*from.Elem.Bits == 64 && (l.Raw || !l.Buf.Elem.IsPacked()) {
+		// Eight bytes straight into a general-purpose register.
+		r := g.c.GP64()
+		g.c.MOVQ(g.loadAddr(l), r)
+		return val{r: r, t: to, tmp: true}
+	}
+	x := g.expr(e.X)
 	switch {
 	case inGP(from) && inGP(to):
 		r := g.c.GP64()
@@ -270,4 +302,72 @@ func (g *gen) loadAddr(e *loop.Load) operand.Mem {
 		return g.rawAddr(e.Buf, e.Index)
 	}
 	return g.addr(e.Buf, e.Index)
+}
+
+// shuffle picks lanes by constant indices (loop.Shuffle): VPERMD over the
+// whole source register (64-bit lanes as pairs of 32-bit ones), VPSHUFD
+// within one XMM register; the result is the low part of the permuted
+// register.
+func (g *gen) shuffle(e *loop.Shuffle) val {
+	xt := e.X.Type()
+	x := g.expr(e.X)
+	per := xt.Elem.Bits / 32 // 32-bit lanes per element
+	if xt.Elem.Bits%32 != 0 || per == 0 {
+		g.fail("shuffle of %v lanes", xt.Elem)
+	}
+	var dwords []int
+	for _, i := range e.Index {
+		for q := 0; q < per; q++ {
+			dwords = append(dwords, i*per+q)
+		}
+	}
+	size := xt.Lanes * xt.Elem.Bits
+	var d reg.Register
+	if size <= 128 {
+		if len(dwords) > 4 {
+			g.fail("shuffle to more than 4 dwords in an XMM register")
+		}
+		imm := 0
+		for q, w := range dwords {
+			imm |= w << (2 * q)
+		}
+		d = g.c.XMM()
+		g.c.VPSHUFD(operand.U8(uint8(imm)), x.r, d)
+	} else {
+		all := size / 32
+		b := make([]byte, 4*all)
+		for q := 0; q < all; q++ {
+			w := 0
+			if q < len(dwords) {
+				w = dwords[q]
+			}
+			b[4*q] = byte(w)
+		}
+		idx := g.vecRegSize(size / 8)
+		if size == 512 {
+			g.c.VMOVDQU64(g.dataBytes(b), idx)
+		} else {
+			g.c.VMOVDQU(g.dataBytes(b), idx)
+		}
+		full := g.vecRegSize(size / 8)
+		g.c.VPERMD(x.r, idx, full)
+		d = full
+	}
+	return val{r: sized(d, e.T), t: e.T, tmp: true}
+}
+
+// sized returns the part of vector register r that holds a value of type t
+// (its low XMM or YMM part).
+func sized(r reg.Register, t loop.Type) reg.Register {
+	v, ok := r.(reg.VecVirtual)
+	if !ok {
+		return r
+	}
+	switch bits := t.Lanes * t.Elem.Bits; {
+	case bits <= 128:
+		return v.AsX()
+	case bits <= 256:
+		return v.AsY()
+	}
+	return v.AsZ()
 }

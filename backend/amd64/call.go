@@ -378,6 +378,9 @@ func (g *gen) f32ToI32(e *loop.Cast, hint reg.Register) val {
 
 // intRange returns the finite range of integer type t.
 func intRange(t ir.DType) (lo, hi int64) {
+	if t.Class == ir.Uint && t.Bits == 64 {
+		return 0, math.MaxInt64
+	}
 	if t.Class == ir.Uint {
 		return 0, int64(uint64(1)<<uint(t.Bits) - 1)
 	}

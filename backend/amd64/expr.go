@@ -89,6 +89,8 @@ func (g *gen) exprNoCSE(e loop.Expr, hint reg.Register) val {
 		return g.bitcast(e, hint)
 	case *loop.Lanes:
 		return g.lanesConst(e)
+	case *loop.Shuffle:
+		return g.shuffle(e)
 	}
 	g.fail("expression %T", e)
 	return val{}
@@ -647,6 +649,10 @@ func (g *gen) broadcast(e *loop.Broadcast, hint reg.Register) val {
 		} else {
 			g.c.VBROADCASTSD(x.r, r)
 		}
+	case x.r.Kind() == reg.KindGP && g.avx512 && t.Elem.Bits == 64:
+		g.c.VPBROADCASTQ(x.r, r) // EVEX: straight from the register
+	case x.r.Kind() == reg.KindGP && g.avx512 && t.Elem.Bits == 32:
+		g.c.VPBROADCASTD(x.r.(reg.GPVirtual).As32(), r)
 	case x.r.Kind() == reg.KindGP:
 		xm := g.c.XMM()
 		g.c.VMOVQ(x.r, xm)
@@ -883,7 +889,7 @@ func (g *gen) bounceLoad(e *loop.Load, r reg.Register) {
 	g.c.LEAQ(g.loadAddr(e), src)
 	dst := g.c.GP64()
 	g.c.LEAQ(b, dst)
-	g.copyBytes(e.Count, int64(e.Buf.Elem.Bits/8), src, dst)
+	g.copyBytes(e.Count, int64(e.T.Elem.Bits/8), src, dst) // a raw load counts bytes
 	g.c.VMOVUPS(g.bounce(), r)
 }
 

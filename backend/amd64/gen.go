@@ -1268,6 +1268,8 @@ func (g *gen) info(e loop.Expr) *exprInfo {
 		head, kids = fmt.Sprintf("k%v", e.T), []loop.Expr{e.X}
 	case *loop.Select:
 		head, kids = fmt.Sprintf("s%v", e.T), []loop.Expr{e.Cond, e.A, e.B}
+	case *loop.Bitcast:
+		head, kids = fmt.Sprintf("bc%v", e.T), []loop.Expr{e.X}
 	default:
 		head = fmt.Sprintf("x%d", g.id(e))
 		in.load = true

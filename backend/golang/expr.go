@@ -213,6 +213,8 @@ func (g *exprGen) expr(e loop.Expr, lane int) (string, bool) {
 		return g.hreduce(e), false
 	case *loop.Bitcast:
 		return g.bitcast(e, lane), false
+	case *loop.Shuffle:
+		return g.expr(e.X, e.Index[lane])
 	case *loop.Lanes:
 		s, err := constCode(e.T.Elem, laneInt(e, lane), laneFloat(e, lane))
 		if err != nil {

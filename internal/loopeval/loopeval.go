@@ -811,6 +811,17 @@ func (m *machine) eval(e loop.Expr) val {
 		return v
 	case *loop.Bitcast:
 		return bitcast(m.eval(e.X), e.X.Type(), t)
+	case *loop.Shuffle:
+		x := m.eval(e.X)
+		v := zeroVal(t)
+		for l, i := range e.Index {
+			if isFloat(t.Elem) {
+				v.f[l] = x.f[i]
+			} else {
+				v.i[l] = x.i[i]
+			}
+		}
+		return v
 	case *loop.Lanes:
 		v := zeroVal(t)
 		for l := 0; l < n; l++ {
