@@ -154,11 +154,10 @@ func safeEnd(l *loop.For, c Caps) (loop.Expr, []*loop.Load) {
 			ok = false
 			return
 		}
-		b, n := ld.Buf.Elem.Bits, ld.T.Lanes
-		last := n - min(windowLanes(b), n) // lane of the last window's start
-		// ((i + off + last)*b >> 3) + 8 <= byteLen  <=>  i < (8*byteLen - 57)/b - last - off + 1
-		lim := loop.Div(loop.Sub(loop.Mul(byteLen(ld.Buf), loop.I64(8)), loop.I64(57)), loop.I64(int64(b)))
-		end := loop.Sub(loop.Add(lim, loop.I64(int64(1-last))), off)
+		b, w := ld.Buf.Elem.Bits, int64(blockBytes(ld.T.Lanes, ld.Buf.Elem.Bits))
+		// ((i + off)*b >> 3) + w <= byteLen  <=>  i < (8*byteLen - 8*w + 7)/b - off + 1
+		lim := loop.Div(loop.Sub(loop.Mul(byteLen(ld.Buf), loop.I64(8)), loop.I64(8*w-7)), loop.I64(int64(b)))
+		end := loop.Sub(loop.Add(lim, loop.I64(1)), off)
 		if safe == nil {
 			safe = end
 		} else {
@@ -242,18 +241,82 @@ func windowLanes(b int) int {
 
 // expandPacked returns the replacement of cast x of packed load ld.
 func expandPacked(x *loop.Cast, ld *loop.Load, c Caps, m windowMode) loop.Expr {
+	var v loop.Expr
+	if m == unclamped {
+		v = blockBits(ld)
+	} else {
+		v = windowBits(ld, c, m)
+	}
 	el := ld.Buf.Elem
 	b, n := el.Bits, ld.T.Lanes
+	i32 := loop.Vec(ir.I32, n)
+	if el.Class == ir.Int {
+		sh := &loop.Const{T: i32, Int: int64(32 - b)}
+		v = bitOp(loop.Shr, bitOp(loop.Shl, &loop.Bitcast{X: v, T: i32}, sh), sh)
+	} else {
+		v = &loop.Bitcast{X: bitOp(loop.BitAnd, v, &loop.Const{T: loop.Vec(ir.U32, n), Int: 1<<b - 1}), T: i32}
+	}
+	if ld.Count != nil {
+		lanes := make([]int64, n)
+		for j := range lanes {
+			lanes[j] = int64(j)
+		}
+		cnt := &loop.Broadcast{X: &loop.Cast{X: ld.Count, T: loop.Scalar(ir.I32)}, T: i32}
+		in := loop.Cmp(ir.Lt, &loop.Lanes{T: i32, Int: lanes}, cnt)
+		v = &loop.Select{Cond: in, A: v, B: &loop.Const{T: i32}, T: i32}
+	}
+	if x.T.Elem == ir.I32 {
+		return v
+	}
+	return &loop.Cast{X: v, T: x.T}
+}
+
+// blockBytes is the size of the block of bytes that holds n elements of b
+// bits at any bit offset within the first byte.
+func blockBytes(n, b int) int {
+	if n*b+7 <= 64 {
+		return 8
+	}
+	return 16
+}
+
+// blockBits reads the packed vector ld, known to lie inside its buffer
+// together with the whole block after its first byte, as u32 lanes with
+// element j in the low b bits: one raw load of the block at the first
+// element's byte, a byte shuffle that gives u32 lane j the four bytes from
+// the one holding element j's first bit (a constant pattern: with the
+// first element at bit s of the block, element j starts at bit s + j*b),
+// and a shift by each lane's remaining bit offset plus s.
+func blockBits(ld *loop.Load) loop.Expr {
+	b, n := ld.Buf.Elem.Bits, ld.T.Lanes
+	w := blockBytes(n, b)
+	bit := loop.Mul(ld.Index, loop.I64(int64(b)))
+	raw := &loop.Load{Buf: ld.Buf, Index: shr64(loop.CloneExpr(bit), 3), T: loop.Vec(ir.U8, w), Raw: true}
+	idx := make([]int, 4*n)
+	shifts := make([]int64, n)
+	for j := 0; j < n; j++ {
+		for q := 0; q < 4; q++ {
+			// Bytes past the block are never needed: s + j*b + b <= 8*w.
+			idx[4*j+q] = min(j*b/8+q, w-1)
+		}
+		shifts[j] = int64(j * b % 8)
+	}
+	u32 := loop.Vec(ir.U32, n)
+	words := &loop.Bitcast{X: &loop.Shuffle{X: raw, Index: idx, T: loop.Vec(ir.U8, 4*n)}, T: u32}
+	s := &loop.Cast{X: bitOp(loop.BitAnd, bit, loop.I64(7)), T: loop.Scalar(ir.U32)}
+	count := &loop.Bin{Op: ir.Add, X: &loop.Lanes{T: u32, Int: shifts}, Y: &loop.Broadcast{X: s, T: u32}, T: u32}
+	return bitOp(loop.Shr, words, count)
+}
+
+// windowBits reads the packed vector ld through 64-bit windows clamped
+// into the buffer (mode m) as u32 lanes with element j in the low b bits.
+func windowBits(ld *loop.Load, c Caps, m windowMode) loop.Expr {
+	b, n := ld.Buf.Elem.Bits, ld.T.Lanes
 	w := min(n, c.VectorBits/64)                    // u64 lanes per vector
 	g := min(windowLanes(b), n)                     // elements per window
 	start := loop.Mul(ld.Index, loop.I64(int64(b))) // bit offset of lane 0
 	var windows []loop.Expr
 	for k := 0; k < n; k += g {
-		if m == unclamped && (k*b)%8 == 0 {
-			// Byte-aligned offsets: the windows share lane 0's shift.
-			windows = append(windows, alignedWindow(ld, loop.CloneExpr(start), k*b/8))
-			continue
-		}
 		bit := loop.Add(loop.CloneExpr(start), loop.I64(int64(k*b)))
 		windows = append(windows, window(ld, bit, m))
 	}
@@ -269,45 +332,23 @@ func expandPacked(x *loop.Cast, ld *loop.Load, c Caps, m windowMode) loop.Expr {
 		parts = append(parts, bitOp(loop.Shr, bw, &loop.Lanes{T: u64, Int: shifts}))
 	}
 	u32 := loop.Vec(ir.U32, n)
-	var v loop.Expr
 	if len(parts) == 1 {
 		// Lane j is the low half of u64 lane j: the even u32 lanes.
 		idx := make([]int, n)
 		for j := range idx {
 			idx[j] = 2 * j
 		}
-		v = &loop.Shuffle{X: &loop.Bitcast{X: parts[0], T: loop.Vec(ir.U32, 2*w)}, Index: idx, T: u32}
-	} else {
-		// Lanes [0, w) in the even u32 lanes, [w, 2w) in the odd ones.
-		// The first part's high halves hold later bits of its window.
-		lo := bitOp(loop.BitAnd, parts[0], &loop.Const{T: u64, Int: 1<<32 - 1})
-		both := bitOp(loop.BitOr, lo, bitOp(loop.Shl, parts[1], &loop.Const{T: u64, Int: 32}))
-		idx := make([]int, n)
-		for j := range idx {
-			idx[j] = 2*(j%w) + j/w
-		}
-		v = &loop.Shuffle{X: &loop.Bitcast{X: both, T: u32}, Index: idx, T: u32}
+		return &loop.Shuffle{X: &loop.Bitcast{X: parts[0], T: loop.Vec(ir.U32, 2*w)}, Index: idx, T: u32}
 	}
-	i32 := loop.Vec(ir.I32, n)
-	if el.Class == ir.Int {
-		sh := &loop.Const{T: i32, Int: int64(32 - b)}
-		v = bitOp(loop.Shr, bitOp(loop.Shl, &loop.Bitcast{X: v, T: i32}, sh), sh)
-	} else {
-		v = &loop.Bitcast{X: bitOp(loop.BitAnd, v, &loop.Const{T: u32, Int: 1<<b - 1}), T: i32}
+	// Lanes [0, w) in the even u32 lanes, [w, 2w) in the odd ones. The
+	// first part's high halves hold later bits of its window.
+	lo := bitOp(loop.BitAnd, parts[0], &loop.Const{T: u64, Int: 1<<32 - 1})
+	both := bitOp(loop.BitOr, lo, bitOp(loop.Shl, parts[1], &loop.Const{T: u64, Int: 32}))
+	idx := make([]int, n)
+	for j := range idx {
+		idx[j] = 2*(j%w) + j/w
 	}
-	if ld.Count != nil {
-		lanes := make([]int64, n)
-		for j := range lanes {
-			lanes[j] = int64(j)
-		}
-		cnt := &loop.Broadcast{X: &loop.Cast{X: ld.Count, T: loop.Scalar(ir.I32)}, T: i32}
-		in := loop.Cmp(ir.Lt, &loop.Lanes{T: i32, Int: lanes}, cnt)
-		v = &loop.Select{Cond: in, A: v, B: &loop.Const{T: i32}, T: i32}
-	}
-	if x.T.Elem == ir.I32 {
-		return v
-	}
-	return &loop.Cast{X: v, T: x.T}
+	return &loop.Shuffle{X: &loop.Bitcast{X: both, T: u32}, Index: idx, T: u32}
 }
 
 // window returns the u64 whose low bits are the stream's bits from bit
@@ -335,16 +376,6 @@ func window(ld *loop.Load, bit loop.Expr, m windowMode) loop.Expr {
 		// The shift is in [0, 64): and-ing with 63 says so to the backends.
 		sh = bitOp(loop.BitAnd, sh, &loop.Const{T: u64, Int: 63})
 	}
-	return bitOp(loop.Shr, &loop.Bitcast{X: raw, T: u64}, sh)
-}
-
-// alignedWindow is the unclamped window of the bits from start + 8*bytes
-// on: the 8 bytes at start/8 + bytes shifted by start mod 8.
-func alignedWindow(ld *loop.Load, start loop.Expr, bytes int) loop.Expr {
-	u8x8, u64 := loop.Vec(ir.U8, 8), loop.Scalar(ir.U64)
-	idx := loop.Add(shr64(loop.CloneExpr(start), 3), loop.I64(int64(bytes)))
-	raw := &loop.Load{Buf: ld.Buf, Index: idx, T: u8x8, Raw: true}
-	sh := bitOp(loop.BitAnd, &loop.Bitcast{X: start, T: u64}, &loop.Const{T: u64, Int: 7})
 	return bitOp(loop.Shr, &loop.Bitcast{X: raw, T: u64}, sh)
 }
 

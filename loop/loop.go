@@ -299,8 +299,9 @@ type Lanes struct {
 
 // Shuffle picks lanes of the vector X by constant indices: lane l of the
 // result is lane Index[l] of X (T has X's element type and len(Index)
-// lanes, at most X's). It is the permutation and narrowing primitive of
-// every vector ISA (x86 VPERMD, arm64 TBL, LLVM shufflevector).
+// lanes, fewer or more than X's). It is the permutation, narrowing and
+// table-lookup primitive of every vector ISA (x86 VPERMD and VPSHUFB,
+// arm64 TBL, LLVM shufflevector).
 type Shuffle struct {
 	X     Expr
 	Index []int

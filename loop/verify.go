@@ -542,7 +542,7 @@ func (v *verifier) expr(e Expr, sizesOnly bool) {
 			return
 		}
 		xt := e.X.Type()
-		if !xt.IsVector() || xt.Elem != t.Elem || len(e.Index) != t.Lanes || t.Lanes > xt.Lanes {
+		if !xt.IsVector() || xt.Elem != t.Elem || len(e.Index) != t.Lanes || !t.IsVector() {
 			v.errorf("shuffle of %s to %s with %d indices", typeString(xt), typeString(t), len(e.Index))
 		}
 		for _, i := range e.Index {

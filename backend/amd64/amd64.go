@@ -184,6 +184,12 @@ func pruneSelfMoves(fn *ir.Function) error {
 				if operand.IsRegister(i.Operands[0]) && operand.IsRegister(i.Operands[1]) && i.Operands[0] == i.Operands[1] {
 					continue
 				}
+			case "VMOVUPS", "VMOVUPD", "VMOVAPS", "VMOVDQU", "VMOVDQU64", "VMOVDQU32":
+				// A ZMM register to itself changes nothing; narrower vector
+				// moves clear the upper bits and stay.
+				if r, ok := i.Operands[0].(reg.Register); ok && i.Operands[0] == i.Operands[1] && r.Size() == 64 {
+					continue
+				}
 			}
 		}
 		nodes = append(nodes, n)

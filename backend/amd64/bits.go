@@ -29,6 +29,10 @@ func (g *gen) bitCall(e *loop.Call, hint reg.Register) val {
 		g.vlogic(e.Fn, y, x.r, d)
 		return val{r: d, t: t, tmp: true}
 	}
+	if c, ok := uniformCount(e.Args[1]); ok && el.Bits == 16 {
+		g.shiftImm16(e.Fn, el, uint8(min(c, 16)), x.r, d)
+		return val{r: d, t: t, tmp: true}
+	}
 	if el.Bits != 32 && el.Bits != 64 {
 		g.fail("vector shift of %v", el)
 	}
@@ -81,6 +85,20 @@ func (g *gen) shiftImm(fn loop.Fn, el ir.DType, n uint8, x, d reg.Register) {
 		g.fail("arithmetic shift of i64 lanes on avx2")
 	default:
 		c.VPSRAD(imm, x, d)
+	}
+}
+
+// shiftImm16 emits a shift of 16-bit lanes by the constant n (at most 16:
+// the hardware gives 0 or the sign for 16 and more).
+func (g *gen) shiftImm16(fn loop.Fn, el ir.DType, n uint8, x, d reg.Register) {
+	imm := operand.U8(n)
+	switch {
+	case fn == loop.Shl:
+		g.c.VPSLLW(imm, x, d)
+	case el.Class == ir.Uint:
+		g.c.VPSRLW(imm, x, d)
+	default:
+		g.c.VPSRAW(imm, x, d)
 	}
 }
 
@@ -310,6 +328,9 @@ func (g *gen) loadAddr(e *loop.Load) operand.Mem {
 // register.
 func (g *gen) shuffle(e *loop.Shuffle) val {
 	xt := e.X.Type()
+	if xt.Elem.Bits == 8 {
+		return g.byteShuffle(e)
+	}
 	x := g.expr(e.X)
 	per := xt.Elem.Bits / 32 // 32-bit lanes per element
 	if xt.Elem.Bits%32 != 0 || per == 0 {
@@ -353,6 +374,63 @@ func (g *gen) shuffle(e *loop.Shuffle) val {
 		g.c.VPERMD(x.r, idx, full)
 		d = full
 	}
+	return val{r: sized(d, e.T), t: e.T, tmp: true}
+}
+
+// byteShuffle translates a shuffle of the bytes of a vector of at most 16:
+// the source replicated into every 128-bit lane of the result's register
+// (straight from memory for a load), then VPSHUFB with the indices as its
+// table.
+func (g *gen) byteShuffle(e *loop.Shuffle) val {
+	src := e.X.Type().Lanes
+	if src != 8 && src != 16 {
+		g.fail("shuffle of %d bytes", src)
+	}
+	size := max(16, len(e.Index))
+	if size > 16 && size != 32 && size != 64 || size == 64 && !g.avx512 {
+		g.fail("shuffle to %d bytes", len(e.Index))
+	}
+	d := g.vecRegSize(size)
+	if l, ok := e.X.(*loop.Load); ok && l.Count == nil && l.Guard == nil && (l.Raw || !l.Buf.Elem.IsPacked()) {
+		m := g.loadAddr(l)
+		switch {
+		case src == 8:
+			g.c.VPBROADCASTQ(m, d)
+		case size == 16:
+			g.c.VMOVDQU(m, d)
+		case size == 32:
+			g.c.VBROADCASTI128(m, d)
+		default:
+			g.c.VBROADCASTI32X4(m, d)
+		}
+	} else {
+		x := g.expr(e.X)
+		xv := x.r.(reg.VecVirtual)
+		switch {
+		case src == 8:
+			g.c.VPBROADCASTQ(xv.AsX(), d)
+		case size == 16:
+			g.c.VMOVDQU(xv.AsX(), d)
+		case size == 32:
+			g.c.VINSERTI128(operand.U8(1), xv.AsX(), xv.AsY(), d)
+		default:
+			g.c.VSHUFI32X4(operand.U8(0), xv.AsZ(), xv.AsZ(), d)
+		}
+	}
+	table := make([]byte, size)
+	for i := range table {
+		table[i] = 0x80 // zero
+		if i < len(e.Index) {
+			table[i] = byte(e.Index[i] % 16)
+		}
+	}
+	t := g.vecRegSize(size)
+	if size == 64 {
+		g.c.VMOVDQU64(g.dataBytes(table), t)
+	} else {
+		g.c.VMOVDQU(g.dataBytes(table), t)
+	}
+	g.c.VPSHUFB(t, d, d)
 	return val{r: sized(d, e.T), t: e.T, tmp: true}
 }
 

@@ -332,9 +332,13 @@ func (g *gen) cast(e *loop.Cast, hint reg.Register) val {
 	case (fe.Class == ir.MiniFloat || fe.Class == ir.UMiniFloat) && fe.Bits == 8 && te == ir.F32:
 		return g.decodeGather(e, hint)
 	case (fe == ir.I8 || fe == ir.U8 || fe == ir.I16 || fe == ir.U16) && te == ir.I32,
-		(fe == ir.U8 || fe == ir.U16) && te == ir.U32: // widening, exact
+		(fe == ir.U8 || fe == ir.U16) && te == ir.U32, fe == ir.U8 && te == ir.U16: // widening, exact
 		x := g.expr(e.X)
 		d := g.dst(to, hint)
+		if te == ir.U16 {
+			g.c.VPMOVZXBW(x.r, d)
+			return val{r: d, t: to, tmp: true}
+		}
 		switch fe {
 		case ir.I8:
 			g.c.VPMOVSXBD(x.r, d)
@@ -376,6 +380,21 @@ func (g *gen) f32ToI32(e *loop.Cast, hint reg.Register) val {
 	return val{r: d, t: to, tmp: true}
 }
 
+// andMask returns m when e is a bit and of an integer with the constant
+// m >= 0, so that e lies in [0, m].
+func andMask(e loop.Expr) (int64, bool) {
+	c, ok := e.(*loop.Call)
+	if !ok || c.Fn != loop.BitAnd {
+		return 0, false
+	}
+	for _, a := range c.Args {
+		if k, ok := a.(*loop.Const); ok && k.Int >= 0 {
+			return k.Int, true
+		}
+	}
+	return 0, false
+}
+
 // intRange returns the finite range of integer type t.
 func intRange(t ir.DType) (lo, hi int64) {
 	if t.Class == ir.Uint && t.Bits == 64 {
@@ -399,6 +418,9 @@ func (g *gen) scalarCast(e *loop.Cast) val {
 	case fe.IsInteger() && te.IsInteger():
 		lo, hi := intRange(te)
 		flo, fhi := intRange(fe)
+		if m, ok := andMask(e.X); ok {
+			flo, fhi = 0, m // an and with a non-negative constant bounds it
+		}
 		if flo >= lo && (fhi <= hi || te.Bits == 64) {
 			return val{r: x.r, t: to}
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/operand"
@@ -129,6 +130,11 @@ func (g *gen) scalarData(t ir.DType, c *loop.Const) operand.Mem {
 	case t.IsInteger() && t.Bits == 32:
 		var b [4]byte
 		binary.LittleEndian.PutUint32(b[:], uint32(c.Int))
+		return g.dataBytes(b[:])
+	case t.IsInteger() && t.Bits == 16:
+		// Padded to 4 bytes: VPBROADCASTW reads two.
+		var b [4]byte
+		binary.LittleEndian.PutUint16(b[:], uint16(c.Int))
 		return g.dataBytes(b[:])
 	}
 	g.fail("constant of type %v", t)
@@ -572,11 +578,16 @@ func (g *gen) streamStore(s *loop.Store, t loop.Type, v reg.Register, m operand.
 		return false
 	}
 	normal, done := g.label("ntnormal"), g.label("ntdone")
-	g.branchFalse(s.Stream, normal)
-	p := g.c.GP64()
-	g.c.LEAQ(m, p)
-	g.c.TESTQ(operand.I32(size-1), p)
-	g.c.JNZ(operand.LabelRef(normal))
+	if ok, decided := g.streamOK[s]; decided {
+		g.c.TESTQ(ok, ok)
+		g.c.JZ(operand.LabelRef(normal))
+	} else {
+		g.branchFalse(s.Stream, normal)
+		p := g.c.GP64()
+		g.c.LEAQ(m, p)
+		g.c.TESTQ(operand.I32(size-1), p)
+		g.c.JNZ(operand.LabelRef(normal))
+	}
 	switch {
 	case t.Elem.IsFloat() && t.Elem.Bits == 32:
 		g.c.VMOVNTPS(v, m)
@@ -725,7 +736,9 @@ func (g *gen) intBin(e *loop.Bin) val {
 		case ir.Sub:
 			g.c.SUBQ(y, r)
 		case ir.Mul:
-			if _, ok := y.(operand.I32); ok {
+			if k, ok := y.(operand.I32); ok && k > 0 && k&(k-1) == 0 {
+				g.c.SHLQ(operand.U8(bits.TrailingZeros32(uint32(k))), r) // a power of two
+			} else if ok {
 				g.c.IMUL3Q(y, r, r)
 			} else {
 				g.c.IMULQ(y, r)

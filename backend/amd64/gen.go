@@ -61,6 +61,10 @@ type gen struct {
 
 	// streamed reports a non-temporal store: the function ends with SFENCE.
 	streamed bool
+	// streamOK holds, for the streaming stores of the current leaf loop
+	// whose alignment does not change from one iteration to the next, the
+	// register with the decision made once before the loop.
+	streamOK map[*loop.Store]reg.Register
 	// ids numbers variables and expression nodes for keys (see id).
 	ids map[any]int
 }
@@ -635,6 +639,7 @@ func (g *gen) forLoop(s *loop.For) {
 		g.variant = set
 		pins = g.hoistAddresses(s.Body)
 		pins = append(pins, g.hoistInvariants(s.Body, set)...)
+		g.hoistStreamChecks(s, set)
 	}
 	if leaf && !g.lean {
 		used := map[*loop.Buf]bool{}
@@ -702,10 +707,62 @@ func (g *gen) forLoop(s *loop.For) {
 	}
 	if leaf {
 		g.variant = nil
+		g.streamOK = nil
 		g.pinnedLin = map[string]reg.Register{}
 		g.pinnedVar = map[*loop.Var]reg.Register{}
 	}
 	g.uses = nil
+}
+
+// hoistStreamChecks decides, before the leaf loop l (iteration variable
+// at its first value), each streaming store whose flag is invariant and
+// whose address moves by whole vectors per iteration: the alignment that
+// allows a non-temporal store is then the same in every iteration.
+func (g *gen) hoistStreamChecks(l *loop.For, variant map[*loop.Var]bool) {
+	loop.WalkStmts(l.Body, func(st loop.Stmt) {
+		s, ok := st.(*loop.Store)
+		if !ok || s.Stream == nil || s.Count != nil || !s.Value.Type().IsVector() || s.Buf.Elem.IsPacked() {
+			return
+		}
+		t := s.Value.Type()
+		size := int64(t.Lanes * t.Elem.Bits / 8)
+		if size < 16 {
+			return
+		}
+		for _, v := range exprVars(s.Stream) {
+			if variant[v] {
+				return
+			}
+		}
+		if hasLoad(s.Stream) || hasLoad(s.Index) {
+			return
+		}
+		lin := g.linearize(s.Index)
+		for _, tm := range lin.terms {
+			r, isRef := tm.e.(*loop.Ref)
+			switch {
+			case isRef && r.Var == l.Var:
+				if tm.coef*l.Step*int64(s.Buf.Elem.Bits/8)%size != 0 {
+					return
+				}
+			case isRef && variant[r.Var], !isRef:
+				return
+			}
+		}
+		ok2 := g.c.GP64()
+		g.c.XORQ(ok2, ok2)
+		skip := g.label("ntchk")
+		g.branchFalse(s.Stream, skip)
+		p := g.c.GP64()
+		g.c.LEAQ(g.addr(s.Buf, s.Index), p)
+		g.c.TESTQ(operand.I32(size-1), p)
+		g.c.SETEQ(ok2.As8())
+		g.place(skip)
+		if g.streamOK == nil {
+			g.streamOK = map[*loop.Store]reg.Register{}
+		}
+		g.streamOK[s] = ok2
+	}, nil)
 }
 
 // maxPinnedAddr bounds the invariant address parts and memory-resident

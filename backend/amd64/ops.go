@@ -450,6 +450,10 @@ func (g *gen) compare(e *loop.Bin) val {
 			g.c.VPCMPQ(operand.U8(icmpPred[e.Op]), g.regOf(s, xt), x.r, k)
 		case el.Class == ir.Uint && el.Bits == 32:
 			g.c.VPCMPUD(operand.U8(icmpPred[e.Op]), g.regOf(s, xt), x.r, k)
+		case el.Class == ir.Int && el.Bits == 16:
+			g.c.VPCMPW(operand.U8(icmpPred[e.Op]), g.regOf(s, xt), x.r, k)
+		case el.Class == ir.Uint && el.Bits == 16:
+			g.c.VPCMPUW(operand.U8(icmpPred[e.Op]), g.regOf(s, xt), x.r, k)
 		default:
 			g.fail("vector compare of %v", el)
 		}
@@ -457,6 +461,16 @@ func (g *gen) compare(e *loop.Bin) val {
 	}
 	if el.IsInteger() && (el.Bits == 32 || el.Bits == 64) {
 		return g.avx2IntCompare(e.Op, xt, g.regOf(s, xt), x.r, e.T)
+	}
+	if el.IsInteger() && el.Bits == 16 && (e.Op == ir.Eq || e.Op == ir.Ne) {
+		d := g.vecReg(xt)
+		g.c.VPCMPEQW(g.regOf(s, xt), x.r, d)
+		if e.Op == ir.Ne {
+			ones := g.vecReg(xt)
+			g.c.VPCMPEQD(ones, ones, ones)
+			g.c.VPXOR(ones, d, d)
+		}
+		return val{r: d, t: e.T, tmp: true, mbits: 16}
 	}
 	if !isFloatScalar(el) {
 		g.fail("avx2 vector compare of %v", el)
@@ -582,15 +596,13 @@ func (g *gen) sel(e *loop.Select, hint reg.Register) val {
 	if cond.r.Kind() == reg.KindOpmask {
 		// d = b, then a merge-masked move of a (avo treats the destination
 		// of a merge-masked instruction as an input, so define it first).
-		if d == a.r {
-			d = g.vecReg(t)
-		}
-		g.c.VMOVUPS(b.r, d)
 		switch el.Bits {
 		case 32:
-			g.c.VMOVUPS(a.r, cond.r, d)
+			g.c.VBLENDMPS(a.r, b.r, cond.r, d) // d = cond ? a : b
 		case 64:
-			g.c.VMOVUPD(a.r, cond.r, d)
+			g.c.VBLENDMPD(a.r, b.r, cond.r, d)
+		case 16:
+			g.c.VPBLENDMW(a.r, b.r, cond.r, d)
 		default:
 			g.fail("select of %v", el)
 		}
@@ -599,10 +611,13 @@ func (g *gen) sel(e *loop.Select, hint reg.Register) val {
 	if cond.mbits != el.Bits || cond.r.Size() != d.Size() {
 		g.fail("select of %v under a %d-bit mask", el, cond.mbits)
 	}
-	if el.Bits == 32 {
+	switch el.Bits {
+	case 32:
 		g.c.VBLENDVPS(cond.r, a.r, b.r, d)
-	} else {
+	case 64:
 		g.c.VBLENDVPD(cond.r, a.r, b.r, d)
+	default:
+		g.c.VPBLENDVB(cond.r, a.r, b.r, d) // the mask's bytes are whole lanes
 	}
 	return val{r: d, t: t, tmp: true}
 }

@@ -1057,6 +1057,10 @@ func bitsOf(v val, t ir.DType, l int) uint64 {
 		return uint64(math.Float32bits(float32(v.f[l])))
 	case t == ir.F64:
 		return math.Float64bits(v.f[l])
+	case t == ir.F16:
+		return uint64(rt.F32ToF16(float32(v.f[l])))
+	case t == ir.BF16:
+		return uint64(rt.F32ToBF16(float32(v.f[l])))
 	case t.IsInteger():
 		return uint64(v.i[l]) & (^uint64(0) >> (64 - t.Bits))
 	}
@@ -1071,6 +1075,10 @@ func fromBits(b uint64, t ir.DType) (float64, int64) {
 		return float64(math.Float32frombits(uint32(b))), 0
 	case t == ir.F64:
 		return math.Float64frombits(b), 0
+	case t == ir.F16:
+		return float64(rt.F16ToF32(uint16(b))), 0
+	case t == ir.BF16:
+		return float64(rt.BF16ToF32(uint16(b))), 0
 	case t.IsInteger():
 		return 0, wrap(int64(b), t)
 	}

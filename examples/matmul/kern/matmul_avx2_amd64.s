@@ -14,7 +14,7 @@ TEXT ·matmul_gemm_c_packb_avx2(SB), NOSPLIT, $152-184
 	SARQ    $0x03, DX
 	ADDQ    $+15, DX
 	SARQ    $0x04, DX
-	IMUL3Q  $+16, DX, DX
+	SHLQ    $0x04, DX
 	XORQ    BX, BX
 	CMPQ    CX, DX
 	SETGT   BL
@@ -252,33 +252,33 @@ divz17:
 	SARQ    $0x04, CX
 	MOVQ    CX, 120(SP)
 	MOVQ    120(SP), CX
-	IMUL3Q  $+16, CX, CX
+	SHLQ    $0x04, CX
 	SUBQ    CX, AX
 	MOVQ    AX, 128(SP)
 	MOVQ    96(SP), AX
-	IMUL3Q  $+16, AX, AX
+	SHLQ    $0x04, AX
 	MOVQ    AX, 136(SP)
 	XORQ    AX, AX
 	MOVQ    AX, 144(SP)
 
 loop19:
-	MOVQ   144(SP), AX
-	MOVQ   96(SP), CX
-	CMPQ   AX, CX
-	JGE    end20
-	MOVQ   112(SP), CX
-	MOVQ   AX, DX
-	IMULQ  n2+160(FP), DX
-	ADDQ   DX, CX
-	MOVQ   104(SP), DX
-	IMUL3Q $+16, AX, AX
-	ADDQ   AX, DX
-	MOVQ   DX, AX
-	XORQ   DX, DX
-	MOVQ   120(SP), BX
-	MOVQ   136(SP), SI
-	MOVQ   in1_base+24(FP), DI
-	MOVQ   scr1_base+96(FP), R8
+	MOVQ  144(SP), AX
+	MOVQ  96(SP), CX
+	CMPQ  AX, CX
+	JGE   end20
+	MOVQ  112(SP), CX
+	MOVQ  AX, DX
+	IMULQ n2+160(FP), DX
+	ADDQ  DX, CX
+	MOVQ  104(SP), DX
+	SHLQ  $0x04, AX
+	ADDQ  AX, DX
+	MOVQ  DX, AX
+	XORQ  DX, DX
+	MOVQ  120(SP), BX
+	MOVQ  136(SP), SI
+	MOVQ  in1_base+24(FP), DI
+	MOVQ  scr1_base+96(FP), R8
 
 loop21:
 	CMPQ    DX, BX
@@ -366,7 +366,7 @@ TEXT ·matmul_gemm_c_packa_avx2(SB), NOSPLIT, $120-184
 	SARQ    $0x03, DX
 	ADDQ    $+15, DX
 	SARQ    $0x04, DX
-	IMUL3Q  $+16, DX, DX
+	SHLQ    $0x04, DX
 	XORQ    BX, BX
 	CMPQ    CX, DX
 	SETGT   BL
@@ -630,13 +630,13 @@ loop21:
 	JMP     loop21
 
 end22:
-	MOVQ   88(SP), BX
-	MOVQ   BX, DX
-	SARQ   $0x03, DX
-	IMUL3Q $+8, DX, DX
-	MOVQ   BX, SI
-	MOVQ   in0_base+0(FP), DI
-	MOVQ   scr0_base+72(FP), R8
+	MOVQ 88(SP), BX
+	MOVQ BX, DX
+	SARQ $0x03, DX
+	SHLQ $0x03, DX
+	MOVQ BX, SI
+	MOVQ in0_base+0(FP), DI
+	MOVQ scr0_base+72(FP), R8
 
 loop23:
 	CMPQ         DX, SI
@@ -739,7 +739,7 @@ TEXT ·matmul_gemm_c_avx2(SB), NOSPLIT, $232-184
 	SARQ    $0x03, DX
 	ADDQ    $+15, DX
 	SARQ    $0x04, DX
-	IMUL3Q  $+16, DX, DX
+	SHLQ    $0x04, DX
 	XORQ    BX, BX
 	CMPQ    CX, DX
 	SETGT   BL
@@ -1695,7 +1695,7 @@ loop51:
 	MOVQ   R9, R8
 	XORQ   $+1, R8
 	IMUL3Q $+96, DI, DI
-	IMUL3Q $+16, AX, AX
+	SHLQ   $0x04, AX
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), DI
 
@@ -1771,7 +1771,7 @@ TEXT ·matmul_gemm_c_gemv_avx2(SB), NOSPLIT, $120-184
 	SARQ    $0x03, DX
 	ADDQ    $+15, DX
 	SARQ    $0x04, DX
-	IMUL3Q  $+16, DX, DX
+	SHLQ    $0x04, DX
 	XORQ    BX, BX
 	CMPQ    CX, DX
 	SETGT   BL
@@ -1914,18 +1914,18 @@ divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ   DX, AX
-	ADDQ   $+7, AX
-	SARQ   $0x03, AX
-	IMUL3Q $+8, AX, AX
-	MOVQ   AX, 48(SP)
-	MOVQ   n2+160(FP), AX
-	ADDQ   $+4096, AX
-	SUBQ   $+1, AX
-	SARQ   $0x0c, AX
-	MOVQ   AX, 56(SP)
-	MOVQ   lo+168(FP), AX
-	MOVQ   AX, 64(SP)
+	MOVQ DX, AX
+	ADDQ $+7, AX
+	SARQ $0x03, AX
+	SHLQ $0x03, AX
+	MOVQ AX, 48(SP)
+	MOVQ n2+160(FP), AX
+	ADDQ $+4096, AX
+	SUBQ $+1, AX
+	SARQ $0x0c, AX
+	MOVQ AX, 56(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 64(SP)
 
 loop11:
 	MOVQ  64(SP), AX
@@ -2169,17 +2169,17 @@ loop33:
 
 end34:
 endif26:
-	MOVQ   88(SP), R8
-	MOVQ   R8, AX
-	SARQ   $0x03, AX
-	IMUL3Q $+8, AX, AX
-	MOVQ   R8, R9
-	MOVQ   104(SP), R10
-	XORQ   R11, R11
-	CMPQ   R10, $+0
-	SETNE  R11
-	MOVQ   in1_base+24(FP), R11
-	MOVQ   out0_base+48(FP), R12
+	MOVQ  88(SP), R8
+	MOVQ  R8, AX
+	SARQ  $0x03, AX
+	SHLQ  $0x03, AX
+	MOVQ  R8, R9
+	MOVQ  104(SP), R10
+	XORQ  R11, R11
+	CMPQ  R10, $+0
+	SETNE R11
+	MOVQ  in1_base+24(FP), R11
+	MOVQ  out0_base+48(FP), R12
 
 loop35:
 	CMPQ         AX, R9
@@ -2222,10 +2222,10 @@ end36:
 	JMP  loop23
 
 end24:
-	MOVQ   n1+152(FP), AX
-	SARQ   $0x02, AX
-	IMUL3Q $+4, AX, AX
-	MOVQ   AX, 112(SP)
+	MOVQ n1+152(FP), AX
+	SARQ $0x02, AX
+	SHLQ $0x02, AX
+	MOVQ AX, 112(SP)
 
 loop38:
 	MOVQ         112(SP), AX
@@ -2318,17 +2318,17 @@ loop48:
 
 end49:
 endif41:
-	MOVQ   88(SP), BX
-	MOVQ   BX, AX
-	SARQ   $0x03, AX
-	IMUL3Q $+8, AX, AX
-	MOVQ   BX, SI
-	MOVQ   112(SP), DI
-	XORQ   R8, R8
-	CMPQ   DI, $+0
-	SETNE  R8
-	MOVQ   in1_base+24(FP), R8
-	MOVQ   out0_base+48(FP), R9
+	MOVQ  88(SP), BX
+	MOVQ  BX, AX
+	SARQ  $0x03, AX
+	SHLQ  $0x03, AX
+	MOVQ  BX, SI
+	MOVQ  112(SP), DI
+	XORQ  R8, R8
+	CMPQ  DI, $+0
+	SETNE R8
+	MOVQ  in1_base+24(FP), R8
+	MOVQ  out0_base+48(FP), R9
 
 loop50:
 	CMPQ         AX, SI
@@ -2391,7 +2391,7 @@ TEXT ·matmul_gemm_c_gemvdot_avx2(SB), NOSPLIT, $104-184
 	SARQ    $0x03, DX
 	ADDQ    $+15, DX
 	SARQ    $0x04, DX
-	IMUL3Q  $+16, DX, DX
+	SHLQ    $0x04, DX
 	XORQ    BX, BX
 	CMPQ    CX, DX
 	SETGT   BL
@@ -2559,7 +2559,7 @@ divz11:
 divfix14:
 divz13:
 	MOVQ    DX, AX
-	IMUL3Q  $+256, AX, AX
+	SHLQ    $0x08, AX
 	MOVQ    AX, 72(SP)
 	MOVQ    $+256, AX
 	MOVQ    n0+144(FP), CX
@@ -2656,12 +2656,12 @@ loop19:
 	JMP         loop19
 
 end20:
-	MOVQ   n1+152(FP), DI
-	SARQ   $0x03, DI
-	IMUL3Q $+8, DI, DI
-	MOVQ   n1+152(FP), R8
-	MOVQ   in0_base+0(FP), R9
-	MOVQ   in1_base+24(FP), R10
+	MOVQ n1+152(FP), DI
+	SARQ $0x03, DI
+	SHLQ $0x03, DI
+	MOVQ n1+152(FP), R8
+	MOVQ in0_base+0(FP), R9
+	MOVQ in1_base+24(FP), R10
 
 loop21:
 	CMPQ         DI, R8
@@ -2735,10 +2735,10 @@ end22:
 	JMP          loop15
 
 end16:
-	MOVQ   80(SP), AX
-	SARQ   $0x02, AX
-	IMUL3Q $+4, AX, AX
-	MOVQ   AX, 96(SP)
+	MOVQ 80(SP), AX
+	SARQ $0x02, AX
+	SHLQ $0x02, AX
+	MOVQ AX, 96(SP)
 
 loop23:
 	MOVQ    96(SP), AX
@@ -2785,12 +2785,12 @@ loop27:
 	JMP         loop27
 
 end28:
-	MOVQ   n1+152(FP), DX
-	SARQ   $0x03, DX
-	IMUL3Q $+8, DX, DX
-	MOVQ   n1+152(FP), BX
-	MOVQ   in0_base+0(FP), SI
-	MOVQ   in1_base+24(FP), DI
+	MOVQ n1+152(FP), DX
+	SARQ $0x03, DX
+	SHLQ $0x03, DX
+	MOVQ n1+152(FP), BX
+	MOVQ in0_base+0(FP), SI
+	MOVQ in1_base+24(FP), DI
 
 loop29:
 	CMPQ         DX, BX

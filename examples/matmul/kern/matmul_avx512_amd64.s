@@ -14,7 +14,7 @@ TEXT ·matmul_gemm_c_packb_avx512(SB), NOSPLIT, $152-184
 	SARQ    $0x03, DX
 	ADDQ    $+31, DX
 	SARQ    $0x05, DX
-	IMUL3Q  $+32, DX, DX
+	SHLQ    $0x05, DX
 	XORQ    BX, BX
 	CMPQ    CX, DX
 	SETGT   BL
@@ -252,33 +252,33 @@ divz17:
 	SARQ    $0x05, CX
 	MOVQ    CX, 120(SP)
 	MOVQ    120(SP), CX
-	IMUL3Q  $+32, CX, CX
+	SHLQ    $0x05, CX
 	SUBQ    CX, AX
 	MOVQ    AX, 128(SP)
 	MOVQ    96(SP), AX
-	IMUL3Q  $+32, AX, AX
+	SHLQ    $0x05, AX
 	MOVQ    AX, 136(SP)
 	XORQ    AX, AX
 	MOVQ    AX, 144(SP)
 
 loop19:
-	MOVQ   144(SP), AX
-	MOVQ   96(SP), CX
-	CMPQ   AX, CX
-	JGE    end20
-	MOVQ   112(SP), CX
-	MOVQ   AX, DX
-	IMULQ  n2+160(FP), DX
-	ADDQ   DX, CX
-	MOVQ   104(SP), DX
-	IMUL3Q $+32, AX, AX
-	ADDQ   AX, DX
-	MOVQ   DX, AX
-	XORQ   DX, DX
-	MOVQ   120(SP), BX
-	MOVQ   136(SP), SI
-	MOVQ   in1_base+24(FP), DI
-	MOVQ   scr1_base+96(FP), R8
+	MOVQ  144(SP), AX
+	MOVQ  96(SP), CX
+	CMPQ  AX, CX
+	JGE   end20
+	MOVQ  112(SP), CX
+	MOVQ  AX, DX
+	IMULQ n2+160(FP), DX
+	ADDQ  DX, CX
+	MOVQ  104(SP), DX
+	SHLQ  $0x05, AX
+	ADDQ  AX, DX
+	MOVQ  DX, AX
+	XORQ  DX, DX
+	MOVQ  120(SP), BX
+	MOVQ  136(SP), SI
+	MOVQ  in1_base+24(FP), DI
+	MOVQ  scr1_base+96(FP), R8
 
 loop21:
 	CMPQ    DX, BX
@@ -356,7 +356,7 @@ TEXT ·matmul_gemm_c_packa_avx512(SB), NOSPLIT, $120-184
 	SARQ    $0x03, DX
 	ADDQ    $+31, DX
 	SARQ    $0x05, DX
-	IMUL3Q  $+32, DX, DX
+	SHLQ    $0x05, DX
 	XORQ    BX, BX
 	CMPQ    CX, DX
 	SETGT   BL
@@ -620,13 +620,13 @@ loop21:
 	JMP     loop21
 
 end22:
-	MOVQ   88(SP), BX
-	MOVQ   BX, DX
-	SARQ   $0x04, DX
-	IMUL3Q $+16, DX, DX
-	MOVQ   BX, SI
-	MOVQ   in0_base+0(FP), DI
-	MOVQ   scr0_base+72(FP), R8
+	MOVQ 88(SP), BX
+	MOVQ BX, DX
+	SARQ $0x04, DX
+	SHLQ $0x04, DX
+	MOVQ BX, SI
+	MOVQ in0_base+0(FP), DI
+	MOVQ scr0_base+72(FP), R8
 
 loop23:
 	CMPQ      DX, SI
@@ -719,7 +719,7 @@ TEXT ·matmul_gemm_c_avx512(SB), NOSPLIT, $232-184
 	SARQ    $0x03, DX
 	ADDQ    $+31, DX
 	SARQ    $0x05, DX
-	IMUL3Q  $+32, DX, DX
+	SHLQ    $0x05, DX
 	XORQ    BX, BX
 	CMPQ    CX, DX
 	SETGT   BL
@@ -1098,7 +1098,6 @@ loop29:
 	VMOVUPS Z1, Z21
 	VMOVUPS Z1, Z22
 	VMOVUPS Z1, Z23
-	VMOVUPS Z1, Z1
 	MOVQ    n0+144(FP), AX
 	CMPQ    AX, $+48
 	JGE     else31
@@ -2029,7 +2028,7 @@ loop51:
 	MOVQ   R9, R8
 	XORQ   $+1, R8
 	IMUL3Q $+384, DI, DI
-	IMUL3Q $+32, AX, AX
+	SHLQ   $0x05, AX
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), DI
 
@@ -2095,7 +2094,7 @@ TEXT ·matmul_gemm_c_gemv_avx512(SB), NOSPLIT, $120-184
 	SARQ    $0x03, DX
 	ADDQ    $+31, DX
 	SARQ    $0x05, DX
-	IMUL3Q  $+32, DX, DX
+	SHLQ    $0x05, DX
 	XORQ    BX, BX
 	CMPQ    CX, DX
 	SETGT   BL
@@ -2238,18 +2237,18 @@ divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ   DX, AX
-	ADDQ   $+15, AX
-	SARQ   $0x04, AX
-	IMUL3Q $+16, AX, AX
-	MOVQ   AX, 48(SP)
-	MOVQ   n2+160(FP), AX
-	ADDQ   $+4096, AX
-	SUBQ   $+1, AX
-	SARQ   $0x0c, AX
-	MOVQ   AX, 56(SP)
-	MOVQ   lo+168(FP), AX
-	MOVQ   AX, 64(SP)
+	MOVQ DX, AX
+	ADDQ $+15, AX
+	SARQ $0x04, AX
+	SHLQ $0x04, AX
+	MOVQ AX, 48(SP)
+	MOVQ n2+160(FP), AX
+	ADDQ $+4096, AX
+	SUBQ $+1, AX
+	SARQ $0x0c, AX
+	MOVQ AX, 56(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 64(SP)
 
 loop11:
 	MOVQ  64(SP), AX
@@ -2413,7 +2412,6 @@ uloop27:
 	JGE         uend28
 	MOVQ        in1_base+24(FP), R13
 	VXORPS      Z8, Z8, Z8
-	VMOVUPS     Z8, Z8
 	VFMADD231PS (R13)(CX*4), Z0, Z8
 	VFMADD231PS (R13)(BX*4), Z1, Z8
 	VFMADD231PS (R13)(SI*4), Z2, Z8
@@ -2434,7 +2432,6 @@ uloop27:
 	ADDQ        $+16, R11
 	ADDQ        $+16, DX
 	VXORPS      Z8, Z8, Z8
-	VMOVUPS     Z8, Z8
 	VFMADD231PS (R13)(CX*4), Z0, Z8
 	VFMADD231PS (R13)(BX*4), Z1, Z8
 	VFMADD231PS (R13)(SI*4), Z2, Z8
@@ -2462,7 +2459,6 @@ loop29:
 	JGE         end30
 	MOVQ        in1_base+24(FP), R13
 	VXORPS      Z8, Z8, Z8
-	VMOVUPS     Z8, Z8
 	VFMADD231PS (R13)(CX*4), Z0, Z8
 	VFMADD231PS (R13)(BX*4), Z1, Z8
 	VFMADD231PS (R13)(SI*4), Z2, Z8
@@ -2570,10 +2566,10 @@ loop33:
 
 end34:
 endif26:
-	MOVQ   88(SP), R12
-	MOVQ   R12, AX
-	SARQ   $0x04, AX
-	IMUL3Q $+16, AX, AX
+	MOVQ 88(SP), R12
+	MOVQ R12, AX
+	SARQ $0x04, AX
+	SHLQ $0x04, AX
 
 loop35:
 	CMPQ      AX, R12
@@ -2632,10 +2628,10 @@ end36:
 	JMP  loop23
 
 end24:
-	MOVQ   n1+152(FP), AX
-	SARQ   $0x03, AX
-	IMUL3Q $+8, AX, AX
-	MOVQ   AX, 112(SP)
+	MOVQ n1+152(FP), AX
+	SARQ $0x03, AX
+	SHLQ $0x03, AX
+	MOVQ AX, 112(SP)
 
 loop38:
 	MOVQ         112(SP), AX
@@ -2660,14 +2656,12 @@ uloop42:
 	JGE         uend43
 	MOVQ        in1_base+24(FP), SI
 	VXORPS      Z1, Z1, Z1
-	VMOVUPS     Z1, Z1
 	VFMADD231PS (SI)(CX*4), Z0, Z1
 	MOVQ        out0_base+48(FP), DI
 	VMOVUPS     Z1, (DI)(DX*4)
 	ADDQ        $+16, CX
 	ADDQ        $+16, DX
 	VXORPS      Z1, Z1, Z1
-	VMOVUPS     Z1, Z1
 	VFMADD231PS (SI)(CX*4), Z0, Z1
 	VMOVUPS     Z1, (DI)(DX*4)
 	ADDQ        $+16, CX
@@ -2681,7 +2675,6 @@ loop44:
 	JGE         end45
 	MOVQ        in1_base+24(FP), SI
 	VXORPS      Z1, Z1, Z1
-	VMOVUPS     Z1, Z1
 	VFMADD231PS (SI)(CX*4), Z0, Z1
 	MOVQ        out0_base+48(FP), SI
 	VMOVUPS     Z1, (SI)(DX*4)
@@ -2733,10 +2726,10 @@ loop48:
 
 end49:
 endif41:
-	MOVQ   88(SP), BX
-	MOVQ   BX, AX
-	SARQ   $0x04, AX
-	IMUL3Q $+16, AX, AX
+	MOVQ 88(SP), BX
+	MOVQ BX, AX
+	SARQ $0x04, AX
+	SHLQ $0x04, AX
 
 loop50:
 	CMPQ      AX, BX
@@ -2793,7 +2786,7 @@ TEXT ·matmul_gemm_c_gemvdot_avx512(SB), NOSPLIT, $104-184
 	SARQ    $0x03, DX
 	ADDQ    $+31, DX
 	SARQ    $0x05, DX
-	IMUL3Q  $+32, DX, DX
+	SHLQ    $0x05, DX
 	XORQ    BX, BX
 	CMPQ    CX, DX
 	SETGT   BL
@@ -2961,7 +2954,7 @@ divz11:
 divfix14:
 divz13:
 	MOVQ    DX, AX
-	IMUL3Q  $+256, AX, AX
+	SHLQ    $0x08, AX
 	MOVQ    AX, 72(SP)
 	MOVQ    $+256, AX
 	MOVQ    n0+144(FP), CX
@@ -3003,7 +2996,6 @@ loop15:
 	MOVQ    CX, BX
 	ADDQ    $+2, BX
 	IMULQ   n1+152(FP), BX
-	VMOVUPS Z1, Z1
 	ADDQ    $+3, CX
 	IMULQ   n1+152(FP), CX
 	XORQ    SI, SI
@@ -3058,12 +3050,12 @@ loop19:
 	JMP         loop19
 
 end20:
-	MOVQ   n1+152(FP), DI
-	SARQ   $0x04, DI
-	IMUL3Q $+16, DI, DI
-	MOVQ   n1+152(FP), R8
-	MOVQ   in0_base+0(FP), R9
-	MOVQ   in1_base+24(FP), R10
+	MOVQ n1+152(FP), DI
+	SARQ $0x04, DI
+	SHLQ $0x04, DI
+	MOVQ n1+152(FP), R8
+	MOVQ in0_base+0(FP), R9
+	MOVQ in1_base+24(FP), R10
 
 loop21:
 	CMPQ        DI, R8
@@ -3145,28 +3137,27 @@ end22:
 	JMP           loop15
 
 end16:
-	MOVQ   80(SP), AX
-	SARQ   $0x02, AX
-	IMUL3Q $+4, AX, AX
-	MOVQ   AX, 96(SP)
+	MOVQ 80(SP), AX
+	SARQ $0x02, AX
+	SHLQ $0x02, AX
+	MOVQ AX, 96(SP)
 
 loop23:
-	MOVQ    96(SP), AX
-	MOVQ    80(SP), CX
-	CMPQ    AX, CX
-	JGE     end24
-	VXORPS  Z0, Z0, Z0
-	VMOVUPS Z0, Z0
-	MOVQ    72(SP), CX
-	ADDQ    AX, CX
-	MOVQ    CX, AX
-	IMULQ   n1+152(FP), AX
-	XORQ    CX, CX
-	XORQ    DX, DX
-	MOVQ    n1+152(FP), BX
-	SUBQ    $+15, BX
-	MOVQ    in0_base+0(FP), SI
-	MOVQ    in1_base+24(FP), DI
+	MOVQ   96(SP), AX
+	MOVQ   80(SP), CX
+	CMPQ   AX, CX
+	JGE    end24
+	VXORPS Z0, Z0, Z0
+	MOVQ   72(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, AX
+	IMULQ  n1+152(FP), AX
+	XORQ   CX, CX
+	XORQ   DX, DX
+	MOVQ   n1+152(FP), BX
+	SUBQ   $+15, BX
+	MOVQ   in0_base+0(FP), SI
+	MOVQ   in1_base+24(FP), DI
 
 uloop25:
 	LEAQ        16(DX), R8
@@ -3195,12 +3186,12 @@ loop27:
 	JMP         loop27
 
 end28:
-	MOVQ   n1+152(FP), DX
-	SARQ   $0x04, DX
-	IMUL3Q $+16, DX, DX
-	MOVQ   n1+152(FP), BX
-	MOVQ   in0_base+0(FP), SI
-	MOVQ   in1_base+24(FP), DI
+	MOVQ n1+152(FP), DX
+	SARQ $0x04, DX
+	SHLQ $0x04, DX
+	MOVQ n1+152(FP), BX
+	MOVQ in0_base+0(FP), SI
+	MOVQ in1_base+24(FP), DI
 
 loop29:
 	CMPQ        DX, BX
