@@ -33,15 +33,29 @@ func Clone(k *Kernel) *Kernel {
 	return &n
 }
 
+// CloneExpr returns a deep copy of e for another statement: each variable
+// in vars is replaced by its image and every other variable (a reduction's)
+// by a copy; tensors and sizes are shared.
+func CloneExpr(e Expr, vars map[*Var]*Var) Expr {
+	c := &cloner{shared: true, vars: map[*Var]*Var{}}
+	for k, v := range vars {
+		c.vars[k] = v
+	}
+	return c.expr(e)
+}
+
 type cloner struct {
 	sizes   map[*Size]*Size
 	tensors map[*Tensor]*Tensor
 	vars    map[*Var]*Var
+	// shared keeps sizes and tensors (an expression copied within one
+	// kernel).
+	shared bool
 }
 
 func (c *cloner) size(s *Size) *Size {
-	if s == nil {
-		return nil
+	if s == nil || c.shared {
+		return s
 	}
 	if n, ok := c.sizes[s]; ok {
 		return n
@@ -57,6 +71,9 @@ func (c *cloner) dim(d Dim) Dim {
 }
 
 func (c *cloner) tensor(t *Tensor) *Tensor {
+	if c.shared {
+		return t
+	}
 	if n, ok := c.tensors[t]; ok {
 		return n
 	}

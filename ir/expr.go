@@ -125,6 +125,29 @@ var funcNames = [...]string{"exp", "exp2", "log", "log2", "sqrt", "rsqrt", "abs"
 
 func (f Func) String() string { return funcNames[f] }
 
+// Transcendental reports whether f costs a polynomial evaluation or more
+// (exponentials, logarithms, trigonometric and sigmoid-like functions,
+// pow), not a few instructions.
+func (f Func) Transcendental() bool {
+	switch f {
+	case Exp, Exp2, Log, Log2, Tanh, Sigmoid, Gelu, Silu, Erf, Sin, Cos, Pow:
+		return true
+	}
+	return false
+}
+
+// CallsTranscendental reports whether e calls a transcendental function.
+func CallsTranscendental(e Expr) bool {
+	found := false
+	Walk(e, func(x Expr) bool {
+		if c, ok := x.(*Call); ok && c.Fn.Transcendental() {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
 // Arity returns the number of arguments f takes.
 func (f Func) Arity() int {
 	switch f {
@@ -230,6 +253,34 @@ func Walk(e Expr, f func(Expr) bool) {
 	}
 	for _, c := range Children(e) {
 		Walk(c, f)
+	}
+}
+
+// MapChildren replaces each direct operand c of e (as Children lists them)
+// by f(c), in place.
+func MapChildren(e Expr, f func(Expr) Expr) {
+	switch e := e.(type) {
+	case *Read:
+		for i, c := range e.Subs {
+			e.Subs[i] = f(c)
+		}
+	case *Unary:
+		e.X = f(e.X)
+	case *Binary:
+		e.X, e.Y = f(e.X), f(e.Y)
+	case *Call:
+		for i, c := range e.Args {
+			e.Args[i] = f(c)
+		}
+	case *Select:
+		e.Cond, e.A, e.B = f(e.Cond), f(e.A), f(e.B)
+	case *Cast:
+		e.X = f(e.X)
+	case *Reduce:
+		if e.Where != nil {
+			e.Where = f(e.Where)
+		}
+		e.Body = f(e.Body)
 	}
 }
 

@@ -142,7 +142,7 @@ func (b *fnb) expr(e ir.Expr) (loop.Expr, error) {
 			return x, nil
 		}
 		if bd.vec {
-			return nil, errNoVec // a lane variable used as a value
+			return b.laneIndex(e, bd)
 		}
 		return convert(bd.x, e.T), nil
 	case *ir.Read:
@@ -212,6 +212,29 @@ func (b *fnb) expr(e ir.Expr) (loop.Expr, error) {
 		return nil, fmt.Errorf("nil expression")
 	}
 	return nil, fmt.Errorf("unsupported expression %T", e)
+}
+
+// laneIndex is the value of lane variable e as a vector: its lane-0 value
+// broadcast plus the lane numbers (only as i32: wider lanes would halve the
+// vector).
+func (b *fnb) laneIndex(e *ir.Index, bd binding) (loop.Expr, error) {
+	n := 0
+	for _, lv := range b.levels {
+		for _, v := range lv.vars {
+			if v == e.Var {
+				n = lv.lanes
+			}
+		}
+	}
+	if e.T != ir.I32 || n < 2 {
+		return nil, errNoVec
+	}
+	t := vt(ir.I32, n)
+	lanes := make([]int64, n)
+	for i := range lanes {
+		lanes[i] = int64(i)
+	}
+	return &loop.Bin{Op: ir.Add, X: &loop.Broadcast{X: convert(bd.x, ir.I32), T: t}, Y: &loop.Lanes{T: t, Int: lanes}, T: t}, nil
 }
 
 // convert casts an Int64 scalar to t when needed.

@@ -22,7 +22,7 @@ func (l *lowerer) chooseInlining() {
 		if !ok[t] {
 			continue
 		}
-		cheap := nodeCount(s.Value) <= maxInlineNodes && !expensive(s.Value)
+		cheap := nodeCount(s.Value) <= maxInlineNodes && !ir.CallsTranscendental(s.Value)
 		if cheap || (u.reads == 1 && u.samePt) || u.reads == 0 {
 			l.inline[t] = s
 		}
@@ -150,20 +150,4 @@ func nodeCount(e ir.Expr) int {
 	n := 0
 	ir.Walk(e, func(ir.Expr) bool { n++; return true })
 	return n
-}
-
-// expensive reports whether e calls a transcendental function.
-func expensive(e ir.Expr) bool {
-	found := false
-	ir.Walk(e, func(x ir.Expr) bool {
-		if c, ok := x.(*ir.Call); ok {
-			switch c.Fn {
-			case ir.Exp, ir.Exp2, ir.Log, ir.Log2, ir.Tanh, ir.Sigmoid, ir.Gelu, ir.Silu,
-				ir.Erf, ir.Sin, ir.Cos, ir.Pow:
-				found = true
-			}
-		}
-		return !found
-	})
-	return found
 }

@@ -48,12 +48,12 @@ func inlineRen(s *ir.Stmt, r *ir.Read, ren map[*ir.Var]*ir.Var) (map[*ir.Var]*ir
 
 // vecOK reports whether e can be computed with v as the lane variable: every read
 // is invariant in v or contiguous along it (v as the plain, in-range last
-// subscript and nowhere else), v is not used as a value, and no reduction
-// condition depends on v.
+// subscript and nowhere else), v is used as a value only as an i32, and no
+// reduction condition depends on v.
 func (l *lowerer) vecOK(e ir.Expr, v *ir.Var, ren map[*ir.Var]*ir.Var) bool {
 	switch e := e.(type) {
 	case *ir.Index:
-		return resolve(e.Var, ren) != v
+		return resolve(e.Var, ren) != v || e.T == ir.I32 // the lane numbers as values
 	case *ir.Read:
 		if s, ok := l.inline[e.Tensor]; ok {
 			m, ok := inlineRen(s, e, ren)
@@ -107,6 +107,11 @@ func (l *lowerer) maxBits(e ir.Expr, v *ir.Var, ren map[*ir.Var]*ir.Var, seen ma
 		if t.Class != ir.Bool && t.Bits > m {
 			m = t.Bits
 		}
+		if v != nil && !mentionsVar(x, v, ren) && !l.readsInlined(x) {
+			// Computed once as a scalar and broadcast: only its own type
+			// takes lanes (a condition on outer indices takes none).
+			return false
+		}
 		if r, ok := x.(*ir.Read); ok {
 			if s, ok := l.inline[r.Tensor]; ok && !seen[r.Tensor] {
 				seen[r.Tensor] = true
@@ -134,6 +139,19 @@ func (l *lowerer) maxBits(e ir.Expr, v *ir.Var, ren map[*ir.Var]*ir.Var, seen ma
 		return true
 	})
 	return m
+}
+
+// readsInlined reports whether e reads an inlined intermediate (whose
+// expansion may depend on the lane variable through its own indices).
+func (l *lowerer) readsInlined(e ir.Expr) bool {
+	found := false
+	ir.Walk(e, func(x ir.Expr) bool {
+		if r, ok := x.(*ir.Read); ok && l.inline[r.Tensor] != nil {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // zeroPreserving reports whether e is zero on every lane where each load along v

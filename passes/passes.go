@@ -25,6 +25,7 @@ type Pass struct {
 func Default() []Pass {
 	return []Pass{
 		{Name: "fold", Doc: "fold constant subexpressions and trivial identities", Run: Fold},
+		{Name: "hoist", Doc: "compute costly subexpressions that miss some of their statement's indices once, as intermediates", Run: HoistInvariant},
 		{Name: "dce", Doc: "drop intermediates that no output depends on", Run: DeadCode},
 	}
 }

@@ -105,3 +105,67 @@ func TestPipelinePreservesMeaning(t *testing.T) {
 		}
 	}
 }
+
+// TestHoistInvariant checks which subexpressions the hoist pass moves into
+// intermediates, and, with the reference interpreter, that the kernel still
+// computes the same values bit for bit.
+func TestHoistInvariant(t *testing.T) {
+	tests := []struct {
+		name, src string
+		temps     int    // intermediates after the pass
+		want      string // substring of the printed kernel
+	}{
+		{"rope angle", `kernel K(X: f32[S, H, E]) -> (Y: f32[S, H, E]) {
+    Y[s, h, e] = X[s, h, e] * cos(f32(s) * pow(10000.0, -f32(e) / f32(E))) + X[s, h, e] * sin(f32(s) * pow(10000.0, -f32(e) / f32(E)))
+}`, 2, "Y_inv1[s, e] = cos("},
+		{"shared", `kernel K(X: f32[M, N]) -> (Y: f32[M, N]) { Y[m, n] = X[m, n] * exp(f32(m)) + exp(f32(m)) }`, 1, "Y_inv1[m] = exp("},
+		{"every index", `kernel K(X: f32[M, N]) -> (Y: f32[M, N]) { Y[m, n] = exp(X[m, n]) }`, 0, "Y[m, n] = exp("},
+		{"reads a tensor", `kernel K(X: f32[M, N], B: f32[M]) -> (Y: f32[M, N]) { Y[m, n] = X[m, n] * tanh(B[m]) }`, 1, "Y_inv1[m] = tanh(B[m])"},
+		{"reduction variable", `kernel K(X: f32[M, N]) -> (Y: f32[M, N]) { Y[m, n] = sum(r: X[m, r] * exp(f32(r))) + X[m, n] }`, 0, "exp(f32(r))"},
+		{"cheap", `kernel K(X: f32[M, N]) -> (Y: f32[M, N]) { Y[m, n] = X[m, n] * sqrt(f32(m)) }`, 0, "sqrt(f32(m))"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			orig := compile(t, tt.src)
+			k := compile(t, tt.src)
+			if err := Run(k, []Pass{{Name: "hoist", Run: HoistInvariant}}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if len(k.Temps) != tt.temps || !strings.Contains(k.String(), tt.want) {
+				t.Fatalf("after hoist (%d intermediates, want %d):\n%s\nwant it to contain %q", len(k.Temps), tt.temps, k, tt.want)
+			}
+			sizes := make([]int, len(k.Sizes))
+			for i := range sizes {
+				sizes[i] = 3 + 2*i
+			}
+			rng := rand.New(rand.NewSource(2))
+			var args []any
+			for _, p := range k.Params {
+				x := make([]float32, p.Count(sizes))
+				for i := range x {
+					x[i] = rng.Float32()*2 - 1
+				}
+				args = append(args, x)
+			}
+			for range k.Outputs {
+				args = append(args, nil)
+			}
+			for _, n := range sizes {
+				args = append(args, n)
+			}
+			want, err := interp.Eval(orig, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := interp.Eval(k, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want[0].Float {
+				if want[0].Float[i] != got[0].Float[i] {
+					t.Fatalf("element %d: %v after the pass, %v before", i, got[0].Float[i], want[0].Float[i])
+				}
+			}
+		})
+	}
+}

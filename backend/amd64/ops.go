@@ -588,6 +588,9 @@ func (g *gen) sel(e *loop.Select, hint reg.Register) val {
 		g.place(skip)
 		return val{r: d, t: t, tmp: true}
 	}
+	if bc, ok := e.Cond.(*loop.Broadcast); ok {
+		return g.uniformSel(bc.X, e, hint)
+	}
 	cond := g.expr(e.Cond)
 	a := g.expr(e.A)
 	b := g.expr(e.B)
@@ -619,6 +622,42 @@ func (g *gen) sel(e *loop.Select, hint reg.Register) val {
 	default:
 		g.c.VPBLENDVB(cond.r, a.r, b.r, d) // the mask's bytes are whole lanes
 	}
+	return val{r: d, t: t, tmp: true}
+}
+
+// uniformSel translates a vector select on one scalar condition c: the
+// condition as a whole mask (0 or all ones: its negation, broadcast), then
+// the blend.
+func (g *gen) uniformSel(c loop.Expr, e *loop.Select, hint reg.Register) val {
+	t := e.T
+	el := t.Elem
+	cv := g.expr(c)
+	m := g.c.GP64()
+	g.c.MOVQ(cv.r, m)
+	g.c.NEGQ(m) // 1 -> all ones
+	a := g.expr(e.A)
+	b := g.expr(e.B)
+	d := g.dst(t, hint)
+	if g.avx512 {
+		k := g.c.K()
+		g.c.KMOVQ(m, k)
+		switch el.Bits {
+		case 32:
+			g.c.VBLENDMPS(a.r, b.r, k, d)
+		case 64:
+			g.c.VBLENDMPD(a.r, b.r, k, d)
+		case 16:
+			g.c.VPBLENDMW(a.r, b.r, k, d)
+		default:
+			g.c.VPBLENDMB(a.r, b.r, k, d)
+		}
+		return val{r: d, t: t, tmp: true}
+	}
+	xm := g.c.XMM()
+	g.c.VMOVQ(m, xm)
+	mask := g.vecReg(t)
+	g.c.VPBROADCASTQ(xm, mask)
+	g.c.VPBLENDVB(mask, a.r, b.r, d)
 	return val{r: d, t: t, tmp: true}
 }
 
