@@ -18,11 +18,19 @@ import (
 	"github.com/tensorcc/tcc/schedule"
 )
 
-// withLowering substitutes the lowering for the duration of the test.
-func withLowering(t *testing.T, f func(*ir.Kernel, loop.Target) (*loop.Kernel, error)) {
-	old := lowerKernel
-	lowerKernel = func(k *ir.Kernel, tg loop.Target, _ *schedule.Plan) (*loop.Kernel, error) { return f(k, tg) }
-	t.Cleanup(func() { lowerKernel = old })
+// generateWith is Generate with the lowering replaced by low.
+func generateWith(t *testing.T, prog *ir.Program, opts Options, low func(*ir.Kernel, loop.Target) (*loop.Kernel, error)) map[string][]byte {
+	t.Helper()
+	g, err := newGenerator(prog, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.lower = func(k *ir.Kernel, tg loop.Target, _ *schedule.Plan) (*loop.Kernel, error) { return low(k, tg) }
+	files, err := g.generate(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
 
 // makeArg returns a deterministic argument for tensor or scalar t.
@@ -230,11 +238,7 @@ func tccCheck[T float32 | float64 | int8 | int16 | int32 | int64 | uint8 | uint1
 
 func TestGenerateHandmade(t *testing.T) {
 	prog, low := handmade()
-	withLowering(t, low)
-	files, err := Generate(prog, Options{Targets: []string{"amd64"}, Source: "handmade"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := generateWith(t, prog, Options{Targets: []string{"amd64"}, Source: "handmade"}, low)
 	for name, src := range files {
 		if !bytes.HasPrefix(src, []byte(Header+"\n")) {
 			t.Errorf("%s: missing header", name)

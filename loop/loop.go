@@ -110,6 +110,9 @@ type Step struct {
 	// ChunkWork is the least work (flops) the runtime gives one chunk of a
 	// parallel step (the plan's choice); 0 means the runtime's default.
 	ChunkWork int
+	// PlanUnit is 1 + the index of the plan unit (schedule.Plan.Units) the
+	// step was lowered from; 0 when it was not lowered from a plan.
+	PlanUnit int
 }
 
 // Func is a leaf function. Its parameters are implicit: every buffer, size and
@@ -314,7 +317,11 @@ type Broadcast struct {
 	T Type
 }
 
-// HReduce folds the lanes of a vector into a scalar with a reduction operator.
+// HReduce folds the lanes of a vector into a scalar with a reduction operator,
+// in a defined order so that every backend gives the same bits: a halving
+// tree. While n > 1 lanes are left, lane i combines with lane i + ceil(n/2)
+// (as op(lane i, lane i + ceil(n/2))), leaving ceil(n/2) lanes; for 8 lanes
+// ((x0+x4) + (x2+x6)) + ((x1+x5) + (x3+x7)).
 type HReduce struct {
 	Op ir.ReduceOp
 	X  Expr

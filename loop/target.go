@@ -4,7 +4,7 @@ package loop
 // reads it to choose vector widths, register blocking and cache blocking; a backend
 // reads only the decisions recorded in the loop IR.
 type Target struct {
-	// Name identifies the target: "go" (portable Go), "avx512", "avx2" (amd64
+	// Name identifies the target: "go" (portable Go), "avx512vnni", "avx512", "avx2" (amd64
 	// through avo), "neon" (arm64), "llvm".
 	Name string
 	// VectorBits is the width of a vector register in bits; 0 for scalar-only code.
@@ -26,9 +26,11 @@ type Target struct {
 var (
 	// TargetGo is portable Go: scalar code, 16 floating-point registers on amd64 and arm64.
 	TargetGo = Target{Name: "go", VectorRegs: 16, L1: 32 << 10, L2: 1 << 20, L3: 8 << 20}
-	// TargetAVX512 is amd64 with AVX-512 F/BW/VL (and VNNI where the CPU has it; the
-	// run-time dispatch checks).
-	TargetAVX512 = Target{Name: "avx512", VectorBits: 512, VectorRegs: 32, FMA: true, Masked: true, VNNI: true,
+	// TargetAVX512 is amd64 with AVX-512 F/BW/VL/DQ.
+	TargetAVX512 = Target{Name: "avx512", VectorBits: 512, VectorRegs: 32, FMA: true, Masked: true,
+		L1: 48 << 10, L2: 2 << 20, L3: 32 << 20}
+	// TargetAVX512VNNI is TargetAVX512 with AVX512-VNNI (byte dot products).
+	TargetAVX512VNNI = Target{Name: "avx512vnni", VectorBits: 512, VectorRegs: 32, FMA: true, Masked: true, VNNI: true,
 		L1: 48 << 10, L2: 2 << 20, L3: 32 << 20}
 	// TargetAVX2 is amd64 with AVX2 and FMA3.
 	TargetAVX2 = Target{Name: "avx2", VectorBits: 256, VectorRegs: 16, FMA: true, L1: 32 << 10, L2: 1 << 20, L3: 8 << 20}

@@ -261,6 +261,7 @@ func (l *lowerer) run() error {
 			if st == nil || st.Func == nil {
 				return fmt.Errorf("unit %d: schedule returned an empty step", u)
 			}
+			st.PlanUnit = u + 1
 			if !l.funcs[st.Func] {
 				l.funcs[st.Func] = true
 				l.out.Funcs = append(l.out.Funcs, st.Func)

@@ -165,6 +165,22 @@ func (p *Plan) Validate(nstmts int, temps []string, vectorRegs int) error {
 	return nil
 }
 
+// Clone returns a deep copy of p.
+func (p *Plan) Clone() *Plan {
+	c := *p
+	c.Inline = append([]string(nil), p.Inline...)
+	c.Units = make([]Unit, len(p.Units))
+	for i, u := range p.Units {
+		u.Stmts = append([]int(nil), u.Stmts...)
+		if u.GEMM != nil {
+			gm := *u.GEMM
+			u.GEMM = &gm
+		}
+		c.Units[i] = u
+	}
+	return &c
+}
+
 // Unit returns the unit holding statement i, or nil.
 func (p *Plan) Unit(i int) *Unit {
 	for k := range p.Units {

@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/mmcloughlin/avo/buildtags"
 	"github.com/mmcloughlin/avo/ir"
@@ -29,6 +28,7 @@ import (
 	"github.com/mmcloughlin/avo/printer"
 	"github.com/mmcloughlin/avo/reg"
 
+	"github.com/tensorcc/tcc/backend"
 	"github.com/tensorcc/tcc/internal/par"
 
 	"github.com/tensorcc/tcc/loop"
@@ -54,22 +54,9 @@ func (e *UnsupportedError) Error() string {
 // Unwrap returns ErrUnsupported.
 func (e *UnsupportedError) Unwrap() error { return ErrUnsupported }
 
-// FuncName returns the Go name of the function for f: "<kernel>_<func>_<target>"
-// in lower case (see the calling convention in package loop).
+// FuncName returns the Go name of the function for f (backend.Symbol).
 func FuncName(k *loop.Kernel, f *loop.Func, t loop.Target) string {
-	return sanitize(strings.ToLower(k.Name + "_" + f.Name + "_" + t.Name))
-}
-
-func sanitize(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
-		}
-	}
-	return b.String()
+	return backend.Symbol(k, f, t.Name)
 }
 
 // Generate translates funcs of kernel k for target t (loop.TargetAVX512 or
@@ -86,7 +73,7 @@ func Generate(k *loop.Kernel, funcs []*loop.Func, t loop.Target) (asm, stubs []b
 // failed Func) and asm and stubs still hold every other Func; they are nil when
 // no Func was translated.
 func GeneratePackage(pkg string, k *loop.Kernel, funcs []*loop.Func, t loop.Target) (asm, stubs []byte, err error) {
-	if t.Name != "avx512" && t.Name != "avx2" {
+	if t.VectorBits != 512 && t.VectorBits != 256 || !t.FMA {
 		return nil, nil, fmt.Errorf("amd64: target %q: %w", t.Name, ErrUnsupported)
 	}
 	if k == nil {

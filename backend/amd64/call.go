@@ -207,7 +207,7 @@ func (g *gen) fma(e *loop.Call, hint reg.Register) val {
 // destination variable and folding a load or broadcast of b.
 func (g *gen) dotU8S8(e *loop.Call, hint reg.Register) val {
 	t := e.T
-	if !g.avx512 || t.Lanes == 1 || t.Elem.Bits != 32 || !t.Elem.IsInteger() || len(e.Args) != 3 {
+	if !g.vnni || t.Lanes == 1 || t.Elem.Bits != 32 || !t.Elem.IsInteger() || len(e.Args) != 3 {
 		g.fail("DotU8S8 of %v x %d on this target", t.Elem, t.Lanes)
 	}
 	a, b, cc := e.Args[0], e.Args[1], e.Args[2]

@@ -42,7 +42,7 @@ func TestLoweredCoverage(t *testing.T) {
 			continue
 		}
 		for _, k := range prog.Kernels {
-			for _, tg := range []loop.Target{loop.TargetAVX512, loop.TargetAVX2} {
+			for _, tg := range []loop.Target{loop.TargetAVX512VNNI, loop.TargetAVX512, loop.TargetAVX2} {
 				lk, err := lower.Lower(k, tg, nil)
 				if err != nil {
 					t.Logf("%s %s: lower: %v", k.Name, tg.Name, err)

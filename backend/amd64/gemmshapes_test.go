@@ -195,7 +195,7 @@ func TestGEMMTranslates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tg := range []loop.Target{loop.TargetAVX512, loop.TargetAVX2} {
+	for _, tg := range []loop.Target{loop.TargetAVX512VNNI, loop.TargetAVX512, loop.TargetAVX2} {
 		for _, k := range prog.Kernels {
 			lk, err := lower.Lower(k, tg, nil)
 			if err != nil {

@@ -26,7 +26,8 @@ type gen struct {
 	k      *loop.Kernel
 	f      *loop.Func
 	name   string
-	avx512 bool
+	avx512 bool // 512-bit vectors, EVEX encodings and opmasks
+	vnni   bool // AVX512-VNNI byte dot products
 
 	params  map[*loop.Var]string // sizes, scalars, Lo, Hi -> parameter name
 	bufs    map[*loop.Buf]string // buffer -> parameter name
@@ -110,7 +111,8 @@ func compileFuncMode(k *loop.Kernel, f *loop.Func, t loop.Target, lean bool) (fi
 		k:         k,
 		f:         f,
 		name:      name,
-		avx512:    t.Name == "avx512",
+		avx512:    t.VectorBits == 512,
+		vnni:      t.VNNI,
 		params:    map[*loop.Var]string{},
 		bufs:      map[*loop.Buf]string{},
 		vars:      map[*loop.Var]reg.Register{},

@@ -39,6 +39,8 @@ type asmCase struct {
 	name  string
 	build func(t loop.Target) (*loop.Kernel, *loop.Func)
 	test  string
+	// only, when set, is the one target of the case (instead of the host's).
+	only *loop.Target
 }
 
 // runModule writes files into a fresh module and runs go vet and go test there.
@@ -87,8 +89,13 @@ func runCasesArgs(t *testing.T, cases []asmCase, args ...string) string {
 	files := map[string][]byte{}
 	var tests bytes.Buffer
 	tests.WriteString("package tcctest\n\nimport (\n\t\"math\"\n\t\"testing\"\n)\n\nvar _ = math.Abs\n\n")
-	for _, tg := range targets(t) {
-		for _, c := range cases {
+	host := targets(t)
+	for _, c := range cases {
+		tgs := host
+		if c.only != nil {
+			tgs = []loop.Target{*c.only}
+		}
+		for _, tg := range tgs {
 			k, f := c.build(tg)
 			if k == nil {
 				continue

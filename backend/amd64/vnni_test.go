@@ -13,20 +13,16 @@ func TestDotU8S8(t *testing.T) {
 	if !cpu.X86.HasAVX512VNNI {
 		t.Skip("host lacks AVX512-VNNI")
 	}
-	k, f := elementwise(loop.TargetAVX512, "Dot", []ir.DType{ir.I32, ir.I32, ir.I32}, ir.I32, 16, func(xs []loop.Expr) loop.Expr {
+	k, f := elementwise(loop.TargetAVX512VNNI, "Dot", []ir.DType{ir.I32, ir.I32, ir.I32}, ir.I32, 16, func(xs []loop.Expr) loop.Expr {
 		return &loop.Call{Fn: loop.DotU8S8, Args: xs, T: xs[0].Type()}
 	})
 	if _, _, err := Generate(k, []*loop.Func{f}, loop.TargetAVX2); err == nil {
 		t.Fatalf("DotU8S8 on avx2 should be unsupported")
 	}
 	runCases(t, []asmCase{{
-		name: "dot",
-		build: func(tg loop.Target) (*loop.Kernel, *loop.Func) {
-			if tg.Name != "avx512" {
-				return nil, nil
-			}
-			return k, f
-		},
+		name:  "dot",
+		only:  &loop.TargetAVX512VNNI,
+		build: func(tg loop.Target) (*loop.Kernel, *loop.Func) { return k, f },
 		test: ewTest([]string{"int32", "int32", "int32"}, "int32", "int64(uint32(i*2654435761+J*40503))",
 			`func() float64 {
 				s := x2[i]

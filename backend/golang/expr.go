@@ -471,6 +471,9 @@ func (g *exprGen) call(e *loop.Call, lane int) string {
 			args[0] + ", " + args[1] + ", " + args[2] + ")"
 	}
 	if e.Fn == loop.FMA {
+		if t == ir.F32 {
+			return "tccgoFMA32(" + args[0] + ", " + args[1] + ", " + args[2] + ")"
+		}
 		if isIEEE(t) {
 			return mathCall("math.FMA", t, args...)
 		}
@@ -542,33 +545,29 @@ func (g *exprGen) hreduce(e *loop.HReduce) string {
 	for i := range lanes {
 		lanes[i], _ = g.expr(e.X, i)
 	}
+	var combine func(a, b string) string
 	switch e.Op {
-	case ir.RMax, ir.RMin:
-		f := "max("
-		if e.Op == ir.RMin {
-			f = "min("
-		}
-		s := f
-		for i, l := range lanes {
-			if i > 0 {
-				s += ", "
-			}
-			s += l
-		}
-		return s + ")"
-	case ir.RSum, ir.RProd:
-		op := " + "
-		if e.Op == ir.RProd {
-			op = " * "
-		}
-		s := lanes[0]
-		for _, l := range lanes[1:] {
-			s = "(" + s + op + l + ")"
-		}
-		return s
+	case ir.RMax:
+		combine = func(a, b string) string { return "max(" + a + ", " + b + ")" }
+	case ir.RMin:
+		combine = func(a, b string) string { return "min(" + a + ", " + b + ")" }
+	case ir.RSum:
+		combine = func(a, b string) string { return "(" + a + " + " + b + ")" }
+	case ir.RProd:
+		combine = func(a, b string) string { return "(" + a + " * " + b + ")" }
+	default:
+		g.fail("unsupported horizontal reduction %v", e.Op)
+		return "0"
 	}
-	g.fail("unsupported horizontal reduction %v", e.Op)
-	return "0"
+	// The order of package loop's HReduce: a halving tree.
+	for len(lanes) > 1 {
+		h := (len(lanes) + 1) / 2
+		for i := 0; i+h < len(lanes); i++ {
+			lanes[i] = combine(lanes[i], lanes[i+h])
+		}
+		lanes = lanes[:h]
+	}
+	return lanes[0]
 }
 
 // logic generates a chain of && (or ||) without repeated operands: x && x

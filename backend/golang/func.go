@@ -17,6 +17,7 @@ import (
 	"go/format"
 	"strings"
 
+	"github.com/tensorcc/tcc/backend"
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
 )
@@ -25,7 +26,7 @@ import (
 // target, as fixed by the calling convention of package loop:
 // "<kernel>_<func>_<target>" in lower case.
 func LeafName(k *loop.Kernel, f *loop.Func, target string) string {
-	return strings.ToLower(k.Name + "_" + f.Name + "_" + target)
+	return backend.Symbol(k, f, target)
 }
 
 // Func returns the Go source of the leaf function f of kernel k, named name, with

@@ -43,9 +43,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		targets = allTargets
 	}
 	switch c := os.Getenv("TCC_CPU"); c {
-	case "", "avx512", "avx2", "generic":
+	case "", "avx512vnni", "avx512", "avx2", "generic":
 	default:
-		return usagef("TCC_CPU=%q: want avx512, avx2 or generic (or unset for the best level the CPU has)", c)
+		return usagef("TCC_CPU=%q: want avx512vnni, avx512, avx2 or generic (or unset for the best level the CPU has)", c)
 	}
 	if *threads < 0 || *runs < 1 {
 		return usagef("-threads must be >= 0 and -runs >= 1")

@@ -847,31 +847,25 @@ func (m *machine) eval(e loop.Expr) val {
 		x := m.eval(e.X)
 		fn := map[ir.ReduceOp]loop.Fn{ir.RMax: loop.Fn(ir.Max), ir.RMin: loop.Fn(ir.Min)}
 		if isFloat(t.Elem) {
-			r := x.f[0]
-			for _, y := range x.f[1:] {
+			return val{f: []float64{halvingTree(slices.Clone(x.f), func(r, y float64) float64 {
 				switch e.Op {
 				case ir.RSum:
-					r = round(r+y, t.Elem)
+					return round(r+y, t.Elem)
 				case ir.RProd:
-					r = round(r*y, t.Elem)
-				default:
-					r = callF(fn[e.Op], []float64{r, y})
+					return round(r*y, t.Elem)
 				}
-			}
-			return val{f: []float64{r}}
+				return callF(fn[e.Op], []float64{r, y})
+			})}}
 		}
-		r := x.i[0]
-		for _, y := range x.i[1:] {
+		return val{i: []int64{halvingTree(slices.Clone(x.i), func(r, y int64) int64 {
 			switch e.Op {
 			case ir.RSum:
-				r = wrap(r+y, t.Elem)
+				return wrap(r+y, t.Elem)
 			case ir.RProd:
-				r = wrap(r*y, t.Elem)
-			default:
-				r = callI(fn[e.Op], []int64{r, y}, t.Elem)
+				return wrap(r*y, t.Elem)
 			}
-		}
-		return val{i: []int64{r}}
+			return callI(fn[e.Op], []int64{r, y}, t.Elem)
+		})}}
 	}
 	failf("unknown expression %T", e)
 	return val{}
@@ -1157,4 +1151,17 @@ func castI(x int64, from, t ir.DType) val {
 		x = math.MaxInt64
 	}
 	return val{i: []int64{rt.IntSat(x, t.Bits, t.Class == ir.Int)}}
+}
+
+// halvingTree folds xs in the order of loop.HReduce: while more than one
+// value is left, value i combines with value i + ceil(n/2).
+func halvingTree[T any](xs []T, combine func(a, b T) T) T {
+	for len(xs) > 1 {
+		h := (len(xs) + 1) / 2
+		for i := 0; i+h < len(xs); i++ {
+			xs[i] = combine(xs[i], xs[i+h])
+		}
+		xs = xs[:h]
+	}
+	return xs[0]
 }

@@ -473,7 +473,7 @@ func checkClose(t *testing.T, what string, sp mmSpec, got, want []float64) {
 	}
 }
 
-var targets = []loop.Target{smallCaches(loop.TargetGo), smallCaches(loop.TargetAVX2), smallCaches(loop.TargetAVX512)}
+var targets = []loop.Target{smallCaches(loop.TargetGo), smallCaches(loop.TargetAVX2), smallCaches(loop.TargetAVX512), smallCaches(loop.TargetAVX512VNNI)}
 
 func TestGEMMShapes(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
@@ -676,7 +676,7 @@ func TestGEMMVNNI(t *testing.T) {
 	}
 	shapes := [][4]int{{1, 1, 1, 1}, {2, 7, 13, 17}, {1, 13, 40, 0}, {1, 17, 33, 5}, {2, 31, 5, 64}}
 	for si, sp := range specs {
-		for _, tgt := range []loop.Target{smallCaches(loop.TargetAVX512)} {
+		for _, tgt := range []loop.Target{smallCaches(loop.TargetAVX512VNNI)} {
 			mk := buildKernel(sp)
 			m, _ := Match(mk.k, mk.s)
 			env := newFakeEnv(mk.k, tgt)

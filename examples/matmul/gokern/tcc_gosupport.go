@@ -19,6 +19,29 @@ type tccgoInt interface {
 // (and rejecting) constant expressions that are legal at run time.
 func tccgoC[T any](v T) T { return v }
 
+// tccgoFMA32 returns a*b + c rounded once to float32, as a float32 FMA
+// instruction does. The product is exact in float64 and the float64 sum s
+// is rounded to nearest; when it was inexact, s is made odd in the
+// direction of the rounding error (round to odd), so that converting it to
+// float32 rounds the exact value, not s, correctly.
+func tccgoFMA32(a, b, c float32) float32 {
+	p, q := float64(a)*float64(b), float64(c)
+	s := p + q
+	if math.IsInf(s, 0) || math.IsNaN(s) || s == 0 {
+		return float32(s)
+	}
+	bb := s - p
+	e := (p - (s - bb)) + (q - bb)
+	if e != 0 && math.Float64bits(s)&1 == 0 {
+		dir := math.Inf(1)
+		if e < 0 {
+			dir = math.Inf(-1)
+		}
+		s = math.Nextafter(s, dir)
+	}
+	return float32(s)
+}
+
 // tccgoSel returns a if c, else b.
 func tccgoSel[T any](c bool, a, b T) T {
 	if c {

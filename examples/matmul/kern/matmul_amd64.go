@@ -8,9 +8,9 @@ package kern
 // tccRun_Matmul runs kernel Matmul with the best code the CPU supports.
 func tccRun_Matmul(A []float32, B []float32, C []float32, M int, K int, N int) {
 	switch {
-	case tccUseAVX512:
+	case tccAVX512:
 		tccRun_Matmul_avx512(A, B, C, M, K, N)
-	case tccUseAVX2:
+	case tccAVX2:
 		tccRun_Matmul_avx2(A, B, C, M, K, N)
 	default:
 		tccRun_Matmul_go(A, B, C, M, K, N)

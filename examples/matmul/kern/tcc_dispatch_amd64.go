@@ -10,23 +10,25 @@ import (
 	"os"
 )
 
-// tccUseAVX512, tccUseAVX2 and tccHasVNNI tell the dispatch which assembly to
+// tccAVX512VNNI, tccAVX512 and tccAVX2 tell the dispatch which assembly may
 // run. They are set once, at package initialisation, from the CPU's features
-// and the environment variable TCC_CPU (avx512, avx2 or generic), which can
-// only lower the level the CPU supports.
-var tccUseAVX512, tccUseAVX2, tccHasVNNI = tccDetectCPU()
+// and the environment variable TCC_CPU (avx512vnni, avx512, avx2 or
+// generic), which can only lower the level the CPU supports.
+var tccAVX512VNNI, tccAVX512, tccAVX2 = tccDetectCPU()
 
-func tccDetectCPU() (avx512, avx2, vnni bool) {
-	// The assembly also uses BMI2 (shifts) and F16C (f16 conversion) on both
-	// levels, and AVX512DQ on the AVX-512 level.
+func tccDetectCPU() (vnni, avx512, avx2 bool) {
+	// Every level also uses BMI2 (shifts) and F16C (f16 conversions); the
+	// AVX-512 levels use F, BW, VL and DQ.
 	avx2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasBMI2 && cpu.X86.HasF16C
 	avx512 = avx2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512DQ
 	vnni = avx512 && cpu.X86.HasAVX512VNNI
 	switch os.Getenv("TCC_CPU") {
+	case "avx512":
+		vnni = false
 	case "avx2":
-		avx512, vnni = false, false
+		vnni, avx512 = false, false
 	case "generic":
-		avx512, avx2, vnni = false, false, false
+		vnni, avx512, avx2 = false, false, false
 	}
-	return avx512, avx2, vnni
+	return vnni, avx512, avx2
 }
