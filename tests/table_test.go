@@ -24,6 +24,7 @@ type confCase struct {
 var conformance = []confCase{
 	{file: "int_subbyte_signed.tc", sizes: []sz{{"N": 1}, {"N": 7}, {"N": 37}, {"N": 0}}},
 	{file: "rope.tc", sizes: []sz{{"S": 1, "H": 1, "E": 1, "M": 1, "N": 1}, {"S": 3, "H": 2, "E": 5, "M": 3, "N": 17}, {"S": 17, "H": 3, "E": 32, "M": 5, "N": 64}, {"S": 8, "H": 4, "E": 37, "M": 2, "N": 100}, {"S": 0, "H": 2, "E": 4, "M": 0, "N": 3}}},
+	{file: "decoder_layer.tc", sizes: []sz{{"S": 1, "D": 4, "H": 4, "E": 1, "F": 1, "G": 1}, {"S": 9, "D": 16, "H": 8, "E": 4, "F": 24, "G": 2}, {"S": 33, "D": 40, "H": 4, "E": 8, "F": 70, "G": 1}}},
 	{file: "packed_vector.tc", sizes: []sz{{"N": 1, "M": 1, "K": 1}, {"N": 5, "M": 2, "K": 3}, {"N": 16, "M": 3, "K": 13}, {"N": 17, "M": 5, "K": 16}, {"N": 33, "M": 7, "K": 31}, {"N": 100, "M": 4, "K": 77}, {"N": 1023, "M": 3, "K": 130}, {"N": 20011, "M": 2, "K": 1001}, {"N": 0, "M": 0, "K": 5}}},
 	{file: "int_subbyte_unsigned.tc", sizes: []sz{{"N": 1}, {"N": 9}, {"N": 41}, {"N": 0}}},
 	{file: "int_wide.tc", sizes: []sz{{"N": 3}, {"N": 64}, {"N": 0}}},

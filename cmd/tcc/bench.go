@@ -10,6 +10,7 @@ import (
 	"github.com/tensorcc/tcc/backend/amd64"
 	"github.com/tensorcc/tcc/cmd/tcc/internal/bench"
 	"github.com/tensorcc/tcc/driver"
+	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
 )
 
@@ -21,6 +22,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	target := fs.String("target", "", "comma-separated `targets` (go, amd64; default: every backend)")
 	runs := fs.Int("runs", 7, "number of timed runs")
 	planFile := fs.String("plan", "", "schedule `file` (JSON plans, as tcc explain prints them) to time instead of the default plan")
+	var versus []string
+	fs.Func("vs", "also time `K1,K2,...` (kernels called in sequence, each with its own inputs) in the same process, and report its time against -k's; repeatable", func(v string) error {
+		versus = append(versus, v)
+		return nil
+	})
 	files, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -54,11 +60,19 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	k := prog.Kernel(*kname)
-	if k == nil {
-		return fmt.Errorf("%s has no kernel %q", files[0], *kname)
+	var seqs [][]*ir.Kernel
+	for _, list := range append([]string{*kname}, versus...) {
+		var seq []*ir.Kernel
+		for _, name := range strings.Split(list, ",") {
+			k := prog.Kernel(strings.TrimSpace(name))
+			if k == nil {
+				return fmt.Errorf("%s has no kernel %q", files[0], name)
+			}
+			seq = append(seq, k)
+		}
+		seqs = append(seqs, seq)
 	}
-	if _, err := bench.SizeValues(k, sz); err != nil {
+	if _, err := bench.SequenceSizes(seqs, sz); err != nil {
 		return usagef("%v", err)
 	}
 	plans, err := readPlans(*planFile)
@@ -73,7 +87,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("machine probes: %w", err)
 	}
-	res, err := bench.Measure(context.Background(), k, gen, bench.Options{Sizes: sz, Threads: *threads, Runs: *runs, Probe: probe, CacheBytes: loop.TargetAVX512.L3})
+	res, err := bench.MeasureAll(context.Background(), seqs, gen, bench.Options{Sizes: sz, Threads: *threads, Runs: *runs, Probe: probe, CacheBytes: loop.TargetAVX512.L3})
 	if err != nil {
 		return err
 	}
@@ -81,8 +95,12 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if level == "" {
 		level = "the best the CPU has"
 	}
-	fmt.Fprintf(stdout, "kernel   %s  %s  targets %s  threads %s  dispatch %s\n", k.Name, *sizes, strings.Join(targets, ","), threadsString(*threads), level)
-	fmt.Fprint(stdout, bench.Report(res))
+	fmt.Fprintf(stdout, "kernel   %s  %s  targets %s  threads %s  dispatch %s\n", *kname, *sizes, strings.Join(targets, ","), threadsString(*threads), level)
+	fmt.Fprint(stdout, bench.Report(res[0]))
+	for i, r := range res[1:] {
+		fmt.Fprintf(stdout, "\nversus   %s: %.2fx the time of %s (same process, runs interleaved)\n", versus[i], r.Median.Seconds()/res[0].Median.Seconds(), *kname)
+		fmt.Fprint(stdout, bench.Report(r))
+	}
 	return nil
 }
 

@@ -61,6 +61,55 @@ const MaxSpread = 1.25
 // SizeValues orders opts.Sizes by the kernel's size symbols; every symbol
 // must be given and no other name.
 func SizeValues(k *ir.Kernel, sizes map[string]int) ([]int, error) {
+	vals, err := kernelSizes(k, sizes)
+	if err != nil {
+		return nil, err
+	}
+	for name := range sizes {
+		if !hasSize(k, name) {
+			return nil, fmt.Errorf("kernel %s has no size %s", k.Name, name)
+		}
+	}
+	return vals, nil
+}
+
+// SequenceSizes returns the size values of every kernel of seqs from the
+// one map sizes: each kernel takes its own symbols, and every name given
+// must be a size of some kernel.
+func SequenceSizes(seqs [][]*ir.Kernel, sizes map[string]int) ([][][]int, error) {
+	out := make([][][]int, len(seqs))
+	used := map[string]bool{}
+	for i, seq := range seqs {
+		for _, k := range seq {
+			vals, err := kernelSizes(k, sizes)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = append(out[i], vals)
+			for _, s := range k.Sizes {
+				used[s.Name] = true
+			}
+		}
+	}
+	for name := range sizes {
+		if !used[name] {
+			return nil, fmt.Errorf("no kernel timed has a size %s", name)
+		}
+	}
+	return out, nil
+}
+
+func hasSize(k *ir.Kernel, name string) bool {
+	for _, s := range k.Sizes {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// kernelSizes orders k's size values from sizes, which must give each.
+func kernelSizes(k *ir.Kernel, sizes map[string]int) ([]int, error) {
 	vals := make([]int, len(k.Sizes))
 	for i, s := range k.Sizes {
 		v, ok := sizes[s.Name]
@@ -68,15 +117,6 @@ func SizeValues(k *ir.Kernel, sizes map[string]int) ([]int, error) {
 			return nil, fmt.Errorf("kernel %s: no value for size %s (give -s %s=...)", k.Name, s.Name, s.Name)
 		}
 		vals[i] = v
-	}
-	for name := range sizes {
-		found := false
-		for _, s := range k.Sizes {
-			found = found || s.Name == name
-		}
-		if !found {
-			return nil, fmt.Errorf("kernel %s has no size %s", k.Name, name)
-		}
 	}
 	for _, t := range append(append([]*ir.Tensor{}, k.Params...), k.Outputs...) {
 		for _, d := range t.Dims {
@@ -88,10 +128,13 @@ func SizeValues(k *ir.Kernel, sizes map[string]int) ([]int, error) {
 	return vals, nil
 }
 
-// Harness returns the source of a main package that calls kernel k of the
-// generated package importPath (package name pkg) with random inputs and
-// prints its per-call times in nanoseconds, one timed run per line.
-func Harness(k *ir.Kernel, importPath, pkg string, sizes []int, opts Options) ([]byte, error) {
+// Harness returns the source of a main package that times sequences of
+// kernels of the generated package importPath (package name pkg): each
+// sequence calls its kernels in order with their own random inputs, one
+// call of the sequence per timed repetition; the runs of the sequences
+// interleave, and the program prints "ns SEQ NANOSECONDS" per run.
+// sizes[i][j] are the size values of kernel j of sequence i.
+func Harness(seqs [][]*ir.Kernel, importPath, pkg string, sizes [][][]int, opts Options) ([]byte, error) {
 	probeImport, probeCall := "", ""
 	if opts.Probe != nil {
 		probeImport = "\t\"tccbench/probe\"\n"
@@ -115,32 +158,47 @@ func Harness(k *ir.Kernel, importPath, pkg string, sizes []int, opts Options) ([
 		fmt.Fprintf(&b, "\truntime.GOMAXPROCS(%d)\n", opts.Threads)
 	}
 	b.WriteString("\t_ = runtime.GOMAXPROCS\n\trng := rand.New(rand.NewPCG(1, 2))\n\t_ = rng\n")
-	var args []string
-	for i, t := range k.Params {
-		v := fmt.Sprintf("p%d", i)
-		if t.Kind == ir.Scalar {
-			fmt.Fprintf(&b, "\tvar %s %s = %s\n", v, t.Type.GoType(), scalarValue(t.Type))
-		} else {
-			fmt.Fprintf(&b, "\t%s := make([]%s, %d)\n\tfill(rng, %s, %q)\n", v, elemType(t.Type), storageLen(t, sizes), v, t.Type.String())
+	var calls []string
+	for i, seq := range seqs {
+		var body strings.Builder
+		for j, k := range seq {
+			body.WriteString("\t\t" + kernelCall(&b, k, pkg, fmt.Sprintf("s%d_%d_", i, j), sizes[i][j]) + "\n")
 		}
-		args = append(args, v)
+		name := fmt.Sprintf("call%d", i)
+		fmt.Fprintf(&b, "\t%s := func() {\n%s\t}\n", name, body.String())
+		calls = append(calls, name)
 	}
-	for i, t := range k.Outputs {
-		v := fmt.Sprintf("o%d", i)
-		fmt.Fprintf(&b, "\t%s := make([]%s, %d)\n", v, elemType(t.Type), storageLen(t, sizes))
-		args = append(args, v)
-	}
-	for _, s := range sizes {
-		args = append(args, strconv.Itoa(s))
-	}
-	call := fmt.Sprintf("%s.%s(%s)", pkg, k.Name, strings.Join(args, ", "))
-	fmt.Fprintf(&b, "\tcall := func() {\n\t\tif err := %s; err != nil {\n\t\t\tfmt.Fprintln(os.Stderr, err)\n\t\t\tos.Exit(1)\n\t\t}\n\t}\n", call)
-	fmt.Fprintf(&b, "%s\tmeasure(call, probes, %d, %d)\n}\n", probeCall, runs, minRun.Nanoseconds())
+	fmt.Fprintf(&b, "%s\tmeasure([]func(){%s}, probes, %d, %d)\n}\n", probeCall, strings.Join(calls, ", "), runs, minRun.Nanoseconds())
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("format harness: %w\n%s", err, b.Bytes())
 	}
 	return src, nil
+}
+
+// kernelCall writes to b the declarations of random arguments of k (names
+// prefixed with prefix) and returns the statement that calls k and exits
+// on an error.
+func kernelCall(b *bytes.Buffer, k *ir.Kernel, pkg, prefix string, sizes []int) string {
+	var args []string
+	for i, t := range k.Params {
+		v := fmt.Sprintf("%sp%d", prefix, i)
+		if t.Kind == ir.Scalar {
+			fmt.Fprintf(b, "\tvar %s %s = %s\n", v, t.Type.GoType(), scalarValue(t.Type))
+		} else {
+			fmt.Fprintf(b, "\t%s := make([]%s, %d)\n\tfill(rng, %s, %q)\n", v, elemType(t.Type), storageLen(t, sizes), v, t.Type.String())
+		}
+		args = append(args, v)
+	}
+	for i, t := range k.Outputs {
+		v := fmt.Sprintf("%so%d", prefix, i)
+		fmt.Fprintf(b, "\t%s := make([]%s, %d)\n", v, elemType(t.Type), storageLen(t, sizes))
+		args = append(args, v)
+	}
+	for _, s := range sizes {
+		args = append(args, strconv.Itoa(s))
+	}
+	return fmt.Sprintf("if err := %s.%s(%s); err != nil {\n\t\t\tfmt.Fprintln(os.Stderr, err)\n\t\t\tos.Exit(1)\n\t\t}", pkg, k.Name, strings.Join(args, ", "))
 }
 
 const harnessHelpers = `// fill sets s to random values suitable for type name.
@@ -192,26 +250,32 @@ func fill(rng *rand.Rand, s any, name string) {
 	}
 }
 
-// measure calls f once to warm up, then prints the per-call time in
-// nanoseconds of runs timed runs of at least minRun nanoseconds each, with
-// a round of the machine probes before each run and after the last.
-func measure(f, probes func(), runs int, minRun int64) {
-	start := time.Now()
-	f()
-	warm := time.Since(start).Nanoseconds()
-	reps := 1
-	if warm > 0 && warm < minRun {
-		reps = int(minRun / warm)
+// measure calls each f once to warm up, then prints the per-call time in
+// nanoseconds of runs timed runs of each (at least minRun nanoseconds
+// each), the sequences' runs interleaved, with a round of the machine
+// probes before each round of runs and after the last.
+func measure(fs []func(), probes func(), runs int, minRun int64) {
+	reps := make([]int, len(fs))
+	for i, f := range fs {
+		start := time.Now()
+		f()
+		warm := time.Since(start).Nanoseconds()
+		reps[i] = 1
+		if warm > 0 && warm < minRun {
+			reps[i] = int(minRun / warm)
+		}
+		// A second warm-up call settles caches and the worker pool.
+		f()
 	}
-	// A second warm-up call settles caches and the worker pool.
-	f()
 	for r := 0; r < runs; r++ {
 		probes()
-		start := time.Now()
-		for i := 0; i < reps; i++ {
-			f()
+		for i, f := range fs {
+			start := time.Now()
+			for j := 0; j < reps[i]; j++ {
+				f()
+			}
+			fmt.Println("ns", i, time.Since(start).Nanoseconds()/int64(reps[i]))
 		}
-		fmt.Println("ns", time.Since(start).Nanoseconds()/int64(reps))
 	}
 	probes()
 }
@@ -249,9 +313,22 @@ func storageLen(t *ir.Tensor, sizes []int) int {
 
 // Measure writes the generated package files (as driver.Generate returns
 // them) and a harness into a temporary module, builds and runs it, and
-// returns the timings. The go command must be on PATH.
+// returns the timings of kernel k. The go command must be on PATH.
 func Measure(ctx context.Context, k *ir.Kernel, files map[string][]byte, opts Options) (*Result, error) {
-	sizes, err := SizeValues(k, opts.Sizes)
+	if _, err := SizeValues(k, opts.Sizes); err != nil {
+		return nil, err
+	}
+	rs, err := MeasureAll(ctx, [][]*ir.Kernel{{k}}, files, opts)
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
+}
+
+// MeasureAll is Measure for sequences of kernels timed in one process (see
+// Harness), one Result per sequence; opts.Sizes gives every kernel's sizes.
+func MeasureAll(ctx context.Context, seqs [][]*ir.Kernel, files map[string][]byte, opts Options) ([]*Result, error) {
+	sizes, err := SequenceSizes(seqs, opts.Sizes)
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +360,7 @@ func Measure(ctx context.Context, k *ir.Kernel, files map[string][]byte, opts Op
 		}
 		needSys = needSys || bytes.Contains(src, []byte(`"golang.org/x/sys/`))
 	}
-	main, err := Harness(k, "tccbench/kern", "kern", sizes, opts)
+	main, err := Harness(seqs, "tccbench/kern", "kern", sizes, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -307,50 +384,66 @@ func Measure(ctx context.Context, k *ir.Kernel, files map[string][]byte, opts Op
 	if err != nil {
 		return nil, fmt.Errorf("run the benchmark: %w\n%s", err, stderr.Bytes())
 	}
-	res, err := parseOutput(out, Count(k, sizes))
+	works := make([]Work, len(seqs))
+	for i, seq := range seqs {
+		for j, k := range seq {
+			w := Count(k, sizes[i][j])
+			works[i].Flops += w.Flops
+			works[i].Bytes += w.Bytes
+		}
+	}
+	res, err := parseOutput(out, works)
 	if err != nil {
 		return nil, err
 	}
-	res.CacheBytes = opts.CacheBytes
+	for _, r := range res {
+		r.CacheBytes = opts.CacheBytes
+	}
 	return res, nil
 }
 
-// parseOutput reads the harness's output: "ns N" per timed run and
-// "peak_gflops X", "peak_gbs Y" per probe round.
-func parseOutput(out []byte, w Work) (*Result, error) {
-	var times []time.Duration
+// parseOutput reads the harness's output: "ns SEQ N" per timed run of
+// sequence SEQ (whose work is works[SEQ]) and "peak_gflops X", "peak_gbs Y"
+// per probe round.
+func parseOutput(out []byte, works []Work) ([]*Result, error) {
+	times := make([][]time.Duration, len(works))
 	var peaks, bws []float64
 	for _, line := range strings.Split(string(out), "\n") {
-		key, v, ok := strings.Cut(line, " ")
-		if !ok {
+		f := strings.Fields(line)
+		if len(f) == 0 {
 			continue
 		}
-		switch key {
-		case "peak_gflops", "peak_gbs":
-			x, err := strconv.ParseFloat(v, 64)
+		switch {
+		case (f[0] == "peak_gflops" || f[0] == "peak_gbs") && len(f) == 2:
+			x, err := strconv.ParseFloat(f[1], 64)
 			if err != nil {
 				return nil, fmt.Errorf("benchmark output %q: %w", line, err)
 			}
-			if key == "peak_gbs" {
+			if f[0] == "peak_gbs" {
 				bws = append(bws, x)
 			} else {
 				peaks = append(peaks, x)
 			}
-		case "ns":
-			ns, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("benchmark output %q: %w", line, err)
+		case f[0] == "ns" && len(f) == 3:
+			i, err1 := strconv.Atoi(f[1])
+			ns, err2 := strconv.ParseInt(f[2], 10, 64)
+			if err1 != nil || err2 != nil || i < 0 || i >= len(works) {
+				return nil, fmt.Errorf("benchmark output %q: not a timing", line)
 			}
-			times = append(times, time.Duration(ns))
+			times[i] = append(times[i], time.Duration(ns))
 		}
 	}
-	if len(times) == 0 {
-		return nil, fmt.Errorf("benchmark printed no timings:\n%s", out)
+	res := make([]*Result, len(works))
+	peak, peakSpread := medianSpread(peaks)
+	bw, bwSpread := medianSpread(bws)
+	for i, ts := range times {
+		if len(ts) == 0 {
+			return nil, fmt.Errorf("benchmark printed no timings:\n%s", out)
+		}
+		slices.Sort(ts)
+		res[i] = &Result{Work: works[i], Median: ts[len(ts)/2], Min: ts[0], Max: ts[len(ts)-1],
+			PeakGFLOPS: peak, PeakSpread: peakSpread, PeakGBs: bw, BWSpread: bwSpread}
 	}
-	slices.Sort(times)
-	res := &Result{Work: w, Median: times[len(times)/2], Min: times[0], Max: times[len(times)-1]}
-	res.PeakGFLOPS, res.PeakSpread = medianSpread(peaks)
-	res.PeakGBs, res.BWSpread = medianSpread(bws)
 	return res, nil
 }
 

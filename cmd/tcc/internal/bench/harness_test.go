@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tensorcc/tcc/ir"
 )
 
 // fakeMatmul stands in for a generated package: a naive matmul with the
@@ -52,6 +54,32 @@ func TestMeasure(t *testing.T) {
 	}
 }
 
+// TestMeasureAll times two sequences in one process: one Matmul, and two
+// Matmuls with the work of both.
+func TestMeasureAll(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a program; skipped in -short mode")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	k := matmulKernel(false)
+	rs, err := MeasureAll(context.Background(), [][]*ir.Kernel{{k}, {k, k}}, map[string][]byte{"kern.go": []byte(fakeMatmul)},
+		Options{Sizes: map[string]int{"M": 16, "K": 8, "N": 4}, Runs: 3, MinRunTime: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 || rs[0].Median <= 0 || rs[1].Median <= 0 {
+		t.Fatalf("results %v", rs)
+	}
+	if want := 2 * 2.0 * 16 * 8 * 4; rs[1].Work.Flops != want {
+		t.Errorf("flops of the pair %v, want %v", rs[1].Work.Flops, want)
+	}
+	if _, err := MeasureAll(context.Background(), [][]*ir.Kernel{{k}}, nil, Options{Sizes: map[string]int{"M": 1, "K": 1, "N": 1, "Z": 2}}); err == nil || !strings.Contains(err.Error(), "size Z") {
+		t.Errorf("unknown size: err = %v", err)
+	}
+}
+
 func TestSizeValues(t *testing.T) {
 	k := matmulKernel(false)
 	tests := []struct {
@@ -80,10 +108,14 @@ func TestSizeValues(t *testing.T) {
 // TestParseOutputAndSpread: the probes interleaved with the runs are
 // reported by their medians, and a spread beyond MaxSpread is a warning.
 func TestParseOutputAndSpread(t *testing.T) {
-	out := []byte("peak_gflops 100\npeak_gbs 20\nns 1000\npeak_gflops 110\npeak_gbs 5\nns 1100\npeak_gflops 105\npeak_gbs 21\nns 900\npeak_gflops 104\npeak_gbs 22\n")
-	r, err := parseOutput(out, Work{Flops: 2e6, Bytes: 4e6})
+	out := []byte("peak_gflops 100\npeak_gbs 20\nns 0 1000\nns 1 50\npeak_gflops 110\npeak_gbs 5\nns 0 1100\nns 1 60\npeak_gflops 105\npeak_gbs 21\nns 0 900\nns 1 70\npeak_gflops 104\npeak_gbs 22\n")
+	rs, err := parseOutput(out, []Work{{Flops: 2e6, Bytes: 4e6}, {Flops: 1}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	r := rs[0]
+	if rs[1].Median != 60 || rs[1].Work.Flops != 1 {
+		t.Errorf("second sequence: median %v work %v, want 60ns and its own work", rs[1].Median, rs[1].Work)
 	}
 	if r.Median != 1000 || r.Min != 900 || r.Max != 1100 {
 		t.Errorf("times median %v min %v max %v, want 1µs 900ns 1.1µs", r.Median, r.Min, r.Max)
@@ -95,7 +127,7 @@ func TestParseOutputAndSpread(t *testing.T) {
 	if !strings.Contains(rep, "bandwidth probe varied 4.40x") || strings.Contains(rep, "FMA peak probe varied") {
 		t.Errorf("report does not warn (only) about the bandwidth probe:\n%s", rep)
 	}
-	if _, err := parseOutput([]byte("peak_gflops 1\n"), Work{}); err == nil {
+	if _, err := parseOutput([]byte("peak_gflops 1\n"), []Work{{}}); err == nil {
 		t.Error("no error for an output without timings")
 	}
 }
