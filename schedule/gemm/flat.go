@@ -239,6 +239,8 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 					return add(src, add(mul(c[0], aRowE), mul(kq, aColE))), and(g, cmp(ir.Lt, kq, kc))
 				}, lw.a.buf, correct)
 			})
+		} else if isUnit(aRowE) && lw.bl.MR <= lw.bl.Lanes {
+			st = lw.packColsA(packA, slot, src, mc, kc, aColE)
 		} else {
 			st = lw.packRowsA(packA, slot, src, mc, kc, aRowE, aColE)
 		}
@@ -593,6 +595,28 @@ func (lw *lowering) packRowsA(dst *loop.Buf, slot, src, mc, kc, rs, cs loop.Expr
 	return body
 }
 
+// packColsA is packRowsA for an A whose rows are contiguous in memory (unit
+// row stride, column stride cs; a transposed operand such as A[k, m]): for
+// each MR-row panel and each k it copies the MR consecutive elements of
+// column k with one vector load and store (MR <= lanes), reading zeros past
+// the block's last row, so the padding rows need no second pass.
+func (lw *lowering) packColsA(dst *loop.Buf, slot, src, mc, kc, cs loop.Expr) []loop.Stmt {
+	MR, L := int64(lw.bl.MR), lw.bl.Lanes
+	vg, vk := lw.loopVar("ag"), lw.loopVar("ak")
+	ps, pd := lw.scalarVar("aps"), lw.scalarVar("apd")
+	var body []loop.Stmt
+	npan := lw.keep(&body, "npan", ceilDiv(mc, MR))
+	cnt := minE(sub(mc, mul(ref(vg), i64(MR))), i64(MR))
+	load := loop.ReadAs(&loop.Load{Buf: lw.a.buf, Index: ref(ps), T: loop.Vec(lw.a.buf.Elem, L), Count: cnt}, loop.Vec(lw.acc, L))
+	col := forLoop(vk, i64(0), kc, 1,
+		&loop.Store{Buf: dst, Index: ref(pd), Value: load, Count: i64(MR)},
+		assign(ps, add(ref(ps), cs)), assign(pd, add(ref(pd), i64(MR))))
+	return append(body, forLoop(vg, i64(0), npan, 1,
+		assign(ps, add(src, mul(ref(vg), i64(MR)))),
+		assign(pd, add(slot, mul(mul(ref(vg), i64(MR)), kc))),
+		col))
+}
+
 // packRowsPitched packs the mc x kc block of A at src (strides rs, cs)
 // into rows of pitch P at dst[slot:] (element (i, k) at slot + i*P + k), a
 // row at a time (whole vectors when A's rows are contiguous), and zeroes the
@@ -665,6 +689,9 @@ func (lw *lowering) packRowsGeneral(dst *loop.Buf, slot, mc, kc loop.Expr, s sid
 		body := []loop.Stmt{forLoop(vi, i64(0), mc, 1, row...)}
 		return append(body, lw.zeroRows(dst, slot, mc, kc, vz, P)...), nil
 	}
+	if st := lw.packColsGeneral(dst, slot, mc, kc, s, bind, r0, c0); st != nil {
+		return st, nil
+	}
 	pd := lw.scalarVar("apd")
 	val, err := lw.elem(s, bind, add(r0, ref(vi)), add(c0, ref(vk)), 1, nil, nil)
 	if err != nil {
@@ -684,6 +711,41 @@ func (lw *lowering) packRowsGeneral(dst *loop.Buf, slot, mc, kc loop.Expr, s sid
 		assign(pd, add(ref(pd), i64(MR))))
 	body = append(body, forLoop(vz, mc, roundUp(mc, MR), 1, assign(pd, at(ref(vz))), zeroRow))
 	return body, nil
+}
+
+// packColsGeneral is packColsA for a general operand that vectorises along
+// its row variable with contiguous loads (rows adjacent in memory): each
+// MR-row panel is copied one column at a time with one vector of MR lanes,
+// zeros past the block's last row. It returns nil when the operand does not
+// vectorise so, or the tile is wider than a vector.
+func (lw *lowering) packColsGeneral(dst *loop.Buf, slot, mc, kc loop.Expr, s side, bind map[*ir.Var]loop.Expr, r0, c0 loop.Expr) []loop.Stmt {
+	MR, L := int64(lw.bl.MR), lw.bl.Lanes
+	if L <= 1 || MR > int64(L) || len(s.rows) != 1 {
+		return nil
+	}
+	vg, vk := lw.loopVar("ag"), lw.loopVar("ak")
+	var body []loop.Stmt
+	npan := lw.keep(&body, "npan", ceilDiv(mc, MR))
+	cnt := minE(sub(mc, mul(ref(vg), i64(MR))), i64(MR))
+	val, err := lw.elem(s.transposed(), bind, add(c0, ref(vk)), add(r0, mul(ref(vg), i64(MR))), L, cnt, nil)
+	if err != nil || !contiguousLoads(val, L) {
+		return nil
+	}
+	col := forLoop(vk, i64(0), kc, 1,
+		&loop.Store{Buf: dst, Index: add(add(slot, mul(mul(ref(vg), i64(MR)), kc)), mul(ref(vk), i64(MR))), Value: val, Count: i64(MR)})
+	return append(body, forLoop(vg, i64(0), npan, 1, col))
+}
+
+// contiguousLoads reports whether every load in x reads lanes consecutive
+// elements.
+func contiguousLoads(x loop.Expr, lanes int) bool {
+	ok := true
+	loop.WalkExpr(x, func(e loop.Expr) {
+		if ld, isLoad := e.(*loop.Load); isLoad && ld.T.Lanes != lanes {
+			ok = false
+		}
+	})
+	return ok
 }
 
 // packRowsB4 is packRowsB for the VNNI layout: B's signed bytes (unit column
