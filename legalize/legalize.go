@@ -26,15 +26,23 @@ type Caps struct {
 	// integers (else they are expanded into windowed raw loads and bit
 	// operations).
 	PackedLoads bool
+	// Math reports that the backend computes f32 transcendental functions
+	// itself (else they are expanded into polynomials, see math.go).
+	Math bool
+	// Scalef reports loop.Scalef (x·2^n with one rounding).
+	Scalef bool
 }
 
 // For returns the capability table of target t: the vector targets decode
 // minifloats with the expansion (their only native form is a table
-// gather, several times slower) and have no packed vector loads; scalar
-// code is never expanded.
+// gather, several times slower), have no packed vector loads, and compute
+// f32 transcendental functions (vector and scalar ones alike) with the
+// expansions of math.go, so that every backend of a vector target gives
+// the same bits; scalar targets (portable Go, whose math package is
+// correctly rounded or nearly) are never expanded.
 func For(t loop.Target) Caps {
 	scalar := t.VectorBits == 0
-	return Caps{Name: t.Name, VectorBits: t.VectorBits, MiniFloatDecode: scalar, PackedLoads: scalar}
+	return Caps{Name: t.Name, VectorBits: t.VectorBits, MiniFloatDecode: scalar, PackedLoads: scalar, Math: scalar, Scalef: t.Scalef}
 }
 
 // rule is one expansion: it applies to the nodes that match and the target
@@ -42,12 +50,13 @@ func For(t loop.Target) Caps {
 type rule struct {
 	name  string
 	match func(e loop.Expr, c Caps) bool
-	apply func(e loop.Expr) loop.Expr
+	apply func(e loop.Expr, c Caps) loop.Expr
 }
 
 // rules are the expansions, tried in order on every node.
 var rules = []rule{
-	{name: "minifloat8 vector to f32", match: matchMiniDecode, apply: expandMiniDecode},
+	{name: "minifloat8 vector to f32", match: matchMiniDecode, apply: func(e loop.Expr, _ Caps) loop.Expr { return expandMiniDecode(e) }},
+	{name: "f32 transcendental functions", match: matchMath, apply: expandMath},
 }
 
 // funcRules are the expansions that change a function's structure (they
@@ -66,7 +75,7 @@ func Run(k *loop.Kernel, c Caps) {
 		loop.MapStmts(f.Body, func(e loop.Expr) loop.Expr {
 			for _, r := range rules {
 				if r.match(e, c) {
-					return r.apply(e)
+					return r.apply(e, c)
 				}
 			}
 			return e

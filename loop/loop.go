@@ -262,12 +262,18 @@ const (
 	Shr
 )
 
+// Scalef is x·2^n rounded once (AVX-512 VSCALEFPS): Call{Fn: Scalef, Args:
+// [x, n]}, both of one float type, n holding integral values (a NaN n gives
+// NaN, ±inf an infinity or zero). Only expansions for targets with
+// Target.Scalef emit it.
+const Scalef Fn = 1010
+
 // IsBitOp reports whether f is one of the bit operations.
 func (f Fn) IsBitOp() bool { return f >= BitAnd && f <= Shr }
 
 // Call applies a function elementwise; all Args and the result have type T.
 type Call struct {
-	Fn   Fn // ir.Func values or FMA
+	Fn   Fn // ir.Func values, FMA, DotU8S8, the bit operations or Scalef
 	Args []Expr
 	T    Type
 }

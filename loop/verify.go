@@ -486,6 +486,11 @@ func (v *verifier) expr(e Expr, sizesOnly bool) {
 			if t.Elem != ir.I32 {
 				v.errorf("dotu8s8 on %s, want i32 lanes", typeString(t))
 			}
+		} else if e.Fn == Scalef {
+			if t.Elem != ir.F32 && t.Elem != ir.F64 {
+				v.errorf("scalef on %s, want f32 or f64", typeString(t))
+			}
+			want = 2
 		} else if e.Fn != FMA {
 			if e.Fn < 0 || int(e.Fn) > int(ir.Clamp) {
 				v.errorf("unknown function %d", e.Fn)
@@ -586,6 +591,9 @@ func fnName(f Fn) string {
 	}
 	if f == DotU8S8 {
 		return "dotu8s8"
+	}
+	if f == Scalef {
+		return "scalef"
 	}
 	if name, ok := bitOpNames[f]; ok {
 		return name

@@ -23,6 +23,9 @@ func (g *gen) call(e *loop.Call, hint reg.Register) val {
 	if e.Fn.IsBitOp() {
 		return g.bitCall(e, hint)
 	}
+	if e.Fn == loop.Scalef {
+		return g.scalef(e)
+	}
 	fn := ir.Func(e.Fn)
 	if int(e.Fn) < 0 || int(e.Fn) > int(ir.Clamp) || len(e.Args) != fn.Arity() {
 		g.fail("call of function %d with %d arguments", e.Fn, len(e.Args))
@@ -103,6 +106,9 @@ func (g *gen) round(t loop.Type, imm uint8, x, d reg.Register) {
 // minMaxClamp emits min, max or clamp of float or integer vectors (minmax
 // picks the instruction for the element type).
 func (g *gen) minMaxClamp(fn ir.Func, e *loop.Call, t loop.Type, hint reg.Register) val {
+	if !t.Elem.IsInteger() && g.plainBound(e.Args[1]) && (fn != ir.Clamp || g.plainBound(e.Args[2])) {
+		return g.minMaxConst(fn, e, t, hint)
+	}
 	x := g.expr(e.Args[0])
 	s := g.srcOf(e.Args[1])
 	d := g.fdst(t, hint, x)
@@ -112,6 +118,40 @@ func (g *gen) minMaxClamp(fn ir.Func, e *loop.Call, t loop.Type, hint reg.Regist
 		g.minmax(false, t, hi, d, d)
 	} else {
 		g.minmax(fn == ir.Max, t, s, x.r, d)
+	}
+	return val{r: d, t: t, tmp: true}
+}
+
+// plainBound reports whether e is a float constant that is neither NaN nor
+// zero: max and min with it need no IEEE 754-2019 care (it is never NaN,
+// and equal operands then have the same sign), so the one-instruction
+// x86 form with x as its second source (returned when x is NaN) is exact.
+func (g *gen) plainBound(e loop.Expr) bool {
+	c, ok := g.constOf(e)
+	return ok && c.Float == c.Float && c.Float != 0
+}
+
+// minMaxConst translates min, max and clamp of x with plainBound constants.
+func (g *gen) minMaxConst(fn ir.Func, e *loop.Call, t loop.Type, hint reg.Register) val {
+	op := g.fpOpsFor(t)
+	x := g.expr(e.Args[0])
+	d := g.fdst(t, hint, x)
+	cur := x.r
+	bound := func(isMax bool, c loop.Expr) {
+		cr := g.regOf(g.srcOf(c), t)
+		if isMax {
+			op.max(cur, cr, d) // d = cr > cur ? cr : cur (cur when NaN)
+		} else {
+			op.min(cur, cr, d)
+		}
+		cur = d
+	}
+	switch fn {
+	case ir.Clamp:
+		bound(true, e.Args[1])
+		bound(false, e.Args[2])
+	default:
+		bound(fn == ir.Max, e.Args[1])
 	}
 	return val{r: d, t: t, tmp: true}
 }
@@ -171,6 +211,11 @@ func (g *gen) fma(e *loop.Call, hint reg.Register) val {
 	}
 	av := g.expr(a)
 	s := g.srcOf(b)
+	if d == nil && av.tmp && t.Lanes > 1 && addendKept(cc) {
+		// The addend is a constant or a variable, which the 231 form would
+		// first copy: accumulate into a's temporary instead (213: d = b*d + c).
+		return g.fma213(t, av.r, g.regOf(s, t), g.srcOf(cc))
+	}
 	if d == nil {
 		cv := g.expr(cc)
 		if cv.tmp {
@@ -198,6 +243,33 @@ func (g *gen) fma(e *loop.Call, hint reg.Register) val {
 		g.c.VFMADD231PS(s.op, av.r, d)
 	default:
 		g.c.VFMADD231PD(s.op, av.r, d)
+	}
+	return val{r: d, t: t, tmp: true}
+}
+
+// addendKept reports whether an FMA addend's value lives on after the FMA
+// (a constant, cached per block, or a variable's register).
+func addendKept(e loop.Expr) bool {
+	switch e.(type) {
+	case *loop.Const, *loop.Ref:
+		return true
+	}
+	return false
+}
+
+// fma213 computes d = b*d + c in place (VFMADD213PS/PD; c a register, memory
+// or embedded-broadcast operand).
+func (g *gen) fma213(t loop.Type, d, b reg.Register, c src) val {
+	f32 := t.Elem.Bits == 32
+	switch {
+	case c.bcst && f32:
+		g.c.VFMADD213PS_BCST(c.op, b, d)
+	case c.bcst:
+		g.c.VFMADD213PD_BCST(c.op, b, d)
+	case f32:
+		g.c.VFMADD213PS(c.op, b, d)
+	default:
+		g.c.VFMADD213PD(c.op, b, d)
 	}
 	return val{r: d, t: t, tmp: true}
 }
@@ -586,4 +658,20 @@ func (g *gen) decodeGather(e *loop.Cast, hint reg.Register) val {
 		g.c.VGATHERDPS(mask, m, d)
 	}
 	return val{r: d, t: to, tmp: true}
+}
+
+// scalef translates loop.Scalef to VSCALEFPS or VSCALEFPD (AVX-512).
+func (g *gen) scalef(e *loop.Call) val {
+	t := e.T
+	if !g.avx512 || len(e.Args) != 2 || t.Elem != ir.F32 && t.Elem != ir.F64 {
+		g.fail("scalef of %v on this target", t)
+	}
+	x, n := g.expr(e.Args[0]), g.expr(e.Args[1])
+	d := g.vecReg(t)
+	if t.Elem == ir.F32 {
+		g.c.VSCALEFPS(n.r, x.r, d)
+	} else {
+		g.c.VSCALEFPD(n.r, x.r, d)
+	}
+	return val{r: d, t: t, tmp: true}
 }

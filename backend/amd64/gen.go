@@ -28,6 +28,9 @@ type gen struct {
 	name   string
 	avx512 bool // 512-bit vectors, EVEX encodings and opmasks
 	vnni   bool // AVX512-VNNI byte dot products
+	// constVars are the variables assigned once, with a constant (the
+	// invariants hoisted out of loops), and their constants.
+	constVars map[*loop.Var]*loop.Const
 
 	params  map[*loop.Var]string // sizes, scalars, Lo, Hi -> parameter name
 	bufs    map[*loop.Buf]string // buffer -> parameter name
@@ -127,6 +130,7 @@ func compileFuncMode(k *loop.Kernel, f *loop.Func, t loop.Target, lean bool) (fi
 		pinnedLin: map[string]reg.Register{},
 		pinnedVar: map[*loop.Var]reg.Register{},
 		ids:       map[any]int{},
+		constVars: singleConstAssigns(f.Body),
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -1391,4 +1395,37 @@ func (g *gen) offsFor(deps []*loop.Var) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
+}
+
+// singleConstAssigns returns the variables of body assigned exactly once,
+// with a constant, and the constants.
+func singleConstAssigns(body []loop.Stmt) map[*loop.Var]*loop.Const {
+	count := map[*loop.Var]int{}
+	consts := map[*loop.Var]*loop.Const{}
+	loop.WalkStmts(body, func(s loop.Stmt) {
+		if a, ok := s.(*loop.Assign); ok {
+			count[a.Dst]++
+			if c, ok := a.Value.(*loop.Const); ok {
+				consts[a.Dst] = c
+			}
+		}
+	}, nil)
+	for v := range consts {
+		if count[v] != 1 {
+			delete(consts, v)
+		}
+	}
+	return consts
+}
+
+// constOf returns the constant e is: a Const, or a variable of constVars.
+func (g *gen) constOf(e loop.Expr) (*loop.Const, bool) {
+	switch e := e.(type) {
+	case *loop.Const:
+		return e, true
+	case *loop.Ref:
+		c, ok := g.constVars[e.Var]
+		return c, ok
+	}
+	return nil, false
 }

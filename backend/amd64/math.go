@@ -11,11 +11,12 @@ import (
 	"github.com/tensorcc/tcc/loop"
 )
 
-// Vector f32 transcendental functions. Each works on a whole register (a
-// scalar f32 is computed in lane 0 of an XMM register) and handles the whole
-// input range: ±inf, NaN, overflow, underflow and subnormals. Errors are a few
-// ulp for exp/log and below 2e-7 absolute for erf (Abramowitz-Stegun 7.1.26);
-// see docs/amd64.md.
+// Vector f32 log, log2, pow, sin and cos, not yet moved to package legalize
+// (exp, exp2, sigmoid, silu, tanh, erf and gelu reach the backend expanded
+// there; exp here serves pow). Each works on a whole register (a scalar f32
+// is computed in lane 0 of an XMM register) and handles the whole input
+// range: ±inf, NaN, overflow, underflow and subnormals. Errors are a few ulp
+// for exp/log; see docs/amd64.md.
 
 // fm is the f32 vector math emitter for one register type.
 type fm struct {
@@ -250,26 +251,6 @@ func (m *fm) log(x reg.Register) reg.Register {
 	return r
 }
 
-// sigmoid computes 1/(1+e^-x).
-func (m *fm) sigmoid(x reg.Register) reg.Register {
-	return m.div(m.kr(1), m.add(m.exp(m.xor(x, m.ki(math.MinInt32)), false), m.k(1)))
-}
-
-// erf uses Abramowitz-Stegun 7.1.26 (absolute error below 1.5e-7).
-func (m *fm) erf(x reg.Register) reg.Register {
-	a := m.abs(x)
-	sign := m.and(x, m.ki(math.MinInt32))
-	t := m.div(m.kr(1), m.fma(a, m.k(0.3275911), m.k(1)))
-	p := m.kr(1.061405429)
-	for _, c := range []float64{-1.453152027, 1.421413741, -0.284496736, 0.254829592} {
-		p = m.fma(p, t, m.k(c))
-	}
-	p = m.mul(p, t)
-	e := m.exp(m.xor(m.mul(a, a), m.ki(math.MinInt32)), false)
-	r := m.sub(m.kr(1), m.mul(p, e))
-	return m.or(r, sign)
-}
-
 func (g *gen) mathFunc(fn ir.Func, e *loop.Call, hint reg.Register) val {
 	t := e.T
 	if t.Elem != ir.F32 {
@@ -279,31 +260,10 @@ func (g *gen) mathFunc(fn ir.Func, e *loop.Call, hint reg.Register) val {
 	x := g.expr(e.Args[0]).r
 	var r reg.Register
 	switch fn {
-	case ir.Exp:
-		r = m.exp(x, false)
-	case ir.Exp2:
-		r = m.exp(x, true)
 	case ir.Log:
 		r = m.log(x)
 	case ir.Log2:
 		r = m.mul(m.log(x), m.k(math.Log2E))
-	case ir.Sigmoid:
-		r = m.sigmoid(x)
-	case ir.Silu:
-		r = m.mul(x, m.sigmoid(x))
-		r = m.sel(m.cmp(0x00, x, m.k(math.Inf(-1))), m.k(0), r)
-	case ir.Tanh:
-		// tanh|x| = 1 - 2/(e^{2|x|}+1), sign restored.
-		a := m.abs(x)
-		ex := m.exp(m.add(a, a), false)
-		r = m.sub(m.kr(1), m.div(m.kr(2), m.add(ex, m.k(1))))
-		r = m.or(r, m.and(x, m.ki(math.MinInt32)))
-	case ir.Erf:
-		r = m.erf(x)
-	case ir.Gelu:
-		h := m.mul(x, m.k(0.5))
-		r = m.fma(h, m.erf(m.mul(x, m.k(1/math.Sqrt2))), h)
-		r = m.sel(m.cmp(0x00, x, m.k(math.Inf(-1))), m.k(0), r)
 	case ir.Pow:
 		r = m.pow(x, g.expr(e.Args[1]).r)
 	case ir.Sin:

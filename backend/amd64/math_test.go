@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tensorcc/tcc/ir"
+	"github.com/tensorcc/tcc/legalize"
 	"github.com/tensorcc/tcc/loop"
 )
 
@@ -42,6 +43,8 @@ const mathSweep = `
 		}
 	}`
 
+// TestMathFuncs sweeps the expansions of package legalize as the amd64
+// backend translates them.
 func TestMathFuncs(t *testing.T) {
 	type mcase struct {
 		fn       ir.Func
@@ -93,6 +96,9 @@ func TestMathFuncs(t *testing.T) {
 						// Scalar loads and stores cannot take a Count: drop the tail.
 						f.Body = f.Body[:2]
 					}
+					// The functions reach the backend expanded, as from lower.Lower.
+					legalize.Run(k, legalize.For(tg))
+					loop.CSE(f)
 					return k, f
 				},
 				test: strings2(mathSweep, "{{call}}", call, "{{want}}", c.want, "{{R}}", fmt.Sprint(c.r),

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tensorcc/tcc/ir"
+	"github.com/tensorcc/tcc/legalize"
 	"github.com/tensorcc/tcc/loop"
 )
 
@@ -114,6 +115,7 @@ func TestStreamingStore(t *testing.T) {
 		for _, c := range cases {
 			lanes := c.lanes(tg)
 			k, f := streamKernel(tg, strings.ToUpper(c.name[:1])+c.name[1:], c.in, c.out, lanes, func(x loop.Expr) loop.Expr { return c.body(x, lanes) })
+			legalize.Run(k, legalize.For(tg)) // exp reaches the backend expanded
 			if err := loop.Verify(k); err != nil {
 				t.Fatalf("%s/%s: %v", c.name, tg.Name, err)
 			}

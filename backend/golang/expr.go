@@ -449,6 +449,15 @@ func (g *exprGen) call(e *loop.Call, lane int) string {
 		return "(tccgoC(" + args[0] + ") " + op + " " + args[1] + ")"
 	case e.Fn == loop.FMA, e.Fn == loop.DotU8S8:
 		want = 3
+	case e.Fn == loop.Scalef:
+		if !isIEEE(t) || len(args) != 2 {
+			g.fail("scalef on %v", t)
+			return "0"
+		}
+		if t.Bits == 32 {
+			return "float32(tccgoScalef(float64(" + args[0] + "), float64(" + args[1] + ")))"
+		}
+		return "tccgoScalef(" + args[0] + ", " + args[1] + ")"
 	case e.Fn >= 0 && int(e.Fn) <= int(ir.Clamp):
 		want = ir.Func(e.Fn).Arity()
 	default:

@@ -65,6 +65,16 @@ func tccgoFMA32(a, b, c float32) float32 {
 	return float32(s)
 }
 
+// tccgoScalef returns x·2^n for an integral n, as VSCALEFPS: exact in
+// float64 for float32 operands (the caller's conversion rounds once); a
+// NaN n gives NaN.
+func tccgoScalef(x, n float64) float64 {
+	if n != n {
+		return math.NaN()
+	}
+	return math.Ldexp(x, int(max(-2000, min(2000, n))))
+}
+
 // tccgoSel returns a if c, else b.
 func tccgoSel[T any](c bool, a, b T) T {
 	if c {

@@ -906,6 +906,9 @@ func callF(fn loop.Fn, a []float64) float64 {
 	if fn == loop.FMA {
 		return math.FMA(a[0], a[1], a[2])
 	}
+	if fn == loop.Scalef {
+		return scalef(a[0], a[1])
+	}
 	x := a[0]
 	switch ir.Func(fn) {
 	case ir.Exp:
@@ -1164,4 +1167,13 @@ func halvingTree[T any](xs []T, combine func(a, b T) T) T {
 		xs = xs[:h]
 	}
 	return xs[0]
+}
+
+// scalef returns x·2^n for an integral n (NaN for a NaN n; the float64
+// product is exact for the f32 range, rounded once by the caller).
+func scalef(x, n float64) float64 {
+	if math.IsNaN(n) {
+		return math.NaN()
+	}
+	return math.Ldexp(x, int(max(-2000, min(2000, n))))
 }
