@@ -136,6 +136,18 @@ func (f Func) Transcendental() bool {
 	return false
 }
 
+// HasReduce reports whether e contains a reduction.
+func HasReduce(e Expr) bool {
+	found := false
+	Walk(e, func(x Expr) bool {
+		if _, ok := x.(*Reduce); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
 // CallsTranscendental reports whether e calls a transcendental function.
 func CallsTranscendental(e Expr) bool {
 	found := false

@@ -105,7 +105,7 @@ func (e *env) ExprAlong(x ir.Expr, bind map[*ir.Var]loop.Expr, laneVar *ir.Var, 
 	if lanes > 1 && laneVar == nil {
 		return nil, errors.New("a vector value without a lane variable")
 	}
-	if hasReduce(x) {
+	if ir.HasReduce(x) {
 		return nil, errors.New("gemm epilogue contains a reduction")
 	}
 	b := e.l.newFnb("epilogue", &schedule.Unit{Accumulators: 1})

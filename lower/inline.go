@@ -82,7 +82,7 @@ func (l *lowerer) inlinable() map[*ir.Tensor]bool {
 	operands := l.gemmOperands()
 	for _, t := range l.k.Temps {
 		s := l.defs[t]
-		ok[t] = s != nil && uses[t].ok && !hasReduce(s.Value) && !operands[t]
+		ok[t] = s != nil && uses[t].ok && !ir.HasReduce(s.Value) && !operands[t]
 	}
 	return ok
 }
@@ -133,17 +133,6 @@ func sameLeftPoint(s *ir.Stmt, r *ir.Read) bool {
 		}
 	}
 	return true
-}
-
-func hasReduce(e ir.Expr) bool {
-	found := false
-	ir.Walk(e, func(x ir.Expr) bool {
-		if _, ok := x.(*ir.Reduce); ok {
-			found = true
-		}
-		return !found
-	})
-	return found
 }
 
 func nodeCount(e ir.Expr) int {

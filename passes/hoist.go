@@ -61,7 +61,7 @@ func (h *hoister) visit(s *ir.Stmt, e ir.Expr) ir.Expr {
 // reduction, and reads a strict subset of s's index variables (and no
 // others); it returns them in s's order.
 func (h *hoister) hoistable(s *ir.Stmt, e ir.Expr) ([]*ir.Var, bool) {
-	if !ir.CallsTranscendental(e) || hasReduce(e) || !computeType(e.Type()) {
+	if !ir.CallsTranscendental(e) || ir.HasReduce(e) || !computeType(e.Type()) {
 		return nil, false
 	}
 	used := map[*ir.Var]bool{}
@@ -133,15 +133,4 @@ func (h *hoister) fresh(target string) string {
 // value in exactly (the compute types; narrower storage would round).
 func computeType(t ir.DType) bool {
 	return t == ir.F32 || t == ir.F64 || t == ir.I32 || t == ir.I64
-}
-
-func hasReduce(e ir.Expr) bool {
-	found := false
-	ir.Walk(e, func(x ir.Expr) bool {
-		if _, ok := x.(*ir.Reduce); ok {
-			found = true
-		}
-		return !found
-	})
-	return found
 }

@@ -312,7 +312,7 @@ func Match(k *ir.Kernel, s *ir.Stmt) (*Matmul, bool) {
 	}
 	fs := factors(red.Body, red.T)
 	for _, f := range fs {
-		if f.Type() != red.T || reads(f, s.Target) || hasReduceExpr(f) {
+		if f.Type() != red.T || reads(f, s.Target) || ir.HasReduce(f) {
 			return nil, false
 		}
 	}
@@ -333,17 +333,6 @@ func reads(e ir.Expr, t *ir.Tensor) bool {
 	found := false
 	ir.Walk(e, func(x ir.Expr) bool {
 		if r, ok := x.(*ir.Read); ok && r.Tensor == t {
-			found = true
-		}
-		return !found
-	})
-	return found
-}
-
-func hasReduceExpr(e ir.Expr) bool {
-	found := false
-	ir.Walk(e, func(x ir.Expr) bool {
-		if _, ok := x.(*ir.Reduce); ok {
 			found = true
 		}
 		return !found
