@@ -1,6 +1,8 @@
 package legalize
 
 import (
+	"strconv"
+
 	"github.com/tensorcc/tcc/ir"
 	"github.com/tensorcc/tcc/loop"
 )
@@ -62,19 +64,20 @@ func expandPackedLoads(f *loop.Func, c Caps) {
 		big = loop.And(big, loop.Cmp(ir.Ge, byteLen(b), loop.I64(8)))
 	}
 	fast := loop.CloneStmts(f.Body)
-	inRange := map[*loop.Load]bool{}
+	inRange := map[*loop.Load]*loop.Var{}
 	fast = splitInRange(f, fast, c, inRange)
 	rewrite := func(body []loop.Stmt, clamped bool) {
 		loop.MapStmts(body, func(e loop.Expr) loop.Expr {
 			if x, ld, ok := packedLoad(e, c); ok {
 				m := masked
+				phase, in := inRange[ld]
 				switch {
-				case inRange[ld]:
+				case in:
 					m = unclamped
 				case clamped:
 					m = clampedWindows
 				}
-				return expandPacked(x, ld, c, m)
+				return expandPacked(x, ld, c, m, phase)
 			}
 			return e
 		})
@@ -101,17 +104,23 @@ const (
 // splitInRange splits the innermost loops of body that read packed
 // vectors at an index i + offset (i the loop variable, the offset
 // invariant) into the iterations whose windows all lie inside their
-// buffers, recorded in inRange, and the rest.
-func splitInRange(f *loop.Func, body []loop.Stmt, c Caps, inRange map[*loop.Load]bool) []loop.Stmt {
+// buffers, recorded in inRange, and the rest. When a loop's step moves
+// a load by whole bytes, the load's first bit within its byte is the same
+// in every iteration: it is computed once before the loop, into the
+// variable inRange records for the load (nil otherwise).
+func splitInRange(f *loop.Func, body []loop.Stmt, c Caps, inRange map[*loop.Load]*loop.Var) []loop.Stmt {
 	var out []loop.Stmt
 	for _, s := range body {
 		switch s := s.(type) {
 		case *loop.For:
 			if safe, loads := safeEnd(s, c); safe != nil {
-				out = append(out, splitLoop(s, safe)...)
 				for _, l := range loads {
-					inRange[l] = true
+					inRange[l] = nil
+					if b := int64(l.Buf.Elem.Bits); s.Step*b%8 == 0 {
+						inRange[l] = bitPhase(f, &out, s, l)
+					}
 				}
+				out = append(out, splitLoop(s, safe)...)
 				continue
 			}
 			s.Body = splitInRange(f, s.Body, c, inRange)
@@ -122,6 +131,23 @@ func splitInRange(f *loop.Func, body []loop.Stmt, c Caps, inRange map[*loop.Load
 		out = append(out, s)
 	}
 	return out
+}
+
+// bitPhase appends to out the assignment of a new local of f with the
+// first bit within its byte (as u32) of load ld in the first iteration of
+// loop l, and returns the local.
+func bitPhase(f *loop.Func, out *[]loop.Stmt, l *loop.For, ld *loop.Load) *loop.Var {
+	v := &loop.Var{Name: ld.Buf.Name + "_phase" + strconv.Itoa(len(f.Locals)), T: loop.Scalar(ir.U32)}
+	f.Locals = append(f.Locals, v)
+	first := loop.MapExpr(loop.CloneExpr(ld.Index), func(e loop.Expr) loop.Expr {
+		if r, ok := e.(*loop.Ref); ok && r.Var == l.Var {
+			return loop.CloneExpr(l.Lo)
+		}
+		return e
+	})
+	bit := bitOp(loop.BitAnd, loop.Mul(first, loop.I64(int64(ld.Buf.Elem.Bits))), loop.I64(7))
+	*out = append(*out, &loop.Assign{Dst: v, Value: &loop.Cast{X: bit, T: v.T}})
+	return v
 }
 
 // safeEnd returns, for an innermost loop l, the least iteration value from
@@ -240,10 +266,10 @@ func windowLanes(b int) int {
 }
 
 // expandPacked returns the replacement of cast x of packed load ld.
-func expandPacked(x *loop.Cast, ld *loop.Load, c Caps, m windowMode) loop.Expr {
+func expandPacked(x *loop.Cast, ld *loop.Load, c Caps, m windowMode, phase *loop.Var) loop.Expr {
 	var v loop.Expr
 	if m == unclamped {
-		v = blockBits(ld)
+		v = blockBits(ld, phase)
 	} else {
 		v = windowBits(ld, c, m)
 	}
@@ -286,8 +312,9 @@ func blockBytes(n, b int) int {
 // element's byte, a byte shuffle that gives u32 lane j the four bytes from
 // the one holding element j's first bit (a constant pattern: with the
 // first element at bit s of the block, element j starts at bit s + j*b),
-// and a shift by each lane's remaining bit offset plus s.
-func blockBits(ld *loop.Load) loop.Expr {
+// and a shift by each lane's remaining bit offset plus s (the variable
+// phase when set, which holds s for every iteration).
+func blockBits(ld *loop.Load, phase *loop.Var) loop.Expr {
 	b, n := ld.Buf.Elem.Bits, ld.T.Lanes
 	w := blockBytes(n, b)
 	bit := loop.Mul(ld.Index, loop.I64(int64(b)))
@@ -303,7 +330,10 @@ func blockBits(ld *loop.Load) loop.Expr {
 	}
 	u32 := loop.Vec(ir.U32, n)
 	words := &loop.Bitcast{X: &loop.Shuffle{X: raw, Index: idx, T: loop.Vec(ir.U8, 4*n)}, T: u32}
-	s := &loop.Cast{X: bitOp(loop.BitAnd, bit, loop.I64(7)), T: loop.Scalar(ir.U32)}
+	var s loop.Expr = &loop.Cast{X: bitOp(loop.BitAnd, bit, loop.I64(7)), T: loop.Scalar(ir.U32)}
+	if phase != nil {
+		s = loop.R(phase)
+	}
 	count := &loop.Bin{Op: ir.Add, X: &loop.Lanes{T: u32, Int: shifts}, Y: &loop.Broadcast{X: s, T: u32}, T: u32}
 	return bitOp(loop.Shr, words, count)
 }

@@ -365,11 +365,7 @@ func (g *gen) shuffle(e *loop.Shuffle) val {
 			b[4*q] = byte(w)
 		}
 		idx := g.vecRegSize(size / 8)
-		if size == 512 {
-			g.c.VMOVDQU64(g.dataBytes(b), idx)
-		} else {
-			g.c.VMOVDQU(g.dataBytes(b), idx)
-		}
+		g.movdqu(g.dataBytes(b), idx)
 		full := g.vecRegSize(size / 8)
 		g.c.VPERMD(x.r, idx, full)
 		d = full
@@ -397,8 +393,8 @@ func (g *gen) byteShuffle(e *loop.Shuffle) val {
 		case src == 8:
 			g.c.VPBROADCASTQ(m, d)
 		case size == 16:
-			g.c.VMOVDQU(m, d)
-		case size == 32:
+			g.movdqu(m, d)
+		case size == 32 && !g.avx512:
 			g.c.VBROADCASTI128(m, d)
 		default:
 			g.c.VBROADCASTI32X4(m, d)
@@ -410,9 +406,11 @@ func (g *gen) byteShuffle(e *loop.Shuffle) val {
 		case src == 8:
 			g.c.VPBROADCASTQ(xv.AsX(), d)
 		case size == 16:
-			g.c.VMOVDQU(xv.AsX(), d)
-		case size == 32:
+			g.movdqu(xv.AsX(), d)
+		case size == 32 && !g.avx512:
 			g.c.VINSERTI128(operand.U8(1), xv.AsX(), xv.AsY(), d)
+		case size == 32:
+			g.c.VINSERTI32X4(operand.U8(1), xv.AsX(), xv.AsY(), d)
 		default:
 			g.c.VSHUFI32X4(operand.U8(0), xv.AsZ(), xv.AsZ(), d)
 		}
@@ -425,11 +423,7 @@ func (g *gen) byteShuffle(e *loop.Shuffle) val {
 		}
 	}
 	t := g.vecRegSize(size)
-	if size == 64 {
-		g.c.VMOVDQU64(g.dataBytes(table), t)
-	} else {
-		g.c.VMOVDQU(g.dataBytes(table), t)
-	}
+	g.movdqu(g.dataBytes(table), t)
 	g.c.VPSHUFB(t, d, d)
 	return val{r: sized(d, e.T), t: e.T, tmp: true}
 }
@@ -448,4 +442,14 @@ func sized(r reg.Register, t loop.Type) reg.Register {
 		return v.AsY()
 	}
 	return v.AsZ()
+}
+
+// movdqu moves a whole vector: the EVEX VMOVDQU64 on AVX-512 (the VEX
+// VMOVDQU cannot name X16-X31 and Y16-Y31), VMOVDQU on AVX2.
+func (g *gen) movdqu(src, dst operand.Op) {
+	if g.avx512 {
+		g.c.VMOVDQU64(src, dst)
+	} else {
+		g.c.VMOVDQU(src, dst)
+	}
 }
