@@ -330,7 +330,7 @@ func (l *lowerer) stmtLanes(s *ir.Stmt, val ir.Expr, v *ir.Var) int {
 // when every extent is constant (-1 otherwise) and perIter the static work of one
 // iteration of the outermost loop (-1 when not static).
 func (l *lowerer) work(s *ir.Stmt) (work loop.Expr, static, perIter int64, err error) {
-	cost, cstatic, err := l.cost(s.Value, map[*ir.Tensor]bool{})
+	cost, cstatic, err := l.cost(s.Value)
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -359,55 +359,63 @@ func (l *lowerer) work(s *ir.Stmt) (work loop.Expr, static, perIter int64, err e
 	return work, static, perIter, nil
 }
 
-// cost estimates the flops of one evaluation of e.
-func (l *lowerer) cost(e ir.Expr, seen map[*ir.Tensor]bool) (loop.Expr, int64, error) {
-	switch e := e.(type) {
-	case *ir.Read:
-		if s, ok := l.inline[e.Tensor]; ok && !seen[e.Tensor] {
-			seen[e.Tensor] = true
-			c, st, err := l.cost(s.Value, seen)
-			delete(seen, e.Tensor)
-			return c, st, err
+// cost estimates the work of one evaluation of e, its flops plus its
+// reads (ir.CountWork, inlined intermediates counted where they are read),
+// as an expression over sizes and, when every extent is constant, as a
+// number (-1 otherwise).
+func (l *lowerer) cost(e ir.Expr) (loop.Expr, int64, error) {
+	inline := func(r *ir.Read) ir.Expr {
+		if s, ok := l.inline[r.Tensor]; ok {
+			return s.Value
 		}
-		return loop.I64(1), 1, nil
-	case *ir.Reduce:
-		c, st, err := l.cost(e.Body, seen)
-		if err != nil {
-			return nil, 0, err
-		}
-		c = loop.Add(c, loop.I64(1))
-		if st >= 0 {
-			st++
-		}
-		for _, v := range e.Vars {
-			d, err := l.dimExpr(v.Extent)
-			if err != nil {
-				return nil, 0, err
-			}
-			c = loop.Mul(c, d)
-			if n, ok := constValue(v.Extent); ok && st >= 0 {
-				st *= n
-			} else {
-				st = -1
-			}
-		}
-		return c, st, nil
+		return nil
 	}
-	var c loop.Expr = loop.I64(1)
-	var st int64 = 1
-	for _, ch := range ir.Children(e) {
-		cc, cst, err := l.cost(ch, seen)
-		if err != nil {
-			return nil, 0, err
-		}
-		c = loop.Add(c, cc)
-		if cst < 0 || st < 0 {
-			st = -1
-		} else {
-			st += cst
-		}
+	w, err := ir.CountWork[symCost](e, costArith{l}, inline)
+	if err != nil {
+		return nil, 0, err
 	}
-	return c, st, nil
+	c := costArith{l}.Add(w.Flops, w.Reads)
+	return c.e, c.st, nil
+}
+
+// symCost is a count as an expression over sizes and, when static, a
+// number (st -1 when not).
+type symCost struct {
+	e  loop.Expr
+	st int64
+}
+
+// costArith counts symCost values for the lowerer's kernel.
+type costArith struct{ l *lowerer }
+
+func (costArith) Int(n int64) symCost { return symCost{loop.I64(n), n} }
+
+func (costArith) Add(a, b symCost) symCost {
+	st := a.st + b.st
+	if a.st < 0 || b.st < 0 {
+		st = -1
+	}
+	return symCost{loop.Add(a.e, b.e), st}
+}
+
+func (costArith) Mul(a, b symCost) symCost {
+	st := a.st * b.st
+	if a.st < 0 || b.st < 0 {
+		st = -1
+	}
+	return symCost{loop.Mul(a.e, b.e), st}
+}
+
+func (c costArith) Extent(v *ir.Var) (symCost, error) {
+	d, err := c.l.dimExpr(v.Extent)
+	if err != nil {
+		return symCost{}, err
+	}
+	n, ok := constValue(v.Extent)
+	if !ok {
+		n = -1
+	}
+	return symCost{d, n}, nil
 }
 
 // Streaming stores. A non-temporal store writes a whole cache line without

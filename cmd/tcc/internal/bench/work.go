@@ -11,9 +11,9 @@ import (
 
 // Work is the amount of work one call of a kernel does.
 type Work struct {
-	// Flops counts arithmetic operations: one per +, -, *, / and function
-	// call, one per point combined into a reduction, so a multiply-add in a
-	// reduction counts 2.
+	// Flops counts arithmetic operations as ir.CountWork does: one per +,
+	// -, *, / and function call, one per point combined into a reduction,
+	// so a multiply-add in a reduction counts 2.
 	Flops float64
 	// Bytes is the minimum memory traffic: every parameter read once and
 	// every output written once, in storage bytes.
@@ -25,7 +25,8 @@ type Work struct {
 func (w Work) MemoryBound() bool { return w.Flops < 8*w.Bytes }
 
 // Count returns the work of one call of k with the given size values
-// (indexed by ir.Size.Index).
+// (indexed by ir.Size.Index): the flops of ir.CountWork for every point of
+// every statement.
 func Count(k *ir.Kernel, sizes []int) Work {
 	var w Work
 	for _, s := range k.Stmts {
@@ -33,7 +34,8 @@ func Count(k *ir.Kernel, sizes []int) Work {
 		for _, v := range s.Index {
 			points *= float64(v.Extent.Eval(sizes))
 		}
-		w.Flops += points * exprFlops(s.Value, sizes)
+		sw, _ := ir.CountWork[float64](s.Value, floats(sizes), nil) // floats has no errors
+		w.Flops += points * sw.Flops
 	}
 	for _, t := range k.Params {
 		w.Bytes += float64(t.Type.StorageBytes(t.Count(sizes)))
@@ -44,38 +46,14 @@ func Count(k *ir.Kernel, sizes []int) Work {
 	return w
 }
 
-// exprFlops counts the operations to evaluate e once.
-func exprFlops(e ir.Expr, sizes []int) float64 {
-	switch e := e.(type) {
-	case *ir.Binary:
-		n := exprFlops(e.X, sizes) + exprFlops(e.Y, sizes)
-		switch e.Op {
-		case ir.Add, ir.Sub, ir.Mul, ir.Div:
-			n++
-		}
-		return n
-	case *ir.Unary:
-		return exprFlops(e.X, sizes)
-	case *ir.Call:
-		n := 1.0
-		for _, a := range e.Args {
-			n += exprFlops(a, sizes)
-		}
-		return n
-	case *ir.Select:
-		return exprFlops(e.Cond, sizes) + exprFlops(e.A, sizes) + exprFlops(e.B, sizes)
-	case *ir.Cast:
-		return exprFlops(e.X, sizes)
-	case *ir.Reduce:
-		points := 1.0
-		for _, v := range e.Vars {
-			points *= float64(v.Extent.Eval(sizes))
-		}
-		return points * (exprFlops(e.Body, sizes) + 1)
-	}
-	// Reads, constants, sizes and indices cost nothing; subscripts are
-	// address arithmetic, not flops.
-	return 0
+// floats counts work in float64 for concrete size values.
+type floats []int
+
+func (floats) Int(n int64) float64      { return float64(n) }
+func (floats) Add(a, b float64) float64 { return a + b }
+func (floats) Mul(a, b float64) float64 { return a * b }
+func (s floats) Extent(v *ir.Var) (float64, error) {
+	return float64(v.Extent.Eval(s)), nil
 }
 
 // Report formats a result: time per call, GFLOP/s and GB/s, the headline
