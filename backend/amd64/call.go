@@ -87,16 +87,22 @@ func (g *gen) sqrt(t loop.Type, x, d reg.Register) {
 // 0x9 floor, 0xa ceil; precision exceptions suppressed).
 func (g *gen) round(t loop.Type, imm uint8, x, d reg.Register) {
 	i := operand.U8(imm)
+	f32 := t.Elem.Bits == 32
 	switch {
-	case t.Lanes == 1 && t.Elem.Bits == 32:
+	// On AVX-512 the EVEX forms, which reach X16-X31 at every width.
+	case g.avx512 && t.Lanes == 1 && f32:
+		g.c.VRNDSCALESS(i, x, x, d)
+	case g.avx512 && t.Lanes == 1:
+		g.c.VRNDSCALESD(i, x, x, d)
+	case g.avx512 && f32:
+		g.c.VRNDSCALEPS(i, x, d)
+	case g.avx512:
+		g.c.VRNDSCALEPD(i, x, d)
+	case t.Lanes == 1 && f32:
 		g.c.VROUNDSS(i, x, x, d)
 	case t.Lanes == 1:
 		g.c.VROUNDSD(i, x, x, d)
-	case d.Size() == 64 && t.Elem.Bits == 32:
-		g.c.VRNDSCALEPS(i, x, d)
-	case d.Size() == 64:
-		g.c.VRNDSCALEPD(i, x, d)
-	case t.Elem.Bits == 32:
+	case f32:
 		g.c.VROUNDPS(i, x, d)
 	default:
 		g.c.VROUNDPD(i, x, d)

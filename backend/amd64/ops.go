@@ -708,7 +708,11 @@ func (g *gen) hreduce(e *loop.HReduce) val {
 	}
 	if cur.Size() == 32 {
 		hi := g.c.XMM()
-		g.c.VEXTRACTF128(operand.U8(1), cur, hi)
+		if g.avx512 {
+			g.c.VEXTRACTF32X4(operand.U8(1), cur, hi) // EVEX: cur may be Y16-Y31
+		} else {
+			g.c.VEXTRACTF128(operand.U8(1), cur, hi)
+		}
 		x2 := g.c.XMM()
 		op(hi, cur.AsX(), x2)
 		cur = x2

@@ -2777,7 +2777,7 @@ DATA matmul_gemm_c_gemv_avx512_c1<>+0(SB)/4, $0x00000000
 GLOBL matmul_gemm_c_gemv_avx512_c1<>(SB), RODATA|NOPTR, $4
 
 // func matmul_gemm_c_gemvdot_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
-// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, CMOV
 TEXT ·matmul_gemm_c_gemvdot_avx512(SB), NOSPLIT, $104-184
 	MOVQ    $+4096, AX
 	MOVQ    $+32, CX
@@ -3085,7 +3085,7 @@ loop21:
 end22:
 	VEXTRACTF64X4 $0x01, Z0, Y4
 	VADDPS        Y4, Y0, Y0
-	VEXTRACTF128  $0x01, Y0, X4
+	VEXTRACTF32X4 $0x01, Y0, X4
 	VADDPS        X4, X0, X0
 	VPERMILPS     $0x4e, X0, X4
 	VADDPS        X4, X0, X0
@@ -3100,7 +3100,7 @@ end22:
 	VMOVSS        X0, (DX)(CX*4)
 	VEXTRACTF64X4 $0x01, Z2, Y0
 	VADDPS        Y0, Y2, Y0
-	VEXTRACTF128  $0x01, Y0, X2
+	VEXTRACTF32X4 $0x01, Y0, X2
 	VADDPS        X2, X0, X0
 	VPERMILPS     $0x4e, X0, X2
 	VADDPS        X2, X0, X0
@@ -3112,7 +3112,7 @@ end22:
 	VMOVSS        X0, (DX)(CX*4)
 	VEXTRACTF64X4 $0x01, Z3, Y0
 	VADDPS        Y0, Y3, Y0
-	VEXTRACTF128  $0x01, Y0, X2
+	VEXTRACTF32X4 $0x01, Y0, X2
 	VADDPS        X2, X0, X0
 	VPERMILPS     $0x4e, X0, X2
 	VADDPS        X2, X0, X0
@@ -3124,7 +3124,7 @@ end22:
 	VMOVSS        X0, (DX)(CX*4)
 	VEXTRACTF64X4 $0x01, Z1, Y0
 	VADDPS        Y0, Y1, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPS        X1, X0, X0
 	VPERMILPS     $0x4e, X0, X1
 	VADDPS        X1, X0, X0
@@ -3212,7 +3212,7 @@ loop29:
 end30:
 	VEXTRACTF64X4 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y0
-	VEXTRACTF128  $0x01, Y0, X1
+	VEXTRACTF32X4 $0x01, Y0, X1
 	VADDPS        X1, X0, X0
 	VPERMILPS     $0x4e, X0, X1
 	VADDPS        X1, X0, X0
