@@ -334,6 +334,19 @@ type HReduce struct {
 	T  Type
 }
 
+// FoldLanes combines lanes (modified in place) in HReduce's order and
+// returns the result; every backend and the evaluator fold with it.
+func FoldLanes[T any](lanes []T, combine func(a, b T) T) T {
+	for len(lanes) > 1 {
+		h := (len(lanes) + 1) / 2
+		for i := 0; i+h < len(lanes); i++ {
+			lanes[i] = combine(lanes[i], lanes[i+h])
+		}
+		lanes = lanes[:h]
+	}
+	return lanes[0]
+}
+
 // Type implementations.
 
 func (e *Const) Type() Type     { return e.T }

@@ -568,15 +568,7 @@ func (g *exprGen) hreduce(e *loop.HReduce) string {
 		g.fail("unsupported horizontal reduction %v", e.Op)
 		return "0"
 	}
-	// The order of package loop's HReduce: a halving tree.
-	for len(lanes) > 1 {
-		h := (len(lanes) + 1) / 2
-		for i := 0; i+h < len(lanes); i++ {
-			lanes[i] = combine(lanes[i], lanes[i+h])
-		}
-		lanes = lanes[:h]
-	}
-	return lanes[0]
+	return loop.FoldLanes(lanes, combine)
 }
 
 // logic generates a chain of && (or ||) without repeated operands: x && x

@@ -847,7 +847,7 @@ func (m *machine) eval(e loop.Expr) val {
 		x := m.eval(e.X)
 		fn := map[ir.ReduceOp]loop.Fn{ir.RMax: loop.Fn(ir.Max), ir.RMin: loop.Fn(ir.Min)}
 		if isFloat(t.Elem) {
-			return val{f: []float64{halvingTree(slices.Clone(x.f), func(r, y float64) float64 {
+			return val{f: []float64{loop.FoldLanes(slices.Clone(x.f), func(r, y float64) float64 {
 				switch e.Op {
 				case ir.RSum:
 					return round(r+y, t.Elem)
@@ -857,7 +857,7 @@ func (m *machine) eval(e loop.Expr) val {
 				return callF(fn[e.Op], []float64{r, y})
 			})}}
 		}
-		return val{i: []int64{halvingTree(slices.Clone(x.i), func(r, y int64) int64 {
+		return val{i: []int64{loop.FoldLanes(slices.Clone(x.i), func(r, y int64) int64 {
 			switch e.Op {
 			case ir.RSum:
 				return wrap(r+y, t.Elem)
@@ -1156,18 +1156,6 @@ func castI(x int64, from, t ir.DType) val {
 	return val{i: []int64{rt.IntSat(x, t.Bits, t.Class == ir.Int)}}
 }
 
-// halvingTree folds xs in the order of loop.HReduce: while more than one
-// value is left, value i combines with value i + ceil(n/2).
-func halvingTree[T any](xs []T, combine func(a, b T) T) T {
-	for len(xs) > 1 {
-		h := (len(xs) + 1) / 2
-		for i := 0; i+h < len(xs); i++ {
-			xs[i] = combine(xs[i], xs[i+h])
-		}
-		xs = xs[:h]
-	}
-	return xs[0]
-}
 
 // scalef returns x·2^n for an integral n (NaN for a NaN n; the float64
 // product is exact for the f32 range, rounded once by the caller).
