@@ -1156,7 +1156,6 @@ func castI(x int64, from, t ir.DType) val {
 	return val{i: []int64{rt.IntSat(x, t.Bits, t.Class == ir.Int)}}
 }
 
-
 // scalef returns x·2^n for an integral n (NaN for a NaN n; the float64
 // product is exact for the f32 range, rounded once by the caller).
 func scalef(x, n float64) float64 {
