@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +16,7 @@ import (
 )
 
 func runBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", "FILE -k KERNEL -s M=1024,N=1024,K=1024 [-threads N] [-target go,amd64]\n\nBench generates the package for FILE into a temporary module with a harness\nthat fills the inputs with random values, warms up, times several runs and\nprints the median time per call, the throughput (flops counted from the IR:\n2 per multiply-add in a reduction; bytes for memory-bound kernels) and, where\nthe machine's peak is known, the fraction of it reached. The go command must\nbe on PATH. TCC_CPU in the environment forces the amd64 dispatch level.", stderr)
+	fs := newFlagSet("bench", "FILE -k KERNEL -s M=1024,N=1024,K=1024 [-threads N] [-runs N] [-target go,amd64] [-vs K1,K2,...] [-plan P.json]\n\nBench generates the package for FILE into a temporary module with a harness\nthat fills the inputs with random values, warms up, times several runs and\nprints the median time per call, the throughput (flops counted from the IR:\n2 per multiply-add in a reduction; bytes for memory-bound kernels) and, where\nthe machine's peak is known, the fraction of it reached. The go command must\nbe on PATH. TCC_CPU in the environment forces the amd64 dispatch level.", stderr)
 	kname := fs.String("k", "", "`kernel` to time (required)")
 	sizes := fs.String("s", "", "size values `M=1024,N=1024,...` (every size symbol)")
 	threads := fs.Int("threads", 0, "GOMAXPROCS for the run (default: all cores)")
@@ -94,6 +95,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	level := os.Getenv("TCC_CPU")
 	if level == "" {
 		level = "the best the CPU has"
+	}
+	if !slices.Contains(targets, "amd64") {
+		level = "portable Go only"
 	}
 	fmt.Fprintf(stdout, "kernel   %s  %s  targets %s  threads %s  dispatch %s\n", *kname, *sizes, strings.Join(targets, ","), threadsString(*threads), level)
 	fmt.Fprint(stdout, bench.Report(res[0]))

@@ -11,7 +11,7 @@ import (
 )
 
 func runCompile(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("compile", "[-o DIR] [-pkg NAME] [-target go,amd64] FILE...\n\nCompile turns the files (one program) into a self-contained Go package in\nDIR. Nothing is written when there is an error.", stderr)
+	fs := newFlagSet("compile", "[-o DIR] [-pkg NAME] [-target go,amd64] [-plan P.json] FILE...\n\nCompile turns the files (one program) into a self-contained Go package in\nDIR. Nothing is written when there is an error.", stderr)
 	out := fs.String("o", ".", "output `directory` of the generated package")
 	pkg := fs.String("pkg", "", "Go package `name` (default: the files' package clause, else the directory's name)")
 	target := fs.String("target", "", "comma-separated `targets` (go, amd64; default: every backend)")
