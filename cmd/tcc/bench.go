@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"slices"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/tensorcc/tcc/backend/amd64"
