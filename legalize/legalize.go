@@ -31,6 +31,9 @@ type Caps struct {
 	Math bool
 	// Scalef reports loop.Scalef (x·2^n with one rounding).
 	Scalef bool
+	// Dot4 is the byte dot product the target has (loop.DotU8S8 with
+	// VNNI), 0 for none; the other signedness forms are rewritten into it.
+	Dot4 loop.Fn
 }
 
 // For returns the capability table of target t: the vector targets decode
@@ -42,7 +45,11 @@ type Caps struct {
 // correctly rounded or nearly) are never expanded.
 func For(t loop.Target) Caps {
 	scalar := t.VectorBits == 0
-	return Caps{Name: t.Name, VectorBits: t.VectorBits, MiniFloatDecode: scalar, PackedLoads: scalar, Math: scalar, Scalef: t.Scalef}
+	c := Caps{Name: t.Name, VectorBits: t.VectorBits, MiniFloatDecode: scalar, PackedLoads: scalar, Math: scalar, Scalef: t.Scalef}
+	if t.VNNI {
+		c.Dot4 = loop.DotU8S8
+	}
+	return c
 }
 
 // rule is one expansion: it applies to the nodes that match and the target
@@ -57,6 +64,7 @@ type rule struct {
 var rules = []rule{
 	{name: "minifloat8 vector to f32", match: matchMiniDecode, apply: func(e loop.Expr, _ Caps) loop.Expr { return expandMiniDecode(e) }},
 	{name: "f32 transcendental functions", match: matchMath, apply: expandMath},
+	{name: "byte dot products in the target's signedness", match: matchDot, apply: expandDot},
 }
 
 // funcRules are the expansions that change a function's structure (they

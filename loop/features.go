@@ -11,7 +11,7 @@ type Feature string
 // Features the lowering can use.
 const (
 	// FeatureDot8 is the 4-way byte dot product with i32 accumulation
-	// (Call DotU8S8; AVX512-VNNI VPDPBUSD).
+	// (the byte dot product Calls; AVX512-VNNI VPDPBUSD).
 	FeatureDot8 Feature = "dot8"
 )
 
@@ -19,7 +19,7 @@ const (
 func Features(k *Kernel) []Feature {
 	seen := map[Feature]bool{}
 	visit := func(e Expr) {
-		if c, ok := e.(*Call); ok && c.Fn == DotU8S8 {
+		if c, ok := e.(*Call); ok && c.Fn.IsDot4() {
 			seen[FeatureDot8] = true
 		}
 	}

@@ -234,19 +234,57 @@ type Un struct {
 	T  Type
 }
 
-// Fn is a function of a loop-level Call: an ir.Func, FMA or DotU8S8.
+// Fn is a function of a loop-level Call: an ir.Func, FMA, a byte dot
+// product, a bit operation or Scalef.
 type Fn int
 
 // FMA is the fused multiply-add a*b+c, rounded once.
 const FMA Fn = 1000
 
-// DotU8S8 is the 4-way byte dot product with accumulation of AVX512-VNNI VPDPBUSD
-// (non-saturating): Call{Fn: DotU8S8, Args: [a, b, c], T: i32 x Lanes}. Each i32
-// lane of a holds four unsigned bytes and the same lane of b four signed bytes
-// (byte q in bits 8q..8q+7); the result lane is c + sum over q of
-// uint8(a>>8q) * int8(b>>8q), wrapping at 32 bits. Only schedules for targets with
-// Target.VNNI emit it.
-const DotU8S8 Fn = 1001
+// The 4-way byte dot products with accumulation, signedness explicit:
+// Call{Fn: DotU8S8, Args: [a, b, c], T: i32 x Lanes}. Each i32 lane of a
+// and of b holds four bytes (byte q in bits 8q..8q+7), read as unsigned (U8)
+// or signed (S8) as the name says; the result lane is c + sum over q of
+// a_q * b_q, wrapping at 32 bits. DotU8S8 is AVX512-VNNI VPDPBUSD
+// (non-saturating); arm64 has UDOT (U8U8) and SDOT (S8S8). Schedules emit
+// them only for targets with Target.VNNI; package legalize rewrites the
+// forms a target lacks into the ones it has.
+const (
+	DotU8S8 Fn = 1001
+	DotU8U8 Fn = 1011
+	DotS8S8 Fn = 1012
+	DotS8U8 Fn = 1013
+)
+
+// IsDot4 reports whether f is one of the byte dot products.
+func (f Fn) IsDot4() bool { return f == DotU8S8 || f >= DotU8U8 && f <= DotS8U8 }
+
+// Dot4Signs returns whether the byte dot product f reads a's and b's bytes
+// as signed.
+func Dot4Signs(f Fn) (aSigned, bSigned bool) {
+	switch f {
+	case DotU8S8:
+		return false, true
+	case DotS8S8:
+		return true, true
+	case DotS8U8:
+		return true, false
+	}
+	return false, false
+}
+
+// Dot4Of returns the byte dot product with the given signedness.
+func Dot4Of(aSigned, bSigned bool) Fn {
+	switch {
+	case !aSigned && bSigned:
+		return DotU8S8
+	case aSigned && bSigned:
+		return DotS8S8
+	case aSigned:
+		return DotS8U8
+	}
+	return DotU8U8
+}
 
 // Bit operations on integer values (the expansions of packed loads and of
 // minifloat conversions use them): Call{Fn: BitAnd, Args: [x, y]} and so on,

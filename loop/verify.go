@@ -482,9 +482,9 @@ func (v *verifier) expr(e Expr, sizesOnly bool) {
 				v.errorf("%s on %s, want an integer type", fnName(e.Fn), typeString(t))
 			}
 			want = 2
-		} else if e.Fn == DotU8S8 {
+		} else if e.Fn.IsDot4() {
 			if t.Elem != ir.I32 {
-				v.errorf("dotu8s8 on %s, want i32 lanes", typeString(t))
+				v.errorf("%s on %s, want i32 lanes", fnName(e.Fn), typeString(t))
 			}
 		} else if e.Fn == Scalef {
 			if t.Elem != ir.F32 && t.Elem != ir.F64 {
@@ -589,8 +589,10 @@ func fnName(f Fn) string {
 	if f == FMA {
 		return "fma"
 	}
-	if f == DotU8S8 {
-		return "dotu8s8"
+	if f.IsDot4() {
+		a, b := Dot4Signs(f)
+		sign := map[bool]string{false: "u8", true: "s8"}
+		return "dot" + sign[a] + sign[b]
 	}
 	if f == Scalef {
 		return "scalef"

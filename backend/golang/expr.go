@@ -447,7 +447,7 @@ func (g *exprGen) call(e *loop.Call, lane int) string {
 			return "(tccgoC(" + args[0] + ") " + op + " uint64(" + args[1] + "))"
 		}
 		return "(tccgoC(" + args[0] + ") " + op + " " + args[1] + ")"
-	case e.Fn == loop.FMA, e.Fn == loop.DotU8S8:
+	case e.Fn == loop.FMA, e.Fn.IsDot4():
 		want = 3
 	case e.Fn == loop.Scalef:
 		if !isIEEE(t) || len(args) != 2 {
@@ -468,16 +468,25 @@ func (g *exprGen) call(e *loop.Call, lane int) string {
 		g.fail("function %d takes %d arguments, got %d", e.Fn, want, len(args))
 		return "0"
 	}
-	if e.Fn == loop.DotU8S8 {
-		// One lane of VPDPBUSD: c + sum over the four bytes q of
-		// uint8(a>>8q) * int8(b>>8q), wrapping. A function literal keeps
+	if e.Fn.IsDot4() {
+		// One lane: c + sum over the four bytes q of a's byte times b's,
+		// each read as uint8 or int8, wrapping. A function literal keeps
 		// constant arguments from becoming overflowing constant conversions.
 		if t != ir.I32 {
-			g.fail("dotu8s8 on %v", t)
+			g.fail("byte dot product on %v", t)
 			return "0"
 		}
-		return "func(a, b, c int32) int32 { return c + int32(uint8(a))*int32(int8(b)) + int32(uint8(a>>8))*int32(int8(b>>8)) + int32(uint8(a>>16))*int32(int8(b>>16)) + int32(uint8(a>>24))*int32(int8(b>>24)) }(" +
-			args[0] + ", " + args[1] + ", " + args[2] + ")"
+		as, bs := loop.Dot4Signs(e.Fn)
+		conv := map[bool]string{false: "uint8", true: "int8"}
+		body := "c"
+		for q := 0; q < 4; q++ {
+			sh := ""
+			if q > 0 {
+				sh = fmt.Sprintf(">>%d", 8*q)
+			}
+			body += fmt.Sprintf(" + int32(%s(a%s))*int32(%s(b%s))", conv[as], sh, conv[bs], sh)
+		}
+		return "func(a, b, c int32) int32 { return " + body + " }(" + args[0] + ", " + args[1] + ", " + args[2] + ")"
 	}
 	if e.Fn == loop.FMA {
 		if t == ir.F32 {

@@ -964,13 +964,18 @@ func callI(fn loop.Fn, a []int64, t ir.DType) int64 {
 	if fn.IsBitOp() {
 		return bitOp(fn, a[0], a[1], t)
 	}
-	if fn == loop.DotU8S8 {
-		// a[0] holds 4 unsigned bytes, a[1] 4 signed bytes, a[2] the accumulator.
+	if fn.IsDot4() {
+		// a[0] and a[1] hold 4 bytes each, a[2] the accumulator.
+		as, bs := loop.Dot4Signs(fn)
+		byteOf := func(x int64, q int, signed bool) int64 {
+			if signed {
+				return int64(int8(x >> (8 * q)))
+			}
+			return (x >> (8 * q)) & 0xff
+		}
 		s := a[2]
 		for q := 0; q < 4; q++ {
-			u := (a[0] >> (8 * q)) & 0xff
-			v := int64(int8(a[1] >> (8 * q)))
-			s += u * v
+			s += byteOf(a[0], q, as) * byteOf(a[1], q, bs)
 		}
 		return s
 	}
