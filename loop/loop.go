@@ -71,6 +71,11 @@ type Buf struct {
 	Layout any
 	// Tensor is the ir tensor this buffer holds, nil for pure scratch.
 	Tensor *ir.Tensor
+	// Uncleared marks a scratch buffer of which the kernel writes every
+	// element it reads before reading it (packed panels, spilled tiles), so
+	// the runtime hands it out without clearing it; otherwise scratch starts
+	// zeroed on every call.
+	Uncleared bool
 }
 
 // Var is a scalar or vector local variable, a size, a scalar parameter, or a loop

@@ -84,6 +84,11 @@ type GEMM struct {
 	// DirectMaxM: below this many MR-row tiles B is read in place instead
 	// of packed (0 never).
 	DirectMaxM int `json:"direct_max_m"`
+	// DirectMaxB bounds the K x N elements of a B read in place (0: no
+	// bound): a larger B comes from memory, where rows read a sliver at a
+	// time, a page apart, run at a fraction of the bandwidth that packing
+	// (whole rows, once) reaches.
+	DirectMaxB int `json:"direct_max_b,omitempty"`
 	// GEMV paths (M == 1 or N == 1): rows of B streamed together, least
 	// columns per parallel block, outputs per dot-product block; 0 turns
 	// the path off.
@@ -98,6 +103,12 @@ type GEMM struct {
 	// row r's offset) instead of MR rows interleaved per k (a scalar
 	// transpose). VNNI GEMMs always interleave.
 	ARows bool `json:"a_rows"`
+	// BInLoop packs each KC x NC block of B inside the compute step, just
+	// before the MC blocks that use it (BLIS's order: the block is read from
+	// memory once and stays in L2), instead of packing the whole of B in a
+	// step of its own first (which writes and reads B's packed copy through
+	// memory once more). VNNI GEMMs always pack ahead.
+	BInLoop bool `json:"b_in_loop,omitempty"`
 }
 
 // Validate checks the plan's own constraints, for a target with vectorRegs
@@ -112,7 +123,7 @@ func (g *GEMM) Validate(vectorRegs int) error {
 		return fmt.Errorf("gemm plan: NR %d is not a multiple of the %d lanes", g.NR, g.Lanes)
 	case g.MC%g.MR != 0 || g.NC%g.NR != 0:
 		return fmt.Errorf("gemm plan: MC %d and NC %d must be multiples of MR %d and NR %d", g.MC, g.NC, g.MR, g.NR)
-	case g.MaxGroups < 1 || g.NCSplit < 1 || g.DirectMaxM < 0 || g.GEMVRows < 0 || g.GEMVCols < 0 || g.DotBlock < 0:
+	case g.MaxGroups < 1 || g.NCSplit < 1 || g.DirectMaxM < 0 || g.DirectMaxB < 0 || g.GEMVRows < 0 || g.GEMVCols < 0 || g.DotBlock < 0:
 		return errors.New("gemm plan: parallel and special-shape knobs must be non-negative (groups and splits positive)")
 	}
 	if vectorRegs > 0 {
@@ -230,8 +241,8 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "  stmts %v:", u.Stmts)
 		if u.GEMM != nil {
 			g := u.GEMM
-			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes) blocks kc %d mc %d nc %d, A as rows %v, groups %d, nc split %d, direct below %d tiles, gemv rows %d cols %d, dot block %d, vnni %v",
-				g.MR, g.NR, g.Lanes, g.KC, g.MC, g.NC, g.ARows, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
+			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes) blocks kc %d mc %d nc %d, A as rows %v, B packed in the loop %v, groups %d, nc split %d, direct below %d tiles and %d elements of B, gemv rows %d cols %d, dot block %d, vnni %v",
+				g.MR, g.NR, g.Lanes, g.KC, g.MC, g.NC, g.ARows, g.BInLoop, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.DirectMaxB, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
 		} else {
 			fmt.Fprintf(&b, " vector %v, accumulators %d", u.Vector, u.Accumulators)
 		}
@@ -302,8 +313,18 @@ type GEMMSpace struct {
 	// both GEMV paths off).
 	DirectMaxM []int
 	GEMV       []bool
+	// BInLoop are the ways of packing B to try (none: packed ahead).
+	BInLoop []bool
 	// VNNI is used where the target has it.
 	VNNI bool
+}
+
+// bInLoop returns the BInLoop domain, {false} if it is empty.
+func (s GEMMSpace) bInLoop() []bool {
+	if len(s.BInLoop) == 0 {
+		return []bool{false}
+	}
+	return s.BInLoop
 }
 
 // Plans returns every valid plan of the space.
@@ -324,8 +345,11 @@ func (s GEMMSpace) Plans() []GEMM {
 										g.GEMVRows = 4
 									}
 								}
-								if g.Validate(s.VectorRegs) == nil {
-									out = append(out, g)
+								for _, bil := range s.bInLoop() {
+									g.BInLoop = bil
+									if g.Validate(s.VectorRegs) == nil {
+										out = append(out, g)
+									}
 								}
 							}
 						}

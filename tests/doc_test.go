@@ -16,6 +16,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// Generated code run by these tests fills scratch that it does not clear
+	// with NaNs, so a kernel that reads what it did not write fails.
+	os.Setenv("TCC_POISON_SCRATCH", "1")
 	code := m.Run()
 	if tccPath != "" {
 		os.RemoveAll(filepath.Dir(tccPath))

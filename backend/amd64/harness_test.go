@@ -62,7 +62,7 @@ func runModuleMod(t *testing.T, files map[string][]byte, gomod string, args ...s
 	for _, cmd := range [][]string{{"go", "vet", "."}, append([]string{"go", "test", "-count=1"}, args...)} {
 		c := exec.Command(cmd[0], cmd[1:]...)
 		c.Dir = dir
-		c.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOPROXY=off")
+		c.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOPROXY=off", "TCC_POISON_SCRATCH=1")
 		out, err := c.CombinedOutput()
 		if err != nil {
 			var listing bytes.Buffer

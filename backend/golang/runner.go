@@ -82,7 +82,11 @@ func runner(k *loop.Kernel, name string, leaf func(*loop.Func) string) ([]byte, 
 		v := namer.Name(b.Name)
 		g.bufs[b] = v
 		scratch[i] = v
-		fmt.Fprintf(&body, "%s := %s.Get(int(%s))\n%s := *%s\n", p, pool, n, v, p)
+		get := "Get"
+		if b.Uncleared {
+			get = "GetUncleared"
+		}
+		fmt.Fprintf(&body, "%s := %s.%s(int(%s))\n%s := *%s\n", p, pool, get, n, v, p)
 		puts = append(puts, fmt.Sprintf("%s.Put(%s)\n", pool, p))
 	}
 	// Leaf call arguments (without lo, hi).

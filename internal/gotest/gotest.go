@@ -165,7 +165,8 @@ func (m *Module) WriteFile(name string, src []byte) error {
 func (m *Module) Go(env []string, args ...string) (string, error) {
 	cmd := exec.Command("go", args...)
 	cmd.Dir = m.PkgDir
-	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly")
+	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly",
+		"TCC_POISON_SCRATCH=1") // scratch that is not cleared reads as NaN until written
 	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

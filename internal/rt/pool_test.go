@@ -77,3 +77,47 @@ func TestPoolDistinct(t *testing.T) {
 		t.Error("two Gets returned the same memory")
 	}
 }
+
+func TestPoolUncleared(t *testing.T) {
+	if poisonScratch {
+		t.Skip("TCC_POISON_SCRATCH=1: GetUncleared poisons")
+	}
+	var p Pool[float32]
+	s := p.GetUncleared(8)
+	if len(*s) != 8 {
+		t.Fatalf("GetUncleared(8): len %d", len(*s))
+	}
+	for i := range *s {
+		(*s)[i] = 7
+	}
+	p.Put(s)
+	s = p.GetUncleared(5)
+	if len(*s) != 5 {
+		t.Fatalf("GetUncleared(5): len %d", len(*s))
+	}
+	for i, v := range *s {
+		if v != 7 {
+			t.Fatalf("GetUncleared(5)[%d] = %v, want the 7 it held (no clearing)", i, v)
+		}
+	}
+	p.Put(s)
+	if s := p.Get(8); (*s)[0] != 0 {
+		t.Fatalf("Get after GetUncleared: element 0 = %v, want 0", (*s)[0])
+	}
+}
+
+func TestPoison(t *testing.T) {
+	s := []float32{1, 2, 3}
+	poison(s)
+	for i, v := range s {
+		if v == v {
+			t.Errorf("poisoned element %d = %v, want a NaN", i, v)
+		}
+	}
+	u := []int16{1, 2}
+	poison(u)
+	if u[0] != -1 || u[1] != -1 {
+		t.Errorf("poisoned int16s = %v, want all -1", u)
+	}
+	poison([]int64(nil)) // no elements: nothing to do
+}

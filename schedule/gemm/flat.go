@@ -67,7 +67,16 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		return d.kcE()
 	}
 	packA := env.NewScratch(name+"_packA", m.Acc, mul(nABlocks(), mul(d.mcE(), aDepth())))
-	packB := env.NewScratch(name+"_packB", m.Acc, mul(nBBlocks(), mul(d.kcE(), d.ncE())))
+	// Packed B holds every block of B, or, packed in the loop, one block
+	// per tile (the one its MC blocks are using).
+	// (VNNI GEMMs pack ahead: their byte-interleaving pack beside the
+	// micro-kernel needs more than the 32 vector registers.)
+	inLoop := bl.BInLoop && !vnni
+	nBSlots := nBBlocks
+	if inLoop {
+		nBSlots = nTiles
+	}
+	packB := env.NewScratch(name+"_packB", m.Acc, mul(nBSlots(), mul(d.kcE(), d.ncE())))
 	var csum *loop.Buf
 	if correct {
 		csum = env.NewScratch(name+"_colsum", ir.I32, mul(nBBlocks(), d.ncE()))
@@ -83,6 +92,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		return nil, fmt.Errorf("gemm: %s: %w", name, err)
 	}
 	packA.Layout, packB.Layout = layA, layB
+	uncleared(packA, packB, csum, tile)
 
 	// sizes holds the size-level values of one Func, computed once at its start.
 	type sizes struct{ ncE, kcE, mcE, nNC, nKC, nKCin, nMC loop.Expr }
@@ -141,37 +151,39 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	}
 	// Few rows of A use each element of B only a few times: then B is read in
 	// place (when its rows are contiguous) instead of packed.
-	directOK := !vnni && lw.b.plain() && isUnit(bColE) && lw.b.buf.Elem == m.Acc && !lw.b.cast
-	directOK = directOK && bl.DirectMaxM > 0
+	rowsB := !vnni && lw.b.plain() && isUnit(bColE) && lw.b.buf.Elem == m.Acc && !lw.b.cast
+	directOK := rowsB && bl.DirectMaxM > 0
 	directCond := cmp(ir.Lt, d.M, i64(int64(bl.DirectMaxM)*MR))
+	if bl.DirectMaxB > 0 {
+		directCond = and(directCond, cmp(ir.Le, mul(d.K, d.N), i64(int64(bl.DirectMaxB))))
+	}
 
-	// Step 1: pack B. Block t = (b*nNC + jb)*nKC + pb.
-	var bodyB []loop.Stmt
-	fB, zB := newFunc("_packb", &bodyB)
-	{
-		vt := lw.loopVar("t")
-		var body []loop.Stmt
-		pb := lw.keep(&body, "pb", mod(ref(vt), zB.nKC))
-		tc := lw.keep(&body, "tc", div(ref(vt), zB.nKC))
-		b := div(tc, zB.nNC)
-		jc := lw.keep(&body, "jc", mul(mod(tc, zB.nNC), zB.ncE))
-		nc := lw.keep(&body, "nc", minE(zB.ncE, sub(d.N, jc)))
-		pc := lw.keep(&body, "pc", mul(mod(pb, zB.nKCin), zB.kcE))
-		kc := lw.keep(&body, "kc", minE(zB.kcE, sub(d.K, pc)))
-		slot := lw.keep(&body, "slot", mul(ref(vt), mul(zB.kcE, zB.ncE)))
+	// packBBlock appends to body the statements that pack block blk = (b*nNC
+	// + jb)*nKC + pb of B into packB at slot (the sizes z of the Func
+	// being built).
+	packBBlock := func(body *[]loop.Stmt, z sizes, blk, slot loop.Expr) error {
+		pb := lw.keep(body, "pb", mod(blk, z.nKC))
+		tc := lw.keep(body, "tc", div(blk, z.nKC))
+		b := div(tc, z.nNC)
+		jc := lw.keep(body, "jc", mul(mod(tc, z.nNC), z.ncE))
+		nc := lw.keep(body, "nc", minE(z.ncE, sub(d.N, jc)))
+		pc := lw.keep(body, "pc", mul(mod(pb, z.nKCin), z.kcE))
+		kc := lw.keep(body, "kc", minE(z.kcE, sub(d.K, pc)))
+		slot = lw.keep(body, "slot", slot)
 		var st []loop.Stmt
 		var src loop.Expr
+		var err error
 		if lw.b.plain() {
 			offB, _ := batchOff(b, lw.b.batch)
-			src = lw.keep(&body, "src", add(offB, add(mul(pc, bRowE), mul(jc, bColE))))
+			src = lw.keep(body, "src", add(offB, add(mul(pc, bRowE), mul(jc, bColE))))
 		}
 		switch {
 		case !lw.b.plain():
-			st, err = lw.packGeneral(layB, packB, slot, [2]loop.Expr{kc, nc}, lw.b, bindBlock(&body, b, pb, zB.nKCin), pc, jc, L)
+			st, err = lw.packGeneral(layB, packB, slot, [2]loop.Expr{kc, nc}, lw.b, bindBlock(body, b, pb, z.nKCin), pc, jc, L)
 		case vnni && isUnit(bColE):
 			var cpos loop.Expr
 			if correct {
-				cpos = mul(ref(vt), zB.ncE)
+				cpos = mul(blk, z.ncE)
 			}
 			st = lw.packRowsB4(packB, csum, slot, cpos, src, kc, nc, bRowE)
 		case vnni:
@@ -181,23 +193,37 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 					return add(src, add(mul(kq, bRowE), mul(c[1], bColE))), and(g, cmp(ir.Lt, kq, kc))
 				}, lw.b.buf, false)
 			})
-		case directOK:
+		case rowsB:
 			st = lw.packRowsB(packB, slot, src, kc, nc, bRowE)
 		default:
 			st, err = lw.pack(layB, packB, slot, [2]loop.Expr{kc, nc}, lw.b, src, bRowE, bColE)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		body = append(body, st...)
+		*body = append(*body, st...)
 		if correct && !isUnit(bColE) {
 			vj, vk := lw.loopVar("sj"), lw.loopVar("sk")
 			vs := lw.newVar("csum", loop.Scalar(ir.I32))
 			ld := &loop.Cast{X: &loop.Load{Buf: lw.b.buf, Index: add(src, add(mul(ref(vk), bRowE), mul(ref(vj), bColE))), T: loop.Scalar(lw.b.buf.Elem)}, T: loop.Scalar(ir.I32)}
-			body = append(body, forLoop(vj, i64(0), nc, 1,
+			*body = append(*body, forLoop(vj, i64(0), nc, 1,
 				assign(vs, &loop.Const{T: loop.Scalar(ir.I32)}),
 				forLoop(vk, i64(0), kc, 1, assign(vs, &loop.Bin{Op: ir.Add, X: ref(vs), Y: ld, T: loop.Scalar(ir.I32)})),
-				&loop.Store{Buf: csum, Index: add(mul(ref(vt), zB.ncE), ref(vj)), Value: ref(vs)}))
+				&loop.Store{Buf: csum, Index: add(mul(blk, z.ncE), ref(vj)), Value: ref(vs)}))
+		}
+		return nil
+	}
+
+	// Step 1: pack B (unless packed in the loop).
+	var fB *loop.Func
+	if !inLoop {
+		var bodyB []loop.Stmt
+		var zB sizes
+		fB, zB = newFunc("_packb", &bodyB)
+		vt := lw.loopVar("t")
+		var body []loop.Stmt
+		if err := packBBlock(&body, zB, ref(vt), mul(ref(vt), mul(zB.kcE, zB.ncE))); err != nil {
+			return nil, err
 		}
 		fB.Body = append(bodyB, forLoop(vt, ref(fB.Lo), ref(fB.Hi), 1, body...))
 	}
@@ -291,7 +317,21 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		}
 		first := cmp(ir.Eq, ref(vpb), i64(0))
 		last := cmp(ir.Eq, ref(vpb), sub(zC.nKC, i64(1)))
-		bBlk := lw.keep(&kbody, "bblk", mul(add(mul(ref(vt), zC.nKC), ref(vpb)), mul(zC.kcE, zC.ncE)))
+		blkB := add(mul(ref(vt), zC.nKC), ref(vpb))
+		var bBlk loop.Expr
+		if inLoop {
+			bBlk = lw.keep(&kbody, "bblk", mul(ref(vt), mul(zC.kcE, zC.ncE)))
+			var pack []loop.Stmt
+			if err := packBBlock(&pack, zC, blkB, bBlk); err != nil {
+				return nil, err
+			}
+			if directOK { // B read in place: nothing to pack
+				pack = []loop.Stmt{&loop.If{Cond: &loop.Un{Op: ir.Not, X: directCond, T: tBool}, Then: pack}}
+			}
+			kbody = append(kbody, pack...)
+		} else {
+			bBlk = lw.keep(&kbody, "bblk", mul(blkB, mul(zC.kcE, zC.ncE)))
+		}
 		depthC := zC.kcE
 		if P > 0 {
 			depthC = i64(P)
@@ -503,11 +543,13 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		packA.Len = none(dotCond, packA.Len)
 		packB.Len = none(dotCond, packB.Len)
 	}
-	steps := []*loop.Step{
-		{Func: fB, Parallel: true, Extent: extB, Grain: 1, Work: sizeB},
-		{Func: fA, Parallel: true, Extent: extA, Grain: 1, Work: sizeA},
-		{Func: fC, Parallel: true, Extent: extC, Grain: 1, Work: work},
+	var steps []*loop.Step
+	if fB != nil {
+		steps = append(steps, &loop.Step{Func: fB, Parallel: true, Extent: extB, Grain: 1, Work: sizeB})
 	}
+	steps = append(steps,
+		&loop.Step{Func: fA, Parallel: true, Extent: extA, Grain: 1, Work: sizeA},
+		&loop.Step{Func: fC, Parallel: true, Extent: extC, Grain: 1, Work: work})
 	if gemvOK {
 		extG := &loop.Select{Cond: gemvCond, A: mul(d.bt, nG()), B: i64(0), T: tI64}
 		steps = append(steps, &loop.Step{Func: fG, Parallel: true, Extent: extG, Grain: 1, Work: work})
@@ -960,4 +1002,17 @@ func (lw *lowering) gemvRow(offA, bBase, cBase, nc, K, aCol, bRow loop.Expr, col
 	out = append(out, &loop.If{Cond: cmp(ir.Gt, K, i64(0)), Then: []loop.Stmt{
 		forLoop(vj, i64(0), nc, 1, &loop.Store{Buf: lw.cBuf, Index: add(cBase, ref(vj)), Value: val})}})
 	return out, nil
+}
+
+// uncleared marks the template's scratch buffers (nil ones skipped) as
+// written before read: the packs write every element the micro-kernel reads,
+// padding rows and columns included, the column sums start with a Memset,
+// and a tile is spilled before it is read back. The runtime then hands them
+// out without clearing them on every call.
+func uncleared(bufs ...*loop.Buf) {
+	for _, b := range bufs {
+		if b != nil {
+			b.Uncleared = true
+		}
+	}
 }

@@ -289,6 +289,7 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 		return nil, fmt.Errorf("gemm: %s: %w", name, err)
 	}
 	packA.Layout, packB.Layout = layA, layB
+	uncleared(packA, packB, csum, tile)
 
 	f := &loop.Func{Name: "gemm_" + name, Target: lw.t.Name}
 	if L > 1 {

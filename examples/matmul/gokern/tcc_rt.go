@@ -5,6 +5,7 @@ package gokern
 import (
 	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -703,6 +704,44 @@ type tccPool[T any] struct {
 // reusing the smallest idle slice that is large enough.
 // Return it with Put when done.
 func (p *tccPool[T]) Get(n int) *[]T {
+	s, reused := p.take(n)
+	if reused {
+		clear(*s)
+	}
+	return s
+}
+
+// GetUncleared is Get for a scratch buffer whose every element is written
+// before it is read: a reused slice keeps whatever it held, so the call costs
+// no clearing pass over memory. With TCC_POISON_SCRATCH=1 in the environment
+// at start-up, every byte is set to 0xFF instead (a NaN in every float
+// element), so that a kernel reading an element it did not write gives a
+// visibly wrong result in tests.
+func (p *tccPool[T]) GetUncleared(n int) *[]T {
+	s, _ := p.take(n)
+	if tccpoisonScratch {
+		tccpoison(*s)
+	}
+	return s
+}
+
+// tccpoisonScratch is set from TCC_POISON_SCRATCH at start-up.
+var tccpoisonScratch = os.Getenv("TCC_POISON_SCRATCH") == "1"
+
+// tccpoison sets every byte of s to 0xFF.
+func tccpoison[T any](s []T) {
+	if len(s) == 0 {
+		return
+	}
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), uintptr(len(s))*unsafe.Sizeof(s[0]))
+	for i := range b {
+		b[i] = 0xFF
+	}
+}
+
+// take returns a slice of length n (at least 0): the smallest idle slice
+// that is large enough (reused true), or a new zeroed one.
+func (p *tccPool[T]) take(n int) (s *[]T, reused bool) {
 	n = max(n, 0)
 	p.mu.Lock()
 	best := -1 // the smallest idle slice that is large enough
@@ -719,12 +758,11 @@ func (p *tccPool[T]) Get(n int) *[]T {
 		p.free = p.free[:last]
 		p.mu.Unlock()
 		*s = (*s)[:n]
-		clear(*s)
-		return s
+		return s, true
 	}
 	p.mu.Unlock()
-	s := make([]T, n)
-	return &s
+	fresh := make([]T, n)
+	return &fresh, false
 }
 
 // Put returns s, obtained from Get, to the pool. s must not be used afterwards.

@@ -33,7 +33,7 @@ type tccRun_Matmul_avx2_task0 struct {
 
 // Run computes iterations [lo, hi).
 func (t *tccRun_Matmul_avx2_task0) Run(lo, hi int) {
-	matmul_gemm_c_packb_avx2(t.f0, t.f1, t.f2, t.f3, t.f4, t.f5, t.f6, t.f7, t.f8, lo, hi)
+	matmul_gemm_c_packa_avx2(t.f0, t.f1, t.f2, t.f3, t.f4, t.f5, t.f6, t.f7, t.f8, lo, hi)
 }
 
 var tccRun_Matmul_avx2_tasks0 = sync.Pool{New: func() any { return new(tccRun_Matmul_avx2_task0) }}
@@ -53,7 +53,7 @@ type tccRun_Matmul_avx2_task1 struct {
 
 // Run computes iterations [lo, hi).
 func (t *tccRun_Matmul_avx2_task1) Run(lo, hi int) {
-	matmul_gemm_c_packa_avx2(t.f0, t.f1, t.f2, t.f3, t.f4, t.f5, t.f6, t.f7, t.f8, lo, hi)
+	matmul_gemm_c_avx2(t.f0, t.f1, t.f2, t.f3, t.f4, t.f5, t.f6, t.f7, t.f8, lo, hi)
 }
 
 var tccRun_Matmul_avx2_tasks1 = sync.Pool{New: func() any { return new(tccRun_Matmul_avx2_task1) }}
@@ -73,7 +73,7 @@ type tccRun_Matmul_avx2_task2 struct {
 
 // Run computes iterations [lo, hi).
 func (t *tccRun_Matmul_avx2_task2) Run(lo, hi int) {
-	matmul_gemm_c_avx2(t.f0, t.f1, t.f2, t.f3, t.f4, t.f5, t.f6, t.f7, t.f8, lo, hi)
+	matmul_gemm_c_gemv_avx2(t.f0, t.f1, t.f2, t.f3, t.f4, t.f5, t.f6, t.f7, t.f8, lo, hi)
 }
 
 var tccRun_Matmul_avx2_tasks2 = sync.Pool{New: func() any { return new(tccRun_Matmul_avx2_task2) }}
@@ -93,30 +93,10 @@ type tccRun_Matmul_avx2_task3 struct {
 
 // Run computes iterations [lo, hi).
 func (t *tccRun_Matmul_avx2_task3) Run(lo, hi int) {
-	matmul_gemm_c_gemv_avx2(t.f0, t.f1, t.f2, t.f3, t.f4, t.f5, t.f6, t.f7, t.f8, lo, hi)
-}
-
-var tccRun_Matmul_avx2_tasks3 = sync.Pool{New: func() any { return new(tccRun_Matmul_avx2_task3) }}
-
-// tccRun_Matmul_avx2_task4 runs step 4 of tccRun_Matmul_avx2 over a chunk.
-type tccRun_Matmul_avx2_task4 struct {
-	f0 []float32
-	f1 []float32
-	f2 []float32
-	f3 []float32
-	f4 []float32
-	f5 []float32
-	f6 int
-	f7 int
-	f8 int
-}
-
-// Run computes iterations [lo, hi).
-func (t *tccRun_Matmul_avx2_task4) Run(lo, hi int) {
 	matmul_gemm_c_gemvdot_avx2(t.f0, t.f1, t.f2, t.f3, t.f4, t.f5, t.f6, t.f7, t.f8, lo, hi)
 }
 
-var tccRun_Matmul_avx2_tasks4 = sync.Pool{New: func() any { return new(tccRun_Matmul_avx2_task4) }}
+var tccRun_Matmul_avx2_tasks3 = sync.Pool{New: func() any { return new(tccRun_Matmul_avx2_task3) }}
 
 // tccRun_Matmul_avx2 executes kernel Matmul.
 func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N int) {
@@ -126,18 +106,18 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 	_ = K64
 	N64 := int64(N)
 	_ = N64
-	s0_C_packAp := tccRun_Matmul_avx2_pool0.Get(int(tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 == int64(1)), int64(0), ((tccgoDiv(((K64+tccgoSel((int64(256) < K64), int64(256), K64))-int64(1)), tccgoSel((int64(256) < K64), int64(256), K64))*tccgoDiv(((M64+tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6))))-int64(1)), tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6)))))*(tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6)))*int64(272)))))))
+	s0_C_packAp := tccRun_Matmul_avx2_pool0.GetUncleared(int(tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 == int64(1)), int64(0), ((tccgoDiv(((K64+tccgoSel((int64(256) < K64), int64(256), K64))-int64(1)), tccgoSel((int64(256) < K64), int64(256), K64))*tccgoDiv(((M64+tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6))))-int64(1)), tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6)))))*(tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6)))*int64(272)))))))
 	s0_C_packA := *s0_C_packAp
-	s0_C_packBp := tccRun_Matmul_avx2_pool1.Get(int(tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 < int64(24)), int64(0), ((tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))*tccgoDiv(((K64+tccgoSel((int64(256) < K64), int64(256), K64))-int64(1)), tccgoSel((int64(256) < K64), int64(256), K64)))*(tccgoSel((int64(256) < K64), int64(256), K64)*tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))))))))))
+	s0_C_packBp := tccRun_Matmul_avx2_pool1.GetUncleared(int(tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel(((M64 < int64(24)) && ((K64*N64) <= int64(1048576))), int64(0), (tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))*(tccgoSel((int64(256) < K64), int64(256), K64)*tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))))))))))
 	s0_C_packB := *s0_C_packBp
-	s0_C_tilep := tccRun_Matmul_avx2_pool2.Get(int((tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))))) * int64(96))))
+	s0_C_tilep := tccRun_Matmul_avx2_pool2.GetUncleared(int((tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))))) * int64(96))))
 	s0_C_tile := *s0_C_tilep
 	{
-		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 < int64(24)), int64(0), (tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))*tccgoDiv(((K64+tccgoSel((int64(256) < K64), int64(256), K64))-int64(1)), tccgoSel((int64(256) < K64), int64(256), K64)))))
-		tccgoWork := (K64 * N64)
+		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 == int64(1)), int64(0), (tccgoDiv(((K64+tccgoSel((int64(256) < K64), int64(256), K64))-int64(1)), tccgoSel((int64(256) < K64), int64(256), K64))*tccgoDiv(((M64+tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6))))-int64(1)), tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6)))))))
+		tccgoWork := (M64 * K64)
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*65536 {
-				matmul_gemm_c_packb_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
+				matmul_gemm_c_packa_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
 			} else {
 				tccgoG := max(int64(1), (tccgoN / (tccgoWork / 65536)))
 				tccgoT := tccRun_Matmul_avx2_tasks0.Get().(*tccRun_Matmul_avx2_task0)
@@ -149,11 +129,11 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 		}
 	}
 	{
-		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 == int64(1)), int64(0), (tccgoDiv(((K64+tccgoSel((int64(256) < K64), int64(256), K64))-int64(1)), tccgoSel((int64(256) < K64), int64(256), K64))*tccgoDiv(((M64+tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6))))-int64(1)), tccgoSel((int64(510) < (tccgoDiv((M64+int64(5)), int64(6))*int64(6))), int64(510), (tccgoDiv((M64+int64(5)), int64(6))*int64(6)))))))
-		tccgoWork := (M64 * K64)
+		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 == int64(1)), int64(0), tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))))
+		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*65536 {
-				matmul_gemm_c_packa_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
+				matmul_gemm_c_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
 			} else {
 				tccgoG := max(int64(1), (tccgoN / (tccgoWork / 65536)))
 				tccgoT := tccRun_Matmul_avx2_tasks1.Get().(*tccRun_Matmul_avx2_task1)
@@ -165,11 +145,11 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 		}
 	}
 	{
-		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 == int64(1)), int64(0), tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))), int64(4096), tccgoSel((int64(16) > (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16))), int64(16), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16))*int64(16)))))))
+		tccgoN := tccgoSel((M64 == int64(1)), tccgoDiv(((N64+int64(4096))-int64(1)), int64(4096)), int64(0))
 		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*65536 {
-				matmul_gemm_c_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
+				matmul_gemm_c_gemv_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
 			} else {
 				tccgoG := max(int64(1), (tccgoN / (tccgoWork / 65536)))
 				tccgoT := tccRun_Matmul_avx2_tasks2.Get().(*tccRun_Matmul_avx2_task2)
@@ -181,22 +161,6 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 		}
 	}
 	{
-		tccgoN := tccgoSel((M64 == int64(1)), tccgoDiv(((N64+int64(4096))-int64(1)), int64(4096)), int64(0))
-		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
-		if tccgoN > 0 {
-			if tccgoN <= 1 || tccgoWork < 2*65536 {
-				matmul_gemm_c_gemv_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
-			} else {
-				tccgoG := max(int64(1), (tccgoN / (tccgoWork / 65536)))
-				tccgoT := tccRun_Matmul_avx2_tasks3.Get().(*tccRun_Matmul_avx2_task3)
-				*tccgoT = tccRun_Matmul_avx2_task3{f0: A, f1: B, f2: C, f3: s0_C_packA, f4: s0_C_packB, f5: s0_C_tile, f6: M, f7: K, f8: N}
-				tccParallelFor(int(tccgoN), int(tccgoG), tccgoT)
-				*tccgoT = tccRun_Matmul_avx2_task3{}
-				tccRun_Matmul_avx2_tasks3.Put(tccgoT)
-			}
-		}
-	}
-	{
 		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), tccgoDiv(((M64+int64(256))-int64(1)), int64(256)), int64(0))
 		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
 		if tccgoN > 0 {
@@ -204,11 +168,11 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 				matmul_gemm_c_gemvdot_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
 			} else {
 				tccgoG := max(int64(1), (tccgoN / (tccgoWork / 65536)))
-				tccgoT := tccRun_Matmul_avx2_tasks4.Get().(*tccRun_Matmul_avx2_task4)
-				*tccgoT = tccRun_Matmul_avx2_task4{f0: A, f1: B, f2: C, f3: s0_C_packA, f4: s0_C_packB, f5: s0_C_tile, f6: M, f7: K, f8: N}
+				tccgoT := tccRun_Matmul_avx2_tasks3.Get().(*tccRun_Matmul_avx2_task3)
+				*tccgoT = tccRun_Matmul_avx2_task3{f0: A, f1: B, f2: C, f3: s0_C_packA, f4: s0_C_packB, f5: s0_C_tile, f6: M, f7: K, f8: N}
 				tccParallelFor(int(tccgoN), int(tccgoG), tccgoT)
-				*tccgoT = tccRun_Matmul_avx2_task4{}
-				tccRun_Matmul_avx2_tasks4.Put(tccgoT)
+				*tccgoT = tccRun_Matmul_avx2_task3{}
+				tccRun_Matmul_avx2_tasks3.Put(tccgoT)
 			}
 		}
 	}

@@ -4,358 +4,6 @@
 
 #include "textflag.h"
 
-// func matmul_gemm_c_packb_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
-// Requires: AVX, AVX2, CMOV
-TEXT ·matmul_gemm_c_packb_avx2(SB), NOSPLIT, $152-184
-	MOVQ    $+4096, AX
-	MOVQ    $+16, CX
-	MOVQ    n2+160(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
-	ADDQ    $+15, DX
-	SARQ    $0x04, DX
-	SHLQ    $0x04, DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETGT   BL
-	MOVQ    $+16, CX
-	TESTQ   BX, BX
-	CMOVQNE CX, DX
-	XORQ    CX, CX
-	CMPQ    AX, DX
-	SETLT   CL
-	MOVQ    $+4096, AX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    DX, (SP)
-	MOVQ    $+256, AX
-	XORQ    CX, CX
-	CMPQ    AX, n1+152(FP)
-	SETLT   CL
-	MOVQ    $+256, AX
-	MOVQ    n1+152(FP), DX
-	TESTQ   CX, CX
-	CMOVQNE AX, DX
-	MOVQ    DX, 8(SP)
-	MOVQ    $+510, CX
-	MOVQ    n0+144(FP), AX
-	ADDQ    $+5, AX
-	MOVQ    $+6, BX
-	XORQ    DX, DX
-	TESTQ   BX, BX
-	JEQ     divz1
-	CQO
-	IDIVQ   BX
-	TESTQ   DX, DX
-	JEQ     divfix2
-	MOVQ    DX, SI
-	XORQ    BX, SI
-	JGE     divfix2
-	DECQ    AX
-	ADDQ    BX, DX
-
-divfix2:
-	MOVQ AX, DX
-
-divz1:
-	MOVQ    DX, AX
-	IMUL3Q  $+6, AX, AX
-	XORQ    DX, DX
-	CMPQ    CX, AX
-	SETLT   DL
-	MOVQ    $+510, CX
-	TESTQ   DX, DX
-	CMOVQNE CX, AX
-	MOVQ    AX, 16(SP)
-	MOVQ    n2+160(FP), AX
-	MOVQ    (SP), CX
-	ADDQ    CX, AX
-	SUBQ    $+1, AX
-	XORQ    DX, DX
-	TESTQ   CX, CX
-	JEQ     divz3
-	CQO
-	IDIVQ   CX
-	TESTQ   DX, DX
-	JEQ     divfix4
-	MOVQ    DX, BX
-	XORQ    CX, BX
-	JGE     divfix4
-	DECQ    AX
-	ADDQ    CX, DX
-
-divfix4:
-	MOVQ AX, DX
-
-divz3:
-	MOVQ  DX, 24(SP)
-	MOVQ  n1+152(FP), AX
-	MOVQ  8(SP), CX
-	ADDQ  CX, AX
-	SUBQ  $+1, AX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz5
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix6
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix6
-	DECQ  AX
-	ADDQ  CX, DX
-
-divfix6:
-	MOVQ AX, DX
-
-divz5:
-	MOVQ  DX, 32(SP)
-	MOVQ  n0+144(FP), AX
-	MOVQ  16(SP), CX
-	ADDQ  CX, AX
-	SUBQ  $+1, AX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz7
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix8
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix8
-	DECQ  AX
-	ADDQ  CX, DX
-
-divfix8:
-	MOVQ AX, DX
-
-divz7:
-	MOVQ DX, 40(SP)
-	MOVQ lo+168(FP), AX
-	MOVQ AX, 48(SP)
-
-loop9:
-	MOVQ  48(SP), AX
-	CMPQ  AX, hi+176(FP)
-	JGE   end10
-	MOVQ  32(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz11
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix12
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix12
-	DECQ  AX
-	ADDQ  CX, DX
-
-divfix12:
-divz11:
-	MOVQ  DX, 56(SP)
-	MOVQ  48(SP), AX
-	MOVQ  32(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz13
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix14
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix14
-	DECQ  AX
-	ADDQ  CX, DX
-
-divfix14:
-	MOVQ AX, DX
-
-divz13:
-	MOVQ  DX, 64(SP)
-	MOVQ  64(SP), AX
-	MOVQ  24(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz15
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix16
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix16
-	DECQ  AX
-	ADDQ  CX, DX
-
-divfix16:
-divz15:
-	MOVQ    DX, AX
-	MOVQ    (SP), CX
-	IMULQ   CX, AX
-	MOVQ    AX, 72(SP)
-	MOVQ    n2+160(FP), AX
-	MOVQ    72(SP), DX
-	SUBQ    DX, AX
-	XORQ    DX, DX
-	CMPQ    CX, AX
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE CX, AX
-	MOVQ    AX, 80(SP)
-	MOVQ    56(SP), AX
-	MOVQ    32(SP), CX
-	XORQ    DX, DX
-	TESTQ   CX, CX
-	JEQ     divz17
-	CQO
-	IDIVQ   CX
-	TESTQ   DX, DX
-	JEQ     divfix18
-	MOVQ    DX, BX
-	XORQ    CX, BX
-	JGE     divfix18
-	DECQ    AX
-	ADDQ    CX, DX
-
-divfix18:
-divz17:
-	MOVQ    DX, AX
-	MOVQ    8(SP), CX
-	IMULQ   CX, AX
-	MOVQ    AX, 88(SP)
-	MOVQ    n1+152(FP), AX
-	MOVQ    88(SP), DX
-	SUBQ    DX, AX
-	XORQ    BX, BX
-	CMPQ    CX, AX
-	SETLT   BL
-	TESTQ   BX, BX
-	CMOVQNE CX, AX
-	MOVQ    AX, 96(SP)
-	MOVQ    48(SP), AX
-	MOVQ    (SP), BX
-	IMULQ   BX, CX
-	IMULQ   CX, AX
-	MOVQ    AX, 104(SP)
-	MOVQ    DX, AX
-	IMULQ   n2+160(FP), AX
-	MOVQ    72(SP), CX
-	ADDQ    CX, AX
-	MOVQ    AX, 112(SP)
-	MOVQ    80(SP), AX
-	MOVQ    AX, CX
-	SARQ    $0x04, CX
-	MOVQ    CX, 120(SP)
-	MOVQ    120(SP), CX
-	SHLQ    $0x04, CX
-	SUBQ    CX, AX
-	MOVQ    AX, 128(SP)
-	MOVQ    96(SP), AX
-	SHLQ    $0x04, AX
-	MOVQ    AX, 136(SP)
-	XORQ    AX, AX
-	MOVQ    AX, 144(SP)
-
-loop19:
-	MOVQ  144(SP), AX
-	MOVQ  96(SP), CX
-	CMPQ  AX, CX
-	JGE   end20
-	MOVQ  112(SP), CX
-	MOVQ  AX, DX
-	IMULQ n2+160(FP), DX
-	ADDQ  DX, CX
-	MOVQ  104(SP), DX
-	SHLQ  $0x04, AX
-	ADDQ  AX, DX
-	MOVQ  DX, AX
-	XORQ  DX, DX
-	MOVQ  120(SP), BX
-	MOVQ  136(SP), SI
-	MOVQ  in1_base+24(FP), DI
-	MOVQ  scr1_base+96(FP), R8
-
-loop21:
-	CMPQ    DX, BX
-	JGE     end22
-	VMOVUPS (DI)(CX*4), Y0
-	VMOVUPS Y0, (R8)(AX*4)
-	VMOVUPS 32(DI)(CX*4), Y0
-	VMOVUPS Y0, 32(R8)(AX*4)
-	ADDQ    $+16, CX
-	ADDQ    SI, AX
-	ADDQ    $+1, DX
-	JMP     loop21
-
-end22:
-	MOVQ         128(SP), DX
-	CMPQ         DX, $+0
-	JLE          else23
-	MOVQ         128(SP), DX
-	XORQ         BX, BX
-	CMPQ         DX, $+0
-	SETGT        BL
-	XORQ         SI, SI
-	TESTQ        BX, BX
-	CMOVQNE      DX, SI
-	XORQ         BX, BX
-	CMPQ         SI, $+8
-	SETLT        BL
-	MOVQ         $+8, DI
-	TESTQ        BX, BX
-	CMOVQNE      SI, DI
-	VMOVQ        DI, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_packb_avx2_c1<>+0(SB), Y0, Y0
-	MOVQ         in1_base+24(FP), BX
-	VMASKMOVPS   (BX)(CX*4), Y0, Y0
-	MOVQ         scr1_base+96(FP), SI
-	VMOVUPS      Y0, (SI)(AX*4)
-	SUBQ         $+8, DX
-	XORQ         DI, DI
-	CMPQ         DX, $+0
-	SETGT        DI
-	XORQ         R8, R8
-	TESTQ        DI, DI
-	CMOVQNE      DX, R8
-	XORQ         DX, DX
-	CMPQ         R8, $+8
-	SETLT        DL
-	MOVQ         $+8, DI
-	TESTQ        DX, DX
-	CMOVQNE      R8, DI
-	VMOVQ        DI, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     matmul_gemm_c_packb_avx2_c1<>+0(SB), Y0, Y0
-	VMASKMOVPS   32(BX)(CX*4), Y0, Y0
-	VMOVUPS      Y0, 32(SI)(AX*4)
-
-else23:
-	ADDQ $+1, 144(SP)
-	JMP  loop19
-
-end20:
-	ADDQ $+1, 48(SP)
-	JMP  loop9
-
-end10:
-	RET
-
-DATA matmul_gemm_c_packb_avx2_c1<>+0(SB)/4, $0x00000000
-DATA matmul_gemm_c_packb_avx2_c1<>+4(SB)/4, $0x00000001
-DATA matmul_gemm_c_packb_avx2_c1<>+8(SB)/4, $0x00000002
-DATA matmul_gemm_c_packb_avx2_c1<>+12(SB)/4, $0x00000003
-DATA matmul_gemm_c_packb_avx2_c1<>+16(SB)/4, $0x00000004
-DATA matmul_gemm_c_packb_avx2_c1<>+20(SB)/4, $0x00000005
-DATA matmul_gemm_c_packb_avx2_c1<>+24(SB)/4, $0x00000006
-DATA matmul_gemm_c_packb_avx2_c1<>+28(SB)/4, $0x00000007
-GLOBL matmul_gemm_c_packb_avx2_c1<>(SB), RODATA|NOPTR, $32
-
 // func matmul_gemm_c_packa_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV
 TEXT ·matmul_gemm_c_packa_avx2(SB), NOSPLIT, $120-184
@@ -731,7 +379,7 @@ GLOBL matmul_gemm_c_packa_avx2_c1<>(SB), RODATA|NOPTR, $32
 
 // func matmul_gemm_c_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV, FMA3
-TEXT ·matmul_gemm_c_avx2(SB), NOSPLIT, $232-184
+TEXT ·matmul_gemm_c_avx2(SB), NOSPLIT, $320-184
 	MOVQ    $+4096, AX
 	MOVQ    $+16, CX
 	MOVQ    n2+160(FP), DX
@@ -977,69 +625,284 @@ divz23:
 	MOVQ    n1+152(FP), AX
 	MOVQ    96(SP), DX
 	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 104(SP)
+	MOVQ    48(SP), AX
+	MOVQ    (SP), DX
+	IMULQ   DX, CX
+	IMULQ   CX, AX
+	MOVQ    AX, 112(SP)
+	MOVQ    n0+144(FP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+24
+	SETLT   CL
+	MOVQ    CX, AX
+	MOVQ    n1+152(FP), CX
+	IMULQ   n2+160(FP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+1048576
+	SETLE   DL
+	ANDQ    DX, AX
+	XORQ    $+1, AX
+	TESTQ   AX, AX
+	JEQ     else25
+	MOVQ    48(SP), AX
+	MOVQ    32(SP), CX
+	IMULQ   CX, AX
+	MOVQ    88(SP), DX
+	ADDQ    DX, AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz27
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix28
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix28
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix28:
+divz27:
+	MOVQ  DX, 120(SP)
+	MOVQ  48(SP), AX
+	MOVQ  32(SP), CX
+	IMULQ CX, AX
+	MOVQ  88(SP), DX
+	ADDQ  DX, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz29
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix30
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix30
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix30:
+	MOVQ AX, DX
+
+divz29:
+	MOVQ  DX, 128(SP)
+	MOVQ  128(SP), AX
+	MOVQ  24(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz31
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix32
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix32
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix32:
+divz31:
+	MOVQ    DX, AX
+	MOVQ    (SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 136(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    136(SP), DX
+	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 144(SP)
+	MOVQ    120(SP), AX
+	MOVQ    32(SP), CX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz33
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix34
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix34
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix34:
+divz33:
+	MOVQ    DX, AX
+	MOVQ    8(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 152(SP)
+	MOVQ    n1+152(FP), AX
+	MOVQ    152(SP), DX
+	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 104(SP)
-	MOVQ    48(SP), AX
-	MOVQ    32(SP), BX
-	IMULQ   BX, AX
-	MOVQ    88(SP), SI
-	ADDQ    SI, AX
-	MOVQ    (SP), DI
-	IMULQ   DI, CX
-	IMULQ   CX, AX
-	MOVQ    AX, 112(SP)
-	MOVQ    56(SP), AX
-	IMULQ   BX, AX
-	ADDQ    SI, AX
-	MOVQ    40(SP), CX
-	IMULQ   CX, AX
-	MOVQ    16(SP), CX
-	IMUL3Q  $+272, CX, CX
-	IMULQ   CX, AX
-	MOVQ    AX, 120(SP)
+	MOVQ    AX, 160(SP)
 	MOVQ    DX, AX
 	IMULQ   n2+160(FP), AX
-	MOVQ    64(SP), CX
+	MOVQ    136(SP), CX
 	ADDQ    CX, AX
-	MOVQ    AX, 128(SP)
+	MOVQ    AX, 168(SP)
+	MOVQ    144(SP), AX
+	MOVQ    AX, CX
+	SARQ    $0x04, CX
+	MOVQ    CX, 176(SP)
+	MOVQ    176(SP), CX
+	SHLQ    $0x04, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 184(SP)
+	MOVQ    160(SP), AX
+	SHLQ    $0x04, AX
+	MOVQ    AX, 192(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 136(SP)
+	MOVQ    AX, 200(SP)
 
-loop25:
-	MOVQ    136(SP), AX
+loop35:
+	MOVQ  200(SP), AX
+	MOVQ  160(SP), CX
+	CMPQ  AX, CX
+	JGE   end36
+	MOVQ  168(SP), CX
+	MOVQ  AX, DX
+	IMULQ n2+160(FP), DX
+	ADDQ  DX, CX
+	MOVQ  112(SP), DX
+	SHLQ  $0x04, AX
+	ADDQ  AX, DX
+	MOVQ  DX, AX
+	XORQ  DX, DX
+	MOVQ  176(SP), BX
+	MOVQ  192(SP), SI
+	MOVQ  in1_base+24(FP), DI
+	MOVQ  scr1_base+96(FP), R8
+
+loop37:
+	CMPQ    DX, BX
+	JGE     end38
+	VMOVUPS (DI)(CX*4), Y0
+	VMOVUPS Y0, (R8)(AX*4)
+	VMOVUPS 32(DI)(CX*4), Y0
+	VMOVUPS Y0, 32(R8)(AX*4)
+	ADDQ    $+16, CX
+	ADDQ    SI, AX
+	ADDQ    $+1, DX
+	JMP     loop37
+
+end38:
+	MOVQ         184(SP), DX
+	CMPQ         DX, $+0
+	JLE          else39
+	MOVQ         184(SP), DX
+	XORQ         BX, BX
+	CMPQ         DX, $+0
+	SETGT        BL
+	XORQ         SI, SI
+	TESTQ        BX, BX
+	CMOVQNE      DX, SI
+	XORQ         BX, BX
+	CMPQ         SI, $+8
+	SETLT        BL
+	MOVQ         $+8, DI
+	TESTQ        BX, BX
+	CMOVQNE      SI, DI
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
+	MOVQ         in1_base+24(FP), BX
+	VMASKMOVPS   (BX)(CX*4), Y0, Y0
+	MOVQ         scr1_base+96(FP), SI
+	VMOVUPS      Y0, (SI)(AX*4)
+	SUBQ         $+8, DX
+	XORQ         DI, DI
+	CMPQ         DX, $+0
+	SETGT        DI
+	XORQ         R8, R8
+	TESTQ        DI, DI
+	CMOVQNE      DX, R8
+	XORQ         DX, DX
+	CMPQ         R8, $+8
+	SETLT        DL
+	MOVQ         $+8, DI
+	TESTQ        DX, DX
+	CMOVQNE      R8, DI
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y0, Y0
+	VMASKMOVPS   32(BX)(CX*4), Y0, Y0
+	VMOVUPS      Y0, 32(SI)(AX*4)
+
+else39:
+	ADDQ $+1, 200(SP)
+	JMP  loop35
+
+end36:
+else25:
+	MOVQ   56(SP), AX
+	MOVQ   32(SP), CX
+	IMULQ  CX, AX
+	MOVQ   88(SP), CX
+	ADDQ   CX, AX
+	MOVQ   40(SP), CX
+	IMULQ  CX, AX
+	MOVQ   16(SP), CX
+	IMUL3Q $+272, CX, CX
+	IMULQ  CX, AX
+	MOVQ   AX, 208(SP)
+	MOVQ   96(SP), AX
+	IMULQ  n2+160(FP), AX
+	MOVQ   64(SP), CX
+	ADDQ   CX, AX
+	MOVQ   AX, 216(SP)
+	XORQ   AX, AX
+	MOVQ   AX, 224(SP)
+
+loop41:
+	MOVQ    224(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
-	JGE     end26
+	JGE     end42
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
-	MOVQ    CX, 144(SP)
+	MOVQ    CX, 232(SP)
 	MOVQ    n0+144(FP), CX
-	MOVQ    144(SP), BX
+	MOVQ    232(SP), BX
 	SUBQ    BX, CX
 	XORQ    BX, BX
 	CMPQ    DX, CX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 152(SP)
-	MOVQ    120(SP), CX
+	MOVQ    CX, 240(SP)
+	MOVQ    208(SP), CX
 	IMUL3Q  $+272, DX, DX
 	IMULQ   DX, AX
 	ADDQ    AX, CX
-	MOVQ    CX, 160(SP)
+	MOVQ    CX, 248(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 168(SP)
+	MOVQ    AX, 256(SP)
 
-loop27:
-	MOVQ    168(SP), AX
+loop43:
+	MOVQ    256(SP), AX
 	MOVQ    72(SP), CX
 	CMPQ    AX, CX
-	JGE     end28
+	JGE     end44
 	MOVQ    $+16, DX
 	SUBQ    AX, CX
 	XORQ    BX, BX
@@ -1048,29 +911,36 @@ loop27:
 	MOVQ    $+16, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 176(SP)
+	MOVQ    CX, 264(SP)
 	MOVQ    n0+144(FP), CX
 	XORQ    DX, DX
 	CMPQ    CX, $+24
 	SETLT   DL
-	MOVQ    128(SP), CX
-	ADDQ    AX, CX
+	MOVQ    DX, CX
+	MOVQ    n1+152(FP), DX
+	IMULQ   n2+160(FP), DX
+	XORQ    BX, BX
+	CMPQ    DX, $+1048576
+	SETLE   BL
+	ANDQ    BX, CX
+	MOVQ    216(SP), DX
+	ADDQ    AX, DX
 	MOVQ    112(SP), BX
 	MOVQ    104(SP), SI
 	IMULQ   SI, AX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
-	TESTQ   DX, DX
-	CMOVQNE CX, AX
-	MOVQ    AX, 184(SP)
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 272(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 192(SP)
+	MOVQ    AX, 280(SP)
 
-loop29:
-	MOVQ    192(SP), AX
-	MOVQ    152(SP), CX
+loop45:
+	MOVQ    280(SP), AX
+	MOVQ    240(SP), CX
 	CMPQ    AX, CX
-	JGE     end30
+	JGE     end46
 	MOVQ    $+6, DX
 	SUBQ    AX, CX
 	XORQ    BX, BX
@@ -1079,21 +949,21 @@ loop29:
 	MOVQ    $+6, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 200(SP)
-	MOVQ    160(SP), CX
+	MOVQ    CX, 288(SP)
+	MOVQ    248(SP), CX
 	MOVQ    AX, DX
 	IMUL3Q  $+272, DX, DX
 	ADDQ    DX, CX
-	MOVQ    184(SP), DX
-	MOVQ    144(SP), BX
+	MOVQ    272(SP), DX
+	MOVQ    232(SP), BX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
 	IMULQ   n2+160(FP), AX
 	MOVQ    64(SP), BX
-	MOVQ    168(SP), SI
+	MOVQ    256(SP), SI
 	ADDQ    SI, BX
 	ADDQ    BX, AX
-	MOVQ    AX, 208(SP)
+	MOVQ    AX, 296(SP)
 	VXORPS  Y1, Y1, Y1
 	VMOVUPS Y1, Y0
 	VMOVUPS Y1, Y2
@@ -1108,20 +978,30 @@ loop29:
 	VMOVUPS Y1, Y11
 	VMOVUPS Y1, Y1
 	MOVQ    n0+144(FP), AX
+	XORQ    BX, BX
 	CMPQ    AX, $+24
-	JGE     else31
-	MOVQ    176(SP), AX
+	SETLT   BL
+	MOVQ    BX, AX
+	MOVQ    n1+152(FP), BX
+	IMULQ   n2+160(FP), BX
+	XORQ    SI, SI
+	CMPQ    BX, $+1048576
+	SETLE   SI
+	ANDQ    SI, AX
+	TESTQ   AX, AX
+	JEQ     else47
+	MOVQ    264(SP), AX
 	CMPQ    AX, $+16
-	JNE     else33
+	JNE     else49
 	XORQ    AX, AX
 	MOVQ    104(SP), BX
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), DI
 
-uloop35:
+uloop51:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend36
+	JGE          uend52
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -1211,12 +1091,12 @@ uloop35:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop35
+	JMP          uloop51
 
-uend36:
-loop37:
+uend52:
+loop53:
 	CMPQ         AX, BX
-	JGE          end38
+	JGE          end54
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -1240,15 +1120,15 @@ loop37:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop37
+	JMP          loop53
 
-end38:
-	JMP endif34
+end54:
+	JMP endif50
 
-else33:
+else49:
 	XORQ    AX, AX
 	MOVQ    104(SP), BX
-	MOVQ    176(SP), SI
+	MOVQ    264(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+8, DI
 	XORQ    R8, R8
@@ -1278,10 +1158,10 @@ else33:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop39:
+uloop55:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend40
+	JGE          uend56
 	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1395,12 +1275,12 @@ uloop39:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop39
+	JMP          uloop55
 
-uend40:
-loop41:
+uend56:
+loop57:
 	CMPQ         AX, BX
-	JGE          end42
+	JGE          end58
 	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1430,22 +1310,22 @@ loop41:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop41
+	JMP          loop57
 
-end42:
-endif34:
-	JMP endif32
+end58:
+endif50:
+	JMP endif48
 
-else31:
+else47:
 	XORQ AX, AX
 	MOVQ 104(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop43:
+uloop59:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend44
+	JGE          uend60
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -1535,12 +1415,12 @@ uloop43:
 	ADDQ         $+1, CX
 	ADDQ         $+16, DX
 	ADDQ         $+4, AX
-	JMP          uloop43
+	JMP          uloop59
 
-uend44:
-loop45:
+uend60:
+loop61:
 	CMPQ         AX, BX
-	JGE          end46
+	JGE          end62
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -1564,22 +1444,22 @@ loop45:
 	ADDQ         $+1, CX
 	ADDQ         $+16, DX
 	ADDQ         $+1, AX
-	JMP          loop45
+	JMP          loop61
 
-end46:
-endif32:
-	MOVQ   200(SP), AX
+end62:
+endif48:
+	MOVQ   288(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+6
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   176(SP), CX
+	MOVQ   264(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+16
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else47
+	JEQ    else63
 	MOVQ   88(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
@@ -1587,74 +1467,74 @@ endif32:
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else49
-	MOVQ   208(SP), AX
-	MOVQ   AX, 216(SP)
-	MOVQ   216(SP), AX
+	JEQ    else65
+	MOVQ   296(SP), AX
+	MOVQ   AX, 304(SP)
+	MOVQ   304(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Y0, Y0
 	VADDPS 32(CX)(AX*4), Y2, Y2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 216(SP)
-	MOVQ   216(SP), AX
+	MOVQ   AX, 304(SP)
+	MOVQ   304(SP), AX
 	VADDPS (CX)(AX*4), Y3, Y3
 	VADDPS 32(CX)(AX*4), Y4, Y4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 216(SP)
-	MOVQ   216(SP), AX
+	MOVQ   AX, 304(SP)
+	MOVQ   304(SP), AX
 	VADDPS (CX)(AX*4), Y5, Y5
 	VADDPS 32(CX)(AX*4), Y6, Y6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 216(SP)
-	MOVQ   216(SP), AX
+	MOVQ   AX, 304(SP)
+	MOVQ   304(SP), AX
 	VADDPS (CX)(AX*4), Y7, Y7
 	VADDPS 32(CX)(AX*4), Y8, Y8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 216(SP)
-	MOVQ   216(SP), AX
+	MOVQ   AX, 304(SP)
+	MOVQ   304(SP), AX
 	VADDPS (CX)(AX*4), Y9, Y9
 	VADDPS 32(CX)(AX*4), Y10, Y10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 216(SP)
-	MOVQ   216(SP), AX
+	MOVQ   AX, 304(SP)
+	MOVQ   304(SP), AX
 	VADDPS (CX)(AX*4), Y11, Y11
 	VADDPS 32(CX)(AX*4), Y1, Y1
 
-else49:
-	MOVQ    208(SP), AX
-	MOVQ    AX, 216(SP)
-	MOVQ    216(SP), AX
+else65:
+	MOVQ    296(SP), AX
+	MOVQ    AX, 304(SP)
+	MOVQ    304(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
 	VMOVUPS Y2, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 216(SP)
-	MOVQ    216(SP), AX
+	MOVQ    AX, 304(SP)
+	MOVQ    304(SP), AX
 	VMOVUPS Y3, (CX)(AX*4)
 	VMOVUPS Y4, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 216(SP)
-	MOVQ    216(SP), AX
+	MOVQ    AX, 304(SP)
+	MOVQ    304(SP), AX
 	VMOVUPS Y5, (CX)(AX*4)
 	VMOVUPS Y6, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 216(SP)
-	MOVQ    216(SP), AX
+	MOVQ    AX, 304(SP)
+	MOVQ    304(SP), AX
 	VMOVUPS Y7, (CX)(AX*4)
 	VMOVUPS Y8, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 216(SP)
-	MOVQ    216(SP), AX
+	MOVQ    AX, 304(SP)
+	MOVQ    304(SP), AX
 	VMOVUPS Y9, (CX)(AX*4)
 	VMOVUPS Y10, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 216(SP)
-	MOVQ    216(SP), AX
+	MOVQ    AX, 304(SP)
+	MOVQ    304(SP), AX
 	VMOVUPS Y11, (CX)(AX*4)
 	VMOVUPS Y1, 32(CX)(AX*4)
-	JMP     endif48
+	JMP     endif64
 
-else47:
+else63:
 	MOVQ    48(SP), AX
 	IMUL3Q  $+96, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -1671,18 +1551,18 @@ else47:
 	VMOVUPS Y11, 320(CX)(AX*4)
 	VMOVUPS Y1, 352(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 224(SP)
+	MOVQ    AX, 312(SP)
 
-loop51:
-	MOVQ   224(SP), AX
-	MOVQ   200(SP), CX
+loop67:
+	MOVQ   312(SP), AX
+	MOVQ   288(SP), CX
 	CMPQ   AX, CX
-	JGE    end52
+	JGE    end68
 	XORQ   CX, CX
-	MOVQ   176(SP), DX
+	MOVQ   264(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
-	MOVQ   208(SP), SI
+	MOVQ   296(SP), SI
 	ADDQ   SI, BX
 	IMUL3Q $+16, AX, SI
 	MOVQ   48(SP), DI
@@ -1699,45 +1579,45 @@ loop51:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), DI
 
-loop53:
+loop69:
 	CMPQ   CX, DX
-	JGE    end54
+	JGE    end70
 	MOVQ   SI, R9
 	ADDQ   CX, R9
 	VMOVSS (DI)(R9*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  R8, R8
-	JEQ    guard55
+	JEQ    guard71
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS (AX)(R9*4), X1
 
-guard55:
+guard71:
 	VADDSS X1, X0, X0
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS X0, (AX)(R9*4)
 	ADDQ   $+1, CX
-	JMP    loop53
+	JMP    loop69
 
-end54:
+end70:
+	ADDQ $+1, 312(SP)
+	JMP  loop67
+
+end68:
+endif64:
+	ADDQ $+6, 280(SP)
+	JMP  loop45
+
+end46:
+	ADDQ $+16, 256(SP)
+	JMP  loop43
+
+end44:
 	ADDQ $+1, 224(SP)
-	JMP  loop51
+	JMP  loop41
 
-end52:
-endif48:
-	ADDQ $+6, 192(SP)
-	JMP  loop29
-
-end30:
-	ADDQ $+16, 168(SP)
-	JMP  loop27
-
-end28:
-	ADDQ $+1, 136(SP)
-	JMP  loop25
-
-end26:
+end42:
 	ADDQ $+1, 88(SP)
 	JMP  loop21
 

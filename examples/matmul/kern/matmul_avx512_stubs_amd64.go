@@ -4,11 +4,6 @@
 
 package kern
 
-// matmul_gemm_c_packb_avx512 is func gemm_C_packb of kernel Matmul for avx512.
-//
-//go:noescape
-func matmul_gemm_c_packb_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
-
 // matmul_gemm_c_packa_avx512 is func gemm_C_packa of kernel Matmul for avx512.
 //
 //go:noescape
