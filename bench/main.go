@@ -105,11 +105,13 @@ func measure(threads int) {
 			log.Fatalf("%dx%dx%d: tcc differs from gonum: %v", s.m, s.n, s.k, err)
 		}
 		flop := 2 * float64(s.m) * float64(s.n) * float64(s.k)
-		gT := flop / seconds(tcc) / 1e9
 		gG := flop / seconds(gonum) / 1e9
-		gO := math.NaN()
+		var gT, gO float64
 		if haveOpenBLAS {
-			gO = flop / seconds(func() { openblasSgemm(s.m, s.n, s.k, a, b, c) }) / 1e9
+			t := interleaved(tcc, func() { openblasSgemm(s.m, s.n, s.k, a, b, c) })
+			gT, gO = flop/t[0]/1e9, flop/t[1]/1e9
+		} else {
+			gT, gO = flop/seconds(tcc)/1e9, math.NaN()
 		}
 		fmt.Printf("%-18s %10.1f %10.1f %10.1f %10.2f %10.2f\n", fmt.Sprintf("%dx%dx%d", s.m, s.n, s.k), gT, gG, gO, gT/gG, gT/gO)
 	}
@@ -136,6 +138,37 @@ func compare(got, want []float32, k int) error {
 		}
 	}
 	return nil
+}
+
+// interleaved returns the best time of each of fs, timed in alternating
+// rounds (about a quarter of a second in all per function, after one
+// warm-up call each), so that a busy spell on a shared machine slows all of
+// them rather than one.
+func interleaved(fs ...func()) []float64 {
+	const rounds = 8
+	budget := 250 * time.Millisecond
+	if *quick {
+		budget = 60 * time.Millisecond
+	}
+	best := make([]float64, len(fs))
+	for i, f := range fs {
+		f()
+		best[i] = math.Inf(1)
+	}
+	for range rounds {
+		for i, f := range fs {
+			start := time.Now()
+			for n := 0; n < 1 || time.Since(start) < budget/rounds; n++ {
+				t := time.Now()
+				f()
+				best[i] = math.Min(best[i], time.Since(t).Seconds())
+				if n > 200 {
+					break
+				}
+			}
+		}
+	}
+	return best
 }
 
 // seconds returns the best time of f over repetitions lasting about a quarter

@@ -72,6 +72,11 @@ type GEMM struct {
 	// MR x NR is the register tile (NR a multiple of Lanes).
 	MR int `json:"mr"`
 	NR int `json:"nr"`
+	// MRTail, when positive, is the height of the tail tiles: with A packed
+	// as rows (ARows), a block whose last rows are at most 2*MRTail ends
+	// with MRTail-row tiles instead of one MR-row tile that is mostly
+	// padding (M = 16 with MR = 12: 16 rows computed instead of 24).
+	MRTail int `json:"mr_tail,omitempty"`
 	// KC, MC and NC are the cache blocks: a KC x NR sliver of packed B in
 	// L1, an MC x KC block of A in L2, a KC x NC panel of B in L3.
 	KC int `json:"kc"`
@@ -81,6 +86,10 @@ type GEMM struct {
 	// work, NCSplit the NC blocks N is split into at least.
 	MaxGroups int `json:"max_groups"`
 	NCSplit   int `json:"nc_split"`
+	// SplitMinWork: a product of fewer flops than this (2*M*N*K over all
+	// batches) keeps N in one NC block (0: always split), as a product that
+	// small runs on one thread.
+	SplitMinWork int `json:"split_min_work,omitempty"`
 	// DirectMaxM: below this many MR-row tiles B is read in place instead
 	// of packed (0 never).
 	DirectMaxM int `json:"direct_max_m"`
@@ -89,6 +98,9 @@ type GEMM struct {
 	// time, a page apart, run at a fraction of the bandwidth that packing
 	// (whole rows, once) reaches.
 	DirectMaxB int `json:"direct_max_b,omitempty"`
+	// DirectAllB: a B of at most this many K x N elements is read in place
+	// whatever M (0: never), as it stays in cache across the row tiles.
+	DirectAllB int `json:"direct_all_b,omitempty"`
 	// GEMV paths (M == 1 or N == 1): rows of B streamed together, least
 	// columns per parallel block, outputs per dot-product block; 0 turns
 	// the path off.
@@ -123,7 +135,9 @@ func (g *GEMM) Validate(vectorRegs int) error {
 		return fmt.Errorf("gemm plan: NR %d is not a multiple of the %d lanes", g.NR, g.Lanes)
 	case g.MC%g.MR != 0 || g.NC%g.NR != 0:
 		return fmt.Errorf("gemm plan: MC %d and NC %d must be multiples of MR %d and NR %d", g.MC, g.NC, g.MR, g.NR)
-	case g.MaxGroups < 1 || g.NCSplit < 1 || g.DirectMaxM < 0 || g.DirectMaxB < 0 || g.GEMVRows < 0 || g.GEMVCols < 0 || g.DotBlock < 0:
+	case g.MRTail < 0 || g.MRTail >= g.MR && g.MRTail > 0:
+		return fmt.Errorf("gemm plan: tail height %d must be below MR %d", g.MRTail, g.MR)
+	case g.MaxGroups < 1 || g.NCSplit < 1 || g.DirectMaxM < 0 || g.DirectMaxB < 0 || g.DirectAllB < 0 || g.SplitMinWork < 0 || g.GEMVRows < 0 || g.GEMVCols < 0 || g.DotBlock < 0:
 		return errors.New("gemm plan: parallel and special-shape knobs must be non-negative (groups and splits positive)")
 	}
 	if vectorRegs > 0 {
@@ -241,8 +255,8 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "  stmts %v:", u.Stmts)
 		if u.GEMM != nil {
 			g := u.GEMM
-			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes) blocks kc %d mc %d nc %d, A as rows %v, B packed in the loop %v, groups %d, nc split %d, direct below %d tiles and %d elements of B, gemv rows %d cols %d, dot block %d, vnni %v",
-				g.MR, g.NR, g.Lanes, g.KC, g.MC, g.NC, g.ARows, g.BInLoop, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.DirectMaxB, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
+			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes, tail tiles of %d rows) blocks kc %d mc %d nc %d, A as rows %v, B packed in the loop %v, groups %d, nc split %d, direct below %d tiles and %d elements of B or up to %d elements, one NC block below %d flops, gemv rows %d cols %d, dot block %d, vnni %v",
+				g.MR, g.NR, g.Lanes, g.MRTail, g.KC, g.MC, g.NC, g.ARows, g.BInLoop, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.DirectMaxB, g.DirectAllB, g.SplitMinWork, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
 		} else {
 			fmt.Fprintf(&b, " vector %v, accumulators %d", u.Vector, u.Accumulators)
 		}
@@ -315,6 +329,9 @@ type GEMMSpace struct {
 	GEMV       []bool
 	// BInLoop are the ways of packing B to try (none: packed ahead).
 	BInLoop []bool
+	// MRTail are the tail heights to try (none: 0); a height of MR or more
+	// counts as 0 for that MR.
+	MRTail []int
 	// VNNI is used where the target has it.
 	VNNI bool
 }
@@ -325,6 +342,14 @@ func (s GEMMSpace) bInLoop() []bool {
 		return []bool{false}
 	}
 	return s.BInLoop
+}
+
+// mrTail returns the MRTail domain, {0} if it is empty.
+func (s GEMMSpace) mrTail() []int {
+	if len(s.MRTail) == 0 {
+		return []int{0}
+	}
+	return s.MRTail
 }
 
 // Plans returns every valid plan of the space.
@@ -346,9 +371,14 @@ func (s GEMMSpace) Plans() []GEMM {
 									}
 								}
 								for _, bil := range s.bInLoop() {
-									g.BInLoop = bil
-									if g.Validate(s.VectorRegs) == nil {
-										out = append(out, g)
+									for _, tail := range s.mrTail() {
+										g.BInLoop, g.MRTail = bil, tail
+										if tail >= mr {
+											g.MRTail = 0
+										}
+										if g.Validate(s.VectorRegs) == nil {
+											out = append(out, g)
+										}
 									}
 								}
 							}

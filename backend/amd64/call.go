@@ -563,11 +563,12 @@ func (g *gen) scalarCast(e *loop.Cast) val {
 		g.c.VMINSD(g.scalarData(ir.F64, &loop.Const{Float: float64(hi)}), c, c)
 		r := g.c.GP64()
 		g.c.VCVTSD2SIQ(c, r)
-		m := g.c.XMM()
-		g.c.VCMPSD(operand.U8(0x07), f, f, m) // ordered: all ones
-		mg := g.c.GP64()
-		g.c.VMOVQ(m, mg)
-		g.c.ANDQ(mg, r)
+		// NaN gives 0: VUCOMISD of f with itself sets PF when unordered
+		// (VCMPSD into an X register has no encoding for X16-X31).
+		z := g.c.GP64()
+		g.c.XORQ(z, z)
+		g.c.VUCOMISD(f, f)
+		g.c.CMOVQPS(z, r)
 		return val{r: r, t: to, tmp: true}
 	}
 	g.fail("scalar cast %v -> %v", fe, te)

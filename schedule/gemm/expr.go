@@ -60,6 +60,8 @@ func cmp(op ir.Op, x, y loop.Expr) loop.Expr {
 	return &loop.Bin{Op: op, X: x, Y: y, T: tBool}
 }
 
+func or(x, y loop.Expr) loop.Expr { return &loop.Bin{Op: ir.Or, X: x, Y: y, T: tBool} }
+
 func and(x, y loop.Expr) loop.Expr {
 	if x == nil {
 		return y

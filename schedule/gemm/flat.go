@@ -152,10 +152,13 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	// Few rows of A use each element of B only a few times: then B is read in
 	// place (when its rows are contiguous) instead of packed.
 	rowsB := !vnni && lw.b.plain() && isUnit(bColE) && lw.b.buf.Elem == m.Acc && !lw.b.cast
-	directOK := rowsB && bl.DirectMaxM > 0
+	directOK := rowsB && (bl.DirectMaxM > 0 || bl.DirectAllB > 0)
 	directCond := cmp(ir.Lt, d.M, i64(int64(bl.DirectMaxM)*MR))
 	if bl.DirectMaxB > 0 {
 		directCond = and(directCond, cmp(ir.Le, mul(d.K, d.N), i64(int64(bl.DirectMaxB))))
+	}
+	if bl.DirectAllB > 0 {
+		directCond = or(directCond, cmp(ir.Le, mul(d.K, d.N), i64(int64(bl.DirectAllB))))
 	}
 
 	// packBBlock appends to body the statements that pack block blk = (b*nNC
@@ -357,40 +360,69 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		}
 		bJr = lw.keep(&jbody, "bjr", bJr)
 
-		vir := lw.loopVar("ir")
-		var irBody []loop.Stmt
-		mr := lw.keep(&irBody, "mr", minE(i64(MR), sub(mc, ref(vir))))
-		vpa, vpbp := lw.scalarVar("pa"), lw.scalarVar("pbp")
-		sliver := kd // MR rows of k-interleaved A
-		if P > 0 {
-			sliver = i64(P) // rows at pitch P: sliver ir starts at row ir
+		// rowTiles returns the loop over row tiles from ir0 to ir1 of height
+		// rows (0: MR).
+		rowTiles := func(ir0, ir1 loop.Expr, rows int) (loop.Stmt, error) {
+			h := int64(rows)
+			if rows == 0 {
+				h = MR
+			}
+			vir := lw.loopVar("ir")
+			var irBody []loop.Stmt
+			mr := lw.keep(&irBody, "mr", minE(i64(h), sub(mc, ref(vir))))
+			vpa, vpbp := lw.scalarVar("pa"), lw.scalarVar("pbp")
+			sliver := kd // MR rows of k-interleaved A
+			if P > 0 {
+				sliver = i64(P) // rows at pitch P: sliver ir starts at row ir
+			}
+			irBody = append(irBody, assign(vpa, add(aIb, mul(ref(vir), sliver))), assign(vpbp, bJr))
+			ct := lw.keep(&irBody, "ct", add(offC, add(mul(add(ic, ref(vir)), cRowE), mul(add(jc, ref(vjr)), cColE))))
+			var cpos loop.Expr
+			if correct {
+				cpos = add(mul(blkB, zC.ncE), ref(vjr))
+			}
+			var direct loop.Expr
+			var directB *loop.Buf
+			if directOK {
+				direct, directB = directCond, lw.b.buf
+			}
+			micro, err := lw.vmicro(vmicroArgs{
+				packA: packA, packB: packB, tile: tile, aPitch: P,
+				pa: vpa, pb: vpbp, kc: kd, mr: mr, nr: nr, vnni: vnni, csum: csum, cpos: cpos,
+				direct: direct, directB: directB, bStep: bRowE,
+				ctile: ct, cRow: cRowE, cCol: cColE,
+				first: first, last: last,
+				tslot: mul(ref(vt), i64(MR*NR)),
+				row:   add(ic, ref(vir)), col: add(jc, ref(vjr)),
+				bind: bind, rows: rows,
+			})
+			if err != nil {
+				return nil, err
+			}
+			return forLoop(vir, ir0, ir1, h, append(irBody, micro...)...), nil
 		}
-		irBody = append(irBody, assign(vpa, add(aIb, mul(ref(vir), sliver))), assign(vpbp, bJr))
-		ct := lw.keep(&irBody, "ct", add(offC, add(mul(add(ic, ref(vir)), cRowE), mul(add(jc, ref(vjr)), cColE))))
-		var cpos loop.Expr
-		if correct {
-			cpos = add(mul(add(mul(ref(vt), zC.nKC), ref(vpb)), zC.ncE), ref(vjr))
+		// With a tail height T (rows at a pitch only), a block whose last
+		// rem = mc % MR rows number at most 2T ends with tiles of T rows
+		// instead of one MR-row tile that is mostly padding.
+		var mainEnd loop.Expr = mc
+		T := int64(bl.MRTail)
+		tail := T > 0 && P > 0 && T < MR
+		if tail {
+			rem := lw.keep(&jbody, "rem", sub(mc, mul(div(mc, i64(MR)), i64(MR))))
+			mainEnd = lw.keep(&jbody, "mend", &loop.Select{Cond: cmp(ir.Le, rem, i64(2*T)), A: sub(mc, rem), B: mc, T: tI64})
 		}
-		var direct loop.Expr
-		var directB *loop.Buf
-		if directOK {
-			direct, directB = directCond, lw.b.buf
-		}
-		micro, err := lw.vmicro(vmicroArgs{
-			packA: packA, packB: packB, tile: tile, aPitch: P,
-			pa: vpa, pb: vpbp, kc: kd, mr: mr, nr: nr, vnni: vnni, csum: csum, cpos: cpos,
-			direct: direct, directB: directB, bStep: bRowE,
-			ctile: ct, cRow: cRowE, cCol: cColE,
-			first: first, last: last,
-			tslot: mul(ref(vt), i64(MR*NR)),
-			row:   add(ic, ref(vir)), col: add(jc, ref(vjr)),
-			bind: bind,
-		})
+		mainLoop, err := rowTiles(i64(0), mainEnd, 0)
 		if err != nil {
 			return nil, err
 		}
-		irBody = append(irBody, micro...)
-		jbody = append(jbody, forLoop(vir, i64(0), mc, MR, irBody...))
+		jbody = append(jbody, mainLoop)
+		if tail {
+			tailLoop, err := rowTiles(mainEnd, mc, int(T))
+			if err != nil {
+				return nil, err
+			}
+			jbody = append(jbody, tailLoop)
+		}
 		ibody = append(ibody, forLoop(vjr, i64(0), nc, NR, jbody...))
 		kbody = append(kbody, forLoop(vib, i64(0), zC.nMC, 1, ibody...))
 		body = append(body, forLoop(vpb, i64(0), zC.nKC, 1, kbody...))

@@ -250,7 +250,12 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	}
 	groups := func() loop.Expr { return minE(bt, i64(int64(bl.MaxGroups))) }
 	ncE := func() loop.Expr {
-		return minE(i64(int64(bl.NC)), maxE(i64(NR), roundUp(ceilDiv(N, int64(bl.NCSplit)), NR)))
+		split := roundUp(ceilDiv(N, int64(bl.NCSplit)), NR)
+		if bl.SplitMinWork > 0 { // a small product stays one NC block
+			work := mul(i64(2), mul(bt, mul(M, mul(N, K))))
+			split = &loop.Select{Cond: cmp(ir.Lt, work, i64(int64(bl.SplitMinWork))), A: roundUp(N, NR), B: split, T: tI64}
+		}
+		return minE(i64(int64(bl.NC)), maxE(i64(NR), split))
 	}
 	nNC := func() loop.Expr { return ceilDiv2(N, ncE()) }
 	kcE := func() loop.Expr {

@@ -32,6 +32,10 @@ type vmicroArgs struct {
 	direct  loop.Expr
 	directB *loop.Buf
 	bStep   loop.Expr
+	// rows, when positive, is the tile height instead of the plan's MR
+	// (the tail tiles of a block whose rows MR does not divide; packed A at
+	// a pitch only).
+	rows int
 }
 
 // vmicro returns the statements computing one MR x NR micro-tile on a vector
@@ -47,6 +51,9 @@ func (lw *lowering) vmicro(a vmicroArgs) ([]loop.Stmt, error) {
 	bl := lw.bl
 	L := bl.Lanes
 	MR, NV, NR := bl.MR, bl.NR/bl.Lanes, int64(bl.NR)
+	if a.rows > 0 {
+		MR = a.rows
+	}
 	vt := loop.Vec(lw.acc, L)
 	st := loop.Scalar(lw.acc)
 	acc := make([][]*loop.Var, MR)

@@ -9,22 +9,39 @@
 TEXT ·matmul_gemm_c_packa_avx2(SB), NOSPLIT, $120-184
 	MOVQ    $+4096, AX
 	MOVQ    $+16, CX
+	MOVQ    $+2, DX
+	MOVQ    n0+144(FP), BX
+	MOVQ    n2+160(FP), SI
+	IMULQ   n1+152(FP), SI
+	IMULQ   SI, BX
+	IMULQ   BX, DX
+	XORQ    BX, BX
+	CMPQ    DX, $+4194304
+	SETLT   BL
 	MOVQ    n2+160(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
 	ADDQ    $+15, DX
 	SARQ    $0x04, DX
 	SHLQ    $0x04, DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETGT   BL
-	MOVQ    $+16, CX
+	MOVQ    n2+160(FP), SI
+	ADDQ    $+7, SI
+	SARQ    $0x03, SI
+	ADDQ    $+15, SI
+	SARQ    $0x04, SI
+	SHLQ    $0x04, SI
 	TESTQ   BX, BX
-	CMOVQNE CX, DX
+	CMOVQNE DX, SI
+	XORQ    DX, DX
+	CMPQ    CX, SI
+	SETGT   DL
+	MOVQ    $+16, CX
+	MOVQ    SI, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
 	XORQ    CX, CX
-	CMPQ    AX, DX
+	CMPQ    AX, BX
 	SETLT   CL
 	MOVQ    $+4096, AX
+	MOVQ    BX, DX
 	TESTQ   CX, CX
 	CMOVQNE AX, DX
 	MOVQ    DX, (SP)
@@ -382,22 +399,39 @@ GLOBL matmul_gemm_c_packa_avx2_c1<>(SB), RODATA|NOPTR, $32
 TEXT ·matmul_gemm_c_avx2(SB), NOSPLIT, $320-184
 	MOVQ    $+4096, AX
 	MOVQ    $+16, CX
+	MOVQ    $+2, DX
+	MOVQ    n0+144(FP), BX
+	MOVQ    n2+160(FP), SI
+	IMULQ   n1+152(FP), SI
+	IMULQ   SI, BX
+	IMULQ   BX, DX
+	XORQ    BX, BX
+	CMPQ    DX, $+4194304
+	SETLT   BL
 	MOVQ    n2+160(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
 	ADDQ    $+15, DX
 	SARQ    $0x04, DX
 	SHLQ    $0x04, DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETGT   BL
-	MOVQ    $+16, CX
+	MOVQ    n2+160(FP), SI
+	ADDQ    $+7, SI
+	SARQ    $0x03, SI
+	ADDQ    $+15, SI
+	SARQ    $0x04, SI
+	SHLQ    $0x04, SI
 	TESTQ   BX, BX
-	CMOVQNE CX, DX
+	CMOVQNE DX, SI
+	XORQ    DX, DX
+	CMPQ    CX, SI
+	SETGT   DL
+	MOVQ    $+16, CX
+	MOVQ    SI, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
 	XORQ    CX, CX
-	CMPQ    AX, DX
+	CMPQ    AX, BX
 	SETLT   CL
 	MOVQ    $+4096, AX
+	MOVQ    BX, DX
 	TESTQ   CX, CX
 	CMOVQNE AX, DX
 	MOVQ    DX, (SP)
@@ -647,6 +681,10 @@ divz23:
 	CMPQ    CX, $+1048576
 	SETLE   DL
 	ANDQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, $+65536
+	SETLE   DL
+	ORQ     DX, AX
 	XORQ    $+1, AX
 	TESTQ   AX, AX
 	JEQ     else25
@@ -923,6 +961,10 @@ loop43:
 	CMPQ    DX, $+1048576
 	SETLE   BL
 	ANDQ    BX, CX
+	XORQ    BX, BX
+	CMPQ    DX, $+65536
+	SETLE   BL
+	ORQ     BX, CX
 	MOVQ    216(SP), DX
 	ADDQ    AX, DX
 	MOVQ    112(SP), BX
@@ -988,6 +1030,10 @@ loop45:
 	CMPQ    BX, $+1048576
 	SETLE   SI
 	ANDQ    SI, AX
+	XORQ    SI, SI
+	CMPQ    BX, $+65536
+	SETLE   SI
+	ORQ     SI, AX
 	TESTQ   AX, AX
 	JEQ     else47
 	MOVQ    264(SP), AX
@@ -1646,22 +1692,39 @@ GLOBL matmul_gemm_c_avx2_c2<>(SB), RODATA|NOPTR, $32
 TEXT ·matmul_gemm_c_gemv_avx2(SB), NOSPLIT, $120-184
 	MOVQ    $+4096, AX
 	MOVQ    $+16, CX
+	MOVQ    $+2, DX
+	MOVQ    n0+144(FP), BX
+	MOVQ    n2+160(FP), SI
+	IMULQ   n1+152(FP), SI
+	IMULQ   SI, BX
+	IMULQ   BX, DX
+	XORQ    BX, BX
+	CMPQ    DX, $+4194304
+	SETLT   BL
 	MOVQ    n2+160(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
 	ADDQ    $+15, DX
 	SARQ    $0x04, DX
 	SHLQ    $0x04, DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETGT   BL
-	MOVQ    $+16, CX
+	MOVQ    n2+160(FP), SI
+	ADDQ    $+7, SI
+	SARQ    $0x03, SI
+	ADDQ    $+15, SI
+	SARQ    $0x04, SI
+	SHLQ    $0x04, SI
 	TESTQ   BX, BX
-	CMOVQNE CX, DX
+	CMOVQNE DX, SI
+	XORQ    DX, DX
+	CMPQ    CX, SI
+	SETGT   DL
+	MOVQ    $+16, CX
+	MOVQ    SI, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
 	XORQ    CX, CX
-	CMPQ    AX, DX
+	CMPQ    AX, BX
 	SETLT   CL
 	MOVQ    $+4096, AX
+	MOVQ    BX, DX
 	TESTQ   CX, CX
 	CMOVQNE AX, DX
 	MOVQ    DX, (SP)
@@ -2266,22 +2329,39 @@ GLOBL matmul_gemm_c_gemv_avx2_c2<>(SB), RODATA|NOPTR, $32
 TEXT ·matmul_gemm_c_gemvdot_avx2(SB), NOSPLIT, $104-184
 	MOVQ    $+4096, AX
 	MOVQ    $+16, CX
+	MOVQ    $+2, DX
+	MOVQ    n0+144(FP), BX
+	MOVQ    n2+160(FP), SI
+	IMULQ   n1+152(FP), SI
+	IMULQ   SI, BX
+	IMULQ   BX, DX
+	XORQ    BX, BX
+	CMPQ    DX, $+4194304
+	SETLT   BL
 	MOVQ    n2+160(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
 	ADDQ    $+15, DX
 	SARQ    $0x04, DX
 	SHLQ    $0x04, DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETGT   BL
-	MOVQ    $+16, CX
+	MOVQ    n2+160(FP), SI
+	ADDQ    $+7, SI
+	SARQ    $0x03, SI
+	ADDQ    $+15, SI
+	SARQ    $0x04, SI
+	SHLQ    $0x04, SI
 	TESTQ   BX, BX
-	CMOVQNE CX, DX
+	CMOVQNE DX, SI
+	XORQ    DX, DX
+	CMPQ    CX, SI
+	SETGT   DL
+	MOVQ    $+16, CX
+	MOVQ    SI, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
 	XORQ    CX, CX
-	CMPQ    AX, DX
+	CMPQ    AX, BX
 	SETLT   CL
 	MOVQ    $+4096, AX
+	MOVQ    BX, DX
 	TESTQ   CX, CX
 	CMOVQNE AX, DX
 	MOVQ    DX, (SP)

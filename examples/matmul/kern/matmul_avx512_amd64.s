@@ -9,22 +9,39 @@
 TEXT ·matmul_gemm_c_packa_avx512(SB), NOSPLIT, $120-184
 	MOVQ    $+4096, AX
 	MOVQ    $+32, CX
+	MOVQ    $+2, DX
+	MOVQ    n0+144(FP), BX
+	MOVQ    n2+160(FP), SI
+	IMULQ   n1+152(FP), SI
+	IMULQ   SI, BX
+	IMULQ   BX, DX
+	XORQ    BX, BX
+	CMPQ    DX, $+4194304
+	SETLT   BL
 	MOVQ    n2+160(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
 	ADDQ    $+31, DX
 	SARQ    $0x05, DX
 	SHLQ    $0x05, DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETGT   BL
-	MOVQ    $+32, CX
+	MOVQ    n2+160(FP), SI
+	ADDQ    $+7, SI
+	SARQ    $0x03, SI
+	ADDQ    $+31, SI
+	SARQ    $0x05, SI
+	SHLQ    $0x05, SI
 	TESTQ   BX, BX
-	CMOVQNE CX, DX
+	CMOVQNE DX, SI
+	XORQ    DX, DX
+	CMPQ    CX, SI
+	SETGT   DL
+	MOVQ    $+32, CX
+	MOVQ    SI, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
 	XORQ    CX, CX
-	CMPQ    AX, DX
+	CMPQ    AX, BX
 	SETLT   CL
 	MOVQ    $+4096, AX
+	MOVQ    BX, DX
 	TESTQ   CX, CX
 	CMOVQNE AX, DX
 	MOVQ    DX, (SP)
@@ -369,25 +386,42 @@ end10:
 
 // func matmul_gemm_c_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
-TEXT ·matmul_gemm_c_avx512(SB), NOSPLIT, $320-184
+TEXT ·matmul_gemm_c_avx512(SB), NOSPLIT, $376-184
 	MOVQ    $+4096, AX
 	MOVQ    $+32, CX
+	MOVQ    $+2, DX
+	MOVQ    n0+144(FP), BX
+	MOVQ    n2+160(FP), SI
+	IMULQ   n1+152(FP), SI
+	IMULQ   SI, BX
+	IMULQ   BX, DX
+	XORQ    BX, BX
+	CMPQ    DX, $+4194304
+	SETLT   BL
 	MOVQ    n2+160(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
 	ADDQ    $+31, DX
 	SARQ    $0x05, DX
 	SHLQ    $0x05, DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETGT   BL
-	MOVQ    $+32, CX
+	MOVQ    n2+160(FP), SI
+	ADDQ    $+7, SI
+	SARQ    $0x03, SI
+	ADDQ    $+31, SI
+	SARQ    $0x05, SI
+	SHLQ    $0x05, SI
 	TESTQ   BX, BX
-	CMOVQNE CX, DX
+	CMOVQNE DX, SI
+	XORQ    DX, DX
+	CMPQ    CX, SI
+	SETGT   DL
+	MOVQ    $+32, CX
+	MOVQ    SI, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
 	XORQ    CX, CX
-	CMPQ    AX, DX
+	CMPQ    AX, BX
 	SETLT   CL
 	MOVQ    $+4096, AX
+	MOVQ    BX, DX
 	TESTQ   CX, CX
 	CMOVQNE AX, DX
 	MOVQ    DX, (SP)
@@ -637,6 +671,10 @@ divz23:
 	CMPQ    CX, $+1048576
 	SETLE   DL
 	ANDQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, $+65536
+	SETLE   DL
+	ORQ     DX, AX
 	XORQ    $+1, AX
 	TESTQ   AX, AX
 	JEQ     else25
@@ -913,6 +951,10 @@ loop43:
 	CMPQ    DX, $+1048576
 	SETLE   BL
 	ANDQ    BX, CX
+	XORQ    BX, BX
+	CMPQ    DX, $+65536
+	SETLE   BL
+	ORQ     BX, CX
 	MOVQ    216(SP), DX
 	ADDQ    AX, DX
 	MOVQ    112(SP), BX
@@ -923,23 +965,59 @@ loop43:
 	TESTQ   CX, CX
 	CMOVQNE DX, AX
 	MOVQ    AX, 272(SP)
-	XORQ    AX, AX
-	MOVQ    AX, 280(SP)
-
-loop45:
-	MOVQ    280(SP), AX
-	MOVQ    240(SP), CX
-	CMPQ    AX, CX
-	JGE     end46
-	MOVQ    $+12, DX
-	SUBQ    AX, CX
-	XORQ    BX, BX
-	CMPQ    DX, CX
-	SETLT   BL
-	MOVQ    $+12, DX
+	MOVQ    240(SP), AX
+	MOVQ    AX, CX
+	MOVQ    $+12, BX
+	XORQ    DX, DX
 	TESTQ   BX, BX
-	CMOVQNE DX, CX
-	MOVQ    CX, 288(SP)
+	JEQ     divz45
+	CQO
+	IDIVQ   BX
+	TESTQ   DX, DX
+	JEQ     divfix46
+	MOVQ    DX, SI
+	XORQ    BX, SI
+	JGE     divfix46
+	DECQ    AX
+	ADDQ    BX, DX
+
+divfix46:
+	MOVQ AX, DX
+
+divz45:
+	MOVQ    DX, AX
+	IMUL3Q  $+12, AX, AX
+	SUBQ    AX, CX
+	MOVQ    CX, 280(SP)
+	MOVQ    280(SP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+8
+	SETLE   CL
+	MOVQ    240(SP), DX
+	MOVQ    DX, BX
+	SUBQ    AX, BX
+	MOVQ    DX, AX
+	TESTQ   CX, CX
+	CMOVQNE BX, AX
+	MOVQ    AX, 288(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 296(SP)
+
+loop47:
+	MOVQ    296(SP), AX
+	MOVQ    288(SP), CX
+	CMPQ    AX, CX
+	JGE     end48
+	MOVQ    $+12, CX
+	MOVQ    240(SP), DX
+	SUBQ    AX, DX
+	XORQ    BX, BX
+	CMPQ    CX, DX
+	SETLT   BL
+	MOVQ    $+12, CX
+	TESTQ   BX, BX
+	CMOVQNE CX, DX
+	MOVQ    DX, 304(SP)
 	MOVQ    248(SP), CX
 	MOVQ    AX, DX
 	IMUL3Q  $+400, DX, DX
@@ -953,7 +1031,7 @@ loop45:
 	MOVQ    256(SP), SI
 	ADDQ    SI, BX
 	ADDQ    BX, AX
-	MOVQ    AX, 296(SP)
+	MOVQ    AX, 312(SP)
 	VXORPS  Z1, Z1, Z1
 	VMOVUPS Z1, Z0
 	VMOVUPS Z1, Z2
@@ -989,20 +1067,24 @@ loop45:
 	CMPQ    BX, $+1048576
 	SETLE   SI
 	ANDQ    SI, AX
+	XORQ    SI, SI
+	CMPQ    BX, $+65536
+	SETLE   SI
+	ORQ     SI, AX
 	TESTQ   AX, AX
-	JEQ     else47
+	JEQ     else49
 	MOVQ    264(SP), AX
 	CMPQ    AX, $+32
-	JNE     else49
+	JNE     else51
 	XORQ    AX, AX
 	MOVQ    104(SP), BX
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), DI
 
-uloop51:
+uloop53:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend52
+	JGE          uend54
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -1164,12 +1246,12 @@ uloop51:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop51
+	JMP          uloop53
 
-uend52:
-loop53:
+uend54:
+loop55:
 	CMPQ         AX, BX
-	JGE          end54
+	JGE          end56
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -1211,12 +1293,12 @@ loop53:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop53
+	JMP          loop55
 
-end54:
-	JMP endif50
+end56:
+	JMP endif52
 
-else49:
+else51:
 	XORQ    AX, AX
 	MOVQ    104(SP), BX
 	MOVQ    264(SP), SI
@@ -1249,10 +1331,10 @@ else49:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop55:
+uloop57:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend56
+	JGE          uend58
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -1438,12 +1520,12 @@ uloop55:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop55
+	JMP          uloop57
 
-uend56:
-loop57:
+uend58:
+loop59:
 	CMPQ         AX, BX
-	JGE          end58
+	JGE          end60
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -1491,22 +1573,22 @@ loop57:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop57
+	JMP          loop59
 
-end58:
-endif50:
-	JMP endif48
+end60:
+endif52:
+	JMP endif50
 
-else47:
+else49:
 	XORQ AX, AX
 	MOVQ 104(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop59:
+uloop61:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend60
+	JGE          uend62
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -1668,12 +1750,12 @@ uloop59:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+4, AX
-	JMP          uloop59
+	JMP          uloop61
 
-uend60:
-loop61:
+uend62:
+loop63:
 	CMPQ         AX, BX
-	JGE          end62
+	JGE          end64
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -1715,11 +1797,11 @@ loop61:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+1, AX
-	JMP          loop61
+	JMP          loop63
 
-end62:
-endif48:
-	MOVQ   288(SP), AX
+end64:
+endif50:
+	MOVQ   304(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+12
 	SETEQ  CL
@@ -1730,7 +1812,7 @@ endif48:
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else63
+	JEQ    else65
 	MOVQ   88(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
@@ -1738,134 +1820,134 @@ endif48:
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else65
-	MOVQ   296(SP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	JEQ    else67
+	MOVQ   312(SP), AX
+	MOVQ   AX, 320(SP)
+	MOVQ   320(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Z0, Z0
 	VADDPS 64(CX)(AX*4), Z2, Z2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 320(SP)
+	MOVQ   320(SP), AX
 	VADDPS (CX)(AX*4), Z3, Z3
 	VADDPS 64(CX)(AX*4), Z4, Z4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 320(SP)
+	MOVQ   320(SP), AX
 	VADDPS (CX)(AX*4), Z5, Z5
 	VADDPS 64(CX)(AX*4), Z6, Z6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 320(SP)
+	MOVQ   320(SP), AX
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z8, Z8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 320(SP)
+	MOVQ   320(SP), AX
 	VADDPS (CX)(AX*4), Z9, Z9
 	VADDPS 64(CX)(AX*4), Z10, Z10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 320(SP)
+	MOVQ   320(SP), AX
 	VADDPS (CX)(AX*4), Z11, Z11
 	VADDPS 64(CX)(AX*4), Z12, Z12
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 320(SP)
+	MOVQ   320(SP), AX
 	VADDPS (CX)(AX*4), Z13, Z13
 	VADDPS 64(CX)(AX*4), Z14, Z14
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 320(SP)
+	MOVQ   320(SP), AX
 	VADDPS (CX)(AX*4), Z15, Z15
 	VADDPS 64(CX)(AX*4), Z16, Z16
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 320(SP)
+	MOVQ   320(SP), AX
 	VADDPS (CX)(AX*4), Z17, Z17
 	VADDPS 64(CX)(AX*4), Z18, Z18
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 320(SP)
+	MOVQ   320(SP), AX
 	VADDPS (CX)(AX*4), Z19, Z19
 	VADDPS 64(CX)(AX*4), Z20, Z20
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 320(SP)
+	MOVQ   320(SP), AX
 	VADDPS (CX)(AX*4), Z21, Z21
 	VADDPS 64(CX)(AX*4), Z22, Z22
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 320(SP)
+	MOVQ   320(SP), AX
 	VADDPS (CX)(AX*4), Z23, Z23
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else65:
-	MOVQ    296(SP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+else67:
+	MOVQ    312(SP), AX
+	MOVQ    AX, 320(SP)
+	MOVQ    320(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
 	VMOVUPS Z2, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 320(SP)
+	MOVQ    320(SP), AX
 	VMOVUPS Z3, (CX)(AX*4)
 	VMOVUPS Z4, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 320(SP)
+	MOVQ    320(SP), AX
 	VMOVUPS Z5, (CX)(AX*4)
 	VMOVUPS Z6, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 320(SP)
+	MOVQ    320(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z8, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 320(SP)
+	MOVQ    320(SP), AX
 	VMOVUPS Z9, (CX)(AX*4)
 	VMOVUPS Z10, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 320(SP)
+	MOVQ    320(SP), AX
 	VMOVUPS Z11, (CX)(AX*4)
 	VMOVUPS Z12, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 320(SP)
+	MOVQ    320(SP), AX
 	VMOVUPS Z13, (CX)(AX*4)
 	VMOVUPS Z14, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 320(SP)
+	MOVQ    320(SP), AX
 	VMOVUPS Z15, (CX)(AX*4)
 	VMOVUPS Z16, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 320(SP)
+	MOVQ    320(SP), AX
 	VMOVUPS Z17, (CX)(AX*4)
 	VMOVUPS Z18, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 320(SP)
+	MOVQ    320(SP), AX
 	VMOVUPS Z19, (CX)(AX*4)
 	VMOVUPS Z20, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 320(SP)
+	MOVQ    320(SP), AX
 	VMOVUPS Z21, (CX)(AX*4)
 	VMOVUPS Z22, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 320(SP)
+	MOVQ    320(SP), AX
 	VMOVUPS Z23, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif64
+	JMP     endif66
 
-else63:
+else65:
 	MOVQ    48(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -1894,18 +1976,18 @@ else63:
 	VMOVUPS Z23, 1408(CX)(AX*4)
 	VMOVUPS Z1, 1472(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 312(SP)
+	MOVQ    AX, 328(SP)
 
-loop67:
-	MOVQ   312(SP), AX
-	MOVQ   288(SP), CX
+loop69:
+	MOVQ   328(SP), AX
+	MOVQ   304(SP), CX
 	CMPQ   AX, CX
-	JGE    end68
+	JGE    end70
 	XORQ   CX, CX
 	MOVQ   264(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
-	MOVQ   296(SP), SI
+	MOVQ   312(SP), SI
 	ADDQ   SI, BX
 	IMUL3Q $+32, AX, SI
 	MOVQ   48(SP), DI
@@ -1922,37 +2004,599 @@ loop67:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), DI
 
-loop69:
+loop71:
 	CMPQ   CX, DX
-	JGE    end70
+	JGE    end72
 	MOVQ   SI, R9
 	ADDQ   CX, R9
 	VMOVSS (DI)(R9*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  R8, R8
-	JEQ    guard71
+	JEQ    guard73
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS (AX)(R9*4), X1
 
-guard71:
+guard73:
 	VADDSS X1, X0, X0
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS X0, (AX)(R9*4)
 	ADDQ   $+1, CX
-	JMP    loop69
+	JMP    loop71
+
+end72:
+	ADDQ $+1, 328(SP)
+	JMP  loop69
 
 end70:
-	ADDQ $+1, 312(SP)
-	JMP  loop67
+endif66:
+	ADDQ $+12, 296(SP)
+	JMP  loop47
 
-end68:
-endif64:
-	ADDQ $+12, 280(SP)
-	JMP  loop45
+end48:
+	MOVQ 288(SP), AX
+	MOVQ AX, 336(SP)
 
-end46:
+loop74:
+	MOVQ    336(SP), AX
+	MOVQ    240(SP), CX
+	CMPQ    AX, CX
+	JGE     end75
+	MOVQ    $+4, DX
+	SUBQ    AX, CX
+	XORQ    BX, BX
+	CMPQ    DX, CX
+	SETLT   BL
+	MOVQ    $+4, DX
+	TESTQ   BX, BX
+	CMOVQNE DX, CX
+	MOVQ    CX, 344(SP)
+	MOVQ    248(SP), CX
+	MOVQ    AX, DX
+	IMUL3Q  $+400, DX, DX
+	ADDQ    DX, CX
+	MOVQ    272(SP), DX
+	MOVQ    232(SP), BX
+	ADDQ    AX, BX
+	MOVQ    BX, AX
+	IMULQ   n2+160(FP), AX
+	MOVQ    64(SP), BX
+	MOVQ    256(SP), SI
+	ADDQ    SI, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 352(SP)
+	VXORPS  Z1, Z1, Z1
+	VMOVUPS Z1, Z0
+	VMOVUPS Z1, Z2
+	VMOVUPS Z1, Z3
+	VMOVUPS Z1, Z4
+	VMOVUPS Z1, Z5
+	VMOVUPS Z1, Z6
+	VMOVUPS Z1, Z7
+	MOVQ    n0+144(FP), AX
+	XORQ    BX, BX
+	CMPQ    AX, $+48
+	SETLT   BL
+	MOVQ    BX, AX
+	MOVQ    n1+152(FP), BX
+	IMULQ   n2+160(FP), BX
+	XORQ    SI, SI
+	CMPQ    BX, $+1048576
+	SETLE   SI
+	ANDQ    SI, AX
+	XORQ    SI, SI
+	CMPQ    BX, $+65536
+	SETLE   SI
+	ORQ     SI, AX
+	TESTQ   AX, AX
+	JEQ     else76
+	MOVQ    264(SP), AX
+	CMPQ    AX, $+32
+	JNE     else78
+	XORQ    AX, AX
+	MOVQ    104(SP), BX
+	MOVQ    in1_base+24(FP), SI
+	MOVQ    scr0_base+72(FP), DI
+
+uloop80:
+	LEAQ         3(AX), R8
+	CMPQ         R8, BX
+	JGE          uend81
+	VMOVUPS      (SI)(DX*4), Z8
+	VMOVUPS      64(SI)(DX*4), Z9
+	VBROADCASTSS (DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         n2+160(FP), DX
+	VMOVUPS      (SI)(DX*4), Z8
+	VMOVUPS      64(SI)(DX*4), Z9
+	VBROADCASTSS (DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         n2+160(FP), DX
+	VMOVUPS      (SI)(DX*4), Z8
+	VMOVUPS      64(SI)(DX*4), Z9
+	VBROADCASTSS (DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         n2+160(FP), DX
+	VMOVUPS      (SI)(DX*4), Z8
+	VMOVUPS      64(SI)(DX*4), Z9
+	VBROADCASTSS (DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         n2+160(FP), DX
+	ADDQ         $+4, AX
+	JMP          uloop80
+
+uend81:
+loop82:
+	CMPQ         AX, BX
+	JGE          end83
+	VMOVUPS      (SI)(DX*4), Z8
+	VMOVUPS      64(SI)(DX*4), Z9
+	VBROADCASTSS (DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(DI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         n2+160(FP), DX
+	ADDQ         $+1, AX
+	JMP          loop82
+
+end83:
+	JMP endif79
+
+else78:
+	XORQ    AX, AX
+	MOVQ    104(SP), BX
+	MOVQ    264(SP), SI
+	MOVQ    SI, DI
+	SUBQ    $+16, DI
+	XORQ    R8, R8
+	CMPQ    DI, $+0
+	SETGT   R8
+	XORQ    R9, R9
+	TESTQ   R8, R8
+	CMOVQNE DI, R9
+	XORQ    DI, DI
+	CMPQ    R9, $+16
+	SETLT   DI
+	MOVQ    $+16, R8
+	TESTQ   DI, DI
+	CMOVQNE R9, R8
+	XORQ    DI, DI
+	CMPQ    SI, $+0
+	SETGT   DI
+	XORQ    R9, R9
+	TESTQ   DI, DI
+	CMOVQNE SI, R9
+	XORQ    SI, SI
+	CMPQ    R9, $+16
+	SETLT   SI
+	MOVQ    $+16, DI
+	TESTQ   SI, SI
+	CMOVQNE R9, DI
+	MOVQ    in1_base+24(FP), SI
+	MOVQ    scr0_base+72(FP), R9
+
+uloop84:
+	LEAQ         3(AX), R10
+	CMPQ         R10, BX
+	JGE          uend85
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z8
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
+	VBROADCASTSS (R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         n2+160(FP), DX
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z8
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
+	VBROADCASTSS (R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         n2+160(FP), DX
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z8
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
+	VBROADCASTSS (R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         n2+160(FP), DX
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z8
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
+	VBROADCASTSS (R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         n2+160(FP), DX
+	ADDQ         $+4, AX
+	JMP          uloop84
+
+uend85:
+loop86:
+	CMPQ         AX, BX
+	JGE          end87
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z8
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
+	VBROADCASTSS (R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         n2+160(FP), DX
+	ADDQ         $+1, AX
+	JMP          loop86
+
+end87:
+endif79:
+	JMP endif77
+
+else76:
+	XORQ AX, AX
+	MOVQ 104(SP), BX
+	MOVQ scr0_base+72(FP), SI
+	MOVQ scr1_base+96(FP), DI
+
+uloop88:
+	LEAQ         3(AX), R8
+	CMPQ         R8, BX
+	JGE          uend89
+	VMOVUPS      (DI)(DX*4), Z8
+	VMOVUPS      64(DI)(DX*4), Z9
+	VBROADCASTSS (SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         $+32, DX
+	VMOVUPS      (DI)(DX*4), Z8
+	VMOVUPS      64(DI)(DX*4), Z9
+	VBROADCASTSS (SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         $+32, DX
+	VMOVUPS      (DI)(DX*4), Z8
+	VMOVUPS      64(DI)(DX*4), Z9
+	VBROADCASTSS (SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         $+32, DX
+	VMOVUPS      (DI)(DX*4), Z8
+	VMOVUPS      64(DI)(DX*4), Z9
+	VBROADCASTSS (SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         $+32, DX
+	ADDQ         $+4, AX
+	JMP          uloop88
+
+uend89:
+loop90:
+	CMPQ         AX, BX
+	JGE          end91
+	VMOVUPS      (DI)(DX*4), Z8
+	VMOVUPS      64(DI)(DX*4), Z9
+	VBROADCASTSS (SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         $+32, DX
+	ADDQ         $+1, AX
+	JMP          loop90
+
+end91:
+endif77:
+	MOVQ   344(SP), AX
+	XORQ   CX, CX
+	CMPQ   AX, $+4
+	SETEQ  CL
+	MOVQ   CX, AX
+	MOVQ   264(SP), CX
+	XORQ   DX, DX
+	CMPQ   CX, $+32
+	SETEQ  DL
+	ANDQ   DX, AX
+	TESTQ  AX, AX
+	JEQ    else92
+	MOVQ   88(SP), AX
+	XORQ   CX, CX
+	CMPQ   AX, $+0
+	SETEQ  CL
+	MOVQ   CX, AX
+	XORQ   $+1, AX
+	TESTQ  AX, AX
+	JEQ    else94
+	MOVQ   352(SP), AX
+	MOVQ   AX, 360(SP)
+	MOVQ   360(SP), AX
+	MOVQ   out0_base+48(FP), CX
+	VADDPS (CX)(AX*4), Z0, Z0
+	VADDPS 64(CX)(AX*4), Z2, Z2
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 360(SP)
+	MOVQ   360(SP), AX
+	VADDPS (CX)(AX*4), Z3, Z3
+	VADDPS 64(CX)(AX*4), Z4, Z4
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 360(SP)
+	MOVQ   360(SP), AX
+	VADDPS (CX)(AX*4), Z5, Z5
+	VADDPS 64(CX)(AX*4), Z6, Z6
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 360(SP)
+	MOVQ   360(SP), AX
+	VADDPS (CX)(AX*4), Z7, Z7
+	VADDPS 64(CX)(AX*4), Z1, Z1
+
+else94:
+	MOVQ    352(SP), AX
+	MOVQ    AX, 360(SP)
+	MOVQ    360(SP), AX
+	MOVQ    out0_base+48(FP), CX
+	VMOVUPS Z0, (CX)(AX*4)
+	VMOVUPS Z2, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 360(SP)
+	MOVQ    360(SP), AX
+	VMOVUPS Z3, (CX)(AX*4)
+	VMOVUPS Z4, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 360(SP)
+	MOVQ    360(SP), AX
+	VMOVUPS Z5, (CX)(AX*4)
+	VMOVUPS Z6, 64(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 360(SP)
+	MOVQ    360(SP), AX
+	VMOVUPS Z7, (CX)(AX*4)
+	VMOVUPS Z1, 64(CX)(AX*4)
+	JMP     endif93
+
+else92:
+	MOVQ    48(SP), AX
+	IMUL3Q  $+384, AX, AX
+	MOVQ    scr2_base+120(FP), CX
+	VMOVUPS Z0, (CX)(AX*4)
+	VMOVUPS Z2, 64(CX)(AX*4)
+	VMOVUPS Z3, 128(CX)(AX*4)
+	VMOVUPS Z4, 192(CX)(AX*4)
+	VMOVUPS Z5, 256(CX)(AX*4)
+	VMOVUPS Z6, 320(CX)(AX*4)
+	VMOVUPS Z7, 384(CX)(AX*4)
+	VMOVUPS Z1, 448(CX)(AX*4)
+	XORQ    AX, AX
+	MOVQ    AX, 368(SP)
+
+loop96:
+	MOVQ   368(SP), AX
+	MOVQ   344(SP), CX
+	CMPQ   AX, CX
+	JGE    end97
+	XORQ   CX, CX
+	MOVQ   264(SP), DX
+	MOVQ   AX, BX
+	IMULQ  n2+160(FP), BX
+	MOVQ   352(SP), SI
+	ADDQ   SI, BX
+	MOVQ   48(SP), SI
+	IMUL3Q $+384, SI, DI
+	IMUL3Q $+32, AX, R8
+	ADDQ   R8, DI
+	MOVQ   88(SP), R8
+	XORQ   R9, R9
+	CMPQ   R8, $+0
+	SETEQ  R9
+	MOVQ   R9, R8
+	XORQ   $+1, R8
+	IMUL3Q $+384, SI, SI
+	SHLQ   $0x05, AX
+	MOVQ   out0_base+48(FP), AX
+	MOVQ   scr2_base+120(FP), SI
+
+loop98:
+	CMPQ   CX, DX
+	JGE    end99
+	MOVQ   DI, R9
+	ADDQ   CX, R9
+	VMOVSS (SI)(R9*4), X0
+	VXORPS X1, X1, X1
+	TESTQ  R8, R8
+	JEQ    guard100
+	MOVQ   BX, R9
+	ADDQ   CX, R9
+	VMOVSS (AX)(R9*4), X1
+
+guard100:
+	VADDSS X1, X0, X0
+	MOVQ   BX, R9
+	ADDQ   CX, R9
+	VMOVSS X0, (AX)(R9*4)
+	ADDQ   $+1, CX
+	JMP    loop98
+
+end99:
+	ADDQ $+1, 368(SP)
+	JMP  loop96
+
+end97:
+endif93:
+	ADDQ $+4, 336(SP)
+	JMP  loop74
+
+end75:
 	ADDQ $+32, 256(SP)
 	JMP  loop43
 
@@ -1979,22 +2623,39 @@ GLOBL matmul_gemm_c_avx512_c1<>(SB), RODATA|NOPTR, $4
 TEXT ·matmul_gemm_c_gemv_avx512(SB), NOSPLIT, $120-184
 	MOVQ    $+4096, AX
 	MOVQ    $+32, CX
+	MOVQ    $+2, DX
+	MOVQ    n0+144(FP), BX
+	MOVQ    n2+160(FP), SI
+	IMULQ   n1+152(FP), SI
+	IMULQ   SI, BX
+	IMULQ   BX, DX
+	XORQ    BX, BX
+	CMPQ    DX, $+4194304
+	SETLT   BL
 	MOVQ    n2+160(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
 	ADDQ    $+31, DX
 	SARQ    $0x05, DX
 	SHLQ    $0x05, DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETGT   BL
-	MOVQ    $+32, CX
+	MOVQ    n2+160(FP), SI
+	ADDQ    $+7, SI
+	SARQ    $0x03, SI
+	ADDQ    $+31, SI
+	SARQ    $0x05, SI
+	SHLQ    $0x05, SI
 	TESTQ   BX, BX
-	CMOVQNE CX, DX
+	CMOVQNE DX, SI
+	XORQ    DX, DX
+	CMPQ    CX, SI
+	SETGT   DL
+	MOVQ    $+32, CX
+	MOVQ    SI, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
 	XORQ    CX, CX
-	CMPQ    AX, DX
+	CMPQ    AX, BX
 	SETLT   CL
 	MOVQ    $+4096, AX
+	MOVQ    BX, DX
 	TESTQ   CX, CX
 	CMOVQNE AX, DX
 	MOVQ    DX, (SP)
@@ -2671,22 +3332,39 @@ GLOBL matmul_gemm_c_gemv_avx512_c1<>(SB), RODATA|NOPTR, $4
 TEXT ·matmul_gemm_c_gemvdot_avx512(SB), NOSPLIT, $104-184
 	MOVQ    $+4096, AX
 	MOVQ    $+32, CX
+	MOVQ    $+2, DX
+	MOVQ    n0+144(FP), BX
+	MOVQ    n2+160(FP), SI
+	IMULQ   n1+152(FP), SI
+	IMULQ   SI, BX
+	IMULQ   BX, DX
+	XORQ    BX, BX
+	CMPQ    DX, $+4194304
+	SETLT   BL
 	MOVQ    n2+160(FP), DX
-	ADDQ    $+7, DX
-	SARQ    $0x03, DX
 	ADDQ    $+31, DX
 	SARQ    $0x05, DX
 	SHLQ    $0x05, DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETGT   BL
-	MOVQ    $+32, CX
+	MOVQ    n2+160(FP), SI
+	ADDQ    $+7, SI
+	SARQ    $0x03, SI
+	ADDQ    $+31, SI
+	SARQ    $0x05, SI
+	SHLQ    $0x05, SI
 	TESTQ   BX, BX
-	CMOVQNE CX, DX
+	CMOVQNE DX, SI
+	XORQ    DX, DX
+	CMPQ    CX, SI
+	SETGT   DL
+	MOVQ    $+32, CX
+	MOVQ    SI, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
 	XORQ    CX, CX
-	CMPQ    AX, DX
+	CMPQ    AX, BX
 	SETLT   CL
 	MOVQ    $+4096, AX
+	MOVQ    BX, DX
 	TESTQ   CX, CX
 	CMOVQNE AX, DX
 	MOVQ    DX, (SP)
