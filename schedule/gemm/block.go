@@ -33,9 +33,9 @@ const (
 	// defaultSplitMinWork: N is split for threads from 4M flops (128^3) on.
 	// At 64^3 one NC block instead of two, B read in place: 0.72x the time.
 	defaultSplitMinWork = 1 << 22
-	defaultGEMVRows   = 8 // with 32 vector registers; half with 16
-	defaultGEMVCols   = 4096
-	defaultDotBlock   = 256 // outputs per parallel block of a dot-product GEMV: one contiguous region of rows
+	defaultGEMVRows     = 8 // with 32 vector registers; half with 16
+	defaultGEMVCols     = 4096
+	defaultDotBlock     = 256 // outputs per parallel block of a dot-product GEMV: one contiguous region of rows
 )
 
 // DefaultPlan returns the template's plan for m on target t: Choose's
