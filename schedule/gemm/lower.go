@@ -252,10 +252,10 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	ncE := func() loop.Expr {
 		split := roundUp(ceilDiv(N, int64(bl.NCSplit)), NR)
 		if bl.SplitMinWork > 0 { // a small product stays one NC block
-			work := mul(i64(2), mul(bt, mul(M, mul(N, K))))
+			work := mul(i64(2), mul(bt, mul(M, mul(N, mul(K, lw.outerK())))))
 			split = &loop.Select{Cond: cmp(ir.Lt, work, i64(int64(bl.SplitMinWork))), A: roundUp(N, NR), B: split, T: tI64}
 		}
-		return minE(i64(int64(bl.NC)), maxE(i64(NR), split))
+		return minE(i64(int64(bl.NC)), maxE(i64(max(NR, int64(bl.NCMin))), split))
 	}
 	nNC := func() loop.Expr { return ceilDiv2(N, ncE()) }
 	kcE := func() loop.Expr {

@@ -8,7 +8,7 @@
 // Requires: AVX, AVX2, CMOV
 TEXT ·matmul_gemm_c_packa_avx2(SB), NOSPLIT, $120-184
 	MOVQ    $+4096, AX
-	MOVQ    $+16, CX
+	MOVQ    $+64, CX
 	MOVQ    $+2, DX
 	MOVQ    n0+144(FP), BX
 	MOVQ    n2+160(FP), SI
@@ -33,7 +33,7 @@ TEXT ·matmul_gemm_c_packa_avx2(SB), NOSPLIT, $120-184
 	XORQ    DX, DX
 	CMPQ    CX, SI
 	SETGT   DL
-	MOVQ    $+16, CX
+	MOVQ    $+64, CX
 	MOVQ    SI, BX
 	TESTQ   DX, DX
 	CMOVQNE CX, BX
@@ -398,7 +398,7 @@ GLOBL matmul_gemm_c_packa_avx2_c1<>(SB), RODATA|NOPTR, $32
 // Requires: AVX, AVX2, CMOV, FMA3
 TEXT ·matmul_gemm_c_avx2(SB), NOSPLIT, $320-184
 	MOVQ    $+4096, AX
-	MOVQ    $+16, CX
+	MOVQ    $+64, CX
 	MOVQ    $+2, DX
 	MOVQ    n0+144(FP), BX
 	MOVQ    n2+160(FP), SI
@@ -423,7 +423,7 @@ TEXT ·matmul_gemm_c_avx2(SB), NOSPLIT, $320-184
 	XORQ    DX, DX
 	CMPQ    CX, SI
 	SETGT   DL
-	MOVQ    $+16, CX
+	MOVQ    $+64, CX
 	MOVQ    SI, BX
 	TESTQ   DX, DX
 	CMOVQNE CX, BX
@@ -1691,7 +1691,7 @@ GLOBL matmul_gemm_c_avx2_c2<>(SB), RODATA|NOPTR, $32
 // Requires: AVX, AVX2, CMOV, FMA3
 TEXT ·matmul_gemm_c_gemv_avx2(SB), NOSPLIT, $120-184
 	MOVQ    $+4096, AX
-	MOVQ    $+16, CX
+	MOVQ    $+64, CX
 	MOVQ    $+2, DX
 	MOVQ    n0+144(FP), BX
 	MOVQ    n2+160(FP), SI
@@ -1716,7 +1716,7 @@ TEXT ·matmul_gemm_c_gemv_avx2(SB), NOSPLIT, $120-184
 	XORQ    DX, DX
 	CMPQ    CX, SI
 	SETGT   DL
-	MOVQ    $+16, CX
+	MOVQ    $+64, CX
 	MOVQ    SI, BX
 	TESTQ   DX, DX
 	CMOVQNE CX, BX
@@ -2328,7 +2328,7 @@ GLOBL matmul_gemm_c_gemv_avx2_c2<>(SB), RODATA|NOPTR, $32
 // Requires: AVX, AVX2, CMOV, FMA3
 TEXT ·matmul_gemm_c_gemvdot_avx2(SB), NOSPLIT, $104-184
 	MOVQ    $+4096, AX
-	MOVQ    $+16, CX
+	MOVQ    $+64, CX
 	MOVQ    $+2, DX
 	MOVQ    n0+144(FP), BX
 	MOVQ    n2+160(FP), SI
@@ -2353,7 +2353,7 @@ TEXT ·matmul_gemm_c_gemvdot_avx2(SB), NOSPLIT, $104-184
 	XORQ    DX, DX
 	CMPQ    CX, SI
 	SETGT   DL
-	MOVQ    $+16, CX
+	MOVQ    $+64, CX
 	MOVQ    SI, BX
 	TESTQ   DX, DX
 	CMOVQNE CX, BX

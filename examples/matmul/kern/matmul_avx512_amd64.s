@@ -8,7 +8,7 @@
 // Requires: AVX512BW, AVX512F, BMI2, CMOV
 TEXT ·matmul_gemm_c_packa_avx512(SB), NOSPLIT, $120-184
 	MOVQ    $+4096, AX
-	MOVQ    $+32, CX
+	MOVQ    $+128, CX
 	MOVQ    $+2, DX
 	MOVQ    n0+144(FP), BX
 	MOVQ    n2+160(FP), SI
@@ -33,7 +33,7 @@ TEXT ·matmul_gemm_c_packa_avx512(SB), NOSPLIT, $120-184
 	XORQ    DX, DX
 	CMPQ    CX, SI
 	SETGT   DL
-	MOVQ    $+32, CX
+	MOVQ    $+128, CX
 	MOVQ    SI, BX
 	TESTQ   DX, DX
 	CMOVQNE CX, BX
@@ -388,7 +388,7 @@ end10:
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
 TEXT ·matmul_gemm_c_avx512(SB), NOSPLIT, $376-184
 	MOVQ    $+4096, AX
-	MOVQ    $+32, CX
+	MOVQ    $+128, CX
 	MOVQ    $+2, DX
 	MOVQ    n0+144(FP), BX
 	MOVQ    n2+160(FP), SI
@@ -413,7 +413,7 @@ TEXT ·matmul_gemm_c_avx512(SB), NOSPLIT, $376-184
 	XORQ    DX, DX
 	CMPQ    CX, SI
 	SETGT   DL
-	MOVQ    $+32, CX
+	MOVQ    $+128, CX
 	MOVQ    SI, BX
 	TESTQ   DX, DX
 	CMOVQNE CX, BX
@@ -2622,7 +2622,7 @@ GLOBL matmul_gemm_c_avx512_c1<>(SB), RODATA|NOPTR, $4
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
 TEXT ·matmul_gemm_c_gemv_avx512(SB), NOSPLIT, $120-184
 	MOVQ    $+4096, AX
-	MOVQ    $+32, CX
+	MOVQ    $+128, CX
 	MOVQ    $+2, DX
 	MOVQ    n0+144(FP), BX
 	MOVQ    n2+160(FP), SI
@@ -2647,7 +2647,7 @@ TEXT ·matmul_gemm_c_gemv_avx512(SB), NOSPLIT, $120-184
 	XORQ    DX, DX
 	CMPQ    CX, SI
 	SETGT   DL
-	MOVQ    $+32, CX
+	MOVQ    $+128, CX
 	MOVQ    SI, BX
 	TESTQ   DX, DX
 	CMOVQNE CX, BX
@@ -3331,7 +3331,7 @@ GLOBL matmul_gemm_c_gemv_avx512_c1<>(SB), RODATA|NOPTR, $4
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, CMOV
 TEXT ·matmul_gemm_c_gemvdot_avx512(SB), NOSPLIT, $104-184
 	MOVQ    $+4096, AX
-	MOVQ    $+32, CX
+	MOVQ    $+128, CX
 	MOVQ    $+2, DX
 	MOVQ    n0+144(FP), BX
 	MOVQ    n2+160(FP), SI
@@ -3356,7 +3356,7 @@ TEXT ·matmul_gemm_c_gemvdot_avx512(SB), NOSPLIT, $104-184
 	XORQ    DX, DX
 	CMPQ    CX, SI
 	SETGT   DL
-	MOVQ    $+32, CX
+	MOVQ    $+128, CX
 	MOVQ    SI, BX
 	TESTQ   DX, DX
 	CMOVQNE CX, BX
