@@ -216,6 +216,12 @@ func (l *lowerer) run() error {
 		if err != nil {
 			return err
 		}
+		// An intermediate's one statement writes every element before any
+		// statement after it reads one (a masked element is written as its
+		// zero), so its scratch need not be cleared on every call. Tests run
+		// the generated code with TCC_POISON_SCRATCH=1, which fills it with
+		// NaNs instead.
+		b.Uncleared = true
 		if u, ok := slotUnit[t]; ok {
 			// A row-local intermediate: a few row slots instead of every row.
 			row, err := l.rowElems(t)
