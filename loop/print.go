@@ -166,6 +166,9 @@ func ExprString(e Expr) string {
 	case *Cast:
 		return typeString(e.T) + "(" + ExprString(e.X) + ")"
 	case *Select:
+		if fn, ok := minMaxSelect(e); ok {
+			return fn + "(" + ExprString(e.A) + ", " + ExprString(e.B) + ")"
+		}
 		return "select(" + ExprString(e.Cond) + ", " + ExprString(e.A) + ", " + ExprString(e.B) + ")"
 	case *Broadcast:
 		return "broadcast<" + typeString(e.T) + ">(" + ExprString(e.X) + ")"
@@ -191,4 +194,38 @@ func ExprString(e Expr) string {
 		return "lanes<" + typeString(e.T) + ">{" + strings.Join(vals, ", ") + "}"
 	}
 	return fmt.Sprintf("<%T>", e)
+}
+
+// minMaxSelect reports whether e is select(a < b, a, b) or select(a > b, a,
+// b) (<= and >= too) on scalar integers, which print as min(a, b) and
+// max(a, b).
+func minMaxSelect(e *Select) (string, bool) {
+	c, ok := e.Cond.(*Bin)
+	if !ok || e.T.Lanes != 1 || e.T.Elem.Class != ir.Int || !sameTree(c.X, e.A) || !sameTree(c.Y, e.B) {
+		return "", false
+	}
+	switch c.Op {
+	case ir.Lt, ir.Le:
+		return "min", true
+	case ir.Gt, ir.Ge:
+		return "max", true
+	}
+	return "", false
+}
+
+// sameTree reports whether x and y are the same expression: the same node,
+// or equal constants or references.
+func sameTree(x, y Expr) bool {
+	if x == y {
+		return true
+	}
+	switch x := x.(type) {
+	case *Const:
+		y, ok := y.(*Const)
+		return ok && *x == *y
+	case *Ref:
+		y, ok := y.(*Ref)
+		return ok && x.Var == y.Var
+	}
+	return ExprString(x) == ExprString(y)
 }
