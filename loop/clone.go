@@ -29,6 +29,8 @@ func cloneStmt(s Stmt) Stmt {
 		return &Store{Buf: s.Buf, Index: CloneExpr(s.Index), Value: CloneExpr(s.Value), Count: CloneExpr(s.Count), Stream: CloneExpr(s.Stream)}
 	case *Memset:
 		return &Memset{Buf: s.Buf, Index: CloneExpr(s.Index), Len: CloneExpr(s.Len)}
+	case *Prefetch:
+		return &Prefetch{Buf: s.Buf, Index: CloneExpr(s.Index)}
 	}
 	panic("loop: CloneStmts: unknown statement")
 }

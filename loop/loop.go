@@ -192,6 +192,16 @@ func (*If) isStmt()     {}
 func (*Assign) isStmt() {}
 func (*Store) isStmt()  {}
 func (*Memset) isStmt() {}
+func (*Prefetch) isStmt() {}
+
+// Prefetch hints that the cache line holding Buf[Index] will be read or
+// written soon (x86 PREFETCHT0). It has no effect on the results; a backend
+// without prefetch instructions ignores it, and an index past the buffer is
+// allowed (nothing is read).
+type Prefetch struct {
+	Buf   *Buf
+	Index Expr
+}
 
 // Expr is a loop-level value.
 type Expr interface{ Type() Type }

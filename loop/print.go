@@ -107,6 +107,8 @@ func printStmts(b *strings.Builder, ss []Stmt, depth int) {
 			fmt.Fprintf(b, " = %s\n", ExprString(s.Value))
 		case *Memset:
 			fmt.Fprintf(b, "%smemset %s[%s : +%s]\n", ind, s.Buf.Name, ExprString(s.Index), ExprString(s.Len))
+		case *Prefetch:
+			fmt.Fprintf(b, "%sprefetch %s[%s]\n", ind, s.Buf.Name, ExprString(s.Index))
 		default:
 			fmt.Fprintf(b, "%s<%T>\n", ind, s)
 		}

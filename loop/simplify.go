@@ -81,6 +81,8 @@ func simplifyStmt(s Stmt) []Stmt {
 		if c, ok := boolConst(s.Stream); ok && !c {
 			s.Stream = nil
 		}
+	case *Prefetch:
+		s.Index = SimplifyExpr(s.Index)
 	case *Memset:
 		s.Index, s.Len = SimplifyExpr(s.Index), SimplifyExpr(s.Len)
 		if n, ok := intConst(s.Len); ok && n <= 0 {

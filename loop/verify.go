@@ -327,6 +327,9 @@ func (v *verifier) stmt(s Stmt) {
 		v.buf(s.Buf, true)
 		v.index("memset index", s.Index)
 		v.index("memset length", s.Len)
+	case *Prefetch:
+		v.buf(s.Buf, false)
+		v.index("prefetch index", s.Index)
 	case nil:
 		v.errorf("nil statement")
 	default:

@@ -54,6 +54,8 @@ func Exprs(s Stmt) []Expr {
 		return present(s.Index, s.Value, s.Count, s.Stream)
 	case *Memset:
 		return present(s.Index, s.Len)
+	case *Prefetch:
+		return present(s.Index)
 	}
 	return nil
 }
@@ -192,6 +194,8 @@ func mapStmts(body []Stmt, m func(Expr) Expr) {
 			s.Count, s.Stream = opt(s.Count), opt(s.Stream)
 		case *Memset:
 			s.Index, s.Len = opt(s.Index), opt(s.Len)
+		case *Prefetch:
+			s.Index = opt(s.Index)
 		}
 		for _, b := range Bodies(s) {
 			mapStmts(b, m)

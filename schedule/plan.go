@@ -125,6 +125,11 @@ type GEMM struct {
 	// step of its own first (which writes and reads B's packed copy through
 	// memory once more). VNNI GEMMs always pack ahead.
 	BInLoop bool `json:"b_in_loop,omitempty"`
+	// PrefetchC: when C has at least this many elements (0: never), a
+	// micro-tile's rows of C are prefetched before its k loop (on vector
+	// targets), so that the partial sums read and the lines written after
+	// the loop are in cache by then.
+	PrefetchC int `json:"prefetch_c,omitempty"`
 }
 
 // Validate checks the plan's own constraints, for a target with vectorRegs
@@ -141,7 +146,7 @@ func (g *GEMM) Validate(vectorRegs int) error {
 		return fmt.Errorf("gemm plan: MC %d and NC %d must be multiples of MR %d and NR %d", g.MC, g.NC, g.MR, g.NR)
 	case g.MRTail < 0 || g.MRTail >= g.MR && g.MRTail > 0:
 		return fmt.Errorf("gemm plan: tail height %d must be below MR %d", g.MRTail, g.MR)
-	case g.MaxGroups < 1 || g.NCSplit < 1 || g.DirectMaxM < 0 || g.DirectMaxB < 0 || g.DirectAllB < 0 || g.SplitMinWork < 0 || g.NCMin < 0 || g.GEMVRows < 0 || g.GEMVCols < 0 || g.DotBlock < 0:
+	case g.MaxGroups < 1 || g.NCSplit < 1 || g.DirectMaxM < 0 || g.DirectMaxB < 0 || g.DirectAllB < 0 || g.SplitMinWork < 0 || g.NCMin < 0 || g.PrefetchC < 0 || g.GEMVRows < 0 || g.GEMVCols < 0 || g.DotBlock < 0:
 		return errors.New("gemm plan: parallel and special-shape knobs must be non-negative (groups and splits positive)")
 	}
 	if vectorRegs > 0 {
@@ -259,8 +264,8 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "  stmts %v:", u.Stmts)
 		if u.GEMM != nil {
 			g := u.GEMM
-			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes, tail tiles of %d rows) blocks kc %d mc %d nc %d, A as rows %v, B packed in the loop %v, groups %d, nc split %d, direct below %d tiles and %d elements of B or up to %d elements, one NC block below %d flops, NC blocks of at least %d columns, gemv rows %d cols %d, dot block %d, vnni %v",
-				g.MR, g.NR, g.Lanes, g.MRTail, g.KC, g.MC, g.NC, g.ARows, g.BInLoop, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.DirectMaxB, g.DirectAllB, g.SplitMinWork, g.NCMin, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
+			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes, tail tiles of %d rows) blocks kc %d mc %d nc %d, A as rows %v, B packed in the loop %v, groups %d, nc split %d, direct below %d tiles and %d elements of B or up to %d elements, one NC block below %d flops, NC blocks of at least %d columns, C prefetched from %d elements, gemv rows %d cols %d, dot block %d, vnni %v",
+				g.MR, g.NR, g.Lanes, g.MRTail, g.KC, g.MC, g.NC, g.ARows, g.BInLoop, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.DirectMaxB, g.DirectAllB, g.SplitMinWork, g.NCMin, g.PrefetchC, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
 		} else {
 			fmt.Fprintf(&b, " vector %v, accumulators %d", u.Vector, u.Accumulators)
 		}

@@ -304,6 +304,10 @@ func (g *gen) stmt(s loop.Stmt) {
 		g.ifStmt(s)
 	case *loop.Memset:
 		g.memset(s)
+	case *loop.Prefetch:
+		if !s.Buf.Elem.IsPacked() {
+			g.c.PREFETCHT0(g.addr(s.Buf, s.Index))
+		}
 	default:
 		g.fail("statement %T", s)
 	}
@@ -518,6 +522,9 @@ func bufsIn(ss []loop.Stmt, set map[*loop.Buf]bool) {
 			ex(s.Index)
 		case *loop.Memset:
 			set[s.Buf] = true
+		case *loop.Prefetch:
+			set[s.Buf] = true
+			ex(s.Index)
 		case *loop.For:
 			bufsIn(s.Body, set)
 		case *loop.If:

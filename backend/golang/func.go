@@ -301,6 +301,8 @@ func (w *funcWriter) stmt(s loop.Stmt) {
 		w.printf("%s = %s\n", n, w.value(s.Value, s.Dst.T.Elem, 0))
 	case *loop.Store:
 		w.store(s)
+	case *loop.Prefetch:
+		// Go has no prefetch: the hint is dropped.
 	case *loop.Memset:
 		buf, ok := w.bufs[s.Buf]
 		if !ok {

@@ -437,6 +437,8 @@ func (m *machine) stmt(s loop.Stmt) {
 		for l := int64(0); l < n; l++ {
 			m.set(s.Buf, idx+l, v, int(l))
 		}
+	case *loop.Prefetch:
+		// A hint: no effect on the results.
 	case *loop.Memset:
 		idx, n := m.eval(s.Index).i[0], m.eval(s.Len).i[0]
 		zero := val{f: []float64{0}, i: []int64{0}}

@@ -360,6 +360,12 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		}
 		bJr = lw.keep(&jbody, "bjr", bJr)
 
+		var prefetchC loop.Expr
+		if bl.PrefetchC > 0 {
+			pfc := lw.newVar("pfc", tBool)
+			body = append(body, assign(pfc, cmp(ir.Ge, mul(d.M, d.N), i64(int64(bl.PrefetchC)))))
+			prefetchC = ref(pfc)
+		}
 		// rowTiles returns the loop over row tiles from ir0 to ir1 of height
 		// rows (0: MR).
 		rowTiles := func(ir0, ir1 loop.Expr, rows int) (loop.Stmt, error) {
@@ -394,7 +400,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 				first: first, last: last,
 				tslot: mul(ref(vt), i64(MR*NR)),
 				row:   add(ic, ref(vir)), col: add(jc, ref(vjr)),
-				bind: bind, rows: rows,
+				bind: bind, rows: rows, prefetchC: prefetchC,
 			})
 			if err != nil {
 				return nil, err

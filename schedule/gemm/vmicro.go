@@ -36,6 +36,9 @@ type vmicroArgs struct {
 	// (the tail tiles of a block whose rows MR does not divide; packed A at
 	// a pitch only).
 	rows int
+	// prefetchC, when set, is the condition under which the tile's rows of
+	// C are prefetched before the k loop.
+	prefetchC loop.Expr
 }
 
 // vmicro returns the statements computing one MR x NR micro-tile on a vector
@@ -64,6 +67,9 @@ func (lw *lowering) vmicro(a vmicroArgs) ([]loop.Stmt, error) {
 			acc[r][v] = lw.newVar(fmt.Sprintf("c%d_%d", r, v), vt)
 			out = append(out, assign(acc[r][v], &loop.Const{T: vt}))
 		}
+	}
+	if a.prefetchC != nil {
+		out = append(out, &loop.If{Cond: a.prefetchC, Then: lw.prefetchTile(a.ctile, a.cRow, a.cCol, MR)})
 	}
 	bv := make([]*loop.Var, NV)
 	for v := range bv {
@@ -278,4 +284,21 @@ func (lw *lowering) vectorEpilogue(a vmicroArgs, acc [][]*loop.Var, rows func(fu
 		return nil
 	}
 	return append(out, stores...)
+}
+
+// prefetchTile returns prefetches of the cache lines of the rows x NR tile
+// of C at ctile (strides cRow, cCol), issued before the tile's k loop so that
+// C's partial sums and the lines its stores fill arrive while the tile is
+// computed: each row's first element, every vector's, and its last.
+func (lw *lowering) prefetchTile(ctile, cRow, cCol loop.Expr, rows int) []loop.Stmt {
+	L, NR := lw.bl.Lanes, lw.bl.NR
+	var out []loop.Stmt
+	for r := 0; r < rows; r++ {
+		row := add(ctile, mul(i64(int64(r)), cRow))
+		for c := 0; c < NR; c += L {
+			out = append(out, &loop.Prefetch{Buf: lw.cBuf, Index: add(row, mul(i64(int64(c)), cCol))})
+		}
+		out = append(out, &loop.Prefetch{Buf: lw.cBuf, Index: add(row, mul(i64(int64(NR-1)), cCol))})
+	}
+	return out
 }

@@ -395,8 +395,8 @@ DATA matmul_gemm_c_packa_avx2_c1<>+28(SB)/4, $0x00000007
 GLOBL matmul_gemm_c_packa_avx2_c1<>(SB), RODATA|NOPTR, $32
 
 // func matmul_gemm_c_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
-// Requires: AVX, AVX2, CMOV, FMA3
-TEXT ·matmul_gemm_c_avx2(SB), NOSPLIT, $320-184
+// Requires: AVX, AVX2, CMOV, FMA3, MMX+
+TEXT ·matmul_gemm_c_avx2(SB), NOSPLIT, $328-184
 	MOVQ    $+4096, AX
 	MOVQ    $+64, CX
 	MOVQ    $+2, DX
@@ -629,11 +629,17 @@ end20:
 
 end18:
 else15:
-	XORQ AX, AX
-	MOVQ AX, 88(SP)
+	MOVQ  n0+144(FP), AX
+	IMULQ n2+160(FP), AX
+	XORQ  CX, CX
+	CMPQ  AX, $+1048576
+	SETGE CL
+	MOVQ  CX, 88(SP)
+	XORQ  AX, AX
+	MOVQ  AX, 96(SP)
 
 loop21:
-	MOVQ  88(SP), AX
+	MOVQ  96(SP), AX
 	MOVQ  32(SP), CX
 	CMPQ  AX, CX
 	JGE   end22
@@ -655,21 +661,21 @@ divz23:
 	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 96(SP)
+	MOVQ    AX, 104(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    96(SP), DX
+	MOVQ    104(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 104(SP)
+	MOVQ    AX, 112(SP)
 	MOVQ    48(SP), AX
 	MOVQ    (SP), DX
 	IMULQ   DX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 112(SP)
+	MOVQ    AX, 120(SP)
 	MOVQ    n0+144(FP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+24
@@ -691,7 +697,7 @@ divz23:
 	MOVQ    48(SP), AX
 	MOVQ    32(SP), CX
 	IMULQ   CX, AX
-	MOVQ    88(SP), DX
+	MOVQ    96(SP), DX
 	ADDQ    DX, AX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -708,11 +714,11 @@ divz23:
 
 divfix28:
 divz27:
-	MOVQ  DX, 120(SP)
+	MOVQ  DX, 128(SP)
 	MOVQ  48(SP), AX
 	MOVQ  32(SP), CX
 	IMULQ CX, AX
-	MOVQ  88(SP), DX
+	MOVQ  96(SP), DX
 	ADDQ  DX, AX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -731,8 +737,8 @@ divfix30:
 	MOVQ AX, DX
 
 divz29:
-	MOVQ  DX, 128(SP)
-	MOVQ  128(SP), AX
+	MOVQ  DX, 136(SP)
+	MOVQ  136(SP), AX
 	MOVQ  24(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -752,17 +758,17 @@ divz31:
 	MOVQ    DX, AX
 	MOVQ    (SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 136(SP)
+	MOVQ    AX, 144(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    136(SP), DX
+	MOVQ    144(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 144(SP)
-	MOVQ    120(SP), AX
+	MOVQ    AX, 152(SP)
+	MOVQ    128(SP), AX
 	MOVQ    32(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -782,51 +788,51 @@ divz33:
 	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 152(SP)
+	MOVQ    AX, 160(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    152(SP), DX
+	MOVQ    160(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 160(SP)
+	MOVQ    AX, 168(SP)
 	MOVQ    DX, AX
 	IMULQ   n2+160(FP), AX
-	MOVQ    136(SP), CX
+	MOVQ    144(SP), CX
 	ADDQ    CX, AX
-	MOVQ    AX, 168(SP)
-	MOVQ    144(SP), AX
+	MOVQ    AX, 176(SP)
+	MOVQ    152(SP), AX
 	MOVQ    AX, CX
 	SARQ    $0x04, CX
-	MOVQ    CX, 176(SP)
-	MOVQ    176(SP), CX
+	MOVQ    CX, 184(SP)
+	MOVQ    184(SP), CX
 	SHLQ    $0x04, CX
 	SUBQ    CX, AX
-	MOVQ    AX, 184(SP)
-	MOVQ    160(SP), AX
-	SHLQ    $0x04, AX
 	MOVQ    AX, 192(SP)
-	XORQ    AX, AX
+	MOVQ    168(SP), AX
+	SHLQ    $0x04, AX
 	MOVQ    AX, 200(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 208(SP)
 
 loop35:
-	MOVQ  200(SP), AX
-	MOVQ  160(SP), CX
+	MOVQ  208(SP), AX
+	MOVQ  168(SP), CX
 	CMPQ  AX, CX
 	JGE   end36
-	MOVQ  168(SP), CX
+	MOVQ  176(SP), CX
 	MOVQ  AX, DX
 	IMULQ n2+160(FP), DX
 	ADDQ  DX, CX
-	MOVQ  112(SP), DX
+	MOVQ  120(SP), DX
 	SHLQ  $0x04, AX
 	ADDQ  AX, DX
 	MOVQ  DX, AX
 	XORQ  DX, DX
-	MOVQ  176(SP), BX
-	MOVQ  192(SP), SI
+	MOVQ  184(SP), BX
+	MOVQ  200(SP), SI
 	MOVQ  in1_base+24(FP), DI
 	MOVQ  scr1_base+96(FP), R8
 
@@ -843,10 +849,10 @@ loop37:
 	JMP     loop37
 
 end38:
-	MOVQ         184(SP), DX
+	MOVQ         192(SP), DX
 	CMPQ         DX, $+0
 	JLE          else39
-	MOVQ         184(SP), DX
+	MOVQ         192(SP), DX
 	XORQ         BX, BX
 	CMPQ         DX, $+0
 	SETGT        BL
@@ -886,7 +892,7 @@ end38:
 	VMOVUPS      Y0, 32(SI)(AX*4)
 
 else39:
-	ADDQ $+1, 200(SP)
+	ADDQ $+1, 208(SP)
 	JMP  loop35
 
 end36:
@@ -894,50 +900,50 @@ else25:
 	MOVQ   56(SP), AX
 	MOVQ   32(SP), CX
 	IMULQ  CX, AX
-	MOVQ   88(SP), CX
+	MOVQ   96(SP), CX
 	ADDQ   CX, AX
 	MOVQ   40(SP), CX
 	IMULQ  CX, AX
 	MOVQ   16(SP), CX
 	IMUL3Q $+272, CX, CX
 	IMULQ  CX, AX
-	MOVQ   AX, 208(SP)
-	MOVQ   96(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   104(SP), AX
 	IMULQ  n2+160(FP), AX
 	MOVQ   64(SP), CX
 	ADDQ   CX, AX
-	MOVQ   AX, 216(SP)
-	XORQ   AX, AX
 	MOVQ   AX, 224(SP)
+	XORQ   AX, AX
+	MOVQ   AX, 232(SP)
 
 loop41:
-	MOVQ    224(SP), AX
+	MOVQ    232(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
 	JGE     end42
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
-	MOVQ    CX, 232(SP)
+	MOVQ    CX, 240(SP)
 	MOVQ    n0+144(FP), CX
-	MOVQ    232(SP), BX
+	MOVQ    240(SP), BX
 	SUBQ    BX, CX
 	XORQ    BX, BX
 	CMPQ    DX, CX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 240(SP)
-	MOVQ    208(SP), CX
+	MOVQ    CX, 248(SP)
+	MOVQ    216(SP), CX
 	IMUL3Q  $+272, DX, DX
 	IMULQ   DX, AX
 	ADDQ    AX, CX
-	MOVQ    CX, 248(SP)
+	MOVQ    CX, 256(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 256(SP)
+	MOVQ    AX, 264(SP)
 
 loop43:
-	MOVQ    256(SP), AX
+	MOVQ    264(SP), AX
 	MOVQ    72(SP), CX
 	CMPQ    AX, CX
 	JGE     end44
@@ -949,7 +955,7 @@ loop43:
 	MOVQ    $+16, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 264(SP)
+	MOVQ    CX, 272(SP)
 	MOVQ    n0+144(FP), CX
 	XORQ    DX, DX
 	CMPQ    CX, $+24
@@ -965,89 +971,128 @@ loop43:
 	CMPQ    DX, $+65536
 	SETLE   BL
 	ORQ     BX, CX
-	MOVQ    216(SP), DX
+	MOVQ    224(SP), DX
 	ADDQ    AX, DX
-	MOVQ    112(SP), BX
-	MOVQ    104(SP), SI
+	MOVQ    120(SP), BX
+	MOVQ    112(SP), SI
 	IMULQ   SI, AX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
 	TESTQ   CX, CX
 	CMOVQNE DX, AX
-	MOVQ    AX, 272(SP)
-	XORQ    AX, AX
 	MOVQ    AX, 280(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 288(SP)
 
 loop45:
-	MOVQ    280(SP), AX
-	MOVQ    240(SP), CX
-	CMPQ    AX, CX
-	JGE     end46
-	MOVQ    $+6, DX
-	SUBQ    AX, CX
-	XORQ    BX, BX
-	CMPQ    DX, CX
-	SETLT   BL
-	MOVQ    $+6, DX
-	TESTQ   BX, BX
-	CMOVQNE DX, CX
-	MOVQ    CX, 288(SP)
-	MOVQ    248(SP), CX
-	MOVQ    AX, DX
-	IMUL3Q  $+272, DX, DX
-	ADDQ    DX, CX
-	MOVQ    272(SP), DX
-	MOVQ    232(SP), BX
-	ADDQ    AX, BX
-	MOVQ    BX, AX
-	IMULQ   n2+160(FP), AX
-	MOVQ    64(SP), BX
-	MOVQ    256(SP), SI
-	ADDQ    SI, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 296(SP)
-	VXORPS  Y1, Y1, Y1
-	VMOVUPS Y1, Y0
-	VMOVUPS Y1, Y2
-	VMOVUPS Y1, Y3
-	VMOVUPS Y1, Y4
-	VMOVUPS Y1, Y5
-	VMOVUPS Y1, Y6
-	VMOVUPS Y1, Y7
-	VMOVUPS Y1, Y8
-	VMOVUPS Y1, Y9
-	VMOVUPS Y1, Y10
-	VMOVUPS Y1, Y11
-	VMOVUPS Y1, Y1
-	MOVQ    n0+144(FP), AX
-	XORQ    BX, BX
-	CMPQ    AX, $+24
-	SETLT   BL
-	MOVQ    BX, AX
-	MOVQ    n1+152(FP), BX
-	IMULQ   n2+160(FP), BX
-	XORQ    SI, SI
-	CMPQ    BX, $+1048576
-	SETLE   SI
-	ANDQ    SI, AX
-	XORQ    SI, SI
-	CMPQ    BX, $+65536
-	SETLE   SI
-	ORQ     SI, AX
-	TESTQ   AX, AX
-	JEQ     else47
-	MOVQ    264(SP), AX
-	CMPQ    AX, $+16
-	JNE     else49
-	XORQ    AX, AX
-	MOVQ    104(SP), BX
-	MOVQ    in1_base+24(FP), SI
-	MOVQ    scr0_base+72(FP), DI
+	MOVQ       288(SP), AX
+	MOVQ       248(SP), CX
+	CMPQ       AX, CX
+	JGE        end46
+	MOVQ       $+6, DX
+	SUBQ       AX, CX
+	XORQ       BX, BX
+	CMPQ       DX, CX
+	SETLT      BL
+	MOVQ       $+6, DX
+	TESTQ      BX, BX
+	CMOVQNE    DX, CX
+	MOVQ       CX, 296(SP)
+	MOVQ       256(SP), CX
+	MOVQ       AX, DX
+	IMUL3Q     $+272, DX, DX
+	ADDQ       DX, CX
+	MOVQ       280(SP), DX
+	MOVQ       240(SP), BX
+	ADDQ       AX, BX
+	MOVQ       BX, AX
+	IMULQ      n2+160(FP), AX
+	MOVQ       64(SP), BX
+	MOVQ       264(SP), SI
+	ADDQ       SI, BX
+	ADDQ       BX, AX
+	MOVQ       AX, 304(SP)
+	VXORPS     Y1, Y1, Y1
+	VMOVUPS    Y1, Y0
+	VMOVUPS    Y1, Y2
+	VMOVUPS    Y1, Y3
+	VMOVUPS    Y1, Y4
+	VMOVUPS    Y1, Y5
+	VMOVUPS    Y1, Y6
+	VMOVUPS    Y1, Y7
+	VMOVUPS    Y1, Y8
+	VMOVUPS    Y1, Y9
+	VMOVUPS    Y1, Y10
+	VMOVUPS    Y1, Y11
+	VMOVUPS    Y1, Y1
+	MOVQ       88(SP), AX
+	TESTQ      AX, AX
+	JEQ        else47
+	MOVQ       304(SP), AX
+	MOVQ       out0_base+48(FP), BX
+	PREFETCHT0 (BX)(AX*4)
+	PREFETCHT0 32(BX)(AX*4)
+	PREFETCHT0 60(BX)(AX*4)
+	MOVQ       n2+160(FP), SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 32(BX)(SI*4)
+	PREFETCHT0 60(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+2, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 32(BX)(SI*4)
+	PREFETCHT0 60(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+3, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 32(BX)(SI*4)
+	PREFETCHT0 60(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+4, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 32(BX)(SI*4)
+	PREFETCHT0 60(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+5, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 32(BX)(SI*4)
+	PREFETCHT0 60(BX)(SI*4)
 
-uloop51:
+else47:
+	MOVQ  n0+144(FP), AX
+	XORQ  BX, BX
+	CMPQ  AX, $+24
+	SETLT BL
+	MOVQ  BX, AX
+	MOVQ  n1+152(FP), BX
+	IMULQ n2+160(FP), BX
+	XORQ  SI, SI
+	CMPQ  BX, $+1048576
+	SETLE SI
+	ANDQ  SI, AX
+	XORQ  SI, SI
+	CMPQ  BX, $+65536
+	SETLE SI
+	ORQ   SI, AX
+	TESTQ AX, AX
+	JEQ   else49
+	MOVQ  272(SP), AX
+	CMPQ  AX, $+16
+	JNE   else51
+	XORQ  AX, AX
+	MOVQ  112(SP), BX
+	MOVQ  in1_base+24(FP), SI
+	MOVQ  scr0_base+72(FP), DI
+
+uloop53:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend52
+	JGE          uend54
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -1137,12 +1182,12 @@ uloop51:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop51
+	JMP          uloop53
 
-uend52:
-loop53:
+uend54:
+loop55:
 	CMPQ         AX, BX
-	JGE          end54
+	JGE          end56
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -1166,15 +1211,15 @@ loop53:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop53
+	JMP          loop55
 
-end54:
-	JMP endif50
+end56:
+	JMP endif52
 
-else49:
+else51:
 	XORQ    AX, AX
-	MOVQ    104(SP), BX
-	MOVQ    264(SP), SI
+	MOVQ    112(SP), BX
+	MOVQ    272(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+8, DI
 	XORQ    R8, R8
@@ -1204,10 +1249,10 @@ else49:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop55:
+uloop57:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend56
+	JGE          uend58
 	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1321,12 +1366,12 @@ uloop55:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop55
+	JMP          uloop57
 
-uend56:
-loop57:
+uend58:
+loop59:
 	CMPQ         AX, BX
-	JGE          end58
+	JGE          end60
 	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1356,22 +1401,22 @@ loop57:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop57
+	JMP          loop59
 
-end58:
-endif50:
-	JMP endif48
+end60:
+endif52:
+	JMP endif50
 
-else47:
+else49:
 	XORQ AX, AX
-	MOVQ 104(SP), BX
+	MOVQ 112(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop59:
+uloop61:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend60
+	JGE          uend62
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -1461,12 +1506,12 @@ uloop59:
 	ADDQ         $+1, CX
 	ADDQ         $+16, DX
 	ADDQ         $+4, AX
-	JMP          uloop59
+	JMP          uloop61
 
-uend60:
-loop61:
+uend62:
+loop63:
 	CMPQ         AX, BX
-	JGE          end62
+	JGE          end64
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -1490,97 +1535,97 @@ loop61:
 	ADDQ         $+1, CX
 	ADDQ         $+16, DX
 	ADDQ         $+1, AX
-	JMP          loop61
+	JMP          loop63
 
-end62:
-endif48:
-	MOVQ   288(SP), AX
+end64:
+endif50:
+	MOVQ   296(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+6
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   264(SP), CX
+	MOVQ   272(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+16
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else63
-	MOVQ   88(SP), AX
+	JEQ    else65
+	MOVQ   96(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else65
-	MOVQ   296(SP), AX
-	MOVQ   AX, 304(SP)
+	JEQ    else67
 	MOVQ   304(SP), AX
+	MOVQ   AX, 312(SP)
+	MOVQ   312(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Y0, Y0
 	VADDPS 32(CX)(AX*4), Y2, Y2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 312(SP)
+	MOVQ   312(SP), AX
 	VADDPS (CX)(AX*4), Y3, Y3
 	VADDPS 32(CX)(AX*4), Y4, Y4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 312(SP)
+	MOVQ   312(SP), AX
 	VADDPS (CX)(AX*4), Y5, Y5
 	VADDPS 32(CX)(AX*4), Y6, Y6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 312(SP)
+	MOVQ   312(SP), AX
 	VADDPS (CX)(AX*4), Y7, Y7
 	VADDPS 32(CX)(AX*4), Y8, Y8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 312(SP)
+	MOVQ   312(SP), AX
 	VADDPS (CX)(AX*4), Y9, Y9
 	VADDPS 32(CX)(AX*4), Y10, Y10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 304(SP)
-	MOVQ   304(SP), AX
+	MOVQ   AX, 312(SP)
+	MOVQ   312(SP), AX
 	VADDPS (CX)(AX*4), Y11, Y11
 	VADDPS 32(CX)(AX*4), Y1, Y1
 
-else65:
-	MOVQ    296(SP), AX
-	MOVQ    AX, 304(SP)
+else67:
 	MOVQ    304(SP), AX
+	MOVQ    AX, 312(SP)
+	MOVQ    312(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
 	VMOVUPS Y2, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 312(SP)
+	MOVQ    312(SP), AX
 	VMOVUPS Y3, (CX)(AX*4)
 	VMOVUPS Y4, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 312(SP)
+	MOVQ    312(SP), AX
 	VMOVUPS Y5, (CX)(AX*4)
 	VMOVUPS Y6, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 312(SP)
+	MOVQ    312(SP), AX
 	VMOVUPS Y7, (CX)(AX*4)
 	VMOVUPS Y8, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 312(SP)
+	MOVQ    312(SP), AX
 	VMOVUPS Y9, (CX)(AX*4)
 	VMOVUPS Y10, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    AX, 312(SP)
+	MOVQ    312(SP), AX
 	VMOVUPS Y11, (CX)(AX*4)
 	VMOVUPS Y1, 32(CX)(AX*4)
-	JMP     endif64
+	JMP     endif66
 
-else63:
+else65:
 	MOVQ    48(SP), AX
 	IMUL3Q  $+96, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -1597,24 +1642,24 @@ else63:
 	VMOVUPS Y11, 320(CX)(AX*4)
 	VMOVUPS Y1, 352(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 312(SP)
+	MOVQ    AX, 320(SP)
 
-loop67:
-	MOVQ   312(SP), AX
-	MOVQ   288(SP), CX
+loop69:
+	MOVQ   320(SP), AX
+	MOVQ   296(SP), CX
 	CMPQ   AX, CX
-	JGE    end68
+	JGE    end70
 	XORQ   CX, CX
-	MOVQ   264(SP), DX
+	MOVQ   272(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
-	MOVQ   296(SP), SI
+	MOVQ   304(SP), SI
 	ADDQ   SI, BX
 	IMUL3Q $+16, AX, SI
 	MOVQ   48(SP), DI
 	IMUL3Q $+96, DI, R8
 	ADDQ   R8, SI
-	MOVQ   88(SP), R8
+	MOVQ   96(SP), R8
 	XORQ   R9, R9
 	CMPQ   R8, $+0
 	SETEQ  R9
@@ -1625,46 +1670,46 @@ loop67:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), DI
 
-loop69:
+loop71:
 	CMPQ   CX, DX
-	JGE    end70
+	JGE    end72
 	MOVQ   SI, R9
 	ADDQ   CX, R9
 	VMOVSS (DI)(R9*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  R8, R8
-	JEQ    guard71
+	JEQ    guard73
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS (AX)(R9*4), X1
 
-guard71:
+guard73:
 	VADDSS X1, X0, X0
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS X0, (AX)(R9*4)
 	ADDQ   $+1, CX
-	JMP    loop69
+	JMP    loop71
+
+end72:
+	ADDQ $+1, 320(SP)
+	JMP  loop69
 
 end70:
-	ADDQ $+1, 312(SP)
-	JMP  loop67
-
-end68:
-endif64:
-	ADDQ $+6, 280(SP)
+endif66:
+	ADDQ $+6, 288(SP)
 	JMP  loop45
 
 end46:
-	ADDQ $+16, 256(SP)
+	ADDQ $+16, 264(SP)
 	JMP  loop43
 
 end44:
-	ADDQ $+1, 224(SP)
+	ADDQ $+1, 232(SP)
 	JMP  loop41
 
 end42:
-	ADDQ $+1, 88(SP)
+	ADDQ $+1, 96(SP)
 	JMP  loop21
 
 end22:

@@ -385,8 +385,8 @@ end10:
 	RET
 
 // func matmul_gemm_c_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
-// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
-TEXT ·matmul_gemm_c_avx512(SB), NOSPLIT, $376-184
+// Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV, MMX+
+TEXT ·matmul_gemm_c_avx512(SB), NOSPLIT, $384-184
 	MOVQ    $+4096, AX
 	MOVQ    $+128, CX
 	MOVQ    $+2, DX
@@ -619,11 +619,17 @@ end20:
 
 end18:
 else15:
-	XORQ AX, AX
-	MOVQ AX, 88(SP)
+	MOVQ  n0+144(FP), AX
+	IMULQ n2+160(FP), AX
+	XORQ  CX, CX
+	CMPQ  AX, $+1048576
+	SETGE CL
+	MOVQ  CX, 88(SP)
+	XORQ  AX, AX
+	MOVQ  AX, 96(SP)
 
 loop21:
-	MOVQ  88(SP), AX
+	MOVQ  96(SP), AX
 	MOVQ  32(SP), CX
 	CMPQ  AX, CX
 	JGE   end22
@@ -645,21 +651,21 @@ divz23:
 	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 96(SP)
+	MOVQ    AX, 104(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    96(SP), DX
+	MOVQ    104(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 104(SP)
+	MOVQ    AX, 112(SP)
 	MOVQ    48(SP), AX
 	MOVQ    (SP), DX
 	IMULQ   DX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 112(SP)
+	MOVQ    AX, 120(SP)
 	MOVQ    n0+144(FP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+48
@@ -681,7 +687,7 @@ divz23:
 	MOVQ    48(SP), AX
 	MOVQ    32(SP), CX
 	IMULQ   CX, AX
-	MOVQ    88(SP), DX
+	MOVQ    96(SP), DX
 	ADDQ    DX, AX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -698,11 +704,11 @@ divz23:
 
 divfix28:
 divz27:
-	MOVQ  DX, 120(SP)
+	MOVQ  DX, 128(SP)
 	MOVQ  48(SP), AX
 	MOVQ  32(SP), CX
 	IMULQ CX, AX
-	MOVQ  88(SP), DX
+	MOVQ  96(SP), DX
 	ADDQ  DX, AX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -721,8 +727,8 @@ divfix30:
 	MOVQ AX, DX
 
 divz29:
-	MOVQ  DX, 128(SP)
-	MOVQ  128(SP), AX
+	MOVQ  DX, 136(SP)
+	MOVQ  136(SP), AX
 	MOVQ  24(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -742,17 +748,17 @@ divz31:
 	MOVQ    DX, AX
 	MOVQ    (SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 136(SP)
+	MOVQ    AX, 144(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    136(SP), DX
+	MOVQ    144(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 144(SP)
-	MOVQ    120(SP), AX
+	MOVQ    AX, 152(SP)
+	MOVQ    128(SP), AX
 	MOVQ    32(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -772,51 +778,51 @@ divz33:
 	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 152(SP)
+	MOVQ    AX, 160(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    152(SP), DX
+	MOVQ    160(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 160(SP)
+	MOVQ    AX, 168(SP)
 	MOVQ    DX, AX
 	IMULQ   n2+160(FP), AX
-	MOVQ    136(SP), CX
+	MOVQ    144(SP), CX
 	ADDQ    CX, AX
-	MOVQ    AX, 168(SP)
-	MOVQ    144(SP), AX
+	MOVQ    AX, 176(SP)
+	MOVQ    152(SP), AX
 	MOVQ    AX, CX
 	SARQ    $0x05, CX
-	MOVQ    CX, 176(SP)
-	MOVQ    176(SP), CX
+	MOVQ    CX, 184(SP)
+	MOVQ    184(SP), CX
 	SHLQ    $0x05, CX
 	SUBQ    CX, AX
-	MOVQ    AX, 184(SP)
-	MOVQ    160(SP), AX
-	SHLQ    $0x05, AX
 	MOVQ    AX, 192(SP)
-	XORQ    AX, AX
+	MOVQ    168(SP), AX
+	SHLQ    $0x05, AX
 	MOVQ    AX, 200(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 208(SP)
 
 loop35:
-	MOVQ  200(SP), AX
-	MOVQ  160(SP), CX
+	MOVQ  208(SP), AX
+	MOVQ  168(SP), CX
 	CMPQ  AX, CX
 	JGE   end36
-	MOVQ  168(SP), CX
+	MOVQ  176(SP), CX
 	MOVQ  AX, DX
 	IMULQ n2+160(FP), DX
 	ADDQ  DX, CX
-	MOVQ  112(SP), DX
+	MOVQ  120(SP), DX
 	SHLQ  $0x05, AX
 	ADDQ  AX, DX
 	MOVQ  DX, AX
 	XORQ  DX, DX
-	MOVQ  176(SP), BX
-	MOVQ  192(SP), SI
+	MOVQ  184(SP), BX
+	MOVQ  200(SP), SI
 	MOVQ  in1_base+24(FP), DI
 	MOVQ  scr1_base+96(FP), R8
 
@@ -833,10 +839,10 @@ loop37:
 	JMP     loop37
 
 end38:
-	MOVQ      184(SP), DX
+	MOVQ      192(SP), DX
 	CMPQ      DX, $+0
 	JLE       else39
-	MOVQ      184(SP), DX
+	MOVQ      192(SP), DX
 	XORQ      BX, BX
 	CMPQ      DX, $+0
 	SETGT     BL
@@ -876,7 +882,7 @@ end38:
 	VMOVUPS   Z0, 64(SI)(AX*4)
 
 else39:
-	ADDQ $+1, 200(SP)
+	ADDQ $+1, 208(SP)
 	JMP  loop35
 
 end36:
@@ -884,50 +890,50 @@ else25:
 	MOVQ   56(SP), AX
 	MOVQ   32(SP), CX
 	IMULQ  CX, AX
-	MOVQ   88(SP), CX
+	MOVQ   96(SP), CX
 	ADDQ   CX, AX
 	MOVQ   40(SP), CX
 	IMULQ  CX, AX
 	MOVQ   16(SP), CX
 	IMUL3Q $+400, CX, CX
 	IMULQ  CX, AX
-	MOVQ   AX, 208(SP)
-	MOVQ   96(SP), AX
+	MOVQ   AX, 216(SP)
+	MOVQ   104(SP), AX
 	IMULQ  n2+160(FP), AX
 	MOVQ   64(SP), CX
 	ADDQ   CX, AX
-	MOVQ   AX, 216(SP)
-	XORQ   AX, AX
 	MOVQ   AX, 224(SP)
+	XORQ   AX, AX
+	MOVQ   AX, 232(SP)
 
 loop41:
-	MOVQ    224(SP), AX
+	MOVQ    232(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
 	JGE     end42
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
-	MOVQ    CX, 232(SP)
+	MOVQ    CX, 240(SP)
 	MOVQ    n0+144(FP), CX
-	MOVQ    232(SP), BX
+	MOVQ    240(SP), BX
 	SUBQ    BX, CX
 	XORQ    BX, BX
 	CMPQ    DX, CX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 240(SP)
-	MOVQ    208(SP), CX
+	MOVQ    CX, 248(SP)
+	MOVQ    216(SP), CX
 	IMUL3Q  $+400, DX, DX
 	IMULQ   DX, AX
 	ADDQ    AX, CX
-	MOVQ    CX, 248(SP)
+	MOVQ    CX, 256(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 256(SP)
+	MOVQ    AX, 264(SP)
 
 loop43:
-	MOVQ    256(SP), AX
+	MOVQ    264(SP), AX
 	MOVQ    72(SP), CX
 	CMPQ    AX, CX
 	JGE     end44
@@ -939,7 +945,7 @@ loop43:
 	MOVQ    $+32, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 264(SP)
+	MOVQ    CX, 272(SP)
 	MOVQ    n0+144(FP), CX
 	XORQ    DX, DX
 	CMPQ    CX, $+48
@@ -955,17 +961,17 @@ loop43:
 	CMPQ    DX, $+65536
 	SETLE   BL
 	ORQ     BX, CX
-	MOVQ    216(SP), DX
+	MOVQ    224(SP), DX
 	ADDQ    AX, DX
-	MOVQ    112(SP), BX
-	MOVQ    104(SP), SI
+	MOVQ    120(SP), BX
+	MOVQ    112(SP), SI
 	IMULQ   SI, AX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
 	TESTQ   CX, CX
 	CMOVQNE DX, AX
-	MOVQ    AX, 272(SP)
-	MOVQ    240(SP), AX
+	MOVQ    AX, 280(SP)
+	MOVQ    248(SP), AX
 	MOVQ    AX, CX
 	MOVQ    $+12, BX
 	XORQ    DX, DX
@@ -988,103 +994,178 @@ divz45:
 	MOVQ    DX, AX
 	IMUL3Q  $+12, AX, AX
 	SUBQ    AX, CX
-	MOVQ    CX, 280(SP)
-	MOVQ    280(SP), AX
+	MOVQ    CX, 288(SP)
+	MOVQ    288(SP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+8
 	SETLE   CL
-	MOVQ    240(SP), DX
+	MOVQ    248(SP), DX
 	MOVQ    DX, BX
 	SUBQ    AX, BX
 	MOVQ    DX, AX
 	TESTQ   CX, CX
 	CMOVQNE BX, AX
-	MOVQ    AX, 288(SP)
-	XORQ    AX, AX
 	MOVQ    AX, 296(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 304(SP)
 
 loop47:
-	MOVQ    296(SP), AX
-	MOVQ    288(SP), CX
-	CMPQ    AX, CX
-	JGE     end48
-	MOVQ    $+12, CX
-	MOVQ    240(SP), DX
-	SUBQ    AX, DX
-	XORQ    BX, BX
-	CMPQ    CX, DX
-	SETLT   BL
-	MOVQ    $+12, CX
-	TESTQ   BX, BX
-	CMOVQNE CX, DX
-	MOVQ    DX, 304(SP)
-	MOVQ    248(SP), CX
-	MOVQ    AX, DX
-	IMUL3Q  $+400, DX, DX
-	ADDQ    DX, CX
-	MOVQ    272(SP), DX
-	MOVQ    232(SP), BX
-	ADDQ    AX, BX
-	MOVQ    BX, AX
-	IMULQ   n2+160(FP), AX
-	MOVQ    64(SP), BX
-	MOVQ    256(SP), SI
-	ADDQ    SI, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 312(SP)
-	VXORPS  Z1, Z1, Z1
-	VMOVUPS Z1, Z0
-	VMOVUPS Z1, Z2
-	VMOVUPS Z1, Z3
-	VMOVUPS Z1, Z4
-	VMOVUPS Z1, Z5
-	VMOVUPS Z1, Z6
-	VMOVUPS Z1, Z7
-	VMOVUPS Z1, Z8
-	VMOVUPS Z1, Z9
-	VMOVUPS Z1, Z10
-	VMOVUPS Z1, Z11
-	VMOVUPS Z1, Z12
-	VMOVUPS Z1, Z13
-	VMOVUPS Z1, Z14
-	VMOVUPS Z1, Z15
-	VMOVUPS Z1, Z16
-	VMOVUPS Z1, Z17
-	VMOVUPS Z1, Z18
-	VMOVUPS Z1, Z19
-	VMOVUPS Z1, Z20
-	VMOVUPS Z1, Z21
-	VMOVUPS Z1, Z22
-	VMOVUPS Z1, Z23
-	MOVQ    n0+144(FP), AX
-	XORQ    BX, BX
-	CMPQ    AX, $+48
-	SETLT   BL
-	MOVQ    BX, AX
-	MOVQ    n1+152(FP), BX
-	IMULQ   n2+160(FP), BX
-	XORQ    SI, SI
-	CMPQ    BX, $+1048576
-	SETLE   SI
-	ANDQ    SI, AX
-	XORQ    SI, SI
-	CMPQ    BX, $+65536
-	SETLE   SI
-	ORQ     SI, AX
-	TESTQ   AX, AX
-	JEQ     else49
-	MOVQ    264(SP), AX
-	CMPQ    AX, $+32
-	JNE     else51
-	XORQ    AX, AX
-	MOVQ    104(SP), BX
-	MOVQ    in1_base+24(FP), SI
-	MOVQ    scr0_base+72(FP), DI
+	MOVQ       304(SP), AX
+	MOVQ       296(SP), CX
+	CMPQ       AX, CX
+	JGE        end48
+	MOVQ       $+12, CX
+	MOVQ       248(SP), DX
+	SUBQ       AX, DX
+	XORQ       BX, BX
+	CMPQ       CX, DX
+	SETLT      BL
+	MOVQ       $+12, CX
+	TESTQ      BX, BX
+	CMOVQNE    CX, DX
+	MOVQ       DX, 312(SP)
+	MOVQ       256(SP), CX
+	MOVQ       AX, DX
+	IMUL3Q     $+400, DX, DX
+	ADDQ       DX, CX
+	MOVQ       280(SP), DX
+	MOVQ       240(SP), BX
+	ADDQ       AX, BX
+	MOVQ       BX, AX
+	IMULQ      n2+160(FP), AX
+	MOVQ       64(SP), BX
+	MOVQ       264(SP), SI
+	ADDQ       SI, BX
+	ADDQ       BX, AX
+	MOVQ       AX, 320(SP)
+	VXORPS     Z1, Z1, Z1
+	VMOVUPS    Z1, Z0
+	VMOVUPS    Z1, Z2
+	VMOVUPS    Z1, Z3
+	VMOVUPS    Z1, Z4
+	VMOVUPS    Z1, Z5
+	VMOVUPS    Z1, Z6
+	VMOVUPS    Z1, Z7
+	VMOVUPS    Z1, Z8
+	VMOVUPS    Z1, Z9
+	VMOVUPS    Z1, Z10
+	VMOVUPS    Z1, Z11
+	VMOVUPS    Z1, Z12
+	VMOVUPS    Z1, Z13
+	VMOVUPS    Z1, Z14
+	VMOVUPS    Z1, Z15
+	VMOVUPS    Z1, Z16
+	VMOVUPS    Z1, Z17
+	VMOVUPS    Z1, Z18
+	VMOVUPS    Z1, Z19
+	VMOVUPS    Z1, Z20
+	VMOVUPS    Z1, Z21
+	VMOVUPS    Z1, Z22
+	VMOVUPS    Z1, Z23
+	MOVQ       88(SP), AX
+	TESTQ      AX, AX
+	JEQ        else49
+	MOVQ       320(SP), AX
+	MOVQ       out0_base+48(FP), BX
+	PREFETCHT0 (BX)(AX*4)
+	PREFETCHT0 64(BX)(AX*4)
+	PREFETCHT0 124(BX)(AX*4)
+	MOVQ       n2+160(FP), SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+2, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+3, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+4, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+5, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+6, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+7, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+8, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+9, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+10, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+11, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
 
-uloop53:
+else49:
+	MOVQ  n0+144(FP), AX
+	XORQ  BX, BX
+	CMPQ  AX, $+48
+	SETLT BL
+	MOVQ  BX, AX
+	MOVQ  n1+152(FP), BX
+	IMULQ n2+160(FP), BX
+	XORQ  SI, SI
+	CMPQ  BX, $+1048576
+	SETLE SI
+	ANDQ  SI, AX
+	XORQ  SI, SI
+	CMPQ  BX, $+65536
+	SETLE SI
+	ORQ   SI, AX
+	TESTQ AX, AX
+	JEQ   else51
+	MOVQ  272(SP), AX
+	CMPQ  AX, $+32
+	JNE   else53
+	XORQ  AX, AX
+	MOVQ  112(SP), BX
+	MOVQ  in1_base+24(FP), SI
+	MOVQ  scr0_base+72(FP), DI
+
+uloop55:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend54
+	JGE          uend56
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -1246,12 +1327,12 @@ uloop53:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop53
+	JMP          uloop55
 
-uend54:
-loop55:
+uend56:
+loop57:
 	CMPQ         AX, BX
-	JGE          end56
+	JGE          end58
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -1293,15 +1374,15 @@ loop55:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop55
+	JMP          loop57
 
-end56:
-	JMP endif52
+end58:
+	JMP endif54
 
-else51:
+else53:
 	XORQ    AX, AX
-	MOVQ    104(SP), BX
-	MOVQ    264(SP), SI
+	MOVQ    112(SP), BX
+	MOVQ    272(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+16, DI
 	XORQ    R8, R8
@@ -1331,10 +1412,10 @@ else51:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop57:
+uloop59:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend58
+	JGE          uend60
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -1520,12 +1601,12 @@ uloop57:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop57
+	JMP          uloop59
 
-uend58:
-loop59:
+uend60:
+loop61:
 	CMPQ         AX, BX
-	JGE          end60
+	JGE          end62
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -1573,22 +1654,22 @@ loop59:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop59
+	JMP          loop61
 
-end60:
-endif52:
-	JMP endif50
+end62:
+endif54:
+	JMP endif52
 
-else49:
+else51:
 	XORQ AX, AX
-	MOVQ 104(SP), BX
+	MOVQ 112(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop61:
+uloop63:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend62
+	JGE          uend64
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -1750,12 +1831,12 @@ uloop61:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+4, AX
-	JMP          uloop61
+	JMP          uloop63
 
-uend62:
-loop63:
+uend64:
+loop65:
 	CMPQ         AX, BX
-	JGE          end64
+	JGE          end66
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -1797,157 +1878,157 @@ loop63:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+1, AX
-	JMP          loop63
+	JMP          loop65
 
-end64:
-endif50:
-	MOVQ   304(SP), AX
+end66:
+endif52:
+	MOVQ   312(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+12
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   264(SP), CX
+	MOVQ   272(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+32
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else65
-	MOVQ   88(SP), AX
+	JEQ    else67
+	MOVQ   96(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else67
-	MOVQ   312(SP), AX
-	MOVQ   AX, 320(SP)
+	JEQ    else69
 	MOVQ   320(SP), AX
+	MOVQ   AX, 328(SP)
+	MOVQ   328(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Z0, Z0
 	VADDPS 64(CX)(AX*4), Z2, Z2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 320(SP)
-	MOVQ   320(SP), AX
+	MOVQ   AX, 328(SP)
+	MOVQ   328(SP), AX
 	VADDPS (CX)(AX*4), Z3, Z3
 	VADDPS 64(CX)(AX*4), Z4, Z4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 320(SP)
-	MOVQ   320(SP), AX
+	MOVQ   AX, 328(SP)
+	MOVQ   328(SP), AX
 	VADDPS (CX)(AX*4), Z5, Z5
 	VADDPS 64(CX)(AX*4), Z6, Z6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 320(SP)
-	MOVQ   320(SP), AX
+	MOVQ   AX, 328(SP)
+	MOVQ   328(SP), AX
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z8, Z8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 320(SP)
-	MOVQ   320(SP), AX
+	MOVQ   AX, 328(SP)
+	MOVQ   328(SP), AX
 	VADDPS (CX)(AX*4), Z9, Z9
 	VADDPS 64(CX)(AX*4), Z10, Z10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 320(SP)
-	MOVQ   320(SP), AX
+	MOVQ   AX, 328(SP)
+	MOVQ   328(SP), AX
 	VADDPS (CX)(AX*4), Z11, Z11
 	VADDPS 64(CX)(AX*4), Z12, Z12
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 320(SP)
-	MOVQ   320(SP), AX
+	MOVQ   AX, 328(SP)
+	MOVQ   328(SP), AX
 	VADDPS (CX)(AX*4), Z13, Z13
 	VADDPS 64(CX)(AX*4), Z14, Z14
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 320(SP)
-	MOVQ   320(SP), AX
+	MOVQ   AX, 328(SP)
+	MOVQ   328(SP), AX
 	VADDPS (CX)(AX*4), Z15, Z15
 	VADDPS 64(CX)(AX*4), Z16, Z16
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 320(SP)
-	MOVQ   320(SP), AX
+	MOVQ   AX, 328(SP)
+	MOVQ   328(SP), AX
 	VADDPS (CX)(AX*4), Z17, Z17
 	VADDPS 64(CX)(AX*4), Z18, Z18
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 320(SP)
-	MOVQ   320(SP), AX
+	MOVQ   AX, 328(SP)
+	MOVQ   328(SP), AX
 	VADDPS (CX)(AX*4), Z19, Z19
 	VADDPS 64(CX)(AX*4), Z20, Z20
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 320(SP)
-	MOVQ   320(SP), AX
+	MOVQ   AX, 328(SP)
+	MOVQ   328(SP), AX
 	VADDPS (CX)(AX*4), Z21, Z21
 	VADDPS 64(CX)(AX*4), Z22, Z22
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 320(SP)
-	MOVQ   320(SP), AX
+	MOVQ   AX, 328(SP)
+	MOVQ   328(SP), AX
 	VADDPS (CX)(AX*4), Z23, Z23
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else67:
-	MOVQ    312(SP), AX
-	MOVQ    AX, 320(SP)
+else69:
 	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	MOVQ    328(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
 	VMOVUPS Z2, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 320(SP)
-	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	MOVQ    328(SP), AX
 	VMOVUPS Z3, (CX)(AX*4)
 	VMOVUPS Z4, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 320(SP)
-	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	MOVQ    328(SP), AX
 	VMOVUPS Z5, (CX)(AX*4)
 	VMOVUPS Z6, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 320(SP)
-	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	MOVQ    328(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z8, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 320(SP)
-	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	MOVQ    328(SP), AX
 	VMOVUPS Z9, (CX)(AX*4)
 	VMOVUPS Z10, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 320(SP)
-	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	MOVQ    328(SP), AX
 	VMOVUPS Z11, (CX)(AX*4)
 	VMOVUPS Z12, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 320(SP)
-	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	MOVQ    328(SP), AX
 	VMOVUPS Z13, (CX)(AX*4)
 	VMOVUPS Z14, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 320(SP)
-	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	MOVQ    328(SP), AX
 	VMOVUPS Z15, (CX)(AX*4)
 	VMOVUPS Z16, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 320(SP)
-	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	MOVQ    328(SP), AX
 	VMOVUPS Z17, (CX)(AX*4)
 	VMOVUPS Z18, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 320(SP)
-	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	MOVQ    328(SP), AX
 	VMOVUPS Z19, (CX)(AX*4)
 	VMOVUPS Z20, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 320(SP)
-	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	MOVQ    328(SP), AX
 	VMOVUPS Z21, (CX)(AX*4)
 	VMOVUPS Z22, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 320(SP)
-	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	MOVQ    328(SP), AX
 	VMOVUPS Z23, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif66
+	JMP     endif68
 
-else65:
+else67:
 	MOVQ    48(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -1976,24 +2057,24 @@ else65:
 	VMOVUPS Z23, 1408(CX)(AX*4)
 	VMOVUPS Z1, 1472(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 328(SP)
+	MOVQ    AX, 336(SP)
 
-loop69:
-	MOVQ   328(SP), AX
-	MOVQ   304(SP), CX
+loop71:
+	MOVQ   336(SP), AX
+	MOVQ   312(SP), CX
 	CMPQ   AX, CX
-	JGE    end70
+	JGE    end72
 	XORQ   CX, CX
-	MOVQ   264(SP), DX
+	MOVQ   272(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
-	MOVQ   312(SP), SI
+	MOVQ   320(SP), SI
 	ADDQ   SI, BX
 	IMUL3Q $+32, AX, SI
 	MOVQ   48(SP), DI
 	IMUL3Q $+384, DI, R8
 	ADDQ   R8, SI
-	MOVQ   88(SP), R8
+	MOVQ   96(SP), R8
 	XORQ   R9, R9
 	CMPQ   R8, $+0
 	SETEQ  R9
@@ -2004,105 +2085,132 @@ loop69:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), DI
 
-loop71:
+loop73:
 	CMPQ   CX, DX
-	JGE    end72
+	JGE    end74
 	MOVQ   SI, R9
 	ADDQ   CX, R9
 	VMOVSS (DI)(R9*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  R8, R8
-	JEQ    guard73
+	JEQ    guard75
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS (AX)(R9*4), X1
 
-guard73:
+guard75:
 	VADDSS X1, X0, X0
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS X0, (AX)(R9*4)
 	ADDQ   $+1, CX
-	JMP    loop71
+	JMP    loop73
+
+end74:
+	ADDQ $+1, 336(SP)
+	JMP  loop71
 
 end72:
-	ADDQ $+1, 328(SP)
-	JMP  loop69
-
-end70:
-endif66:
-	ADDQ $+12, 296(SP)
+endif68:
+	ADDQ $+12, 304(SP)
 	JMP  loop47
 
 end48:
-	MOVQ 288(SP), AX
-	MOVQ AX, 336(SP)
+	MOVQ 296(SP), AX
+	MOVQ AX, 344(SP)
 
-loop74:
-	MOVQ    336(SP), AX
-	MOVQ    240(SP), CX
-	CMPQ    AX, CX
-	JGE     end75
-	MOVQ    $+4, DX
-	SUBQ    AX, CX
-	XORQ    BX, BX
-	CMPQ    DX, CX
-	SETLT   BL
-	MOVQ    $+4, DX
-	TESTQ   BX, BX
-	CMOVQNE DX, CX
-	MOVQ    CX, 344(SP)
-	MOVQ    248(SP), CX
-	MOVQ    AX, DX
-	IMUL3Q  $+400, DX, DX
-	ADDQ    DX, CX
-	MOVQ    272(SP), DX
-	MOVQ    232(SP), BX
-	ADDQ    AX, BX
-	MOVQ    BX, AX
-	IMULQ   n2+160(FP), AX
-	MOVQ    64(SP), BX
-	MOVQ    256(SP), SI
-	ADDQ    SI, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 352(SP)
-	VXORPS  Z1, Z1, Z1
-	VMOVUPS Z1, Z0
-	VMOVUPS Z1, Z2
-	VMOVUPS Z1, Z3
-	VMOVUPS Z1, Z4
-	VMOVUPS Z1, Z5
-	VMOVUPS Z1, Z6
-	VMOVUPS Z1, Z7
-	MOVQ    n0+144(FP), AX
-	XORQ    BX, BX
-	CMPQ    AX, $+48
-	SETLT   BL
-	MOVQ    BX, AX
-	MOVQ    n1+152(FP), BX
-	IMULQ   n2+160(FP), BX
-	XORQ    SI, SI
-	CMPQ    BX, $+1048576
-	SETLE   SI
-	ANDQ    SI, AX
-	XORQ    SI, SI
-	CMPQ    BX, $+65536
-	SETLE   SI
-	ORQ     SI, AX
-	TESTQ   AX, AX
-	JEQ     else76
-	MOVQ    264(SP), AX
-	CMPQ    AX, $+32
-	JNE     else78
-	XORQ    AX, AX
-	MOVQ    104(SP), BX
-	MOVQ    in1_base+24(FP), SI
-	MOVQ    scr0_base+72(FP), DI
+loop76:
+	MOVQ       344(SP), AX
+	MOVQ       248(SP), CX
+	CMPQ       AX, CX
+	JGE        end77
+	MOVQ       $+4, DX
+	SUBQ       AX, CX
+	XORQ       BX, BX
+	CMPQ       DX, CX
+	SETLT      BL
+	MOVQ       $+4, DX
+	TESTQ      BX, BX
+	CMOVQNE    DX, CX
+	MOVQ       CX, 352(SP)
+	MOVQ       256(SP), CX
+	MOVQ       AX, DX
+	IMUL3Q     $+400, DX, DX
+	ADDQ       DX, CX
+	MOVQ       280(SP), DX
+	MOVQ       240(SP), BX
+	ADDQ       AX, BX
+	MOVQ       BX, AX
+	IMULQ      n2+160(FP), AX
+	MOVQ       64(SP), BX
+	MOVQ       264(SP), SI
+	ADDQ       SI, BX
+	ADDQ       BX, AX
+	MOVQ       AX, 360(SP)
+	VXORPS     Z1, Z1, Z1
+	VMOVUPS    Z1, Z0
+	VMOVUPS    Z1, Z2
+	VMOVUPS    Z1, Z3
+	VMOVUPS    Z1, Z4
+	VMOVUPS    Z1, Z5
+	VMOVUPS    Z1, Z6
+	VMOVUPS    Z1, Z7
+	MOVQ       88(SP), AX
+	TESTQ      AX, AX
+	JEQ        else78
+	MOVQ       360(SP), AX
+	MOVQ       out0_base+48(FP), BX
+	PREFETCHT0 (BX)(AX*4)
+	PREFETCHT0 64(BX)(AX*4)
+	PREFETCHT0 124(BX)(AX*4)
+	MOVQ       n2+160(FP), SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+2, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
+	MOVQ       n2+160(FP), SI
+	IMUL3Q     $+3, SI, SI
+	ADDQ       AX, SI
+	PREFETCHT0 (BX)(SI*4)
+	PREFETCHT0 64(BX)(SI*4)
+	PREFETCHT0 124(BX)(SI*4)
 
-uloop80:
+else78:
+	MOVQ  n0+144(FP), AX
+	XORQ  BX, BX
+	CMPQ  AX, $+48
+	SETLT BL
+	MOVQ  BX, AX
+	MOVQ  n1+152(FP), BX
+	IMULQ n2+160(FP), BX
+	XORQ  SI, SI
+	CMPQ  BX, $+1048576
+	SETLE SI
+	ANDQ  SI, AX
+	XORQ  SI, SI
+	CMPQ  BX, $+65536
+	SETLE SI
+	ORQ   SI, AX
+	TESTQ AX, AX
+	JEQ   else80
+	MOVQ  272(SP), AX
+	CMPQ  AX, $+32
+	JNE   else82
+	XORQ  AX, AX
+	MOVQ  112(SP), BX
+	MOVQ  in1_base+24(FP), SI
+	MOVQ  scr0_base+72(FP), DI
+
+uloop84:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend81
+	JGE          uend85
 	VMOVUPS      (SI)(DX*4), Z8
 	VMOVUPS      64(SI)(DX*4), Z9
 	VBROADCASTSS (DI)(CX*4), Z10
@@ -2168,12 +2276,12 @@ uloop80:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop80
+	JMP          uloop84
 
-uend81:
-loop82:
+uend85:
+loop86:
 	CMPQ         AX, BX
-	JGE          end83
+	JGE          end87
 	VMOVUPS      (SI)(DX*4), Z8
 	VMOVUPS      64(SI)(DX*4), Z9
 	VBROADCASTSS (DI)(CX*4), Z10
@@ -2191,15 +2299,15 @@ loop82:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop82
+	JMP          loop86
 
-end83:
-	JMP endif79
+end87:
+	JMP endif83
 
-else78:
+else82:
 	XORQ    AX, AX
-	MOVQ    104(SP), BX
-	MOVQ    264(SP), SI
+	MOVQ    112(SP), BX
+	MOVQ    272(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+16, DI
 	XORQ    R8, R8
@@ -2229,208 +2337,98 @@ else78:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop84:
+uloop88:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend85
-	MOVQ         $-1, R10
-	BZHIQ        DI, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    (SI)(DX*4), K1, Z8
-	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
-	VBROADCASTSS (R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z0
-	VFMADD231PS  Z9, Z10, Z2
-	VBROADCASTSS 1600(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z3
-	VFMADD231PS  Z9, Z10, Z4
-	VBROADCASTSS 3200(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z5
-	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS 4800(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z7
-	VFMADD231PS  Z9, Z10, Z1
-	ADDQ         $+1, CX
-	ADDQ         n2+160(FP), DX
-	MOVQ         $-1, R10
-	BZHIQ        DI, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    (SI)(DX*4), K1, Z8
-	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
-	VBROADCASTSS (R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z0
-	VFMADD231PS  Z9, Z10, Z2
-	VBROADCASTSS 1600(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z3
-	VFMADD231PS  Z9, Z10, Z4
-	VBROADCASTSS 3200(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z5
-	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS 4800(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z7
-	VFMADD231PS  Z9, Z10, Z1
-	ADDQ         $+1, CX
-	ADDQ         n2+160(FP), DX
-	MOVQ         $-1, R10
-	BZHIQ        DI, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    (SI)(DX*4), K1, Z8
-	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
-	VBROADCASTSS (R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z0
-	VFMADD231PS  Z9, Z10, Z2
-	VBROADCASTSS 1600(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z3
-	VFMADD231PS  Z9, Z10, Z4
-	VBROADCASTSS 3200(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z5
-	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS 4800(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z7
-	VFMADD231PS  Z9, Z10, Z1
-	ADDQ         $+1, CX
-	ADDQ         n2+160(FP), DX
-	MOVQ         $-1, R10
-	BZHIQ        DI, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    (SI)(DX*4), K1, Z8
-	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
-	VBROADCASTSS (R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z0
-	VFMADD231PS  Z9, Z10, Z2
-	VBROADCASTSS 1600(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z3
-	VFMADD231PS  Z9, Z10, Z4
-	VBROADCASTSS 3200(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z5
-	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS 4800(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z7
-	VFMADD231PS  Z9, Z10, Z1
-	ADDQ         $+1, CX
-	ADDQ         n2+160(FP), DX
-	ADDQ         $+4, AX
-	JMP          uloop84
-
-uend85:
-loop86:
-	CMPQ         AX, BX
-	JGE          end87
-	MOVQ         $-1, R10
-	BZHIQ        DI, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    (SI)(DX*4), K1, Z8
-	MOVQ         $-1, R10
-	BZHIQ        R8, R10, R10
-	KMOVQ        R10, K1
-	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
-	VBROADCASTSS (R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z0
-	VFMADD231PS  Z9, Z10, Z2
-	VBROADCASTSS 1600(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z3
-	VFMADD231PS  Z9, Z10, Z4
-	VBROADCASTSS 3200(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z5
-	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS 4800(R9)(CX*4), Z10
-	VFMADD231PS  Z8, Z10, Z7
-	VFMADD231PS  Z9, Z10, Z1
-	ADDQ         $+1, CX
-	ADDQ         n2+160(FP), DX
-	ADDQ         $+1, AX
-	JMP          loop86
-
-end87:
-endif79:
-	JMP endif77
-
-else76:
-	XORQ AX, AX
-	MOVQ 104(SP), BX
-	MOVQ scr0_base+72(FP), SI
-	MOVQ scr1_base+96(FP), DI
-
-uloop88:
-	LEAQ         3(AX), R8
-	CMPQ         R8, BX
 	JGE          uend89
-	VMOVUPS      (DI)(DX*4), Z8
-	VMOVUPS      64(DI)(DX*4), Z9
-	VBROADCASTSS (SI)(CX*4), Z10
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z8
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
+	VBROADCASTSS (R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z0
 	VFMADD231PS  Z9, Z10, Z2
-	VBROADCASTSS 1600(SI)(CX*4), Z10
+	VBROADCASTSS 1600(R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z3
 	VFMADD231PS  Z9, Z10, Z4
-	VBROADCASTSS 3200(SI)(CX*4), Z10
+	VBROADCASTSS 3200(R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z5
 	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS 4800(SI)(CX*4), Z10
+	VBROADCASTSS 4800(R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z7
 	VFMADD231PS  Z9, Z10, Z1
 	ADDQ         $+1, CX
-	ADDQ         $+32, DX
-	VMOVUPS      (DI)(DX*4), Z8
-	VMOVUPS      64(DI)(DX*4), Z9
-	VBROADCASTSS (SI)(CX*4), Z10
+	ADDQ         n2+160(FP), DX
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z8
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
+	VBROADCASTSS (R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z0
 	VFMADD231PS  Z9, Z10, Z2
-	VBROADCASTSS 1600(SI)(CX*4), Z10
+	VBROADCASTSS 1600(R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z3
 	VFMADD231PS  Z9, Z10, Z4
-	VBROADCASTSS 3200(SI)(CX*4), Z10
+	VBROADCASTSS 3200(R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z5
 	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS 4800(SI)(CX*4), Z10
+	VBROADCASTSS 4800(R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z7
 	VFMADD231PS  Z9, Z10, Z1
 	ADDQ         $+1, CX
-	ADDQ         $+32, DX
-	VMOVUPS      (DI)(DX*4), Z8
-	VMOVUPS      64(DI)(DX*4), Z9
-	VBROADCASTSS (SI)(CX*4), Z10
+	ADDQ         n2+160(FP), DX
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z8
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
+	VBROADCASTSS (R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z0
 	VFMADD231PS  Z9, Z10, Z2
-	VBROADCASTSS 1600(SI)(CX*4), Z10
+	VBROADCASTSS 1600(R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z3
 	VFMADD231PS  Z9, Z10, Z4
-	VBROADCASTSS 3200(SI)(CX*4), Z10
+	VBROADCASTSS 3200(R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z5
 	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS 4800(SI)(CX*4), Z10
+	VBROADCASTSS 4800(R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z7
 	VFMADD231PS  Z9, Z10, Z1
 	ADDQ         $+1, CX
-	ADDQ         $+32, DX
-	VMOVUPS      (DI)(DX*4), Z8
-	VMOVUPS      64(DI)(DX*4), Z9
-	VBROADCASTSS (SI)(CX*4), Z10
+	ADDQ         n2+160(FP), DX
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z8
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
+	VBROADCASTSS (R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z0
 	VFMADD231PS  Z9, Z10, Z2
-	VBROADCASTSS 1600(SI)(CX*4), Z10
+	VBROADCASTSS 1600(R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z3
 	VFMADD231PS  Z9, Z10, Z4
-	VBROADCASTSS 3200(SI)(CX*4), Z10
+	VBROADCASTSS 3200(R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z5
 	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS 4800(SI)(CX*4), Z10
+	VBROADCASTSS 4800(R9)(CX*4), Z10
 	VFMADD231PS  Z8, Z10, Z7
 	VFMADD231PS  Z9, Z10, Z1
 	ADDQ         $+1, CX
-	ADDQ         $+32, DX
+	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
 	JMP          uloop88
 
@@ -2438,6 +2436,116 @@ uend89:
 loop90:
 	CMPQ         AX, BX
 	JGE          end91
+	MOVQ         $-1, R10
+	BZHIQ        DI, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    (SI)(DX*4), K1, Z8
+	MOVQ         $-1, R10
+	BZHIQ        R8, R10, R10
+	KMOVQ        R10, K1
+	VMOVUPS.Z    64(SI)(DX*4), K1, Z9
+	VBROADCASTSS (R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(R9)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         n2+160(FP), DX
+	ADDQ         $+1, AX
+	JMP          loop90
+
+end91:
+endif83:
+	JMP endif81
+
+else80:
+	XORQ AX, AX
+	MOVQ 112(SP), BX
+	MOVQ scr0_base+72(FP), SI
+	MOVQ scr1_base+96(FP), DI
+
+uloop92:
+	LEAQ         3(AX), R8
+	CMPQ         R8, BX
+	JGE          uend93
+	VMOVUPS      (DI)(DX*4), Z8
+	VMOVUPS      64(DI)(DX*4), Z9
+	VBROADCASTSS (SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         $+32, DX
+	VMOVUPS      (DI)(DX*4), Z8
+	VMOVUPS      64(DI)(DX*4), Z9
+	VBROADCASTSS (SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         $+32, DX
+	VMOVUPS      (DI)(DX*4), Z8
+	VMOVUPS      64(DI)(DX*4), Z9
+	VBROADCASTSS (SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         $+32, DX
+	VMOVUPS      (DI)(DX*4), Z8
+	VMOVUPS      64(DI)(DX*4), Z9
+	VBROADCASTSS (SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS 1600(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS 3200(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS 4800(SI)(CX*4), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	VFMADD231PS  Z9, Z10, Z1
+	ADDQ         $+1, CX
+	ADDQ         $+32, DX
+	ADDQ         $+4, AX
+	JMP          uloop92
+
+uend93:
+loop94:
+	CMPQ         AX, BX
+	JGE          end95
 	VMOVUPS      (DI)(DX*4), Z8
 	VMOVUPS      64(DI)(DX*4), Z9
 	VBROADCASTSS (SI)(CX*4), Z10
@@ -2455,77 +2563,77 @@ loop90:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+1, AX
-	JMP          loop90
+	JMP          loop94
 
-end91:
-endif77:
-	MOVQ   344(SP), AX
+end95:
+endif81:
+	MOVQ   352(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+4
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   264(SP), CX
+	MOVQ   272(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+32
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else92
-	MOVQ   88(SP), AX
+	JEQ    else96
+	MOVQ   96(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else94
-	MOVQ   352(SP), AX
-	MOVQ   AX, 360(SP)
+	JEQ    else98
 	MOVQ   360(SP), AX
+	MOVQ   AX, 368(SP)
+	MOVQ   368(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Z0, Z0
 	VADDPS 64(CX)(AX*4), Z2, Z2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 360(SP)
-	MOVQ   360(SP), AX
+	MOVQ   AX, 368(SP)
+	MOVQ   368(SP), AX
 	VADDPS (CX)(AX*4), Z3, Z3
 	VADDPS 64(CX)(AX*4), Z4, Z4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 360(SP)
-	MOVQ   360(SP), AX
+	MOVQ   AX, 368(SP)
+	MOVQ   368(SP), AX
 	VADDPS (CX)(AX*4), Z5, Z5
 	VADDPS 64(CX)(AX*4), Z6, Z6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 360(SP)
-	MOVQ   360(SP), AX
+	MOVQ   AX, 368(SP)
+	MOVQ   368(SP), AX
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else94:
-	MOVQ    352(SP), AX
-	MOVQ    AX, 360(SP)
+else98:
 	MOVQ    360(SP), AX
+	MOVQ    AX, 368(SP)
+	MOVQ    368(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
 	VMOVUPS Z2, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 360(SP)
-	MOVQ    360(SP), AX
+	MOVQ    AX, 368(SP)
+	MOVQ    368(SP), AX
 	VMOVUPS Z3, (CX)(AX*4)
 	VMOVUPS Z4, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 360(SP)
-	MOVQ    360(SP), AX
+	MOVQ    AX, 368(SP)
+	MOVQ    368(SP), AX
 	VMOVUPS Z5, (CX)(AX*4)
 	VMOVUPS Z6, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 360(SP)
-	MOVQ    360(SP), AX
+	MOVQ    AX, 368(SP)
+	MOVQ    368(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif93
+	JMP     endif97
 
-else92:
+else96:
 	MOVQ    48(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -2538,24 +2646,24 @@ else92:
 	VMOVUPS Z7, 384(CX)(AX*4)
 	VMOVUPS Z1, 448(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 368(SP)
+	MOVQ    AX, 376(SP)
 
-loop96:
-	MOVQ   368(SP), AX
-	MOVQ   344(SP), CX
+loop100:
+	MOVQ   376(SP), AX
+	MOVQ   352(SP), CX
 	CMPQ   AX, CX
-	JGE    end97
+	JGE    end101
 	XORQ   CX, CX
-	MOVQ   264(SP), DX
+	MOVQ   272(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
-	MOVQ   352(SP), SI
+	MOVQ   360(SP), SI
 	ADDQ   SI, BX
 	MOVQ   48(SP), SI
 	IMUL3Q $+384, SI, DI
 	IMUL3Q $+32, AX, R8
 	ADDQ   R8, DI
-	MOVQ   88(SP), R8
+	MOVQ   96(SP), R8
 	XORQ   R9, R9
 	CMPQ   R8, $+0
 	SETEQ  R9
@@ -2566,46 +2674,46 @@ loop96:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), SI
 
-loop98:
+loop102:
 	CMPQ   CX, DX
-	JGE    end99
+	JGE    end103
 	MOVQ   DI, R9
 	ADDQ   CX, R9
 	VMOVSS (SI)(R9*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  R8, R8
-	JEQ    guard100
+	JEQ    guard104
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS (AX)(R9*4), X1
 
-guard100:
+guard104:
 	VADDSS X1, X0, X0
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS X0, (AX)(R9*4)
 	ADDQ   $+1, CX
-	JMP    loop98
+	JMP    loop102
 
-end99:
-	ADDQ $+1, 368(SP)
-	JMP  loop96
+end103:
+	ADDQ $+1, 376(SP)
+	JMP  loop100
 
-end97:
-endif93:
-	ADDQ $+4, 336(SP)
-	JMP  loop74
+end101:
+endif97:
+	ADDQ $+4, 344(SP)
+	JMP  loop76
 
-end75:
-	ADDQ $+32, 256(SP)
+end77:
+	ADDQ $+32, 264(SP)
 	JMP  loop43
 
 end44:
-	ADDQ $+1, 224(SP)
+	ADDQ $+1, 232(SP)
 	JMP  loop41
 
 end42:
-	ADDQ $+1, 88(SP)
+	ADDQ $+1, 96(SP)
 	JMP  loop21
 
 end22:
