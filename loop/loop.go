@@ -187,11 +187,11 @@ type Memset struct {
 	Index, Len Expr
 }
 
-func (*For) isStmt()    {}
-func (*If) isStmt()     {}
-func (*Assign) isStmt() {}
-func (*Store) isStmt()  {}
-func (*Memset) isStmt() {}
+func (*For) isStmt()      {}
+func (*If) isStmt()       {}
+func (*Assign) isStmt()   {}
+func (*Store) isStmt()    {}
+func (*Memset) isStmt()   {}
 func (*Prefetch) isStmt() {}
 
 // Prefetch hints that the cache line holding Buf[Index] will be read or

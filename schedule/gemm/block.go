@@ -37,9 +37,9 @@ const (
 	// f32, beyond L2) on. Same machine, against no prefetch: 2048^3
 	// 0.93-0.95x the time, 1024^3 0.91-1.07x, 512^3 1.03-1.10x.
 	defaultPrefetchC = 1 << 20
-	defaultGEMVRows     = 8 // with 32 vector registers; half with 16
-	defaultGEMVCols     = 4096
-	defaultDotBlock     = 256 // outputs per parallel block of a dot-product GEMV: one contiguous region of rows
+	defaultGEMVRows  = 8 // with 32 vector registers; half with 16
+	defaultGEMVCols  = 4096
+	defaultDotBlock  = 256 // outputs per parallel block of a dot-product GEMV: one contiguous region of rows
 )
 
 // DefaultPlan returns the template's plan for m on target t: Choose's
