@@ -418,26 +418,23 @@ func (g *gen) compare(e *loop.Bin) val {
 		y := g.expr(e.Y)
 		p := operand.U8(cmpPred[e.Op])
 		r := g.c.GP64()
+		// The X-register destination of VCMPSS has no encoding for X16-X31,
+		// which the operands may live in on AVX-512: compare into a mask there.
+		var m reg.Register = g.c.XMM()
 		if g.avx512 {
-			// The X-register destination of VCMPSS has no encoding for
-			// X16-X31, which the operands may live in: compare into a mask.
-			k := g.c.K()
-			if el.Bits == 32 {
-				g.c.VCMPSS(p, y.r, x.r, k)
-			} else {
-				g.c.VCMPSD(p, y.r, x.r, k)
-			}
-			g.c.KMOVW(k, r.As32())
-			return val{r: r, t: e.T, tmp: true}
+			m = g.c.K()
 		}
-		m := g.c.XMM()
 		if el.Bits == 32 {
 			g.c.VCMPSS(p, y.r, x.r, m)
 		} else {
 			g.c.VCMPSD(p, y.r, x.r, m)
 		}
-		g.c.VMOVD(m, r.As32())
-		g.c.ANDQ(operand.I32(1), r)
+		if g.avx512 {
+			g.c.KMOVW(m, r.As32())
+		} else {
+			g.c.VMOVD(m, r.As32())
+			g.c.ANDQ(operand.I32(1), r)
+		}
 		return val{r: r, t: e.T, tmp: true}
 	}
 	s := g.srcOf(e.Y)

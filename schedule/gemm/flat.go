@@ -565,9 +565,9 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		extB = &loop.Select{Cond: dotCond, A: i64(0), B: extB, T: tI64}
 		extC = &loop.Select{Cond: dotCond, A: i64(0), B: extC, T: tI64}
 	}
-	// The packing scratch is zeroed by every call that takes it, so a shape
-	// whose packing step does not run (B or A read in place) asks for none:
-	// for a GEMV, zeroing a K x N packB would cost as much as reading B.
+	// A shape whose packing step does not run (B or A read in place) asks
+	// for no packing scratch (the pool would otherwise keep, and under
+	// TCC_POISON_SCRATCH fill, a K x N packB for a GEMV).
 	none := func(cond loop.Expr, n loop.Expr) loop.Expr {
 		return &loop.Select{Cond: cond, A: i64(0), B: n, T: tI64}
 	}
