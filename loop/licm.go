@@ -6,14 +6,15 @@ import (
 	"github.com/tensorcc/tcc/ir"
 )
 
-// HoistInvariants moves the values that do not change in an innermost
-// loop of f into locals assigned before the loop, so that a backend
-// computes each once instead of in every iteration: vector constants, lane
-// constants, broadcasts of scalars that no statement of the loop assigns
-// (a scalar parameter, a value of an enclosing loop), and scalar integer
-// expressions over such variables that cost more than an address
-// computation (a division, a remainder, a shift, a minimum or maximum:
-// buffer lengths and window bounds; affine ones stay, the backends fold
+// HoistInvariants moves the values that do not change in a loop of f into
+// locals assigned before the loop, so that a backend computes each once
+// instead of in every iteration: out of an innermost loop vector
+// constants, lane constants and broadcasts of scalars that no statement of
+// the loop assigns (a scalar parameter, a value of an enclosing loop); out
+// of every loop, innermost first, scalar integer expressions over such
+// variables that cost more than an address computation (a division, a
+// remainder, a shift, a minimum or maximum: buffer lengths, window bounds,
+// the tap of a convolution's K block; affine ones stay, the backends fold
 // them into addressing). It is loop-invariant code motion restricted to
 // what is free of memory effects. The vector values hoisted out of one
 // loop (the backends keep them in registers for all of it) take at most
@@ -35,11 +36,12 @@ func (h *hoister) stmts(ss []Stmt) []Stmt {
 	for _, s := range ss {
 		switch s := s.(type) {
 		case *For:
-			if innermost(s.Body) {
-				out = append(out, h.loop(s)...)
-				continue
+			inner := innermost(s.Body)
+			if !inner {
+				s.Body = h.stmts(s.Body)
 			}
-			s.Body = h.stmts(s.Body)
+			out = append(out, h.loop(s, inner)...)
+			continue
 		case *If:
 			s.Then, s.Else = h.stmts(s.Then), h.stmts(s.Else)
 		}
@@ -59,19 +61,17 @@ func innermost(body []Stmt) bool {
 	return !found
 }
 
-// loop returns the assignments of l's invariant vector values followed by l
-// with them replaced.
-func (h *hoister) loop(l *For) []Stmt {
-	assigned := map[*Var]bool{l.Var: true}
+// loop returns the assignments of l's invariant values followed by l with
+// them replaced: vector values only out of an innermost loop (they hold a
+// register for all of it), costly scalars out of any loop.
+func (h *hoister) loop(l *For, vectorsToo bool) []Stmt {
+	assigned := assignedIn(l)
 	live := 0 // vector variables the loop assigns: registers taken
-	WalkStmts(l.Body, func(s Stmt) {
-		if a, ok := s.(*Assign); ok {
-			if !assigned[a.Dst] && a.Dst.T.IsVector() {
-				live++
-			}
-			assigned[a.Dst] = true
+	for v := range assigned {
+		if v != l.Var && v.T.IsVector() {
+			live++
 		}
-	}, nil)
+	}
 	budget := max(2, h.regs/2-live)
 	// Uniform shift counts stay constants: backends shift by an immediate.
 	counts := map[Expr]bool{}
@@ -88,7 +88,7 @@ func (h *hoister) loop(l *For) []Stmt {
 		if counts[x] {
 			return x, true
 		}
-		vec := hoistable(x, assigned)
+		vec := vectorsToo && hoistable(x, assigned)
 		if !vec && !costlyInvariant(x, assigned) {
 			return x, false
 		}

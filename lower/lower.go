@@ -73,6 +73,7 @@ func Lower(k *ir.Kernel, t loop.Target, plan *schedule.Plan) (*loop.Kernel, erro
 	loop.Simplify(l.out)
 	for _, f := range l.out.Funcs {
 		loop.CSE(f)
+		loop.ReduceDivMod(f)
 		if t.VectorRegs > 0 && t.VectorBits > 0 {
 			loop.HoistInvariants(f, t.VectorRegs)
 		}
