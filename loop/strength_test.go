@@ -46,7 +46,9 @@ func divModKernel() (*loop.Kernel, *loop.Func) {
 		func() loop.Expr { return loop.Add(loop.R(i), loop.R(c)) },
 		func() loop.Expr { return loop.R(d) })...)
 	body = append(body, pair(1,
-		func() loop.Expr { return &loop.Bin{Op: ir.Add, X: loop.Sub(loop.R(i), loop.I64(3)), Y: loop.R(c), T: loop.Int64} },
+		func() loop.Expr {
+			return &loop.Bin{Op: ir.Add, X: loop.Sub(loop.R(i), loop.I64(3)), Y: loop.R(c), T: loop.Int64}
+		},
 		func() loop.Expr { return &loop.Bin{Op: ir.Mul, X: loop.I64(2), Y: loop.R(d), T: loop.Int64} })...)
 	body = append(body, &loop.For{Var: k, Lo: loop.I64(0), Hi: loop.I64(1), Step: 1, Body: pair(2,
 		func() loop.Expr { return loop.Add(loop.R(k), loop.R(i)) },
