@@ -130,6 +130,12 @@ type GEMM struct {
 	// targets), so that the partial sums read and the lines written after
 	// the loop are in cache by then.
 	PrefetchC int `json:"prefetch_c,omitempty"`
+	// PrefetchB: B's pack prefetches the elements this many rows (steps
+	// of the reduction) ahead of those it copies (0: none), for a B whose
+	// rows are short runs far apart (a reduction over several indices, a
+	// strided operand) that the hardware prefetcher does not follow. The
+	// pack of a plain B read row by row with whole vectors does not use it.
+	PrefetchB int `json:"prefetch_b,omitempty"`
 }
 
 // Validate checks the plan's own constraints, for a target with vectorRegs
@@ -146,7 +152,7 @@ func (g *GEMM) Validate(vectorRegs int) error {
 		return fmt.Errorf("gemm plan: MC %d and NC %d must be multiples of MR %d and NR %d", g.MC, g.NC, g.MR, g.NR)
 	case g.MRTail < 0 || g.MRTail >= g.MR && g.MRTail > 0:
 		return fmt.Errorf("gemm plan: tail height %d must be below MR %d", g.MRTail, g.MR)
-	case g.MaxGroups < 1 || g.NCSplit < 1 || g.DirectMaxM < 0 || g.DirectMaxB < 0 || g.DirectAllB < 0 || g.SplitMinWork < 0 || g.NCMin < 0 || g.PrefetchC < 0 || g.GEMVRows < 0 || g.GEMVCols < 0 || g.DotBlock < 0:
+	case g.MaxGroups < 1 || g.NCSplit < 1 || g.DirectMaxM < 0 || g.DirectMaxB < 0 || g.DirectAllB < 0 || g.SplitMinWork < 0 || g.NCMin < 0 || g.PrefetchC < 0 || g.PrefetchB < 0 || g.GEMVRows < 0 || g.GEMVCols < 0 || g.DotBlock < 0:
 		return errors.New("gemm plan: parallel and special-shape knobs must be non-negative (groups and splits positive)")
 	}
 	if vectorRegs > 0 {
@@ -264,8 +270,8 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "  stmts %v:", u.Stmts)
 		if u.GEMM != nil {
 			g := u.GEMM
-			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes, tail tiles of %d rows) blocks kc %d mc %d nc %d, A as rows %v, B packed in the loop %v, groups %d, nc split %d, direct below %d tiles and %d elements of B or up to %d elements, one NC block below %d flops, NC blocks of at least %d columns, C prefetched from %d elements, gemv rows %d cols %d, dot block %d, vnni %v",
-				g.MR, g.NR, g.Lanes, g.MRTail, g.KC, g.MC, g.NC, g.ARows, g.BInLoop, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.DirectMaxB, g.DirectAllB, g.SplitMinWork, g.NCMin, g.PrefetchC, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
+			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes, tail tiles of %d rows) blocks kc %d mc %d nc %d, A as rows %v, B packed in the loop %v, groups %d, nc split %d, direct below %d tiles and %d elements of B or up to %d elements, one NC block below %d flops, NC blocks of at least %d columns, C prefetched from %d elements, B's pack prefetching %d rows ahead, gemv rows %d cols %d, dot block %d, vnni %v",
+				g.MR, g.NR, g.Lanes, g.MRTail, g.KC, g.MC, g.NC, g.ARows, g.BInLoop, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.DirectMaxB, g.DirectAllB, g.SplitMinWork, g.NCMin, g.PrefetchC, g.PrefetchB, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
 		} else {
 			fmt.Fprintf(&b, " vector %v, accumulators %d", u.Vector, u.Accumulators)
 		}
@@ -341,6 +347,8 @@ type GEMMSpace struct {
 	// MRTail are the tail heights to try (none: 0); a height of MR or more
 	// counts as 0 for that MR.
 	MRTail []int
+	// PrefetchB are the prefetch distances of B's pack to try (none: 0).
+	PrefetchB []int
 	// VNNI is used where the target has it.
 	VNNI bool
 }
@@ -361,6 +369,14 @@ func (s GEMMSpace) mrTail() []int {
 	return s.MRTail
 }
 
+// prefetchB returns the PrefetchB domain, {0} if it is empty.
+func (s GEMMSpace) prefetchB() []int {
+	if len(s.PrefetchB) == 0 {
+		return []int{0}
+	}
+	return s.PrefetchB
+}
+
 // Plans returns every valid plan of the space.
 func (s GEMMSpace) Plans() []GEMM {
 	var out []GEMM
@@ -379,20 +395,30 @@ func (s GEMMSpace) Plans() []GEMM {
 										g.GEMVRows = 4
 									}
 								}
-								for _, bil := range s.bInLoop() {
-									for _, tail := range s.mrTail() {
-										g.BInLoop, g.MRTail = bil, tail
-										if tail >= mr {
-											g.MRTail = 0
-										}
-										if g.Validate(s.VectorRegs) == nil {
-											out = append(out, g)
-										}
-									}
-								}
+								out = s.appendVariants(out, g)
 							}
 						}
 					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// appendVariants appends to out the valid variants of g over the domains
+// that do not change the loop structure's tiles: B's packing order, the
+// tail height and B's prefetch distance.
+func (s GEMMSpace) appendVariants(out []GEMM, g GEMM) []GEMM {
+	for _, bil := range s.bInLoop() {
+		for _, tail := range s.mrTail() {
+			for _, pf := range s.prefetchB() {
+				g.BInLoop, g.MRTail, g.PrefetchB = bil, tail, pf
+				if tail >= g.MR {
+					g.MRTail = 0
+				}
+				if g.Validate(s.VectorRegs) == nil {
+					out = append(out, g)
 				}
 			}
 		}

@@ -182,7 +182,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		}
 		switch {
 		case !lw.b.plain():
-			st, err = lw.packGeneral(layB, packB, slot, [2]loop.Expr{kc, nc}, lw.b, bindBlock(body, b, pb, z.nKCin), pc, jc, L)
+			st, err = lw.packGeneral(layB, packB, slot, [2]loop.Expr{kc, nc}, lw.b, bindBlock(body, b, pb, z.nKCin), pc, jc, L, lw.aheadB())
 		case vnni && isUnit(bColE):
 			var cpos loop.Expr
 			if correct {
@@ -190,7 +190,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 			}
 			st = lw.packRowsB4(packB, csum, slot, cpos, src, kc, nc, bRowE)
 		case vnni:
-			st, err = lw.packWith(layB, packB, slot, [2]loop.Expr{kdOf(kc), nc}, 0, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
+			st, err = lw.packWith(layB, packB, slot, [2]loop.Expr{kdOf(kc), nc}, 0, [2]int64{}, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
 				return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
 					kq := add(mul(c[0], i64(4)), i64(q))
 					return add(src, add(mul(kq, bRowE), mul(c[1], bColE))), and(g, cmp(ir.Lt, kq, kc))
@@ -199,7 +199,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		case rowsB:
 			st = lw.packRowsB(packB, slot, src, kc, nc, bRowE)
 		default:
-			st, err = lw.pack(layB, packB, slot, [2]loop.Expr{kc, nc}, lw.b, src, bRowE, bColE)
+			st, err = lw.pack(layB, packB, slot, [2]loop.Expr{kc, nc}, lw.b, src, bRowE, bColE, lw.aheadB())
 		}
 		if err != nil {
 			return err
@@ -262,7 +262,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		} else if vnni && isUnit(aColE) {
 			st = lw.packRowsA4(packA, slot, src, mc, kc, aRowE, aColE, correct)
 		} else if vnni {
-			st, err = lw.packWith(layA, packA, slot, [2]loop.Expr{mc, kdOf(kc)}, 0, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
+			st, err = lw.packWith(layA, packA, slot, [2]loop.Expr{mc, kdOf(kc)}, 0, [2]int64{}, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
 				return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
 					kq := add(mul(c[1], i64(4)), i64(q))
 					return add(src, add(mul(c[0], aRowE), mul(kq, aColE))), and(g, cmp(ir.Lt, kq, kc))

@@ -736,7 +736,7 @@ func TestGEMMPlanSpace(t *testing.T) {
 		{loop.TargetAVX512, schedule.GEMMSpace{Lanes: 16, VectorRegs: 32, MR: []int{1, 5, 12}, NV: []int{1, 2}, KC: []int{8, 40},
 			MCTiles: []int{1, 3}, NCPanels: []int{1, 2}, DirectMaxM: []int{0, 4}, GEMV: []bool{false, true}, BInLoop: []bool{true}, MRTail: []int{4}}},
 		{loop.TargetAVX2, schedule.GEMMSpace{Lanes: 8, VectorRegs: 16, MR: []int{2, 6}, NV: []int{1, 2}, KC: []int{16},
-			MCTiles: []int{2}, NCPanels: []int{1}, DirectMaxM: []int{0, 4}, GEMV: []bool{true}, BInLoop: []bool{false, true}, MRTail: []int{0, 2}}},
+			MCTiles: []int{2}, NCPanels: []int{1}, DirectMaxM: []int{0, 4}, GEMV: []bool{true}, BInLoop: []bool{false, true}, MRTail: []int{0, 2}, PrefetchB: []int{3}}},
 		{loop.TargetGo, schedule.GEMMSpace{Lanes: 1, MR: []int{1, 3, 4}, NV: []int{2, 3}, KC: []int{8, 33},
 			MCTiles: []int{1, 2}, NCPanels: []int{1, 3}, DirectMaxM: []int{4}, GEMV: []bool{false}}},
 	}

@@ -393,9 +393,9 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	}
 	var packBStmts []loop.Stmt
 	if !lw.b.plain() {
-		packBStmts, err = lw.packGeneral(layB, packB, vbSlot, [2]loop.Expr{vkc, vnc}, lw.b, kbind, vpc, vjc, 1)
+		packBStmts, err = lw.packGeneral(layB, packB, vbSlot, [2]loop.Expr{vkc, vnc}, lw.b, kbind, vpc, vjc, 1, lw.aheadB())
 	} else if vnni {
-		packBStmts, err = lw.packWith(layB, packB, vbSlot, [2]loop.Expr{kd, vnc}, 0, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
+		packBStmts, err = lw.packWith(layB, packB, vbSlot, [2]loop.Expr{kd, vnc}, 0, [2]int64{}, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
 			return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
 				kq := add(mul(c[0], i64(4)), i64(q))
 				return add(bsrc, add(mul(kq, bRowE), mul(c[1], bColE))), and(g, cmp(ir.Lt, kq, vkc))
@@ -404,7 +404,7 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	} else if lw.portable() {
 		packBStmts = lw.packPanel(packB, vbSlot, vnc, vkc, bl.NR, lw.b, bsrc, bColE, bRowE)
 	} else {
-		packBStmts, err = lw.pack(layB, packB, vbSlot, [2]loop.Expr{vkc, vnc}, lw.b, bsrc, bRowE, bColE)
+		packBStmts, err = lw.pack(layB, packB, vbSlot, [2]loop.Expr{vkc, vnc}, lw.b, bsrc, bRowE, bColE, lw.aheadB())
 	}
 	if err != nil {
 		return nil, err
@@ -435,9 +435,9 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	}
 	var packAStmts []loop.Stmt
 	if !lw.a.plain() {
-		packAStmts, err = lw.packGeneral(layA, packA, vaSlot, [2]loop.Expr{vmc, vkc}, lw.a, kbind, vic, vpc, 1)
+		packAStmts, err = lw.packGeneral(layA, packA, vaSlot, [2]loop.Expr{vmc, vkc}, lw.a, kbind, vic, vpc, 1, [2]int64{})
 	} else if vnni {
-		packAStmts, err = lw.packWith(layA, packA, vaSlot, [2]loop.Expr{vmc, kd}, 0, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
+		packAStmts, err = lw.packWith(layA, packA, vaSlot, [2]loop.Expr{vmc, kd}, 0, [2]int64{}, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
 			return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
 				kq := add(mul(c[1], i64(4)), i64(q))
 				return add(asrc, add(mul(c[0], aRowE), mul(kq, aColE))), and(g, cmp(ir.Lt, kq, vkc))
@@ -446,7 +446,7 @@ func (lw *lowering) build() ([]*loop.Step, error) {
 	} else if lw.portable() {
 		packAStmts = lw.packPanel(packA, vaSlot, vmc, vkc, bl.MR, lw.a, asrc, aRowE, aColE)
 	} else {
-		packAStmts, err = lw.pack(layA, packA, vaSlot, [2]loop.Expr{vmc, vkc}, lw.a, asrc, aRowE, aColE)
+		packAStmts, err = lw.pack(layA, packA, vaSlot, [2]loop.Expr{vmc, vkc}, lw.a, asrc, aRowE, aColE, [2]int64{})
 	}
 	if err != nil {
 		return nil, err
@@ -513,21 +513,21 @@ func (lw *lowering) bindOuterK(b map[*ir.Var]loop.Expr, o loop.Expr) {
 // packGeneral is pack for a general operand: the element at (r, c) of the
 // tile is s's value at row off0 + r, column off1 + c (vec lanes along the
 // columns when the layout allows), zero outside the tile.
-func (lw *lowering) packGeneral(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, s side, bind map[*ir.Var]loop.Expr, off0, off1 loop.Expr, vec int) ([]loop.Stmt, error) {
+func (lw *lowering) packGeneral(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, s side, bind map[*ir.Var]loop.Expr, off0, off1 loop.Expr, vec int, ahead [2]int64) ([]loop.Stmt, error) {
 	// The vector pack, unless the operand does not vectorise along its
 	// columns (strided or gathered reads): then the scalar one.
 	if vec > 1 {
-		if st, err := lw.packWithValue(lay, dst, slot, ext, s, bind, off0, off1, vec); err == nil {
+		if st, err := lw.packWithValue(lay, dst, slot, ext, s, bind, off0, off1, vec, ahead); err == nil {
 			return st, nil
 		}
 	}
-	return lw.packWithValue(lay, dst, slot, ext, s, bind, off0, off1, 1)
+	return lw.packWithValue(lay, dst, slot, ext, s, bind, off0, off1, 1, ahead)
 }
 
 // packWithValue is packGeneral with the vector width vec.
-func (lw *lowering) packWithValue(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, s side, bind map[*ir.Var]loop.Expr, off0, off1 loop.Expr, vec int) ([]loop.Stmt, error) {
+func (lw *lowering) packWithValue(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, s side, bind map[*ir.Var]loop.Expr, off0, off1 loop.Expr, vec int, ahead [2]int64) ([]loop.Stmt, error) {
 	var verr error
-	st, err := lw.packWith(lay, dst, slot, ext, vec, func(coord [2]loop.Expr, guard, count loop.Expr, lanes int) loop.Expr {
+	st, err := lw.packWith(lay, dst, slot, ext, vec, ahead, func(coord [2]loop.Expr, guard, count loop.Expr, lanes int) loop.Expr {
 		x, err := lw.elem(s, bind, add(off0, coord[0]), add(off1, coord[1]), lanes, count, guard)
 		if err != nil {
 			verr = err
@@ -609,7 +609,7 @@ func (lw *lowering) packPanel(dst *loop.Buf, slot, n, depth loop.Expr, w int, s 
 // On vector targets, when the innermost pack loop runs along a dimension that is
 // contiguous in the source (unit stride) and padded to a multiple of the vector
 // width, it moves whole vectors, the tail through a lane count.
-func (lw *lowering) pack(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, s side, src, rs, cs loop.Expr) ([]loop.Stmt, error) {
+func (lw *lowering) pack(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, s side, src, rs, cs loop.Expr, ahead [2]int64) ([]loop.Stmt, error) {
 	value := func(coord [2]loop.Expr, guard, count loop.Expr, lanes int) loop.Expr {
 		idx := add(src, add(mul(coord[0], rs), mul(coord[1], cs)))
 		t := loop.Vec(s.buf.Elem, lanes)
@@ -625,7 +625,7 @@ func (lw *lowering) pack(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [
 			}
 		}
 	}
-	return lw.packWith(lay, dst, slot, ext, vec, value)
+	return lw.packWith(lay, dst, slot, ext, vec, ahead, value)
 }
 
 // packWith is pack with the element value given by value(coord, guard), where
@@ -635,7 +635,7 @@ func (lw *lowering) pack(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [
 // a constant extent that vec divides, steps by vec and value is asked for vec
 // lanes with count (the number of lanes inside the tile) instead of a guard on
 // that dimension.
-func (lw *lowering) packWith(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, vec int, value func(coord [2]loop.Expr, guard, count loop.Expr, lanes int) loop.Expr) ([]loop.Stmt, error) {
+func (lw *lowering) packWith(lay layout.Layout, dst *loop.Buf, slot loop.Expr, ext [2]loop.Expr, vec int, ahead [2]int64, value func(coord [2]loop.Expr, guard, count loop.Expr, lanes int) loop.Expr) ([]loop.Stmt, error) {
 	loops, err := lay.Loops()
 	if err != nil {
 		return nil, fmt.Errorf("gemm: pack %s: %w", dst.Name, err)
@@ -708,15 +708,41 @@ func (lw *lowering) packWith(lay layout.Layout, dst *loop.Buf, slot loop.Expr, e
 	if vecDim >= 0 {
 		count = minE(maxE(sub(ext[vecDim], coord[vecDim]), i64(0)), i64(int64(vec)))
 	}
-	var stmt loop.Stmt = &loop.Store{Buf: dst, Index: off, Value: value(coord, guard, count, vec)}
+	body := append(prefetchAhead(coord, ahead, count, vec, value),
+		&loop.Store{Buf: dst, Index: off, Value: value(coord, guard, count, vec)})
 	for i := len(loops) - 1; i >= 0; i-- {
 		step := int64(1)
 		if i == inner {
 			step = int64(vec)
 		}
-		stmt = forLoop(vars[i], i64(0), extents[i], step, stmt)
+		body = []loop.Stmt{forLoop(vars[i], i64(0), extents[i], step, body...)}
 	}
+	stmt := body[0]
 	return append(pre, stmt), nil
+}
+
+// aheadB is the prefetch distance of B's pack: the plan's PrefetchB rows
+// along the depth (dimension 0 of B's block).
+func (lw *lowering) aheadB() [2]int64 { return [2]int64{int64(lw.bl.PrefetchB), 0} }
+
+// prefetchAhead returns, for a pack that reads value(coord), prefetches of
+// the source elements that it reads ahead[d] steps further along each
+// dimension d (none when ahead is zero): for an operand whose rows are short
+// runs far apart (B of a reduction over several indices, a strided
+// operand), which the hardware prefetcher does not follow from row to row.
+// The prefetched index may lie past the operand; a prefetch reads nothing.
+func prefetchAhead(coord [2]loop.Expr, ahead [2]int64, count loop.Expr, vec int, value func(coord [2]loop.Expr, guard, count loop.Expr, lanes int) loop.Expr) []loop.Stmt {
+	if ahead == [2]int64{} {
+		return nil
+	}
+	c := [2]loop.Expr{add(coord[0], i64(ahead[0])), add(coord[1], i64(ahead[1]))}
+	var out []loop.Stmt
+	loop.WalkExpr(value(c, nil, count, vec), func(x loop.Expr) {
+		if ld, ok := x.(*loop.Load); ok {
+			out = append(out, &loop.Prefetch{Buf: ld.Buf, Index: ld.Index})
+		}
+	})
+	return out
 }
 
 // zeroFill writes the value of an empty sum (through the epilogue) to the rows
