@@ -112,6 +112,14 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 	_ = av2_63
 	var crow_64 int64
 	_ = crow_64
+	var dq1 int64
+	_ = dq1
+	var dr1 int64
+	_ = dr1
+	var dq2 int64
+	_ = dq2
+	var dr2 int64
+	_ = dr2
 	var t_6 int64
 	_ = t_6
 	var q_12 int64
@@ -148,9 +156,11 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 	kcb_4 = tccgoSel((int64(512) < K64), int64(512), K64)
 	mcb_5 = tccgoSel((int64(255) < (tccgoDiv((M64+int64(2)), int64(3)) * int64(3))), int64(255), (tccgoDiv((M64+int64(2)), int64(3)) * int64(3)))
 	nkci_17 = tccgoDiv(((K64 + kcb_4) - int64(1)), kcb_4)
+	dq2 = tccgoDiv(lo64, nnc_3)
+	dr2 = tccgoMod(lo64, nnc_3)
 	for t_6 = lo64; t_6 < hi64; t_6 += 1 {
-		g_7 = tccgoDiv(t_6, nnc_3)
-		jc_8 = (tccgoMod(t_6, nnc_3) * ncb_2)
+		g_7 = dq2
+		jc_8 = (dr2 * ncb_2)
 		nc_9 = tccgoSel((ncb_2 < (N64 - jc_8)), ncb_2, (N64 - jc_8))
 		aslot_10 = (t_6 * (mcb_5 * kcb_4))
 		bslot_11 = (t_6 * (kcb_4 * ncb_2))
@@ -168,8 +178,10 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 						}
 					}
 				}
+				dq1 = tccgoDiv(int64(0), nkci_17)
+				dr1 = tccgoMod(int64(0), nkci_17)
 				for pb_16 = int64(0); pb_16 < nkci_17; pb_16 += 1 {
-					pc_18 = (tccgoMod(pb_16, nkci_17) * kcb_4)
+					pc_18 = (dr1 * kcb_4)
 					kc_19 = tccgoSel((kcb_4 < (K64 - pc_18)), kcb_4, (K64 - pc_18))
 					bsrc_20 = ((pc_18 * N64) + jc_8)
 					{
@@ -329,8 +341,18 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 							}
 						}
 					}
+					dr1 = (dr1 + tccgoSel((nkci_17 != int64(0)), int64(1), int64(0)))
+					if dr1 == tccgoSel((nkci_17 > int64(0)), nkci_17, int64(1)) {
+						dr1 = tccgoSel((nkci_17 > int64(0)), int64(0), (nkci_17 + int64(1)))
+						dq1 = (dq1 + tccgoSel((nkci_17 > int64(0)), int64(1), int64(-1)))
+					}
 				}
 			}
+		}
+		dr2 = (dr2 + tccgoSel((nnc_3 != int64(0)), int64(1), int64(0)))
+		if dr2 == tccgoSel((nnc_3 > int64(0)), nnc_3, int64(1)) {
+			dr2 = tccgoSel((nnc_3 > int64(0)), int64(0), (nnc_3 + int64(1)))
+			dq2 = (dq2 + tccgoSel((nnc_3 > int64(0)), int64(1), int64(-1)))
 		}
 	}
 }

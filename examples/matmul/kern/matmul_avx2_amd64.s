@@ -6,7 +6,7 @@
 
 // func matmul_gemm_c_packa_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV
-TEXT ·matmul_gemm_c_packa_avx2(SB), NOSPLIT, $120-184
+TEXT ·matmul_gemm_c_packa_avx2(SB), NOSPLIT, $144-184
 	MOVQ    $+4096, AX
 	MOVQ    $+64, CX
 	MOVQ    $+2, DX
@@ -149,14 +149,28 @@ divfix8:
 	MOVQ AX, DX
 
 divz7:
-	MOVQ DX, 40(SP)
-	MOVQ lo+168(FP), AX
-	MOVQ AX, 48(SP)
+	MOVQ  DX, 40(SP)
+	MOVQ  lo+168(FP), AX
+	MOVQ  40(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz9
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix10
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix10
+	DECQ  AX
+	ADDQ  CX, DX
 
-loop9:
-	MOVQ  48(SP), AX
-	CMPQ  AX, hi+176(FP)
-	JGE   end10
+divfix10:
+	MOVQ AX, DX
+
+divz9:
+	MOVQ  DX, 48(SP)
+	MOVQ  lo+168(FP), AX
 	MOVQ  40(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -172,29 +186,17 @@ loop9:
 	ADDQ  CX, DX
 
 divfix12:
-	MOVQ AX, DX
-
 divz11:
-	MOVQ  DX, AX
-	MOVQ  32(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz13
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix14
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix14
-	DECQ  AX
-	ADDQ  CX, DX
+	MOVQ DX, 56(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 64(SP)
 
-divfix14:
-divz13:
-	MOVQ  DX, 56(SP)
+loop13:
+	MOVQ  64(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end14
 	MOVQ  48(SP), AX
-	MOVQ  40(SP), CX
+	MOVQ  32(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
 	JEQ   divz15
@@ -210,20 +212,21 @@ divz13:
 
 divfix16:
 divz15:
-	MOVQ    DX, AX
+	MOVQ    DX, 72(SP)
+	MOVQ    56(SP), AX
 	MOVQ    16(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 64(SP)
+	MOVQ    AX, 80(SP)
 	MOVQ    n0+144(FP), AX
-	MOVQ    64(SP), DX
+	MOVQ    80(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 72(SP)
-	MOVQ    56(SP), AX
+	MOVQ    AX, 88(SP)
+	MOVQ    72(SP), AX
 	MOVQ    32(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -243,43 +246,47 @@ divz17:
 	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 80(SP)
+	MOVQ    AX, 96(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    80(SP), DX
+	MOVQ    96(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 88(SP)
-	MOVQ    48(SP), AX
+	MOVQ    AX, 104(SP)
+	MOVQ    64(SP), AX
 	MOVQ    16(SP), CX
 	IMUL3Q  $+272, CX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 96(SP)
-	MOVQ    64(SP), AX
+	MOVQ    AX, 112(SP)
+	MOVQ    80(SP), AX
 	IMULQ   n1+152(FP), AX
 	ADDQ    DX, AX
-	MOVQ    AX, 104(SP)
+	MOVQ    AX, 120(SP)
+	MOVQ    104(SP), AX
+	SARQ    $0x03, AX
+	SHLQ    $0x03, AX
+	MOVQ    AX, 128(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 112(SP)
+	MOVQ    AX, 136(SP)
 
 loop19:
-	MOVQ   112(SP), AX
-	MOVQ   72(SP), CX
+	MOVQ   136(SP), AX
+	MOVQ   88(SP), CX
 	CMPQ   AX, CX
 	JGE    end20
-	MOVQ   104(SP), CX
+	MOVQ   120(SP), CX
 	MOVQ   AX, DX
 	IMULQ  n1+152(FP), DX
 	ADDQ   DX, CX
-	MOVQ   96(SP), DX
+	MOVQ   112(SP), DX
 	IMUL3Q $+272, AX, AX
 	ADDQ   AX, DX
 	MOVQ   DX, AX
 	XORQ   DX, DX
-	MOVQ   88(SP), BX
+	MOVQ   104(SP), BX
 	SUBQ   $+7, BX
 	MOVQ   in0_base+0(FP), SI
 	MOVQ   scr0_base+72(FP), DI
@@ -295,10 +302,8 @@ loop21:
 	JMP     loop21
 
 end22:
-	MOVQ 88(SP), BX
-	MOVQ BX, DX
-	SARQ $0x03, DX
-	SHLQ $0x03, DX
+	MOVQ 128(SP), DX
+	MOVQ 104(SP), BX
 	MOVQ BX, SI
 	MOVQ in0_base+0(FP), DI
 	MOVQ scr0_base+72(FP), R8
@@ -317,11 +322,11 @@ loop23:
 	JMP          loop23
 
 end24:
-	ADDQ $+1, 112(SP)
+	ADDQ $+1, 136(SP)
 	JMP  loop19
 
 end20:
-	MOVQ  72(SP), AX
+	MOVQ  88(SP), AX
 	MOVQ  AX, CX
 	ADDQ  $+5, AX
 	MOVQ  $+6, BX
@@ -349,11 +354,11 @@ divz25:
 loop27:
 	CMPQ   CX, AX
 	JGE    end28
-	MOVQ   96(SP), BX
+	MOVQ   112(SP), BX
 	IMUL3Q $+272, CX, SI
 	ADDQ   SI, BX
 	LEAQ   (DX)(BX*4), BX
-	MOVQ   88(SP), SI
+	MOVQ   104(SP), SI
 	IMUL3Q $+4, SI, SI
 	XORQ   DI, DI
 
@@ -378,10 +383,48 @@ msend31:
 	JMP  loop27
 
 end28:
-	ADDQ $+1, 48(SP)
-	JMP  loop9
+	MOVQ    56(SP), AX
+	MOVQ    40(SP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETNE   DL
+	MOVQ    $+1, BX
+	XORQ    SI, SI
+	TESTQ   DX, DX
+	CMOVQNE BX, SI
+	ADDQ    SI, AX
+	MOVQ    AX, 56(SP)
+	MOVQ    56(SP), AX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETGT   DL
+	MOVQ    $+1, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
+	CMPQ    AX, BX
+	JNE     else32
+	MOVQ    40(SP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	ADDQ    $+1, AX
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 56(SP)
+	MOVQ    48(SP), AX
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   CX, CX
+	CMOVQNE DX, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 48(SP)
 
-end10:
+else32:
+	ADDQ $+1, 64(SP)
+	JMP  loop13
+
+end14:
 	RET
 
 DATA matmul_gemm_c_packa_avx2_c1<>+0(SB)/4, $0x00000000
@@ -396,7 +439,7 @@ GLOBL matmul_gemm_c_packa_avx2_c1<>(SB), RODATA|NOPTR, $32
 
 // func matmul_gemm_c_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV, FMA3, MMX+
-TEXT ·matmul_gemm_c_avx2(SB), NOSPLIT, $328-184
+TEXT ·matmul_gemm_c_avx2(SB), NOSPLIT, $392-184
 	MOVQ    $+4096, AX
 	MOVQ    $+64, CX
 	MOVQ    $+2, DX
@@ -539,14 +582,28 @@ divfix8:
 	MOVQ AX, DX
 
 divz7:
-	MOVQ DX, 40(SP)
-	MOVQ lo+168(FP), AX
-	MOVQ AX, 48(SP)
+	MOVQ  DX, 40(SP)
+	MOVQ  lo+168(FP), AX
+	MOVQ  24(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz9
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix10
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix10
+	DECQ  AX
+	ADDQ  CX, DX
 
-loop9:
-	MOVQ  48(SP), AX
-	CMPQ  AX, hi+176(FP)
-	JGE   end10
+divfix10:
+	MOVQ AX, DX
+
+divz9:
+	MOVQ  DX, 48(SP)
+	MOVQ  lo+168(FP), AX
 	MOVQ  24(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -562,12 +619,10 @@ loop9:
 	ADDQ  CX, DX
 
 divfix12:
-	MOVQ AX, DX
-
 divz11:
 	MOVQ  DX, 56(SP)
-	MOVQ  48(SP), AX
-	MOVQ  24(SP), CX
+	XORQ  AX, AX
+	MOVQ  32(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
 	JEQ   divz13
@@ -582,100 +637,159 @@ divz11:
 	ADDQ  CX, DX
 
 divfix14:
+	MOVQ AX, DX
+
 divz13:
-	MOVQ    DX, AX
+	MOVQ  DX, 64(SP)
+	XORQ  AX, AX
+	MOVQ  32(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz15
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix16
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix16
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix16:
+divz15:
+	MOVQ DX, 72(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 80(SP)
+
+loop17:
+	MOVQ    80(SP), AX
+	CMPQ    AX, hi+176(FP)
+	JGE     end18
+	MOVQ    48(SP), AX
+	MOVQ    AX, 88(SP)
+	MOVQ    56(SP), AX
 	MOVQ    (SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 64(SP)
+	MOVQ    AX, 96(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    64(SP), DX
+	MOVQ    96(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 72(SP)
+	MOVQ    AX, 104(SP)
 	MOVQ    n1+152(FP), AX
 	CMPQ    AX, $+0
-	JNE     else15
+	JNE     else19
 	XORQ    AX, AX
-	MOVQ    AX, 80(SP)
+	MOVQ    AX, 112(SP)
 
-loop17:
-	MOVQ  80(SP), AX
+loop21:
+	MOVQ  112(SP), AX
 	CMPQ  AX, n0+144(FP)
-	JGE   end18
-	MOVQ  64(SP), DX
+	JGE   end22
+	MOVQ  96(SP), DX
 	MOVQ  DX, CX
-	MOVQ  72(SP), BX
+	MOVQ  104(SP), BX
 	ADDQ  BX, DX
 	IMULQ n2+160(FP), AX
 	MOVQ  out0_base+48(FP), BX
 
-loop19:
+loop23:
 	CMPQ   CX, DX
-	JGE    end20
+	JGE    end24
 	VMOVSS matmul_gemm_c_avx2_c1<>+0(SB), X0
 	MOVQ   AX, SI
 	ADDQ   CX, SI
 	VMOVSS X0, (BX)(SI*4)
 	ADDQ   $+1, CX
-	JMP    loop19
+	JMP    loop23
 
-end20:
-	ADDQ $+1, 80(SP)
-	JMP  loop17
+end24:
+	ADDQ $+1, 112(SP)
+	JMP  loop21
 
-end18:
-else15:
+end22:
+else19:
 	MOVQ  n0+144(FP), AX
 	IMULQ n2+160(FP), AX
 	XORQ  CX, CX
 	CMPQ  AX, $+1048576
 	SETGE CL
-	MOVQ  CX, 88(SP)
-	XORQ  AX, AX
-	MOVQ  AX, 96(SP)
-
-loop21:
-	MOVQ  96(SP), AX
+	MOVQ  CX, 120(SP)
+	MOVQ  64(SP), AX
+	MOVQ  AX, 128(SP)
+	MOVQ  72(SP), AX
+	MOVQ  AX, 136(SP)
+	MOVQ  80(SP), AX
 	MOVQ  32(SP), CX
-	CMPQ  AX, CX
-	JGE   end22
+	IMULQ CX, AX
 	XORQ  DX, DX
 	TESTQ CX, CX
-	JEQ   divz23
+	JEQ   divz25
 	CQO
 	IDIVQ CX
 	TESTQ DX, DX
-	JEQ   divfix24
+	JEQ   divfix26
 	MOVQ  DX, BX
 	XORQ  CX, BX
-	JGE   divfix24
+	JGE   divfix26
 	DECQ  AX
 	ADDQ  CX, DX
 
-divfix24:
-divz23:
-	MOVQ    DX, AX
+divfix26:
+	MOVQ AX, DX
+
+divz25:
+	MOVQ  DX, 144(SP)
+	MOVQ  80(SP), AX
+	MOVQ  32(SP), CX
+	IMULQ CX, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz27
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix28
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix28
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix28:
+divz27:
+	MOVQ DX, 152(SP)
+	XORQ AX, AX
+	MOVQ AX, 160(SP)
+
+loop29:
+	MOVQ    160(SP), AX
+	MOVQ    32(SP), CX
+	CMPQ    AX, CX
+	JGE     end30
+	MOVQ    136(SP), AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 104(SP)
+	MOVQ    AX, 168(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    104(SP), DX
+	MOVQ    168(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 112(SP)
-	MOVQ    48(SP), AX
+	MOVQ    AX, 176(SP)
+	MOVQ    80(SP), AX
 	MOVQ    (SP), DX
 	IMULQ   DX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 120(SP)
+	MOVQ    AX, 184(SP)
 	MOVQ    n0+144(FP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+24
@@ -693,83 +807,13 @@ divz23:
 	ORQ     DX, AX
 	XORQ    $+1, AX
 	TESTQ   AX, AX
-	JEQ     else25
-	MOVQ    48(SP), AX
-	MOVQ    32(SP), CX
-	IMULQ   CX, AX
-	MOVQ    96(SP), DX
-	ADDQ    DX, AX
-	XORQ    DX, DX
-	TESTQ   CX, CX
-	JEQ     divz27
-	CQO
-	IDIVQ   CX
-	TESTQ   DX, DX
-	JEQ     divfix28
-	MOVQ    DX, BX
-	XORQ    CX, BX
-	JGE     divfix28
-	DECQ    AX
-	ADDQ    CX, DX
-
-divfix28:
-divz27:
-	MOVQ  DX, 128(SP)
-	MOVQ  48(SP), AX
-	MOVQ  32(SP), CX
-	IMULQ CX, AX
-	MOVQ  96(SP), DX
-	ADDQ  DX, AX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz29
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix30
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix30
-	DECQ  AX
-	ADDQ  CX, DX
-
-divfix30:
-	MOVQ AX, DX
-
-divz29:
-	MOVQ  DX, 136(SP)
-	MOVQ  136(SP), AX
-	MOVQ  24(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz31
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix32
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix32
-	DECQ  AX
-	ADDQ  CX, DX
-
-divfix32:
-divz31:
-	MOVQ    DX, AX
-	MOVQ    (SP), CX
-	IMULQ   CX, AX
-	MOVQ    AX, 144(SP)
-	MOVQ    n2+160(FP), AX
-	MOVQ    144(SP), DX
-	SUBQ    DX, AX
-	XORQ    DX, DX
-	CMPQ    CX, AX
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE CX, AX
-	MOVQ    AX, 152(SP)
-	MOVQ    128(SP), AX
-	MOVQ    32(SP), CX
+	JEQ     else31
+	MOVQ    152(SP), AX
+	MOVQ    AX, 192(SP)
+	MOVQ    144(SP), AX
+	MOVQ    AX, 200(SP)
+	MOVQ    200(SP), AX
+	MOVQ    24(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
 	JEQ     divz33
@@ -786,59 +830,89 @@ divz31:
 divfix34:
 divz33:
 	MOVQ    DX, AX
+	MOVQ    (SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 208(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    208(SP), DX
+	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 216(SP)
+	MOVQ    192(SP), AX
+	MOVQ    32(SP), CX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz35
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix36
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix36
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix36:
+divz35:
+	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 160(SP)
+	MOVQ    AX, 224(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    160(SP), DX
+	MOVQ    224(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 168(SP)
+	MOVQ    AX, 232(SP)
 	MOVQ    DX, AX
 	IMULQ   n2+160(FP), AX
-	MOVQ    144(SP), CX
+	MOVQ    208(SP), CX
 	ADDQ    CX, AX
-	MOVQ    AX, 176(SP)
-	MOVQ    152(SP), AX
+	MOVQ    AX, 240(SP)
+	MOVQ    216(SP), AX
 	MOVQ    AX, CX
 	SARQ    $0x04, CX
-	MOVQ    CX, 184(SP)
-	MOVQ    184(SP), CX
+	MOVQ    CX, 248(SP)
+	MOVQ    248(SP), CX
 	SHLQ    $0x04, CX
 	SUBQ    CX, AX
-	MOVQ    AX, 192(SP)
-	MOVQ    168(SP), AX
+	MOVQ    AX, 256(SP)
+	MOVQ    232(SP), AX
 	SHLQ    $0x04, AX
-	MOVQ    AX, 200(SP)
+	MOVQ    AX, 264(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 208(SP)
+	MOVQ    AX, 272(SP)
 
-loop35:
-	MOVQ  208(SP), AX
-	MOVQ  168(SP), CX
+loop37:
+	MOVQ  272(SP), AX
+	MOVQ  232(SP), CX
 	CMPQ  AX, CX
-	JGE   end36
-	MOVQ  176(SP), CX
+	JGE   end38
+	MOVQ  240(SP), CX
 	MOVQ  AX, DX
 	IMULQ n2+160(FP), DX
 	ADDQ  DX, CX
-	MOVQ  120(SP), DX
+	MOVQ  184(SP), DX
 	SHLQ  $0x04, AX
 	ADDQ  AX, DX
 	MOVQ  DX, AX
 	XORQ  DX, DX
-	MOVQ  184(SP), BX
-	MOVQ  200(SP), SI
+	MOVQ  248(SP), BX
+	MOVQ  264(SP), SI
 	MOVQ  in1_base+24(FP), DI
 	MOVQ  scr1_base+96(FP), R8
 
-loop37:
+loop39:
 	CMPQ    DX, BX
-	JGE     end38
+	JGE     end40
 	VMOVUPS (DI)(CX*4), Y0
 	VMOVUPS Y0, (R8)(AX*4)
 	VMOVUPS 32(DI)(CX*4), Y0
@@ -846,13 +920,13 @@ loop37:
 	ADDQ    $+16, CX
 	ADDQ    SI, AX
 	ADDQ    $+1, DX
-	JMP     loop37
+	JMP     loop39
 
-end38:
-	MOVQ         192(SP), DX
+end40:
+	MOVQ         256(SP), DX
 	CMPQ         DX, $+0
-	JLE          else39
-	MOVQ         192(SP), DX
+	JLE          else41
+	MOVQ         256(SP), DX
 	XORQ         BX, BX
 	CMPQ         DX, $+0
 	SETGT        BL
@@ -891,62 +965,62 @@ end38:
 	VMASKMOVPS   32(BX)(CX*4), Y0, Y0
 	VMOVUPS      Y0, 32(SI)(AX*4)
 
-else39:
-	ADDQ $+1, 208(SP)
-	JMP  loop35
+else41:
+	ADDQ $+1, 272(SP)
+	JMP  loop37
 
-end36:
-else25:
-	MOVQ   56(SP), AX
+end38:
+else31:
+	MOVQ   88(SP), AX
 	MOVQ   32(SP), CX
 	IMULQ  CX, AX
-	MOVQ   96(SP), CX
+	MOVQ   160(SP), CX
 	ADDQ   CX, AX
 	MOVQ   40(SP), CX
 	IMULQ  CX, AX
 	MOVQ   16(SP), CX
 	IMUL3Q $+272, CX, CX
 	IMULQ  CX, AX
-	MOVQ   AX, 216(SP)
-	MOVQ   104(SP), AX
+	MOVQ   AX, 280(SP)
+	MOVQ   168(SP), AX
 	IMULQ  n2+160(FP), AX
-	MOVQ   64(SP), CX
+	MOVQ   96(SP), CX
 	ADDQ   CX, AX
-	MOVQ   AX, 224(SP)
+	MOVQ   AX, 288(SP)
 	XORQ   AX, AX
-	MOVQ   AX, 232(SP)
+	MOVQ   AX, 296(SP)
 
-loop41:
-	MOVQ    232(SP), AX
+loop43:
+	MOVQ    296(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
-	JGE     end42
+	JGE     end44
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
-	MOVQ    CX, 240(SP)
+	MOVQ    CX, 304(SP)
 	MOVQ    n0+144(FP), CX
-	MOVQ    240(SP), BX
+	MOVQ    304(SP), BX
 	SUBQ    BX, CX
 	XORQ    BX, BX
 	CMPQ    DX, CX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 248(SP)
-	MOVQ    216(SP), CX
+	MOVQ    CX, 312(SP)
+	MOVQ    280(SP), CX
 	IMUL3Q  $+272, DX, DX
 	IMULQ   DX, AX
 	ADDQ    AX, CX
-	MOVQ    CX, 256(SP)
+	MOVQ    CX, 320(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 264(SP)
+	MOVQ    AX, 328(SP)
 
-loop43:
-	MOVQ    264(SP), AX
-	MOVQ    72(SP), CX
+loop45:
+	MOVQ    328(SP), AX
+	MOVQ    104(SP), CX
 	CMPQ    AX, CX
-	JGE     end44
+	JGE     end46
 	MOVQ    $+16, DX
 	SUBQ    AX, CX
 	XORQ    BX, BX
@@ -955,7 +1029,7 @@ loop43:
 	MOVQ    $+16, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 272(SP)
+	MOVQ    CX, 336(SP)
 	MOVQ    n0+144(FP), CX
 	XORQ    DX, DX
 	CMPQ    CX, $+24
@@ -971,24 +1045,24 @@ loop43:
 	CMPQ    DX, $+65536
 	SETLE   BL
 	ORQ     BX, CX
-	MOVQ    224(SP), DX
+	MOVQ    288(SP), DX
 	ADDQ    AX, DX
-	MOVQ    120(SP), BX
-	MOVQ    112(SP), SI
+	MOVQ    184(SP), BX
+	MOVQ    176(SP), SI
 	IMULQ   SI, AX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
 	TESTQ   CX, CX
 	CMOVQNE DX, AX
-	MOVQ    AX, 280(SP)
+	MOVQ    AX, 344(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 288(SP)
+	MOVQ    AX, 352(SP)
 
-loop45:
-	MOVQ       288(SP), AX
-	MOVQ       248(SP), CX
+loop47:
+	MOVQ       352(SP), AX
+	MOVQ       312(SP), CX
 	CMPQ       AX, CX
-	JGE        end46
+	JGE        end48
 	MOVQ       $+6, DX
 	SUBQ       AX, CX
 	XORQ       BX, BX
@@ -997,21 +1071,21 @@ loop45:
 	MOVQ       $+6, DX
 	TESTQ      BX, BX
 	CMOVQNE    DX, CX
-	MOVQ       CX, 296(SP)
-	MOVQ       256(SP), CX
+	MOVQ       CX, 360(SP)
+	MOVQ       320(SP), CX
 	MOVQ       AX, DX
 	IMUL3Q     $+272, DX, DX
 	ADDQ       DX, CX
-	MOVQ       280(SP), DX
-	MOVQ       240(SP), BX
+	MOVQ       344(SP), DX
+	MOVQ       304(SP), BX
 	ADDQ       AX, BX
 	MOVQ       BX, AX
 	IMULQ      n2+160(FP), AX
-	MOVQ       64(SP), BX
-	MOVQ       264(SP), SI
+	MOVQ       96(SP), BX
+	MOVQ       328(SP), SI
 	ADDQ       SI, BX
 	ADDQ       BX, AX
-	MOVQ       AX, 304(SP)
+	MOVQ       AX, 368(SP)
 	VXORPS     Y1, Y1, Y1
 	VMOVUPS    Y1, Y0
 	VMOVUPS    Y1, Y2
@@ -1025,10 +1099,10 @@ loop45:
 	VMOVUPS    Y1, Y10
 	VMOVUPS    Y1, Y11
 	VMOVUPS    Y1, Y1
-	MOVQ       88(SP), AX
+	MOVQ       120(SP), AX
 	TESTQ      AX, AX
-	JEQ        else47
-	MOVQ       304(SP), AX
+	JEQ        else49
+	MOVQ       368(SP), AX
 	MOVQ       out0_base+48(FP), BX
 	PREFETCHT0 (BX)(AX*4)
 	PREFETCHT0 32(BX)(AX*4)
@@ -1063,7 +1137,7 @@ loop45:
 	PREFETCHT0 32(BX)(SI*4)
 	PREFETCHT0 60(BX)(SI*4)
 
-else47:
+else49:
 	MOVQ  n0+144(FP), AX
 	XORQ  BX, BX
 	CMPQ  AX, $+24
@@ -1080,19 +1154,19 @@ else47:
 	SETLE SI
 	ORQ   SI, AX
 	TESTQ AX, AX
-	JEQ   else49
-	MOVQ  272(SP), AX
+	JEQ   else51
+	MOVQ  336(SP), AX
 	CMPQ  AX, $+16
-	JNE   else51
+	JNE   else53
 	XORQ  AX, AX
-	MOVQ  112(SP), BX
+	MOVQ  176(SP), BX
 	MOVQ  in1_base+24(FP), SI
 	MOVQ  scr0_base+72(FP), DI
 
-uloop53:
+uloop55:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend54
+	JGE          uend56
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -1182,12 +1256,12 @@ uloop53:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop53
+	JMP          uloop55
 
-uend54:
-loop55:
+uend56:
+loop57:
 	CMPQ         AX, BX
-	JGE          end56
+	JGE          end58
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -1211,15 +1285,15 @@ loop55:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop55
+	JMP          loop57
 
-end56:
-	JMP endif52
+end58:
+	JMP endif54
 
-else51:
+else53:
 	XORQ    AX, AX
-	MOVQ    112(SP), BX
-	MOVQ    272(SP), SI
+	MOVQ    176(SP), BX
+	MOVQ    336(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+8, DI
 	XORQ    R8, R8
@@ -1249,10 +1323,10 @@ else51:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop57:
+uloop59:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend58
+	JGE          uend60
 	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1366,12 +1440,12 @@ uloop57:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop57
+	JMP          uloop59
 
-uend58:
-loop59:
+uend60:
+loop61:
 	CMPQ         AX, BX
-	JGE          end60
+	JGE          end62
 	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1401,22 +1475,22 @@ loop59:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop59
+	JMP          loop61
 
-end60:
-endif52:
-	JMP endif50
+end62:
+endif54:
+	JMP endif52
 
-else49:
+else51:
 	XORQ AX, AX
-	MOVQ 112(SP), BX
+	MOVQ 176(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop61:
+uloop63:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend62
+	JGE          uend64
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -1506,12 +1580,12 @@ uloop61:
 	ADDQ         $+1, CX
 	ADDQ         $+16, DX
 	ADDQ         $+4, AX
-	JMP          uloop61
+	JMP          uloop63
 
-uend62:
-loop63:
+uend64:
+loop65:
 	CMPQ         AX, BX
-	JGE          end64
+	JGE          end66
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -1535,98 +1609,98 @@ loop63:
 	ADDQ         $+1, CX
 	ADDQ         $+16, DX
 	ADDQ         $+1, AX
-	JMP          loop63
+	JMP          loop65
 
-end64:
-endif50:
-	MOVQ   296(SP), AX
+end66:
+endif52:
+	MOVQ   360(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+6
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   272(SP), CX
+	MOVQ   336(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+16
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else65
-	MOVQ   96(SP), AX
+	JEQ    else67
+	MOVQ   160(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else67
-	MOVQ   304(SP), AX
-	MOVQ   AX, 312(SP)
-	MOVQ   312(SP), AX
+	JEQ    else69
+	MOVQ   368(SP), AX
+	MOVQ   AX, 376(SP)
+	MOVQ   376(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Y0, Y0
 	VADDPS 32(CX)(AX*4), Y2, Y2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 312(SP)
-	MOVQ   312(SP), AX
+	MOVQ   AX, 376(SP)
+	MOVQ   376(SP), AX
 	VADDPS (CX)(AX*4), Y3, Y3
 	VADDPS 32(CX)(AX*4), Y4, Y4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 312(SP)
-	MOVQ   312(SP), AX
+	MOVQ   AX, 376(SP)
+	MOVQ   376(SP), AX
 	VADDPS (CX)(AX*4), Y5, Y5
 	VADDPS 32(CX)(AX*4), Y6, Y6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 312(SP)
-	MOVQ   312(SP), AX
+	MOVQ   AX, 376(SP)
+	MOVQ   376(SP), AX
 	VADDPS (CX)(AX*4), Y7, Y7
 	VADDPS 32(CX)(AX*4), Y8, Y8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 312(SP)
-	MOVQ   312(SP), AX
+	MOVQ   AX, 376(SP)
+	MOVQ   376(SP), AX
 	VADDPS (CX)(AX*4), Y9, Y9
 	VADDPS 32(CX)(AX*4), Y10, Y10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 312(SP)
-	MOVQ   312(SP), AX
+	MOVQ   AX, 376(SP)
+	MOVQ   376(SP), AX
 	VADDPS (CX)(AX*4), Y11, Y11
 	VADDPS 32(CX)(AX*4), Y1, Y1
 
-else67:
-	MOVQ    304(SP), AX
-	MOVQ    AX, 312(SP)
-	MOVQ    312(SP), AX
+else69:
+	MOVQ    368(SP), AX
+	MOVQ    AX, 376(SP)
+	MOVQ    376(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
 	VMOVUPS Y2, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 312(SP)
-	MOVQ    312(SP), AX
+	MOVQ    AX, 376(SP)
+	MOVQ    376(SP), AX
 	VMOVUPS Y3, (CX)(AX*4)
 	VMOVUPS Y4, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 312(SP)
-	MOVQ    312(SP), AX
+	MOVQ    AX, 376(SP)
+	MOVQ    376(SP), AX
 	VMOVUPS Y5, (CX)(AX*4)
 	VMOVUPS Y6, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 312(SP)
-	MOVQ    312(SP), AX
+	MOVQ    AX, 376(SP)
+	MOVQ    376(SP), AX
 	VMOVUPS Y7, (CX)(AX*4)
 	VMOVUPS Y8, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 312(SP)
-	MOVQ    312(SP), AX
+	MOVQ    AX, 376(SP)
+	MOVQ    376(SP), AX
 	VMOVUPS Y9, (CX)(AX*4)
 	VMOVUPS Y10, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 312(SP)
-	MOVQ    312(SP), AX
+	MOVQ    AX, 376(SP)
+	MOVQ    376(SP), AX
 	VMOVUPS Y11, (CX)(AX*4)
 	VMOVUPS Y1, 32(CX)(AX*4)
-	JMP     endif66
+	JMP     endif68
 
-else65:
-	MOVQ    48(SP), AX
+else67:
+	MOVQ    80(SP), AX
 	IMUL3Q  $+96, AX, AX
 	MOVQ    scr2_base+120(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
@@ -1642,24 +1716,24 @@ else65:
 	VMOVUPS Y11, 320(CX)(AX*4)
 	VMOVUPS Y1, 352(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 320(SP)
+	MOVQ    AX, 384(SP)
 
-loop69:
-	MOVQ   320(SP), AX
-	MOVQ   296(SP), CX
+loop71:
+	MOVQ   384(SP), AX
+	MOVQ   360(SP), CX
 	CMPQ   AX, CX
-	JGE    end70
+	JGE    end72
 	XORQ   CX, CX
-	MOVQ   272(SP), DX
+	MOVQ   336(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
-	MOVQ   304(SP), SI
+	MOVQ   368(SP), SI
 	ADDQ   SI, BX
 	IMUL3Q $+16, AX, SI
-	MOVQ   48(SP), DI
+	MOVQ   80(SP), DI
 	IMUL3Q $+96, DI, R8
 	ADDQ   R8, SI
-	MOVQ   96(SP), R8
+	MOVQ   160(SP), R8
 	XORQ   R9, R9
 	CMPQ   R8, $+0
 	SETEQ  R9
@@ -1670,53 +1744,167 @@ loop69:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), DI
 
-loop71:
+loop73:
 	CMPQ   CX, DX
-	JGE    end72
+	JGE    end74
 	MOVQ   SI, R9
 	ADDQ   CX, R9
 	VMOVSS (DI)(R9*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  R8, R8
-	JEQ    guard73
+	JEQ    guard75
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS (AX)(R9*4), X1
 
-guard73:
+guard75:
 	VADDSS X1, X0, X0
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS X0, (AX)(R9*4)
 	ADDQ   $+1, CX
-	JMP    loop71
+	JMP    loop73
+
+end74:
+	ADDQ $+1, 384(SP)
+	JMP  loop71
 
 end72:
-	ADDQ $+1, 320(SP)
-	JMP  loop69
+endif68:
+	ADDQ $+6, 352(SP)
+	JMP  loop47
 
-end70:
-endif66:
-	ADDQ $+6, 288(SP)
+end48:
+	ADDQ $+16, 328(SP)
 	JMP  loop45
 
 end46:
-	ADDQ $+16, 264(SP)
+	ADDQ $+1, 296(SP)
 	JMP  loop43
 
 end44:
-	ADDQ $+1, 232(SP)
-	JMP  loop41
+	MOVQ    136(SP), AX
+	MOVQ    32(SP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETNE   DL
+	MOVQ    $+1, BX
+	XORQ    SI, SI
+	TESTQ   DX, DX
+	CMOVQNE BX, SI
+	ADDQ    SI, AX
+	MOVQ    AX, 136(SP)
+	MOVQ    136(SP), AX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETGT   DL
+	MOVQ    $+1, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
+	CMPQ    AX, BX
+	JNE     else76
+	MOVQ    32(SP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	ADDQ    $+1, AX
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 136(SP)
+	MOVQ    128(SP), AX
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   CX, CX
+	CMOVQNE DX, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 128(SP)
 
-end42:
-	ADDQ $+1, 96(SP)
-	JMP  loop21
+else76:
+	MOVQ    152(SP), AX
+	MOVQ    32(SP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETNE   DL
+	MOVQ    $+1, BX
+	XORQ    SI, SI
+	TESTQ   DX, DX
+	CMOVQNE BX, SI
+	ADDQ    SI, AX
+	MOVQ    AX, 152(SP)
+	MOVQ    152(SP), AX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETGT   DL
+	MOVQ    $+1, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
+	CMPQ    AX, BX
+	JNE     else78
+	MOVQ    32(SP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	ADDQ    $+1, AX
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 152(SP)
+	MOVQ    144(SP), AX
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   CX, CX
+	CMOVQNE DX, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 144(SP)
 
-end22:
-	ADDQ $+1, 48(SP)
-	JMP  loop9
+else78:
+	ADDQ $+1, 160(SP)
+	JMP  loop29
 
-end10:
+end30:
+	MOVQ    56(SP), AX
+	MOVQ    24(SP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETNE   DL
+	MOVQ    $+1, BX
+	XORQ    SI, SI
+	TESTQ   DX, DX
+	CMOVQNE BX, SI
+	ADDQ    SI, AX
+	MOVQ    AX, 56(SP)
+	MOVQ    56(SP), AX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETGT   DL
+	MOVQ    $+1, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
+	CMPQ    AX, BX
+	JNE     else80
+	MOVQ    24(SP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	ADDQ    $+1, AX
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 56(SP)
+	MOVQ    48(SP), AX
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   CX, CX
+	CMOVQNE DX, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 48(SP)
+
+else80:
+	ADDQ $+1, 80(SP)
+	JMP  loop17
+
+end18:
 	RET
 
 DATA matmul_gemm_c_avx2_c1<>+0(SB)/4, $0x00000000
@@ -1734,7 +1922,7 @@ GLOBL matmul_gemm_c_avx2_c2<>(SB), RODATA|NOPTR, $32
 
 // func matmul_gemm_c_gemv_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV, FMA3
-TEXT ·matmul_gemm_c_gemv_avx2(SB), NOSPLIT, $120-184
+TEXT ·matmul_gemm_c_gemv_avx2(SB), NOSPLIT, $160-184
 	MOVQ    $+4096, AX
 	MOVQ    $+64, CX
 	MOVQ    $+2, DX
@@ -1902,23 +2090,37 @@ divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ DX, AX
-	ADDQ $+7, AX
-	SARQ $0x03, AX
-	SHLQ $0x03, AX
-	MOVQ AX, 48(SP)
-	MOVQ n2+160(FP), AX
-	ADDQ $+4096, AX
-	SUBQ $+1, AX
-	SARQ $0x0c, AX
-	MOVQ AX, 56(SP)
-	MOVQ lo+168(FP), AX
-	MOVQ AX, 64(SP)
+	MOVQ  DX, AX
+	ADDQ  $+7, AX
+	SARQ  $0x03, AX
+	SHLQ  $0x03, AX
+	MOVQ  AX, 48(SP)
+	MOVQ  n2+160(FP), AX
+	ADDQ  $+4096, AX
+	SUBQ  $+1, AX
+	SARQ  $0x0c, AX
+	MOVQ  AX, 56(SP)
+	MOVQ  lo+168(FP), AX
+	MOVQ  56(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz11
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix12
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix12
+	DECQ  AX
+	ADDQ  CX, DX
 
-loop11:
-	MOVQ  64(SP), AX
-	CMPQ  AX, hi+176(FP)
-	JGE   end12
+divfix12:
+	MOVQ AX, DX
+
+divz11:
+	MOVQ  DX, 64(SP)
+	MOVQ  lo+168(FP), AX
 	MOVQ  56(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -1934,33 +2136,27 @@ loop11:
 	ADDQ  CX, DX
 
 divfix14:
-	MOVQ AX, DX
-
 divz13:
-	MOVQ  DX, 72(SP)
-	MOVQ  64(SP), AX
-	MOVQ  56(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz15
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix16
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix16
-	DECQ  AX
-	ADDQ  CX, DX
+	MOVQ DX, 72(SP)
+	MOVQ n1+152(FP), AX
+	SARQ $0x02, AX
+	SHLQ $0x02, AX
+	MOVQ AX, 80(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 88(SP)
 
-divfix16:
-divz15:
-	MOVQ    DX, AX
+loop15:
+	MOVQ    88(SP), AX
+	CMPQ    AX, hi+176(FP)
+	JGE     end16
+	MOVQ    64(SP), AX
+	MOVQ    AX, 96(SP)
+	MOVQ    72(SP), AX
 	MOVQ    48(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 80(SP)
+	MOVQ    AX, 104(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    80(SP), DX
+	MOVQ    104(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
@@ -1973,20 +2169,20 @@ divz15:
 	XORQ    DX, DX
 	TESTQ   CX, CX
 	CMOVQNE AX, DX
-	MOVQ    DX, 88(SP)
+	MOVQ    DX, 112(SP)
 	MOVQ    n1+152(FP), AX
 	CMPQ    AX, $+0
 	JNE     else17
 	XORQ    AX, AX
-	MOVQ    AX, 96(SP)
+	MOVQ    AX, 120(SP)
 
 loop19:
-	MOVQ  96(SP), AX
+	MOVQ  120(SP), AX
 	CMPQ  AX, $+1
 	JGE   end20
-	MOVQ  80(SP), DX
+	MOVQ  104(SP), DX
 	MOVQ  DX, CX
-	MOVQ  88(SP), BX
+	MOVQ  112(SP), BX
 	ADDQ  BX, DX
 	IMULQ n2+160(FP), AX
 	MOVQ  out0_base+48(FP), BX
@@ -2002,16 +2198,20 @@ loop21:
 	JMP    loop21
 
 end22:
-	ADDQ $+1, 96(SP)
+	ADDQ $+1, 120(SP)
 	JMP  loop19
 
 end20:
 else17:
+	MOVQ 112(SP), AX
+	SARQ $0x03, AX
+	SHLQ $0x03, AX
+	MOVQ AX, 128(SP)
 	XORQ AX, AX
-	MOVQ AX, 104(SP)
+	MOVQ AX, 136(SP)
 
 loop23:
-	MOVQ         104(SP), AX
+	MOVQ         136(SP), AX
 	MOVQ         n1+152(FP), CX
 	SUBQ         $+3, CX
 	CMPQ         AX, CX
@@ -2021,7 +2221,7 @@ loop23:
 	VBROADCASTSS 4(CX)(AX*4), Y1
 	VBROADCASTSS 8(CX)(AX*4), Y2
 	VBROADCASTSS 12(CX)(AX*4), Y3
-	MOVQ         80(SP), DX
+	MOVQ         104(SP), DX
 	MOVQ         DX, CX
 	MOVQ         AX, BX
 	IMULQ        n2+160(FP), BX
@@ -2044,7 +2244,7 @@ loop23:
 	CMPQ         AX, $+0
 	JNE          else25
 	XORQ         AX, AX
-	MOVQ         88(SP), R8
+	MOVQ         112(SP), R8
 	SUBQ         $+7, R8
 	MOVQ         in1_base+24(FP), R9
 	MOVQ         out0_base+48(FP), R10
@@ -2103,7 +2303,7 @@ end30:
 
 else25:
 	XORQ AX, AX
-	MOVQ 88(SP), R8
+	MOVQ 112(SP), R8
 	SUBQ $+7, R8
 	MOVQ in1_base+24(FP), R9
 	MOVQ out0_base+48(FP), R10
@@ -2157,12 +2357,10 @@ loop33:
 
 end34:
 endif26:
-	MOVQ  88(SP), R8
-	MOVQ  R8, AX
-	SARQ  $0x03, AX
-	SHLQ  $0x03, AX
+	MOVQ  128(SP), AX
+	MOVQ  112(SP), R8
 	MOVQ  R8, R9
-	MOVQ  104(SP), R10
+	MOVQ  136(SP), R10
 	XORQ  R11, R11
 	CMPQ  R10, $+0
 	SETNE R11
@@ -2206,22 +2404,24 @@ guard37:
 	JMP          loop35
 
 end36:
-	ADDQ $+4, 104(SP)
+	ADDQ $+4, 136(SP)
 	JMP  loop23
 
 end24:
-	MOVQ n1+152(FP), AX
-	SARQ $0x02, AX
-	SHLQ $0x02, AX
-	MOVQ AX, 112(SP)
+	MOVQ 112(SP), AX
+	SARQ $0x03, AX
+	SHLQ $0x03, AX
+	MOVQ AX, 144(SP)
+	MOVQ 80(SP), AX
+	MOVQ AX, 152(SP)
 
 loop38:
-	MOVQ         112(SP), AX
+	MOVQ         152(SP), AX
 	CMPQ         AX, n1+152(FP)
 	JGE          end39
 	MOVQ         in0_base+0(FP), CX
 	VBROADCASTSS (CX)(AX*4), Y0
-	MOVQ         80(SP), DX
+	MOVQ         104(SP), DX
 	MOVQ         DX, CX
 	MOVQ         AX, BX
 	IMULQ        n2+160(FP), BX
@@ -2229,7 +2429,7 @@ loop38:
 	CMPQ         AX, $+0
 	JNE          else40
 	XORQ         AX, AX
-	MOVQ         88(SP), BX
+	MOVQ         112(SP), BX
 	SUBQ         $+7, BX
 	MOVQ         in1_base+24(FP), SI
 	MOVQ         out0_base+48(FP), DI
@@ -2270,7 +2470,7 @@ end45:
 
 else40:
 	XORQ AX, AX
-	MOVQ 88(SP), BX
+	MOVQ 112(SP), BX
 	SUBQ $+7, BX
 	MOVQ in1_base+24(FP), SI
 	MOVQ out0_base+48(FP), DI
@@ -2306,12 +2506,10 @@ loop48:
 
 end49:
 endif41:
-	MOVQ  88(SP), BX
-	MOVQ  BX, AX
-	SARQ  $0x03, AX
-	SHLQ  $0x03, AX
+	MOVQ  144(SP), AX
+	MOVQ  112(SP), BX
 	MOVQ  BX, SI
-	MOVQ  112(SP), DI
+	MOVQ  152(SP), DI
 	XORQ  R8, R8
 	CMPQ  DI, $+0
 	SETNE R8
@@ -2346,14 +2544,52 @@ guard52:
 	JMP          loop50
 
 end51:
-	ADDQ $+1, 112(SP)
+	ADDQ $+1, 152(SP)
 	JMP  loop38
 
 end39:
-	ADDQ $+1, 64(SP)
-	JMP  loop11
+	MOVQ    72(SP), AX
+	MOVQ    56(SP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETNE   DL
+	MOVQ    $+1, BX
+	XORQ    SI, SI
+	TESTQ   DX, DX
+	CMOVQNE BX, SI
+	ADDQ    SI, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    72(SP), AX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETGT   DL
+	MOVQ    $+1, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
+	CMPQ    AX, BX
+	JNE     else53
+	MOVQ    56(SP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	ADDQ    $+1, AX
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    64(SP), AX
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   CX, CX
+	CMOVQNE DX, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 64(SP)
 
-end12:
+else53:
+	ADDQ $+1, 88(SP)
+	JMP  loop15
+
+end16:
 	RET
 
 DATA matmul_gemm_c_gemv_avx2_c1<>+0(SB)/4, $0x00000000
@@ -2371,7 +2607,7 @@ GLOBL matmul_gemm_c_gemv_avx2_c2<>(SB), RODATA|NOPTR, $32
 
 // func matmul_gemm_c_gemvdot_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV, FMA3
-TEXT ·matmul_gemm_c_gemvdot_avx2(SB), NOSPLIT, $104-184
+TEXT ·matmul_gemm_c_gemvdot_avx2(SB), NOSPLIT, $144-184
 	MOVQ    $+4096, AX
 	MOVQ    $+64, CX
 	MOVQ    $+2, DX
@@ -2514,19 +2750,33 @@ divfix8:
 	MOVQ AX, DX
 
 divz7:
-	MOVQ DX, 40(SP)
-	MOVQ n0+144(FP), AX
-	ADDQ $+256, AX
-	SUBQ $+1, AX
-	SARQ $0x08, AX
-	MOVQ AX, 48(SP)
-	MOVQ lo+168(FP), AX
-	MOVQ AX, 56(SP)
+	MOVQ  DX, 40(SP)
+	MOVQ  n0+144(FP), AX
+	ADDQ  $+256, AX
+	SUBQ  $+1, AX
+	SARQ  $0x08, AX
+	MOVQ  AX, 48(SP)
+	MOVQ  lo+168(FP), AX
+	MOVQ  48(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz9
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix10
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix10
+	DECQ  AX
+	ADDQ  CX, DX
 
-loop9:
-	MOVQ  56(SP), AX
-	CMPQ  AX, hi+176(FP)
-	JGE   end10
+divfix10:
+	MOVQ AX, DX
+
+divz9:
+	MOVQ  DX, 56(SP)
+	MOVQ  lo+168(FP), AX
 	MOVQ  48(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -2542,33 +2792,27 @@ loop9:
 	ADDQ  CX, DX
 
 divfix12:
-	MOVQ AX, DX
-
 divz11:
-	MOVQ  DX, 64(SP)
-	MOVQ  56(SP), AX
-	MOVQ  48(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz13
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix14
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix14
-	DECQ  AX
-	ADDQ  CX, DX
+	MOVQ DX, 64(SP)
+	MOVQ n1+152(FP), AX
+	SARQ $0x03, AX
+	SHLQ $0x03, AX
+	MOVQ AX, 72(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 80(SP)
 
-divfix14:
-divz13:
-	MOVQ    DX, AX
+loop13:
+	MOVQ    80(SP), AX
+	CMPQ    AX, hi+176(FP)
+	JGE     end14
+	MOVQ    56(SP), AX
+	MOVQ    AX, 88(SP)
+	MOVQ    64(SP), AX
 	SHLQ    $0x08, AX
-	MOVQ    AX, 72(SP)
+	MOVQ    AX, 96(SP)
 	MOVQ    $+256, AX
 	MOVQ    n0+144(FP), CX
-	MOVQ    72(SP), DX
+	MOVQ    96(SP), DX
 	SUBQ    DX, CX
 	XORQ    DX, DX
 	CMPQ    AX, CX
@@ -2582,19 +2826,21 @@ divz13:
 	XORQ    DX, DX
 	TESTQ   AX, AX
 	CMOVQNE CX, DX
-	MOVQ    DX, 80(SP)
+	MOVQ    DX, 104(SP)
+	MOVQ    72(SP), AX
+	MOVQ    AX, 112(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 88(SP)
+	MOVQ    AX, 120(SP)
 
 loop15:
-	MOVQ    88(SP), AX
-	MOVQ    80(SP), CX
+	MOVQ    120(SP), AX
+	MOVQ    104(SP), CX
 	SUBQ    $+3, CX
 	CMPQ    AX, CX
 	JGE     end16
 	VXORPS  Y1, Y1, Y1
 	VMOVUPS Y1, Y0
-	MOVQ    72(SP), CX
+	MOVQ    96(SP), CX
 	ADDQ    AX, CX
 	MOVQ    CX, AX
 	IMULQ   n1+152(FP), AX
@@ -2661,9 +2907,7 @@ loop19:
 	JMP         loop19
 
 end20:
-	MOVQ n1+152(FP), DI
-	SARQ $0x03, DI
-	SHLQ $0x03, DI
+	MOVQ 112(SP), DI
 	MOVQ n1+152(FP), R8
 	MOVQ in0_base+0(FP), R9
 	MOVQ in1_base+24(FP), R10
@@ -2700,8 +2944,8 @@ end22:
 	VADDPS       X4, X0, X0
 	VPERMILPS    $0xb1, X0, X4
 	VADDPS       X4, X0, X0
-	MOVQ         72(SP), AX
-	MOVQ         88(SP), CX
+	MOVQ         96(SP), AX
+	MOVQ         120(SP), CX
 	ADDQ         CX, AX
 	MOVQ         AX, CX
 	IMULQ        n2+160(FP), CX
@@ -2736,23 +2980,25 @@ end22:
 	ADDQ         $+3, AX
 	IMULQ        n2+160(FP), AX
 	VMOVSS       X0, (DX)(AX*4)
-	ADDQ         $+4, 88(SP)
+	ADDQ         $+4, 120(SP)
 	JMP          loop15
 
 end16:
-	MOVQ 80(SP), AX
+	MOVQ 72(SP), AX
+	MOVQ AX, 128(SP)
+	MOVQ 104(SP), AX
 	SARQ $0x02, AX
 	SHLQ $0x02, AX
-	MOVQ AX, 96(SP)
+	MOVQ AX, 136(SP)
 
 loop23:
-	MOVQ    96(SP), AX
-	MOVQ    80(SP), CX
+	MOVQ    136(SP), AX
+	MOVQ    104(SP), CX
 	CMPQ    AX, CX
 	JGE     end24
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, Y0
-	MOVQ    72(SP), CX
+	MOVQ    96(SP), CX
 	ADDQ    AX, CX
 	MOVQ    CX, AX
 	IMULQ   n1+152(FP), AX
@@ -2790,9 +3036,7 @@ loop27:
 	JMP         loop27
 
 end28:
-	MOVQ n1+152(FP), DX
-	SARQ $0x03, DX
-	SHLQ $0x03, DX
+	MOVQ 128(SP), DX
 	MOVQ n1+152(FP), BX
 	MOVQ in0_base+0(FP), SI
 	MOVQ in1_base+24(FP), DI
@@ -2820,20 +3064,58 @@ end30:
 	VADDPS       X1, X0, X0
 	VPERMILPS    $0xb1, X0, X1
 	VADDPS       X1, X0, X0
-	MOVQ         72(SP), AX
-	MOVQ         96(SP), CX
+	MOVQ         96(SP), AX
+	MOVQ         136(SP), CX
 	ADDQ         CX, AX
 	IMULQ        n2+160(FP), AX
 	MOVQ         out0_base+48(FP), CX
 	VMOVSS       X0, (CX)(AX*4)
-	ADDQ         $+1, 96(SP)
+	ADDQ         $+1, 136(SP)
 	JMP          loop23
 
 end24:
-	ADDQ $+1, 56(SP)
-	JMP  loop9
+	MOVQ    64(SP), AX
+	MOVQ    48(SP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETNE   DL
+	MOVQ    $+1, BX
+	XORQ    SI, SI
+	TESTQ   DX, DX
+	CMOVQNE BX, SI
+	ADDQ    SI, AX
+	MOVQ    AX, 64(SP)
+	MOVQ    64(SP), AX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETGT   DL
+	MOVQ    $+1, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
+	CMPQ    AX, BX
+	JNE     else31
+	MOVQ    48(SP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	ADDQ    $+1, AX
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 64(SP)
+	MOVQ    56(SP), AX
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   CX, CX
+	CMOVQNE DX, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 56(SP)
 
-end10:
+else31:
+	ADDQ $+1, 80(SP)
+	JMP  loop13
+
+end14:
 	RET
 
 DATA matmul_gemm_c_gemvdot_avx2_c1<>+0(SB)/4, $0x00000000

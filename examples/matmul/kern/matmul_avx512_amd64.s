@@ -6,7 +6,7 @@
 
 // func matmul_gemm_c_packa_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX512BW, AVX512F, BMI2, CMOV
-TEXT ·matmul_gemm_c_packa_avx512(SB), NOSPLIT, $120-184
+TEXT ·matmul_gemm_c_packa_avx512(SB), NOSPLIT, $144-184
 	MOVQ    $+4096, AX
 	MOVQ    $+128, CX
 	MOVQ    $+2, DX
@@ -149,14 +149,28 @@ divfix8:
 	MOVQ AX, DX
 
 divz7:
-	MOVQ DX, 40(SP)
-	MOVQ lo+168(FP), AX
-	MOVQ AX, 48(SP)
+	MOVQ  DX, 40(SP)
+	MOVQ  lo+168(FP), AX
+	MOVQ  40(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz9
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix10
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix10
+	DECQ  AX
+	ADDQ  CX, DX
 
-loop9:
-	MOVQ  48(SP), AX
-	CMPQ  AX, hi+176(FP)
-	JGE   end10
+divfix10:
+	MOVQ AX, DX
+
+divz9:
+	MOVQ  DX, 48(SP)
+	MOVQ  lo+168(FP), AX
 	MOVQ  40(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -172,29 +186,17 @@ loop9:
 	ADDQ  CX, DX
 
 divfix12:
-	MOVQ AX, DX
-
 divz11:
-	MOVQ  DX, AX
-	MOVQ  32(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz13
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix14
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix14
-	DECQ  AX
-	ADDQ  CX, DX
+	MOVQ DX, 56(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 64(SP)
 
-divfix14:
-divz13:
-	MOVQ  DX, 56(SP)
+loop13:
+	MOVQ  64(SP), AX
+	CMPQ  AX, hi+176(FP)
+	JGE   end14
 	MOVQ  48(SP), AX
-	MOVQ  40(SP), CX
+	MOVQ  32(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
 	JEQ   divz15
@@ -210,20 +212,21 @@ divz13:
 
 divfix16:
 divz15:
-	MOVQ    DX, AX
+	MOVQ    DX, 72(SP)
+	MOVQ    56(SP), AX
 	MOVQ    16(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 64(SP)
+	MOVQ    AX, 80(SP)
 	MOVQ    n0+144(FP), AX
-	MOVQ    64(SP), DX
+	MOVQ    80(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 72(SP)
-	MOVQ    56(SP), AX
+	MOVQ    AX, 88(SP)
+	MOVQ    72(SP), AX
 	MOVQ    32(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -243,43 +246,47 @@ divz17:
 	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 80(SP)
+	MOVQ    AX, 96(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    80(SP), DX
+	MOVQ    96(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 88(SP)
-	MOVQ    48(SP), AX
+	MOVQ    AX, 104(SP)
+	MOVQ    64(SP), AX
 	MOVQ    16(SP), CX
 	IMUL3Q  $+400, CX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 96(SP)
-	MOVQ    64(SP), AX
+	MOVQ    AX, 112(SP)
+	MOVQ    80(SP), AX
 	IMULQ   n1+152(FP), AX
 	ADDQ    DX, AX
-	MOVQ    AX, 104(SP)
+	MOVQ    AX, 120(SP)
+	MOVQ    104(SP), AX
+	SARQ    $0x04, AX
+	SHLQ    $0x04, AX
+	MOVQ    AX, 128(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 112(SP)
+	MOVQ    AX, 136(SP)
 
 loop19:
-	MOVQ   112(SP), AX
-	MOVQ   72(SP), CX
+	MOVQ   136(SP), AX
+	MOVQ   88(SP), CX
 	CMPQ   AX, CX
 	JGE    end20
-	MOVQ   104(SP), CX
+	MOVQ   120(SP), CX
 	MOVQ   AX, DX
 	IMULQ  n1+152(FP), DX
 	ADDQ   DX, CX
-	MOVQ   96(SP), DX
+	MOVQ   112(SP), DX
 	IMUL3Q $+400, AX, AX
 	ADDQ   AX, DX
 	MOVQ   DX, AX
 	XORQ   DX, DX
-	MOVQ   88(SP), BX
+	MOVQ   104(SP), BX
 	SUBQ   $+15, BX
 	MOVQ   in0_base+0(FP), SI
 	MOVQ   scr0_base+72(FP), DI
@@ -295,10 +302,8 @@ loop21:
 	JMP     loop21
 
 end22:
-	MOVQ 88(SP), BX
-	MOVQ BX, DX
-	SARQ $0x04, DX
-	SHLQ $0x04, DX
+	MOVQ 128(SP), DX
+	MOVQ 104(SP), BX
 	MOVQ BX, SI
 	MOVQ in0_base+0(FP), DI
 	MOVQ scr0_base+72(FP), R8
@@ -317,11 +322,11 @@ loop23:
 	JMP       loop23
 
 end24:
-	ADDQ $+1, 112(SP)
+	ADDQ $+1, 136(SP)
 	JMP  loop19
 
 end20:
-	MOVQ  72(SP), AX
+	MOVQ  88(SP), AX
 	MOVQ  AX, CX
 	ADDQ  $+11, AX
 	MOVQ  $+12, BX
@@ -349,11 +354,11 @@ divz25:
 loop27:
 	CMPQ   CX, AX
 	JGE    end28
-	MOVQ   96(SP), BX
+	MOVQ   112(SP), BX
 	IMUL3Q $+400, CX, SI
 	ADDQ   SI, BX
 	LEAQ   (DX)(BX*4), BX
-	MOVQ   88(SP), SI
+	MOVQ   104(SP), SI
 	IMUL3Q $+4, SI, SI
 	XORQ   DI, DI
 
@@ -378,15 +383,53 @@ msend31:
 	JMP  loop27
 
 end28:
-	ADDQ $+1, 48(SP)
-	JMP  loop9
+	MOVQ    56(SP), AX
+	MOVQ    40(SP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETNE   DL
+	MOVQ    $+1, BX
+	XORQ    SI, SI
+	TESTQ   DX, DX
+	CMOVQNE BX, SI
+	ADDQ    SI, AX
+	MOVQ    AX, 56(SP)
+	MOVQ    56(SP), AX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETGT   DL
+	MOVQ    $+1, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
+	CMPQ    AX, BX
+	JNE     else32
+	MOVQ    40(SP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	ADDQ    $+1, AX
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 56(SP)
+	MOVQ    48(SP), AX
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   CX, CX
+	CMOVQNE DX, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 48(SP)
 
-end10:
+else32:
+	ADDQ $+1, 64(SP)
+	JMP  loop13
+
+end14:
 	RET
 
 // func matmul_gemm_c_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV, MMX+
-TEXT ·matmul_gemm_c_avx512(SB), NOSPLIT, $384-184
+TEXT ·matmul_gemm_c_avx512(SB), NOSPLIT, $456-184
 	MOVQ    $+4096, AX
 	MOVQ    $+128, CX
 	MOVQ    $+2, DX
@@ -529,14 +572,28 @@ divfix8:
 	MOVQ AX, DX
 
 divz7:
-	MOVQ DX, 40(SP)
-	MOVQ lo+168(FP), AX
-	MOVQ AX, 48(SP)
+	MOVQ  DX, 40(SP)
+	MOVQ  lo+168(FP), AX
+	MOVQ  24(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz9
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix10
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix10
+	DECQ  AX
+	ADDQ  CX, DX
 
-loop9:
-	MOVQ  48(SP), AX
-	CMPQ  AX, hi+176(FP)
-	JGE   end10
+divfix10:
+	MOVQ AX, DX
+
+divz9:
+	MOVQ  DX, 48(SP)
+	MOVQ  lo+168(FP), AX
 	MOVQ  24(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -552,12 +609,10 @@ loop9:
 	ADDQ  CX, DX
 
 divfix12:
-	MOVQ AX, DX
-
 divz11:
 	MOVQ  DX, 56(SP)
-	MOVQ  48(SP), AX
-	MOVQ  24(SP), CX
+	XORQ  AX, AX
+	MOVQ  32(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
 	JEQ   divz13
@@ -572,100 +627,159 @@ divz11:
 	ADDQ  CX, DX
 
 divfix14:
+	MOVQ AX, DX
+
 divz13:
-	MOVQ    DX, AX
+	MOVQ  DX, 64(SP)
+	XORQ  AX, AX
+	MOVQ  32(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz15
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix16
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix16
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix16:
+divz15:
+	MOVQ DX, 72(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 80(SP)
+
+loop17:
+	MOVQ    80(SP), AX
+	CMPQ    AX, hi+176(FP)
+	JGE     end18
+	MOVQ    48(SP), AX
+	MOVQ    AX, 88(SP)
+	MOVQ    56(SP), AX
 	MOVQ    (SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 64(SP)
+	MOVQ    AX, 96(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    64(SP), DX
+	MOVQ    96(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 72(SP)
+	MOVQ    AX, 104(SP)
 	MOVQ    n1+152(FP), AX
 	CMPQ    AX, $+0
-	JNE     else15
+	JNE     else19
 	XORQ    AX, AX
-	MOVQ    AX, 80(SP)
+	MOVQ    AX, 112(SP)
 
-loop17:
-	MOVQ  80(SP), AX
+loop21:
+	MOVQ  112(SP), AX
 	CMPQ  AX, n0+144(FP)
-	JGE   end18
-	MOVQ  64(SP), DX
+	JGE   end22
+	MOVQ  96(SP), DX
 	MOVQ  DX, CX
-	MOVQ  72(SP), BX
+	MOVQ  104(SP), BX
 	ADDQ  BX, DX
 	IMULQ n2+160(FP), AX
 	MOVQ  out0_base+48(FP), BX
 
-loop19:
+loop23:
 	CMPQ   CX, DX
-	JGE    end20
+	JGE    end24
 	VMOVSS matmul_gemm_c_avx512_c1<>+0(SB), X0
 	MOVQ   AX, SI
 	ADDQ   CX, SI
 	VMOVSS X0, (BX)(SI*4)
 	ADDQ   $+1, CX
-	JMP    loop19
+	JMP    loop23
 
-end20:
-	ADDQ $+1, 80(SP)
-	JMP  loop17
+end24:
+	ADDQ $+1, 112(SP)
+	JMP  loop21
 
-end18:
-else15:
+end22:
+else19:
 	MOVQ  n0+144(FP), AX
 	IMULQ n2+160(FP), AX
 	XORQ  CX, CX
 	CMPQ  AX, $+1048576
 	SETGE CL
-	MOVQ  CX, 88(SP)
-	XORQ  AX, AX
-	MOVQ  AX, 96(SP)
-
-loop21:
-	MOVQ  96(SP), AX
+	MOVQ  CX, 120(SP)
+	MOVQ  64(SP), AX
+	MOVQ  AX, 128(SP)
+	MOVQ  72(SP), AX
+	MOVQ  AX, 136(SP)
+	MOVQ  80(SP), AX
 	MOVQ  32(SP), CX
-	CMPQ  AX, CX
-	JGE   end22
+	IMULQ CX, AX
 	XORQ  DX, DX
 	TESTQ CX, CX
-	JEQ   divz23
+	JEQ   divz25
 	CQO
 	IDIVQ CX
 	TESTQ DX, DX
-	JEQ   divfix24
+	JEQ   divfix26
 	MOVQ  DX, BX
 	XORQ  CX, BX
-	JGE   divfix24
+	JGE   divfix26
 	DECQ  AX
 	ADDQ  CX, DX
 
-divfix24:
-divz23:
-	MOVQ    DX, AX
+divfix26:
+	MOVQ AX, DX
+
+divz25:
+	MOVQ  DX, 144(SP)
+	MOVQ  80(SP), AX
+	MOVQ  32(SP), CX
+	IMULQ CX, AX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz27
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix28
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix28
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix28:
+divz27:
+	MOVQ DX, 152(SP)
+	XORQ AX, AX
+	MOVQ AX, 160(SP)
+
+loop29:
+	MOVQ    160(SP), AX
+	MOVQ    32(SP), CX
+	CMPQ    AX, CX
+	JGE     end30
+	MOVQ    136(SP), AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 104(SP)
+	MOVQ    AX, 168(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    104(SP), DX
+	MOVQ    168(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 112(SP)
-	MOVQ    48(SP), AX
+	MOVQ    AX, 176(SP)
+	MOVQ    80(SP), AX
 	MOVQ    (SP), DX
 	IMULQ   DX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 120(SP)
+	MOVQ    AX, 184(SP)
 	MOVQ    n0+144(FP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+48
@@ -683,83 +797,13 @@ divz23:
 	ORQ     DX, AX
 	XORQ    $+1, AX
 	TESTQ   AX, AX
-	JEQ     else25
-	MOVQ    48(SP), AX
-	MOVQ    32(SP), CX
-	IMULQ   CX, AX
-	MOVQ    96(SP), DX
-	ADDQ    DX, AX
-	XORQ    DX, DX
-	TESTQ   CX, CX
-	JEQ     divz27
-	CQO
-	IDIVQ   CX
-	TESTQ   DX, DX
-	JEQ     divfix28
-	MOVQ    DX, BX
-	XORQ    CX, BX
-	JGE     divfix28
-	DECQ    AX
-	ADDQ    CX, DX
-
-divfix28:
-divz27:
-	MOVQ  DX, 128(SP)
-	MOVQ  48(SP), AX
-	MOVQ  32(SP), CX
-	IMULQ CX, AX
-	MOVQ  96(SP), DX
-	ADDQ  DX, AX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz29
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix30
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix30
-	DECQ  AX
-	ADDQ  CX, DX
-
-divfix30:
-	MOVQ AX, DX
-
-divz29:
-	MOVQ  DX, 136(SP)
-	MOVQ  136(SP), AX
-	MOVQ  24(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz31
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix32
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix32
-	DECQ  AX
-	ADDQ  CX, DX
-
-divfix32:
-divz31:
-	MOVQ    DX, AX
-	MOVQ    (SP), CX
-	IMULQ   CX, AX
-	MOVQ    AX, 144(SP)
-	MOVQ    n2+160(FP), AX
-	MOVQ    144(SP), DX
-	SUBQ    DX, AX
-	XORQ    DX, DX
-	CMPQ    CX, AX
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE CX, AX
-	MOVQ    AX, 152(SP)
-	MOVQ    128(SP), AX
-	MOVQ    32(SP), CX
+	JEQ     else31
+	MOVQ    152(SP), AX
+	MOVQ    AX, 192(SP)
+	MOVQ    144(SP), AX
+	MOVQ    AX, 200(SP)
+	MOVQ    200(SP), AX
+	MOVQ    24(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
 	JEQ     divz33
@@ -776,59 +820,89 @@ divz31:
 divfix34:
 divz33:
 	MOVQ    DX, AX
+	MOVQ    (SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 208(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    208(SP), DX
+	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 216(SP)
+	MOVQ    192(SP), AX
+	MOVQ    32(SP), CX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz35
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix36
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix36
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix36:
+divz35:
+	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 160(SP)
+	MOVQ    AX, 224(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    160(SP), DX
+	MOVQ    224(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 168(SP)
+	MOVQ    AX, 232(SP)
 	MOVQ    DX, AX
 	IMULQ   n2+160(FP), AX
-	MOVQ    144(SP), CX
+	MOVQ    208(SP), CX
 	ADDQ    CX, AX
-	MOVQ    AX, 176(SP)
-	MOVQ    152(SP), AX
+	MOVQ    AX, 240(SP)
+	MOVQ    216(SP), AX
 	MOVQ    AX, CX
 	SARQ    $0x05, CX
-	MOVQ    CX, 184(SP)
-	MOVQ    184(SP), CX
+	MOVQ    CX, 248(SP)
+	MOVQ    248(SP), CX
 	SHLQ    $0x05, CX
 	SUBQ    CX, AX
-	MOVQ    AX, 192(SP)
-	MOVQ    168(SP), AX
+	MOVQ    AX, 256(SP)
+	MOVQ    232(SP), AX
 	SHLQ    $0x05, AX
-	MOVQ    AX, 200(SP)
+	MOVQ    AX, 264(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 208(SP)
+	MOVQ    AX, 272(SP)
 
-loop35:
-	MOVQ  208(SP), AX
-	MOVQ  168(SP), CX
+loop37:
+	MOVQ  272(SP), AX
+	MOVQ  232(SP), CX
 	CMPQ  AX, CX
-	JGE   end36
-	MOVQ  176(SP), CX
+	JGE   end38
+	MOVQ  240(SP), CX
 	MOVQ  AX, DX
 	IMULQ n2+160(FP), DX
 	ADDQ  DX, CX
-	MOVQ  120(SP), DX
+	MOVQ  184(SP), DX
 	SHLQ  $0x05, AX
 	ADDQ  AX, DX
 	MOVQ  DX, AX
 	XORQ  DX, DX
-	MOVQ  184(SP), BX
-	MOVQ  200(SP), SI
+	MOVQ  248(SP), BX
+	MOVQ  264(SP), SI
 	MOVQ  in1_base+24(FP), DI
 	MOVQ  scr1_base+96(FP), R8
 
-loop37:
+loop39:
 	CMPQ    DX, BX
-	JGE     end38
+	JGE     end40
 	VMOVUPS (DI)(CX*4), Z0
 	VMOVUPS Z0, (R8)(AX*4)
 	VMOVUPS 64(DI)(CX*4), Z0
@@ -836,13 +910,13 @@ loop37:
 	ADDQ    $+32, CX
 	ADDQ    SI, AX
 	ADDQ    $+1, DX
-	JMP     loop37
+	JMP     loop39
 
-end38:
-	MOVQ      192(SP), DX
+end40:
+	MOVQ      256(SP), DX
 	CMPQ      DX, $+0
-	JLE       else39
-	MOVQ      192(SP), DX
+	JLE       else41
+	MOVQ      256(SP), DX
 	XORQ      BX, BX
 	CMPQ      DX, $+0
 	SETGT     BL
@@ -881,97 +955,55 @@ end38:
 	VMOVUPS.Z 64(BX)(CX*4), K1, Z0
 	VMOVUPS   Z0, 64(SI)(AX*4)
 
-else39:
-	ADDQ $+1, 208(SP)
-	JMP  loop35
+else41:
+	ADDQ $+1, 272(SP)
+	JMP  loop37
 
-end36:
-else25:
-	MOVQ   56(SP), AX
+end38:
+else31:
+	MOVQ   88(SP), AX
 	MOVQ   32(SP), CX
 	IMULQ  CX, AX
-	MOVQ   96(SP), CX
+	MOVQ   160(SP), CX
 	ADDQ   CX, AX
 	MOVQ   40(SP), CX
 	IMULQ  CX, AX
 	MOVQ   16(SP), CX
 	IMUL3Q $+400, CX, CX
 	IMULQ  CX, AX
-	MOVQ   AX, 216(SP)
-	MOVQ   104(SP), AX
+	MOVQ   AX, 280(SP)
+	MOVQ   168(SP), AX
 	IMULQ  n2+160(FP), AX
-	MOVQ   64(SP), CX
+	MOVQ   96(SP), CX
 	ADDQ   CX, AX
-	MOVQ   AX, 224(SP)
+	MOVQ   AX, 288(SP)
 	XORQ   AX, AX
-	MOVQ   AX, 232(SP)
+	MOVQ   AX, 296(SP)
 
-loop41:
-	MOVQ    232(SP), AX
+loop43:
+	MOVQ    296(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
-	JGE     end42
+	JGE     end44
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
-	MOVQ    CX, 240(SP)
+	MOVQ    CX, 304(SP)
 	MOVQ    n0+144(FP), CX
-	MOVQ    240(SP), BX
+	MOVQ    304(SP), BX
 	SUBQ    BX, CX
 	XORQ    BX, BX
 	CMPQ    DX, CX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 248(SP)
-	MOVQ    216(SP), CX
+	MOVQ    CX, 312(SP)
+	MOVQ    280(SP), CX
 	IMUL3Q  $+400, DX, DX
 	IMULQ   DX, AX
 	ADDQ    AX, CX
-	MOVQ    CX, 256(SP)
-	XORQ    AX, AX
-	MOVQ    AX, 264(SP)
-
-loop43:
-	MOVQ    264(SP), AX
-	MOVQ    72(SP), CX
-	CMPQ    AX, CX
-	JGE     end44
-	MOVQ    $+32, DX
-	SUBQ    AX, CX
-	XORQ    BX, BX
-	CMPQ    DX, CX
-	SETLT   BL
-	MOVQ    $+32, DX
-	TESTQ   BX, BX
-	CMOVQNE DX, CX
-	MOVQ    CX, 272(SP)
-	MOVQ    n0+144(FP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+48
-	SETLT   DL
-	MOVQ    DX, CX
-	MOVQ    n1+152(FP), DX
-	IMULQ   n2+160(FP), DX
-	XORQ    BX, BX
-	CMPQ    DX, $+1048576
-	SETLE   BL
-	ANDQ    BX, CX
-	XORQ    BX, BX
-	CMPQ    DX, $+65536
-	SETLE   BL
-	ORQ     BX, CX
-	MOVQ    224(SP), DX
-	ADDQ    AX, DX
-	MOVQ    120(SP), BX
-	MOVQ    112(SP), SI
-	IMULQ   SI, AX
-	ADDQ    AX, BX
-	MOVQ    BX, AX
-	TESTQ   CX, CX
-	CMOVQNE DX, AX
-	MOVQ    AX, 280(SP)
-	MOVQ    248(SP), AX
+	MOVQ    CX, 320(SP)
+	MOVQ    312(SP), AX
 	MOVQ    AX, CX
 	MOVQ    $+12, BX
 	XORQ    DX, DX
@@ -991,31 +1023,75 @@ divfix46:
 	MOVQ AX, DX
 
 divz45:
-	MOVQ    DX, AX
-	IMUL3Q  $+12, AX, AX
+	MOVQ   DX, AX
+	IMUL3Q $+12, AX, AX
+	SUBQ   AX, CX
+	MOVQ   CX, 328(SP)
+	XORQ   AX, AX
+	MOVQ   AX, 336(SP)
+
+loop47:
+	MOVQ    336(SP), AX
+	MOVQ    104(SP), CX
+	CMPQ    AX, CX
+	JGE     end48
+	MOVQ    $+32, DX
 	SUBQ    AX, CX
-	MOVQ    CX, 288(SP)
-	MOVQ    288(SP), AX
+	XORQ    BX, BX
+	CMPQ    DX, CX
+	SETLT   BL
+	MOVQ    $+32, DX
+	TESTQ   BX, BX
+	CMOVQNE DX, CX
+	MOVQ    CX, 344(SP)
+	MOVQ    n0+144(FP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+48
+	SETLT   DL
+	MOVQ    DX, CX
+	MOVQ    n1+152(FP), DX
+	IMULQ   n2+160(FP), DX
+	XORQ    BX, BX
+	CMPQ    DX, $+1048576
+	SETLE   BL
+	ANDQ    BX, CX
+	XORQ    BX, BX
+	CMPQ    DX, $+65536
+	SETLE   BL
+	ORQ     BX, CX
+	MOVQ    288(SP), DX
+	ADDQ    AX, DX
+	MOVQ    184(SP), BX
+	MOVQ    176(SP), SI
+	IMULQ   SI, AX
+	ADDQ    AX, BX
+	MOVQ    BX, AX
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 352(SP)
+	MOVQ    328(SP), AX
+	MOVQ    AX, 360(SP)
+	MOVQ    360(SP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+8
 	SETLE   CL
-	MOVQ    248(SP), DX
+	MOVQ    312(SP), DX
 	MOVQ    DX, BX
 	SUBQ    AX, BX
 	MOVQ    DX, AX
 	TESTQ   CX, CX
 	CMOVQNE BX, AX
-	MOVQ    AX, 296(SP)
+	MOVQ    AX, 368(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 304(SP)
+	MOVQ    AX, 376(SP)
 
-loop47:
-	MOVQ       304(SP), AX
-	MOVQ       296(SP), CX
+loop49:
+	MOVQ       376(SP), AX
+	MOVQ       368(SP), CX
 	CMPQ       AX, CX
-	JGE        end48
+	JGE        end50
 	MOVQ       $+12, CX
-	MOVQ       248(SP), DX
+	MOVQ       312(SP), DX
 	SUBQ       AX, DX
 	XORQ       BX, BX
 	CMPQ       CX, DX
@@ -1023,21 +1099,21 @@ loop47:
 	MOVQ       $+12, CX
 	TESTQ      BX, BX
 	CMOVQNE    CX, DX
-	MOVQ       DX, 312(SP)
-	MOVQ       256(SP), CX
+	MOVQ       DX, 384(SP)
+	MOVQ       320(SP), CX
 	MOVQ       AX, DX
 	IMUL3Q     $+400, DX, DX
 	ADDQ       DX, CX
-	MOVQ       280(SP), DX
-	MOVQ       240(SP), BX
+	MOVQ       352(SP), DX
+	MOVQ       304(SP), BX
 	ADDQ       AX, BX
 	MOVQ       BX, AX
 	IMULQ      n2+160(FP), AX
-	MOVQ       64(SP), BX
-	MOVQ       264(SP), SI
+	MOVQ       96(SP), BX
+	MOVQ       336(SP), SI
 	ADDQ       SI, BX
 	ADDQ       BX, AX
-	MOVQ       AX, 320(SP)
+	MOVQ       AX, 392(SP)
 	VXORPS     Z1, Z1, Z1
 	VMOVUPS    Z1, Z0
 	VMOVUPS    Z1, Z2
@@ -1062,10 +1138,10 @@ loop47:
 	VMOVUPS    Z1, Z21
 	VMOVUPS    Z1, Z22
 	VMOVUPS    Z1, Z23
-	MOVQ       88(SP), AX
+	MOVQ       120(SP), AX
 	TESTQ      AX, AX
-	JEQ        else49
-	MOVQ       320(SP), AX
+	JEQ        else51
+	MOVQ       392(SP), AX
 	MOVQ       out0_base+48(FP), BX
 	PREFETCHT0 (BX)(AX*4)
 	PREFETCHT0 64(BX)(AX*4)
@@ -1136,7 +1212,7 @@ loop47:
 	PREFETCHT0 64(BX)(SI*4)
 	PREFETCHT0 124(BX)(SI*4)
 
-else49:
+else51:
 	MOVQ  n0+144(FP), AX
 	XORQ  BX, BX
 	CMPQ  AX, $+48
@@ -1153,19 +1229,19 @@ else49:
 	SETLE SI
 	ORQ   SI, AX
 	TESTQ AX, AX
-	JEQ   else51
-	MOVQ  272(SP), AX
+	JEQ   else53
+	MOVQ  344(SP), AX
 	CMPQ  AX, $+32
-	JNE   else53
+	JNE   else55
 	XORQ  AX, AX
-	MOVQ  112(SP), BX
+	MOVQ  176(SP), BX
 	MOVQ  in1_base+24(FP), SI
 	MOVQ  scr0_base+72(FP), DI
 
-uloop55:
+uloop57:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend56
+	JGE          uend58
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -1327,12 +1403,12 @@ uloop55:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop55
+	JMP          uloop57
 
-uend56:
-loop57:
+uend58:
+loop59:
 	CMPQ         AX, BX
-	JGE          end58
+	JGE          end60
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -1374,15 +1450,15 @@ loop57:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop57
+	JMP          loop59
 
-end58:
-	JMP endif54
+end60:
+	JMP endif56
 
-else53:
+else55:
 	XORQ    AX, AX
-	MOVQ    112(SP), BX
-	MOVQ    272(SP), SI
+	MOVQ    176(SP), BX
+	MOVQ    344(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+16, DI
 	XORQ    R8, R8
@@ -1412,10 +1488,10 @@ else53:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop59:
+uloop61:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend60
+	JGE          uend62
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -1601,12 +1677,12 @@ uloop59:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop59
+	JMP          uloop61
 
-uend60:
-loop61:
+uend62:
+loop63:
 	CMPQ         AX, BX
-	JGE          end62
+	JGE          end64
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -1654,22 +1730,22 @@ loop61:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop61
+	JMP          loop63
 
-end62:
-endif54:
-	JMP endif52
+end64:
+endif56:
+	JMP endif54
 
-else51:
+else53:
 	XORQ AX, AX
-	MOVQ 112(SP), BX
+	MOVQ 176(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop63:
+uloop65:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend64
+	JGE          uend66
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -1831,12 +1907,12 @@ uloop63:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+4, AX
-	JMP          uloop63
+	JMP          uloop65
 
-uend64:
-loop65:
+uend66:
+loop67:
 	CMPQ         AX, BX
-	JGE          end66
+	JGE          end68
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -1878,158 +1954,158 @@ loop65:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+1, AX
-	JMP          loop65
+	JMP          loop67
 
-end66:
-endif52:
-	MOVQ   312(SP), AX
+end68:
+endif54:
+	MOVQ   384(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+12
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   272(SP), CX
+	MOVQ   344(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+32
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else67
-	MOVQ   96(SP), AX
+	JEQ    else69
+	MOVQ   160(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else69
-	MOVQ   320(SP), AX
-	MOVQ   AX, 328(SP)
-	MOVQ   328(SP), AX
+	JEQ    else71
+	MOVQ   392(SP), AX
+	MOVQ   AX, 400(SP)
+	MOVQ   400(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Z0, Z0
 	VADDPS 64(CX)(AX*4), Z2, Z2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 328(SP)
-	MOVQ   328(SP), AX
+	MOVQ   AX, 400(SP)
+	MOVQ   400(SP), AX
 	VADDPS (CX)(AX*4), Z3, Z3
 	VADDPS 64(CX)(AX*4), Z4, Z4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 328(SP)
-	MOVQ   328(SP), AX
+	MOVQ   AX, 400(SP)
+	MOVQ   400(SP), AX
 	VADDPS (CX)(AX*4), Z5, Z5
 	VADDPS 64(CX)(AX*4), Z6, Z6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 328(SP)
-	MOVQ   328(SP), AX
+	MOVQ   AX, 400(SP)
+	MOVQ   400(SP), AX
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z8, Z8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 328(SP)
-	MOVQ   328(SP), AX
+	MOVQ   AX, 400(SP)
+	MOVQ   400(SP), AX
 	VADDPS (CX)(AX*4), Z9, Z9
 	VADDPS 64(CX)(AX*4), Z10, Z10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 328(SP)
-	MOVQ   328(SP), AX
+	MOVQ   AX, 400(SP)
+	MOVQ   400(SP), AX
 	VADDPS (CX)(AX*4), Z11, Z11
 	VADDPS 64(CX)(AX*4), Z12, Z12
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 328(SP)
-	MOVQ   328(SP), AX
+	MOVQ   AX, 400(SP)
+	MOVQ   400(SP), AX
 	VADDPS (CX)(AX*4), Z13, Z13
 	VADDPS 64(CX)(AX*4), Z14, Z14
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 328(SP)
-	MOVQ   328(SP), AX
+	MOVQ   AX, 400(SP)
+	MOVQ   400(SP), AX
 	VADDPS (CX)(AX*4), Z15, Z15
 	VADDPS 64(CX)(AX*4), Z16, Z16
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 328(SP)
-	MOVQ   328(SP), AX
+	MOVQ   AX, 400(SP)
+	MOVQ   400(SP), AX
 	VADDPS (CX)(AX*4), Z17, Z17
 	VADDPS 64(CX)(AX*4), Z18, Z18
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 328(SP)
-	MOVQ   328(SP), AX
+	MOVQ   AX, 400(SP)
+	MOVQ   400(SP), AX
 	VADDPS (CX)(AX*4), Z19, Z19
 	VADDPS 64(CX)(AX*4), Z20, Z20
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 328(SP)
-	MOVQ   328(SP), AX
+	MOVQ   AX, 400(SP)
+	MOVQ   400(SP), AX
 	VADDPS (CX)(AX*4), Z21, Z21
 	VADDPS 64(CX)(AX*4), Z22, Z22
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 328(SP)
-	MOVQ   328(SP), AX
+	MOVQ   AX, 400(SP)
+	MOVQ   400(SP), AX
 	VADDPS (CX)(AX*4), Z23, Z23
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else69:
-	MOVQ    320(SP), AX
-	MOVQ    AX, 328(SP)
-	MOVQ    328(SP), AX
+else71:
+	MOVQ    392(SP), AX
+	MOVQ    AX, 400(SP)
+	MOVQ    400(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
 	VMOVUPS Z2, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 328(SP)
-	MOVQ    328(SP), AX
+	MOVQ    AX, 400(SP)
+	MOVQ    400(SP), AX
 	VMOVUPS Z3, (CX)(AX*4)
 	VMOVUPS Z4, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 328(SP)
-	MOVQ    328(SP), AX
+	MOVQ    AX, 400(SP)
+	MOVQ    400(SP), AX
 	VMOVUPS Z5, (CX)(AX*4)
 	VMOVUPS Z6, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 328(SP)
-	MOVQ    328(SP), AX
+	MOVQ    AX, 400(SP)
+	MOVQ    400(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z8, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 328(SP)
-	MOVQ    328(SP), AX
+	MOVQ    AX, 400(SP)
+	MOVQ    400(SP), AX
 	VMOVUPS Z9, (CX)(AX*4)
 	VMOVUPS Z10, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 328(SP)
-	MOVQ    328(SP), AX
+	MOVQ    AX, 400(SP)
+	MOVQ    400(SP), AX
 	VMOVUPS Z11, (CX)(AX*4)
 	VMOVUPS Z12, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 328(SP)
-	MOVQ    328(SP), AX
+	MOVQ    AX, 400(SP)
+	MOVQ    400(SP), AX
 	VMOVUPS Z13, (CX)(AX*4)
 	VMOVUPS Z14, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 328(SP)
-	MOVQ    328(SP), AX
+	MOVQ    AX, 400(SP)
+	MOVQ    400(SP), AX
 	VMOVUPS Z15, (CX)(AX*4)
 	VMOVUPS Z16, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 328(SP)
-	MOVQ    328(SP), AX
+	MOVQ    AX, 400(SP)
+	MOVQ    400(SP), AX
 	VMOVUPS Z17, (CX)(AX*4)
 	VMOVUPS Z18, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 328(SP)
-	MOVQ    328(SP), AX
+	MOVQ    AX, 400(SP)
+	MOVQ    400(SP), AX
 	VMOVUPS Z19, (CX)(AX*4)
 	VMOVUPS Z20, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 328(SP)
-	MOVQ    328(SP), AX
+	MOVQ    AX, 400(SP)
+	MOVQ    400(SP), AX
 	VMOVUPS Z21, (CX)(AX*4)
 	VMOVUPS Z22, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 328(SP)
-	MOVQ    328(SP), AX
+	MOVQ    AX, 400(SP)
+	MOVQ    400(SP), AX
 	VMOVUPS Z23, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif68
+	JMP     endif70
 
-else67:
-	MOVQ    48(SP), AX
+else69:
+	MOVQ    80(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
@@ -2057,24 +2133,24 @@ else67:
 	VMOVUPS Z23, 1408(CX)(AX*4)
 	VMOVUPS Z1, 1472(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 336(SP)
+	MOVQ    AX, 408(SP)
 
-loop71:
-	MOVQ   336(SP), AX
-	MOVQ   312(SP), CX
+loop73:
+	MOVQ   408(SP), AX
+	MOVQ   384(SP), CX
 	CMPQ   AX, CX
-	JGE    end72
+	JGE    end74
 	XORQ   CX, CX
-	MOVQ   272(SP), DX
+	MOVQ   344(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
-	MOVQ   320(SP), SI
+	MOVQ   392(SP), SI
 	ADDQ   SI, BX
 	IMUL3Q $+32, AX, SI
-	MOVQ   48(SP), DI
+	MOVQ   80(SP), DI
 	IMUL3Q $+384, DI, R8
 	ADDQ   R8, SI
-	MOVQ   96(SP), R8
+	MOVQ   160(SP), R8
 	XORQ   R9, R9
 	CMPQ   R8, $+0
 	SETEQ  R9
@@ -2085,45 +2161,45 @@ loop71:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), DI
 
-loop73:
+loop75:
 	CMPQ   CX, DX
-	JGE    end74
+	JGE    end76
 	MOVQ   SI, R9
 	ADDQ   CX, R9
 	VMOVSS (DI)(R9*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  R8, R8
-	JEQ    guard75
+	JEQ    guard77
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS (AX)(R9*4), X1
 
-guard75:
+guard77:
 	VADDSS X1, X0, X0
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS X0, (AX)(R9*4)
 	ADDQ   $+1, CX
-	JMP    loop73
+	JMP    loop75
+
+end76:
+	ADDQ $+1, 408(SP)
+	JMP  loop73
 
 end74:
-	ADDQ $+1, 336(SP)
-	JMP  loop71
+endif70:
+	ADDQ $+12, 376(SP)
+	JMP  loop49
 
-end72:
-endif68:
-	ADDQ $+12, 304(SP)
-	JMP  loop47
+end50:
+	MOVQ 368(SP), AX
+	MOVQ AX, 416(SP)
 
-end48:
-	MOVQ 296(SP), AX
-	MOVQ AX, 344(SP)
-
-loop76:
-	MOVQ       344(SP), AX
-	MOVQ       248(SP), CX
+loop78:
+	MOVQ       416(SP), AX
+	MOVQ       312(SP), CX
 	CMPQ       AX, CX
-	JGE        end77
+	JGE        end79
 	MOVQ       $+4, DX
 	SUBQ       AX, CX
 	XORQ       BX, BX
@@ -2132,21 +2208,21 @@ loop76:
 	MOVQ       $+4, DX
 	TESTQ      BX, BX
 	CMOVQNE    DX, CX
-	MOVQ       CX, 352(SP)
-	MOVQ       256(SP), CX
+	MOVQ       CX, 424(SP)
+	MOVQ       320(SP), CX
 	MOVQ       AX, DX
 	IMUL3Q     $+400, DX, DX
 	ADDQ       DX, CX
-	MOVQ       280(SP), DX
-	MOVQ       240(SP), BX
+	MOVQ       352(SP), DX
+	MOVQ       304(SP), BX
 	ADDQ       AX, BX
 	MOVQ       BX, AX
 	IMULQ      n2+160(FP), AX
-	MOVQ       64(SP), BX
-	MOVQ       264(SP), SI
+	MOVQ       96(SP), BX
+	MOVQ       336(SP), SI
 	ADDQ       SI, BX
 	ADDQ       BX, AX
-	MOVQ       AX, 360(SP)
+	MOVQ       AX, 432(SP)
 	VXORPS     Z1, Z1, Z1
 	VMOVUPS    Z1, Z0
 	VMOVUPS    Z1, Z2
@@ -2155,10 +2231,10 @@ loop76:
 	VMOVUPS    Z1, Z5
 	VMOVUPS    Z1, Z6
 	VMOVUPS    Z1, Z7
-	MOVQ       88(SP), AX
+	MOVQ       120(SP), AX
 	TESTQ      AX, AX
-	JEQ        else78
-	MOVQ       360(SP), AX
+	JEQ        else80
+	MOVQ       432(SP), AX
 	MOVQ       out0_base+48(FP), BX
 	PREFETCHT0 (BX)(AX*4)
 	PREFETCHT0 64(BX)(AX*4)
@@ -2181,7 +2257,7 @@ loop76:
 	PREFETCHT0 64(BX)(SI*4)
 	PREFETCHT0 124(BX)(SI*4)
 
-else78:
+else80:
 	MOVQ  n0+144(FP), AX
 	XORQ  BX, BX
 	CMPQ  AX, $+48
@@ -2198,19 +2274,19 @@ else78:
 	SETLE SI
 	ORQ   SI, AX
 	TESTQ AX, AX
-	JEQ   else80
-	MOVQ  272(SP), AX
+	JEQ   else82
+	MOVQ  344(SP), AX
 	CMPQ  AX, $+32
-	JNE   else82
+	JNE   else84
 	XORQ  AX, AX
-	MOVQ  112(SP), BX
+	MOVQ  176(SP), BX
 	MOVQ  in1_base+24(FP), SI
 	MOVQ  scr0_base+72(FP), DI
 
-uloop84:
+uloop86:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend85
+	JGE          uend87
 	VMOVUPS      (SI)(DX*4), Z8
 	VMOVUPS      64(SI)(DX*4), Z9
 	VBROADCASTSS (DI)(CX*4), Z10
@@ -2276,12 +2352,12 @@ uloop84:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop84
+	JMP          uloop86
 
-uend85:
-loop86:
+uend87:
+loop88:
 	CMPQ         AX, BX
-	JGE          end87
+	JGE          end89
 	VMOVUPS      (SI)(DX*4), Z8
 	VMOVUPS      64(SI)(DX*4), Z9
 	VBROADCASTSS (DI)(CX*4), Z10
@@ -2299,15 +2375,15 @@ loop86:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop86
+	JMP          loop88
 
-end87:
-	JMP endif83
+end89:
+	JMP endif85
 
-else82:
+else84:
 	XORQ    AX, AX
-	MOVQ    112(SP), BX
-	MOVQ    272(SP), SI
+	MOVQ    176(SP), BX
+	MOVQ    344(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+16, DI
 	XORQ    R8, R8
@@ -2337,10 +2413,10 @@ else82:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop88:
+uloop90:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend89
+	JGE          uend91
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -2430,12 +2506,12 @@ uloop88:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop88
+	JMP          uloop90
 
-uend89:
-loop90:
+uend91:
+loop92:
 	CMPQ         AX, BX
-	JGE          end91
+	JGE          end93
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -2459,22 +2535,22 @@ loop90:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop90
+	JMP          loop92
 
-end91:
-endif83:
-	JMP endif81
+end93:
+endif85:
+	JMP endif83
 
-else80:
+else82:
 	XORQ AX, AX
-	MOVQ 112(SP), BX
+	MOVQ 176(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop92:
+uloop94:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend93
+	JGE          uend95
 	VMOVUPS      (DI)(DX*4), Z8
 	VMOVUPS      64(DI)(DX*4), Z9
 	VBROADCASTSS (SI)(CX*4), Z10
@@ -2540,12 +2616,12 @@ uloop92:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+4, AX
-	JMP          uloop92
+	JMP          uloop94
 
-uend93:
-loop94:
+uend95:
+loop96:
 	CMPQ         AX, BX
-	JGE          end95
+	JGE          end97
 	VMOVUPS      (DI)(DX*4), Z8
 	VMOVUPS      64(DI)(DX*4), Z9
 	VBROADCASTSS (SI)(CX*4), Z10
@@ -2563,78 +2639,78 @@ loop94:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+1, AX
-	JMP          loop94
+	JMP          loop96
 
-end95:
-endif81:
-	MOVQ   352(SP), AX
+end97:
+endif83:
+	MOVQ   424(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+4
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   272(SP), CX
+	MOVQ   344(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+32
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else96
-	MOVQ   96(SP), AX
+	JEQ    else98
+	MOVQ   160(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else98
-	MOVQ   360(SP), AX
-	MOVQ   AX, 368(SP)
-	MOVQ   368(SP), AX
+	JEQ    else100
+	MOVQ   432(SP), AX
+	MOVQ   AX, 440(SP)
+	MOVQ   440(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Z0, Z0
 	VADDPS 64(CX)(AX*4), Z2, Z2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 368(SP)
-	MOVQ   368(SP), AX
+	MOVQ   AX, 440(SP)
+	MOVQ   440(SP), AX
 	VADDPS (CX)(AX*4), Z3, Z3
 	VADDPS 64(CX)(AX*4), Z4, Z4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 368(SP)
-	MOVQ   368(SP), AX
+	MOVQ   AX, 440(SP)
+	MOVQ   440(SP), AX
 	VADDPS (CX)(AX*4), Z5, Z5
 	VADDPS 64(CX)(AX*4), Z6, Z6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 368(SP)
-	MOVQ   368(SP), AX
+	MOVQ   AX, 440(SP)
+	MOVQ   440(SP), AX
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else98:
-	MOVQ    360(SP), AX
-	MOVQ    AX, 368(SP)
-	MOVQ    368(SP), AX
+else100:
+	MOVQ    432(SP), AX
+	MOVQ    AX, 440(SP)
+	MOVQ    440(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
 	VMOVUPS Z2, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 368(SP)
-	MOVQ    368(SP), AX
+	MOVQ    AX, 440(SP)
+	MOVQ    440(SP), AX
 	VMOVUPS Z3, (CX)(AX*4)
 	VMOVUPS Z4, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 368(SP)
-	MOVQ    368(SP), AX
+	MOVQ    AX, 440(SP)
+	MOVQ    440(SP), AX
 	VMOVUPS Z5, (CX)(AX*4)
 	VMOVUPS Z6, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 368(SP)
-	MOVQ    368(SP), AX
+	MOVQ    AX, 440(SP)
+	MOVQ    440(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif97
+	JMP     endif99
 
-else96:
-	MOVQ    48(SP), AX
+else98:
+	MOVQ    80(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
@@ -2646,81 +2722,195 @@ else96:
 	VMOVUPS Z7, 384(CX)(AX*4)
 	VMOVUPS Z1, 448(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 376(SP)
+	MOVQ    AX, 448(SP)
 
-loop100:
-	MOVQ   376(SP), AX
-	MOVQ   352(SP), CX
+loop102:
+	MOVQ   448(SP), AX
+	MOVQ   424(SP), CX
 	CMPQ   AX, CX
-	JGE    end101
+	JGE    end103
 	XORQ   CX, CX
-	MOVQ   272(SP), DX
+	MOVQ   344(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
-	MOVQ   360(SP), SI
+	MOVQ   432(SP), SI
 	ADDQ   SI, BX
-	MOVQ   48(SP), SI
-	IMUL3Q $+384, SI, DI
-	IMUL3Q $+32, AX, R8
-	ADDQ   R8, DI
-	MOVQ   96(SP), R8
+	IMUL3Q $+32, AX, SI
+	MOVQ   80(SP), DI
+	IMUL3Q $+384, DI, R8
+	ADDQ   R8, SI
+	MOVQ   160(SP), R8
 	XORQ   R9, R9
 	CMPQ   R8, $+0
 	SETEQ  R9
 	MOVQ   R9, R8
 	XORQ   $+1, R8
-	IMUL3Q $+384, SI, SI
+	IMUL3Q $+384, DI, DI
 	SHLQ   $0x05, AX
 	MOVQ   out0_base+48(FP), AX
-	MOVQ   scr2_base+120(FP), SI
+	MOVQ   scr2_base+120(FP), DI
 
-loop102:
+loop104:
 	CMPQ   CX, DX
-	JGE    end103
-	MOVQ   DI, R9
+	JGE    end105
+	MOVQ   SI, R9
 	ADDQ   CX, R9
-	VMOVSS (SI)(R9*4), X0
+	VMOVSS (DI)(R9*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  R8, R8
-	JEQ    guard104
+	JEQ    guard106
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS (AX)(R9*4), X1
 
-guard104:
+guard106:
 	VADDSS X1, X0, X0
 	MOVQ   BX, R9
 	ADDQ   CX, R9
 	VMOVSS X0, (AX)(R9*4)
 	ADDQ   $+1, CX
-	JMP    loop102
+	JMP    loop104
+
+end105:
+	ADDQ $+1, 448(SP)
+	JMP  loop102
 
 end103:
-	ADDQ $+1, 376(SP)
-	JMP  loop100
+endif99:
+	ADDQ $+4, 416(SP)
+	JMP  loop78
 
-end101:
-endif97:
-	ADDQ $+4, 344(SP)
-	JMP  loop76
+end79:
+	ADDQ $+32, 336(SP)
+	JMP  loop47
 
-end77:
-	ADDQ $+32, 264(SP)
+end48:
+	ADDQ $+1, 296(SP)
 	JMP  loop43
 
 end44:
-	ADDQ $+1, 232(SP)
-	JMP  loop41
+	MOVQ    136(SP), AX
+	MOVQ    32(SP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETNE   DL
+	MOVQ    $+1, BX
+	XORQ    SI, SI
+	TESTQ   DX, DX
+	CMOVQNE BX, SI
+	ADDQ    SI, AX
+	MOVQ    AX, 136(SP)
+	MOVQ    136(SP), AX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETGT   DL
+	MOVQ    $+1, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
+	CMPQ    AX, BX
+	JNE     else107
+	MOVQ    32(SP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	ADDQ    $+1, AX
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 136(SP)
+	MOVQ    128(SP), AX
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   CX, CX
+	CMOVQNE DX, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 128(SP)
 
-end42:
-	ADDQ $+1, 96(SP)
-	JMP  loop21
+else107:
+	MOVQ    152(SP), AX
+	MOVQ    32(SP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETNE   DL
+	MOVQ    $+1, BX
+	XORQ    SI, SI
+	TESTQ   DX, DX
+	CMOVQNE BX, SI
+	ADDQ    SI, AX
+	MOVQ    AX, 152(SP)
+	MOVQ    152(SP), AX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETGT   DL
+	MOVQ    $+1, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
+	CMPQ    AX, BX
+	JNE     else109
+	MOVQ    32(SP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	ADDQ    $+1, AX
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 152(SP)
+	MOVQ    144(SP), AX
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   CX, CX
+	CMOVQNE DX, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 144(SP)
 
-end22:
-	ADDQ $+1, 48(SP)
-	JMP  loop9
+else109:
+	ADDQ $+1, 160(SP)
+	JMP  loop29
 
-end10:
+end30:
+	MOVQ    56(SP), AX
+	MOVQ    24(SP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETNE   DL
+	MOVQ    $+1, BX
+	XORQ    SI, SI
+	TESTQ   DX, DX
+	CMOVQNE BX, SI
+	ADDQ    SI, AX
+	MOVQ    AX, 56(SP)
+	MOVQ    56(SP), AX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETGT   DL
+	MOVQ    $+1, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
+	CMPQ    AX, BX
+	JNE     else111
+	MOVQ    24(SP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	ADDQ    $+1, AX
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 56(SP)
+	MOVQ    48(SP), AX
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   CX, CX
+	CMOVQNE DX, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 48(SP)
+
+else111:
+	ADDQ $+1, 80(SP)
+	JMP  loop17
+
+end18:
 	RET
 
 DATA matmul_gemm_c_avx512_c1<>+0(SB)/4, $0x00000000
@@ -2728,7 +2918,7 @@ GLOBL matmul_gemm_c_avx512_c1<>(SB), RODATA|NOPTR, $4
 
 // func matmul_gemm_c_gemv_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
-TEXT ·matmul_gemm_c_gemv_avx512(SB), NOSPLIT, $120-184
+TEXT ·matmul_gemm_c_gemv_avx512(SB), NOSPLIT, $160-184
 	MOVQ    $+4096, AX
 	MOVQ    $+128, CX
 	MOVQ    $+2, DX
@@ -2896,23 +3086,37 @@ divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ DX, AX
-	ADDQ $+15, AX
-	SARQ $0x04, AX
-	SHLQ $0x04, AX
-	MOVQ AX, 48(SP)
-	MOVQ n2+160(FP), AX
-	ADDQ $+4096, AX
-	SUBQ $+1, AX
-	SARQ $0x0c, AX
-	MOVQ AX, 56(SP)
-	MOVQ lo+168(FP), AX
-	MOVQ AX, 64(SP)
+	MOVQ  DX, AX
+	ADDQ  $+15, AX
+	SARQ  $0x04, AX
+	SHLQ  $0x04, AX
+	MOVQ  AX, 48(SP)
+	MOVQ  n2+160(FP), AX
+	ADDQ  $+4096, AX
+	SUBQ  $+1, AX
+	SARQ  $0x0c, AX
+	MOVQ  AX, 56(SP)
+	MOVQ  lo+168(FP), AX
+	MOVQ  56(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz11
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix12
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix12
+	DECQ  AX
+	ADDQ  CX, DX
 
-loop11:
-	MOVQ  64(SP), AX
-	CMPQ  AX, hi+176(FP)
-	JGE   end12
+divfix12:
+	MOVQ AX, DX
+
+divz11:
+	MOVQ  DX, 64(SP)
+	MOVQ  lo+168(FP), AX
 	MOVQ  56(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -2928,33 +3132,27 @@ loop11:
 	ADDQ  CX, DX
 
 divfix14:
-	MOVQ AX, DX
-
 divz13:
-	MOVQ  DX, 72(SP)
-	MOVQ  64(SP), AX
-	MOVQ  56(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz15
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix16
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix16
-	DECQ  AX
-	ADDQ  CX, DX
+	MOVQ DX, 72(SP)
+	MOVQ n1+152(FP), AX
+	SARQ $0x03, AX
+	SHLQ $0x03, AX
+	MOVQ AX, 80(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 88(SP)
 
-divfix16:
-divz15:
-	MOVQ    DX, AX
+loop15:
+	MOVQ    88(SP), AX
+	CMPQ    AX, hi+176(FP)
+	JGE     end16
+	MOVQ    64(SP), AX
+	MOVQ    AX, 96(SP)
+	MOVQ    72(SP), AX
 	MOVQ    48(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 80(SP)
+	MOVQ    AX, 104(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    80(SP), DX
+	MOVQ    104(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
@@ -2967,27 +3165,27 @@ divz15:
 	XORQ    DX, DX
 	TESTQ   CX, CX
 	CMOVQNE AX, DX
-	MOVQ    DX, 88(SP)
+	MOVQ    DX, 112(SP)
 	MOVQ    n1+152(FP), AX
 	CMPQ    AX, $+0
 	JNE     else17
 	XORQ    AX, AX
-	MOVQ    AX, 96(SP)
+	MOVQ    AX, 120(SP)
 
 loop19:
-	MOVQ 96(SP), AX
+	MOVQ 120(SP), AX
 	CMPQ AX, $+1
 	JGE  end20
-	MOVQ 80(SP), CX
+	MOVQ 104(SP), CX
 	MOVQ CX, AX
-	MOVQ 88(SP), DX
+	MOVQ 112(SP), DX
 	ADDQ DX, CX
 
 loop21:
 	CMPQ   AX, CX
 	JGE    end22
 	VMOVSS matmul_gemm_c_gemv_avx512_c1<>+0(SB), X0
-	MOVQ   96(SP), DX
+	MOVQ   120(SP), DX
 	IMULQ  n2+160(FP), DX
 	ADDQ   AX, DX
 	MOVQ   out0_base+48(FP), BX
@@ -2996,16 +3194,20 @@ loop21:
 	JMP    loop21
 
 end22:
-	ADDQ $+1, 96(SP)
+	ADDQ $+1, 120(SP)
 	JMP  loop19
 
 end20:
 else17:
+	MOVQ 112(SP), AX
+	SARQ $0x04, AX
+	SHLQ $0x04, AX
+	MOVQ AX, 128(SP)
 	XORQ AX, AX
-	MOVQ AX, 104(SP)
+	MOVQ AX, 136(SP)
 
 loop23:
-	MOVQ         104(SP), AX
+	MOVQ         136(SP), AX
 	MOVQ         n1+152(FP), CX
 	SUBQ         $+7, CX
 	CMPQ         AX, CX
@@ -3019,7 +3221,7 @@ loop23:
 	VBROADCASTSS 20(CX)(AX*4), Z5
 	VBROADCASTSS 24(CX)(AX*4), Z6
 	VBROADCASTSS 28(CX)(AX*4), Z7
-	MOVQ         80(SP), DX
+	MOVQ         104(SP), DX
 	MOVQ         DX, CX
 	MOVQ         AX, BX
 	IMULQ        n2+160(FP), BX
@@ -3062,7 +3264,7 @@ loop23:
 	CMPQ         AX, $+0
 	JNE          else25
 	XORQ         AX, AX
-	MOVQ         88(SP), R12
+	MOVQ         112(SP), R12
 	SUBQ         $+15, R12
 
 uloop27:
@@ -3145,7 +3347,7 @@ end30:
 
 else25:
 	XORQ AX, AX
-	MOVQ 88(SP), R12
+	MOVQ 112(SP), R12
 	SUBQ $+15, R12
 
 uloop31:
@@ -3225,15 +3427,13 @@ loop33:
 
 end34:
 endif26:
-	MOVQ 88(SP), R12
-	MOVQ R12, AX
-	SARQ $0x04, AX
-	SHLQ $0x04, AX
+	MOVQ 128(SP), AX
+	MOVQ 112(SP), R12
 
 loop35:
 	CMPQ      AX, R12
 	JGE       end36
-	MOVQ      88(SP), R13
+	MOVQ      112(SP), R13
 	SUBQ      AX, R13
 	MOVQ      $-1, R14
 	BZHIQ     R13, R14, R13
@@ -3248,7 +3448,7 @@ loop35:
 	VMOVUPS.Z (R13)(BX*4), K1, Z14
 	VMOVUPS.Z (R13)(CX*4), K1, Z15
 	VXORPS    Z16, Z16, Z16
-	MOVQ      104(SP), R13
+	MOVQ      136(SP), R13
 	CMPQ      R13, $+0
 	JEQ       guard37
 	MOVQ      out0_base+48(FP), R13
@@ -3263,7 +3463,7 @@ guard37:
 	VFMADD231PS Z10, Z5, Z16
 	VFMADD231PS Z9, Z6, Z16
 	VFMADD231PS Z8, Z7, Z16
-	MOVQ        88(SP), R13
+	MOVQ        112(SP), R13
 	SUBQ        AX, R13
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
@@ -3283,22 +3483,24 @@ guard37:
 	JMP         loop35
 
 end36:
-	ADDQ $+8, 104(SP)
+	ADDQ $+8, 136(SP)
 	JMP  loop23
 
 end24:
-	MOVQ n1+152(FP), AX
-	SARQ $0x03, AX
-	SHLQ $0x03, AX
-	MOVQ AX, 112(SP)
+	MOVQ 112(SP), AX
+	SARQ $0x04, AX
+	SHLQ $0x04, AX
+	MOVQ AX, 144(SP)
+	MOVQ 80(SP), AX
+	MOVQ AX, 152(SP)
 
 loop38:
-	MOVQ         112(SP), AX
+	MOVQ         152(SP), AX
 	CMPQ         AX, n1+152(FP)
 	JGE          end39
 	MOVQ         in0_base+0(FP), CX
 	VBROADCASTSS (CX)(AX*4), Z0
-	MOVQ         80(SP), DX
+	MOVQ         104(SP), DX
 	MOVQ         DX, CX
 	MOVQ         AX, BX
 	IMULQ        n2+160(FP), BX
@@ -3306,7 +3508,7 @@ loop38:
 	CMPQ         AX, $+0
 	JNE          else40
 	XORQ         AX, AX
-	MOVQ         88(SP), BX
+	MOVQ         112(SP), BX
 	SUBQ         $+15, BX
 
 uloop42:
@@ -3347,7 +3549,7 @@ end45:
 
 else40:
 	XORQ AX, AX
-	MOVQ 88(SP), BX
+	MOVQ 112(SP), BX
 	SUBQ $+15, BX
 
 uloop46:
@@ -3385,15 +3587,13 @@ loop48:
 
 end49:
 endif41:
-	MOVQ 88(SP), BX
-	MOVQ BX, AX
-	SARQ $0x04, AX
-	SHLQ $0x04, AX
+	MOVQ 144(SP), AX
+	MOVQ 112(SP), BX
 
 loop50:
 	CMPQ      AX, BX
 	JGE       end51
-	MOVQ      88(SP), SI
+	MOVQ      112(SP), SI
 	SUBQ      AX, SI
 	MOVQ      $-1, DI
 	BZHIQ     SI, DI, SI
@@ -3401,7 +3601,7 @@ loop50:
 	MOVQ      in1_base+24(FP), SI
 	VMOVUPS.Z (SI)(CX*4), K1, Z1
 	VXORPS    Z2, Z2, Z2
-	MOVQ      112(SP), SI
+	MOVQ      152(SP), SI
 	CMPQ      SI, $+0
 	JEQ       guard52
 	MOVQ      out0_base+48(FP), SI
@@ -3409,7 +3609,7 @@ loop50:
 
 guard52:
 	VFMADD231PS Z1, Z0, Z2
-	MOVQ        88(SP), SI
+	MOVQ        112(SP), SI
 	SUBQ        AX, SI
 	MOVQ        $-1, DI
 	BZHIQ       SI, DI, SI
@@ -3422,14 +3622,52 @@ guard52:
 	JMP         loop50
 
 end51:
-	ADDQ $+1, 112(SP)
+	ADDQ $+1, 152(SP)
 	JMP  loop38
 
 end39:
-	ADDQ $+1, 64(SP)
-	JMP  loop11
+	MOVQ    72(SP), AX
+	MOVQ    56(SP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETNE   DL
+	MOVQ    $+1, BX
+	XORQ    SI, SI
+	TESTQ   DX, DX
+	CMOVQNE BX, SI
+	ADDQ    SI, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    72(SP), AX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETGT   DL
+	MOVQ    $+1, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
+	CMPQ    AX, BX
+	JNE     else53
+	MOVQ    56(SP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	ADDQ    $+1, AX
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 72(SP)
+	MOVQ    64(SP), AX
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   CX, CX
+	CMOVQNE DX, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 64(SP)
 
-end12:
+else53:
+	ADDQ $+1, 88(SP)
+	JMP  loop15
+
+end16:
 	RET
 
 DATA matmul_gemm_c_gemv_avx512_c1<>+0(SB)/4, $0x00000000
@@ -3437,7 +3675,7 @@ GLOBL matmul_gemm_c_gemv_avx512_c1<>(SB), RODATA|NOPTR, $4
 
 // func matmul_gemm_c_gemvdot_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, CMOV
-TEXT ·matmul_gemm_c_gemvdot_avx512(SB), NOSPLIT, $104-184
+TEXT ·matmul_gemm_c_gemvdot_avx512(SB), NOSPLIT, $144-184
 	MOVQ    $+4096, AX
 	MOVQ    $+128, CX
 	MOVQ    $+2, DX
@@ -3580,19 +3818,33 @@ divfix8:
 	MOVQ AX, DX
 
 divz7:
-	MOVQ DX, 40(SP)
-	MOVQ n0+144(FP), AX
-	ADDQ $+256, AX
-	SUBQ $+1, AX
-	SARQ $0x08, AX
-	MOVQ AX, 48(SP)
-	MOVQ lo+168(FP), AX
-	MOVQ AX, 56(SP)
+	MOVQ  DX, 40(SP)
+	MOVQ  n0+144(FP), AX
+	ADDQ  $+256, AX
+	SUBQ  $+1, AX
+	SARQ  $0x08, AX
+	MOVQ  AX, 48(SP)
+	MOVQ  lo+168(FP), AX
+	MOVQ  48(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz9
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix10
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix10
+	DECQ  AX
+	ADDQ  CX, DX
 
-loop9:
-	MOVQ  56(SP), AX
-	CMPQ  AX, hi+176(FP)
-	JGE   end10
+divfix10:
+	MOVQ AX, DX
+
+divz9:
+	MOVQ  DX, 56(SP)
+	MOVQ  lo+168(FP), AX
 	MOVQ  48(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -3608,33 +3860,27 @@ loop9:
 	ADDQ  CX, DX
 
 divfix12:
-	MOVQ AX, DX
-
 divz11:
-	MOVQ  DX, 64(SP)
-	MOVQ  56(SP), AX
-	MOVQ  48(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz13
-	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix14
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix14
-	DECQ  AX
-	ADDQ  CX, DX
+	MOVQ DX, 64(SP)
+	MOVQ n1+152(FP), AX
+	SARQ $0x04, AX
+	SHLQ $0x04, AX
+	MOVQ AX, 72(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 80(SP)
 
-divfix14:
-divz13:
-	MOVQ    DX, AX
+loop13:
+	MOVQ    80(SP), AX
+	CMPQ    AX, hi+176(FP)
+	JGE     end14
+	MOVQ    56(SP), AX
+	MOVQ    AX, 88(SP)
+	MOVQ    64(SP), AX
 	SHLQ    $0x08, AX
-	MOVQ    AX, 72(SP)
+	MOVQ    AX, 96(SP)
 	MOVQ    $+256, AX
 	MOVQ    n0+144(FP), CX
-	MOVQ    72(SP), DX
+	MOVQ    96(SP), DX
 	SUBQ    DX, CX
 	XORQ    DX, DX
 	CMPQ    AX, CX
@@ -3648,19 +3894,21 @@ divz13:
 	XORQ    DX, DX
 	TESTQ   AX, AX
 	CMOVQNE CX, DX
-	MOVQ    DX, 80(SP)
+	MOVQ    DX, 104(SP)
+	MOVQ    72(SP), AX
+	MOVQ    AX, 112(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 88(SP)
+	MOVQ    AX, 120(SP)
 
 loop15:
-	MOVQ    88(SP), AX
-	MOVQ    80(SP), CX
+	MOVQ    120(SP), AX
+	MOVQ    104(SP), CX
 	SUBQ    $+3, CX
 	CMPQ    AX, CX
 	JGE     end16
 	VXORPS  Z1, Z1, Z1
 	VMOVUPS Z1, Z0
-	MOVQ    72(SP), CX
+	MOVQ    96(SP), CX
 	ADDQ    AX, CX
 	MOVQ    CX, AX
 	IMULQ   n1+152(FP), AX
@@ -3726,9 +3974,7 @@ loop19:
 	JMP         loop19
 
 end20:
-	MOVQ n1+152(FP), DI
-	SARQ $0x04, DI
-	SHLQ $0x04, DI
+	MOVQ 112(SP), DI
 	MOVQ n1+152(FP), R8
 	MOVQ in0_base+0(FP), R9
 	MOVQ in1_base+24(FP), R10
@@ -3767,8 +4013,8 @@ end22:
 	VADDPS        X4, X0, X0
 	VPERMILPS     $0xb1, X0, X4
 	VADDPS        X4, X0, X0
-	MOVQ          72(SP), AX
-	MOVQ          88(SP), CX
+	MOVQ          96(SP), AX
+	MOVQ          120(SP), CX
 	ADDQ          CX, AX
 	MOVQ          AX, CX
 	IMULQ         n2+160(FP), CX
@@ -3809,22 +4055,24 @@ end22:
 	ADDQ          $+3, AX
 	IMULQ         n2+160(FP), AX
 	VMOVSS        X0, (DX)(AX*4)
-	ADDQ          $+4, 88(SP)
+	ADDQ          $+4, 120(SP)
 	JMP           loop15
 
 end16:
-	MOVQ 80(SP), AX
+	MOVQ 72(SP), AX
+	MOVQ AX, 128(SP)
+	MOVQ 104(SP), AX
 	SARQ $0x02, AX
 	SHLQ $0x02, AX
-	MOVQ AX, 96(SP)
+	MOVQ AX, 136(SP)
 
 loop23:
-	MOVQ   96(SP), AX
-	MOVQ   80(SP), CX
+	MOVQ   136(SP), AX
+	MOVQ   104(SP), CX
 	CMPQ   AX, CX
 	JGE    end24
 	VXORPS Z0, Z0, Z0
-	MOVQ   72(SP), CX
+	MOVQ   96(SP), CX
 	ADDQ   AX, CX
 	MOVQ   CX, AX
 	IMULQ  n1+152(FP), AX
@@ -3862,9 +4110,7 @@ loop27:
 	JMP         loop27
 
 end28:
-	MOVQ n1+152(FP), DX
-	SARQ $0x04, DX
-	SHLQ $0x04, DX
+	MOVQ 128(SP), DX
 	MOVQ n1+152(FP), BX
 	MOVQ in0_base+0(FP), SI
 	MOVQ in1_base+24(FP), DI
@@ -3894,18 +4140,56 @@ end30:
 	VADDPS        X1, X0, X0
 	VPERMILPS     $0xb1, X0, X1
 	VADDPS        X1, X0, X0
-	MOVQ          72(SP), AX
-	MOVQ          96(SP), CX
+	MOVQ          96(SP), AX
+	MOVQ          136(SP), CX
 	ADDQ          CX, AX
 	IMULQ         n2+160(FP), AX
 	MOVQ          out0_base+48(FP), CX
 	VMOVSS        X0, (CX)(AX*4)
-	ADDQ          $+1, 96(SP)
+	ADDQ          $+1, 136(SP)
 	JMP           loop23
 
 end24:
-	ADDQ $+1, 56(SP)
-	JMP  loop9
+	MOVQ    64(SP), AX
+	MOVQ    48(SP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETNE   DL
+	MOVQ    $+1, BX
+	XORQ    SI, SI
+	TESTQ   DX, DX
+	CMOVQNE BX, SI
+	ADDQ    SI, AX
+	MOVQ    AX, 64(SP)
+	MOVQ    64(SP), AX
+	XORQ    DX, DX
+	CMPQ    CX, $+0
+	SETGT   DL
+	MOVQ    $+1, BX
+	TESTQ   DX, DX
+	CMOVQNE CX, BX
+	CMPQ    AX, BX
+	JNE     else31
+	MOVQ    48(SP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+0
+	SETGT   CL
+	XORQ    DX, DX
+	ADDQ    $+1, AX
+	TESTQ   CX, CX
+	CMOVQNE DX, AX
+	MOVQ    AX, 64(SP)
+	MOVQ    56(SP), AX
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   CX, CX
+	CMOVQNE DX, BX
+	ADDQ    BX, AX
+	MOVQ    AX, 56(SP)
 
-end10:
+else31:
+	ADDQ $+1, 80(SP)
+	JMP  loop13
+
+end14:
 	RET
