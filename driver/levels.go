@@ -87,8 +87,8 @@ func (g *generator) backendFiles(files map[string][]byte, kg *kernelGen, b backe
 		if err == nil {
 			err = checkLowered(k, lk)
 		}
-		if err != nil && plan != nil {
-			return err // the user's plan cannot be followed
+		if err != nil && (plan != nil || errors.Is(err, lower.ErrInternal)) {
+			return err // the user's plan cannot be followed, or a bug of tcc
 		}
 		if len(lv.Adds) > 0 && i+1 < len(levels) && (err != nil || !loop.UsesAny(lk, lv.Adds)) {
 			continue // the next level's code serves this one

@@ -72,6 +72,10 @@ func Lower(k *ir.Kernel, t loop.Target, plan *schedule.Plan) (*loop.Kernel, erro
 	legalize.Run(l.out, legalize.For(t))
 	loop.Simplify(l.out)
 	for _, f := range l.out.Funcs {
+		// The passes below rewrite expressions in place, and the schedule
+		// shares expression trees between statements, functions, buffer
+		// lengths and step extents: each function gets trees of its own.
+		f.Body = loop.CloneStmts(f.Body)
 		loop.CSE(f)
 		loop.ReduceDivMod(f)
 		if t.VectorRegs > 0 && t.VectorBits > 0 {
@@ -79,7 +83,7 @@ func Lower(k *ir.Kernel, t loop.Target, plan *schedule.Plan) (*loop.Kernel, erro
 		}
 	}
 	if err := loop.Verify(l.out); err != nil {
-		return nil, kernelError(k, t, fmt.Errorf("internal error: invalid loop IR: %w", err))
+		return nil, internalError{kernelError(k, t, fmt.Errorf("internal error: invalid loop IR: %w", err))}
 	}
 	return l.out, nil
 }
@@ -109,6 +113,17 @@ func newLowerer(k *ir.Kernel, t loop.Target) (*lowerer, error) {
 	}
 	return l, nil
 }
+
+// ErrInternal marks an error of Lower that is a bug of tcc, not a property
+// of the kernel or the target (the lowering produced invalid loop IR): the
+// driver reports it instead of falling back to portable code.
+var ErrInternal = errors.New("internal error")
+
+// internalError is an error of Lower that errors.Is reports as ErrInternal.
+type internalError struct{ err *ir.Error }
+
+func (e internalError) Error() string   { return e.err.Error() }
+func (e internalError) Unwrap() []error { return []error{e.err, ErrInternal} }
 
 // kernelError returns err as an *ir.Error at the position of the statement
 // it concerns (the kernel's when it concerns none), naming the kernel and

@@ -14,9 +14,10 @@ import (
 	"github.com/tensorcc/tcc/lower"
 )
 
-// TestLoweredCoverage lowers every kernel of the conformance suite for both
-// targets and translates all of its funcs. A failure other than
-// ErrUnsupported is an error; the share of funcs translated is logged, and the
+// TestLoweredCoverage lowers every kernel of the conformance suite, the
+// examples and the benchmark kernels for the amd64 targets and translates
+// all of its funcs. An internal error of the lowering and a translation
+// failure other than ErrUnsupported are errors; the share of funcs translated is logged, and the
 // kernels listed in mustTranslate must translate completely. (The run-time
 // results of the translated code are checked against the interpreter by the
 // conformance suite in package tests, for the default dispatch and TCC_CPU=avx2.)
@@ -24,7 +25,11 @@ func TestLoweredCoverage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("lowers the whole conformance suite; skipped in -short mode")
 	}
-	files, _ := filepath.Glob("../../tests/testdata/conformance/*.tc")
+	var files []string
+	for _, pat := range []string{"../../tests/testdata/conformance/*.tc", "../../examples/*.tc", "../../bench/kernels/*.tc"} {
+		m, _ := filepath.Glob(pat)
+		files = append(files, m...)
+	}
 	if len(files) == 0 {
 		t.Skip("no conformance sources")
 	}
@@ -44,6 +49,9 @@ func TestLoweredCoverage(t *testing.T) {
 		for _, k := range prog.Kernels {
 			for _, tg := range []loop.Target{loop.TargetAVX512VNNI, loop.TargetAVX512, loop.TargetAVX2} {
 				lk, err := lower.Lower(k, tg, nil)
+				if errors.Is(err, lower.ErrInternal) {
+					t.Errorf("%s %s: lower: %v", k.Name, tg.Name, err)
+				}
 				if err != nil {
 					t.Logf("%s %s: lower: %v", k.Name, tg.Name, err)
 					continue
