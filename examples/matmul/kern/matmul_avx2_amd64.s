@@ -1727,41 +1727,43 @@ loop71:
 	MOVQ   336(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
-	MOVQ   368(SP), SI
-	ADDQ   SI, BX
-	IMUL3Q $+16, AX, SI
-	MOVQ   80(SP), DI
-	IMUL3Q $+96, DI, R8
-	ADDQ   R8, SI
-	MOVQ   160(SP), R8
-	XORQ   R9, R9
-	CMPQ   R8, $+0
-	SETEQ  R9
-	MOVQ   R9, R8
-	XORQ   $+1, R8
-	IMUL3Q $+96, DI, DI
+	MOVQ   BX, SI
+	MOVQ   368(SP), DI
+	ADDQ   DI, SI
+	IMUL3Q $+16, AX, R8
+	MOVQ   80(SP), R9
+	IMUL3Q $+96, R9, R10
+	ADDQ   R10, R8
+	ADDQ   DI, BX
+	MOVQ   160(SP), DI
+	XORQ   R10, R10
+	CMPQ   DI, $+0
+	SETEQ  R10
+	MOVQ   R10, DI
+	XORQ   $+1, DI
+	IMUL3Q $+96, R9, R9
 	SHLQ   $0x04, AX
 	MOVQ   out0_base+48(FP), AX
-	MOVQ   scr2_base+120(FP), DI
+	MOVQ   scr2_base+120(FP), R9
 
 loop73:
 	CMPQ   CX, DX
 	JGE    end74
-	MOVQ   SI, R9
-	ADDQ   CX, R9
-	VMOVSS (DI)(R9*4), X0
+	MOVQ   R8, R10
+	ADDQ   CX, R10
+	VMOVSS (R9)(R10*4), X0
 	VXORPS X1, X1, X1
-	TESTQ  R8, R8
+	TESTQ  DI, DI
 	JEQ    guard75
-	MOVQ   BX, R9
-	ADDQ   CX, R9
-	VMOVSS (AX)(R9*4), X1
+	MOVQ   BX, R10
+	ADDQ   CX, R10
+	VMOVSS (AX)(R10*4), X1
 
 guard75:
 	VADDSS X1, X0, X0
-	MOVQ   BX, R9
-	ADDQ   CX, R9
-	VMOVSS X0, (AX)(R9*4)
+	MOVQ   SI, R10
+	ADDQ   CX, R10
+	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
 	JMP    loop73
 
