@@ -42,12 +42,51 @@ func cseStmt(f *Func, s Stmt, n *int) []Stmt {
 	default:
 		return []Stmt{s}
 	}
+	var pre []Stmt
+	for _, a := range shareRepeated(roots, worthSharing, func(t Type) *Var {
+		*n++
+		v := &Var{Name: fmt.Sprintf("cse%d", *n), T: t}
+		f.Locals = append(f.Locals, v)
+		return v
+	}) {
+		pre = append(pre, a)
+	}
+	return append(pre, s)
+}
+
+// ShareSizeExprs rewrites the integer expressions at roots (buffer
+// lengths, step extents and work over a kernel's sizes, which the schedule
+// builds from the same blocking terms many times) so that every
+// computation they repeat is done once: it returns the assignments, in
+// dependency order, of new variables (named prefix1, prefix2, ...) that
+// the rewritten roots and later assignments read. Evaluating the
+// assignments first and then the roots gives the roots' values: the
+// expressions read sizes only and have no effects.
+func ShareSizeExprs(roots []*Expr, prefix string) []*Assign {
+	n := 0
+	return shareRepeated(roots, func(e Expr) bool {
+		switch e.(type) {
+		case *Const, *Ref:
+			return false
+		}
+		return !e.Type().IsVector()
+	}, func(t Type) *Var {
+		n++
+		return &Var{Name: fmt.Sprintf("%s%d", prefix, n), T: t}
+	})
+}
+
+// shareRepeated replaces, in the expressions at roots, every subexpression
+// for which worth holds and that occurs more than once (the same node or an
+// equal one) by a new variable from newVar, and returns the variables'
+// assignments in dependency order (an assignment reads only earlier ones).
+func shareRepeated(roots []*Expr, worth func(Expr) bool, newVar func(Type) *Var) []*Assign {
 	// Keys of the original nodes: rewriting replaces operands in place.
 	count := map[string]int{}
 	keys := map[Expr]string{}
 	for _, r := range roots {
 		WalkExpr(*r, func(e Expr) {
-			if worthSharing(e) {
+			if worth(e) {
 				k := exprKey(e)
 				keys[e] = k
 				count[k]++
@@ -55,7 +94,7 @@ func cseStmt(f *Func, s Stmt, n *int) []Stmt {
 		})
 	}
 	locals := map[string]*Var{}
-	var pre []Stmt
+	var pre []*Assign
 	// Top-down: the largest repeated expression gets the local; the copies
 	// it replaces no longer count for the expressions inside it.
 	var share func(x Expr) (Expr, bool)
@@ -76,9 +115,7 @@ func cseStmt(f *Func, s Stmt, n *int) []Stmt {
 			})
 		}
 		mapOperands(x, func(o Expr) Expr { return MapExprTopDown(o, share) })
-		*n++
-		v := &Var{Name: fmt.Sprintf("cse%d", *n), T: x.Type()}
-		f.Locals = append(f.Locals, v)
+		v := newVar(x.Type())
 		locals[k] = v
 		pre = append(pre, &Assign{Dst: v, Value: x})
 		return R(v), true
@@ -86,7 +123,7 @@ func cseStmt(f *Func, s Stmt, n *int) []Stmt {
 	for _, r := range roots {
 		*r = MapExprTopDown(*r, share)
 	}
-	return append(pre, s)
+	return pre
 }
 
 // worthSharing reports whether e is worth a local when used twice: a

@@ -43,6 +43,39 @@ func Runner(k *loop.Kernel, name string, leaf func(*loop.Func) string) (_ []byte
 	return out, nil
 }
 
+// sharedSizes returns copies of k's scratch lengths and its steps' extents
+// and work (nil where a step has none) that read, for every computation
+// they repeat (the blocking terms of a GEMM plan appear in dozens of
+// them), a local computed once at the top of the runner; it writes the
+// locals' definitions to body.
+func sharedSizes(k *loop.Kernel, g *exprGen, namer *Namer, body *bytes.Buffer) (lens, extents, works []loop.Expr) {
+	lens = make([]loop.Expr, len(k.Scratch))
+	extents = make([]loop.Expr, len(k.Steps))
+	works = make([]loop.Expr, len(k.Steps))
+	var roots []*loop.Expr
+	add := func(dst *loop.Expr, e loop.Expr) {
+		if e != nil {
+			*dst = loop.CloneExpr(e)
+			roots = append(roots, dst)
+		}
+	}
+	for i, b := range k.Scratch {
+		add(&lens[i], b.Len)
+	}
+	for i, s := range k.Steps {
+		if s != nil && s.Parallel {
+			add(&extents[i], s.Extent)
+			add(&works[i], s.Work)
+		}
+	}
+	for _, a := range loop.ShareSizeExprs(roots, "sz") {
+		name := namer.Name(a.Dst.Name)
+		fmt.Fprintf(body, "%s := %s\n", name, g.index(a.Value, 0))
+		g.names[a.Dst] = name
+	}
+	return lens, extents, works
+}
+
 func runner(k *loop.Kernel, name string, leaf func(*loop.Func) string) ([]byte, error) {
 	if k == nil {
 		return nil, fmt.Errorf("nil kernel")
@@ -61,6 +94,10 @@ func runner(k *loop.Kernel, name string, leaf func(*loop.Func) string) ([]byte, 
 	}
 	nbuf := len(k.Inputs) + len(k.Outputs)
 	var decl, body bytes.Buffer
+	lens, extents, works := sharedSizes(k, g, namer, &body)
+	if g.err != nil {
+		return nil, g.err
+	}
 	// Scratch buffers from pools.
 	scratch := make([]string, len(k.Scratch))
 	var puts []string
@@ -71,7 +108,7 @@ func runner(k *loop.Kernel, name string, leaf func(*loop.Func) string) ([]byte, 
 		}
 		pool := fmt.Sprintf("%s_pool%d", name, i)
 		fmt.Fprintf(&decl, "// %s holds scratch buffer %s of %s.\nvar %s tccPool[%s]\n\n", pool, b.Name, name, pool, st)
-		n := g.index(b.Len, 0)
+		n := g.index(lens[i], 0)
 		if g.err != nil {
 			return nil, fmt.Errorf("scratch %q: %w", b.Name, g.err)
 		}
@@ -111,10 +148,10 @@ func runner(k *loop.Kernel, name string, leaf func(*loop.Func) string) ([]byte, 
 		if s.Func.Lo == nil || s.Func.Hi == nil {
 			return nil, fmt.Errorf("step %d: parallel step of function %q without Lo/Hi", si, s.Func.Name)
 		}
-		ext := g.index(s.Extent, 0)
+		ext := g.index(extents[si], 0)
 		work := "int64(1) << 62"
-		if s.Work != nil {
-			work = g.index(s.Work, 0)
+		if works[si] != nil {
+			work = g.index(works[si], 0)
 		}
 		if g.err != nil {
 			return nil, fmt.Errorf("step %d: %w", si, g.err)

@@ -106,14 +106,26 @@ func tccRun_Matmul_avx512(A []float32, B []float32, C []float32, M int, K int, N
 	_ = K64
 	N64 := int64(N)
 	_ = N64
-	s0_C_packAp := tccRun_Matmul_avx512_pool0.GetUncleared(int(tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 == int64(1)), int64(0), ((tccgoDiv(((K64+tccgoSel((int64(384) < K64), int64(384), K64))-int64(1)), tccgoSel((int64(384) < K64), int64(384), K64))*tccgoDiv(((M64+tccgoSel((int64(336) < (tccgoDiv((M64+int64(11)), int64(12))*int64(12))), int64(336), (tccgoDiv((M64+int64(11)), int64(12))*int64(12))))-int64(1)), tccgoSel((int64(336) < (tccgoDiv((M64+int64(11)), int64(12))*int64(12))), int64(336), (tccgoDiv((M64+int64(11)), int64(12))*int64(12)))))*(tccgoSel((int64(336) < (tccgoDiv((M64+int64(11)), int64(12))*int64(12))), int64(336), (tccgoDiv((M64+int64(11)), int64(12))*int64(12)))*int64(400)))))))
+	sz1 := ((N64 == int64(1)) && (M64 != int64(1)))
+	sz2 := (M64 == int64(1))
+	sz3 := tccgoSel((int64(384) < K64), int64(384), K64)
+	sz4 := (tccgoDiv((M64+int64(11)), int64(12)) * int64(12))
+	sz5 := tccgoSel((int64(336) < sz4), int64(336), sz4)
+	sz6 := (tccgoDiv(((K64+sz3)-int64(1)), sz3) * tccgoDiv(((M64+sz5)-int64(1)), sz5))
+	sz7 := (K64 * N64)
+	sz8 := (int64(2) * (M64 * (N64 * K64)))
+	sz9 := tccgoSel((sz8 < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32)) * int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32)) * int64(32)))
+	sz10 := tccgoSel((int64(128) > sz9), int64(128), sz9)
+	sz11 := tccgoSel((int64(4096) < sz10), int64(4096), sz10)
+	sz12 := tccgoDiv(((N64 + sz11) - int64(1)), sz11)
+	s0_C_packAp := tccRun_Matmul_avx512_pool0.GetUncleared(int(tccgoSel(sz1, int64(0), tccgoSel(sz2, int64(0), (sz6*(sz5*int64(400)))))))
 	s0_C_packA := *s0_C_packAp
-	s0_C_packBp := tccRun_Matmul_avx512_pool1.GetUncleared(int(tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((((M64 < int64(48)) && ((K64*N64) <= int64(1048576))) || ((K64*N64) <= int64(65536))), int64(0), (tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32))))), int64(4096), tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32))))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32))))), int64(4096), tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32))))))*(tccgoSel((int64(384) < K64), int64(384), K64)*tccgoSel((int64(4096) < tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32))))), int64(4096), tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))))))))))
+	s0_C_packBp := tccRun_Matmul_avx512_pool1.GetUncleared(int(tccgoSel(sz1, int64(0), tccgoSel((((M64 < int64(48)) && (sz7 <= int64(1048576))) || (sz7 <= int64(65536))), int64(0), (sz12*(sz3*sz11))))))
 	s0_C_packB := *s0_C_packBp
-	s0_C_tilep := tccRun_Matmul_avx512_pool2.GetUncleared(int((tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32))))), int64(4096), tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32))))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32))))), int64(4096), tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))))) * int64(384))))
+	s0_C_tilep := tccRun_Matmul_avx512_pool2.GetUncleared(int((sz12 * int64(384))))
 	s0_C_tile := *s0_C_tilep
 	{
-		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 == int64(1)), int64(0), (tccgoDiv(((K64+tccgoSel((int64(384) < K64), int64(384), K64))-int64(1)), tccgoSel((int64(384) < K64), int64(384), K64))*tccgoDiv(((M64+tccgoSel((int64(336) < (tccgoDiv((M64+int64(11)), int64(12))*int64(12))), int64(336), (tccgoDiv((M64+int64(11)), int64(12))*int64(12))))-int64(1)), tccgoSel((int64(336) < (tccgoDiv((M64+int64(11)), int64(12))*int64(12))), int64(336), (tccgoDiv((M64+int64(11)), int64(12))*int64(12)))))))
+		tccgoN := tccgoSel(sz1, int64(0), tccgoSel(sz2, int64(0), sz6))
 		tccgoWork := (M64 * K64)
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*65536 {
@@ -129,8 +141,8 @@ func tccRun_Matmul_avx512(A []float32, B []float32, C []float32, M int, K int, N
 		}
 	}
 	{
-		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), int64(0), tccgoSel((M64 == int64(1)), int64(0), tccgoDiv(((N64+tccgoSel((int64(4096) < tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32))))), int64(4096), tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32))))))-int64(1)), tccgoSel((int64(4096) < tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32))))), int64(4096), tccgoSel((int64(128) > tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32)))), int64(128), tccgoSel(((int64(2)*(M64*(N64*K64))) < int64(4194304)), (tccgoDiv((N64+int64(31)), int64(32))*int64(32)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(31)), int64(32))*int64(32))))))))
-		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
+		tccgoN := tccgoSel(sz1, int64(0), tccgoSel(sz2, int64(0), sz12))
+		tccgoWork := sz8
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*65536 {
 				matmul_gemm_c_avx512(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
@@ -145,8 +157,8 @@ func tccRun_Matmul_avx512(A []float32, B []float32, C []float32, M int, K int, N
 		}
 	}
 	{
-		tccgoN := tccgoSel((M64 == int64(1)), tccgoDiv(((N64+int64(4096))-int64(1)), int64(4096)), int64(0))
-		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
+		tccgoN := tccgoSel(sz2, tccgoDiv(((N64+int64(4096))-int64(1)), int64(4096)), int64(0))
+		tccgoWork := sz8
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*65536 {
 				matmul_gemm_c_gemv_avx512(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
@@ -161,8 +173,8 @@ func tccRun_Matmul_avx512(A []float32, B []float32, C []float32, M int, K int, N
 		}
 	}
 	{
-		tccgoN := tccgoSel(((N64 == int64(1)) && (M64 != int64(1))), tccgoDiv(((M64+int64(256))-int64(1)), int64(256)), int64(0))
-		tccgoWork := (int64(2) * (M64 * (N64 * K64)))
+		tccgoN := tccgoSel(sz1, tccgoDiv(((M64+int64(256))-int64(1)), int64(256)), int64(0))
+		tccgoWork := sz8
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*65536 {
 				matmul_gemm_c_gemvdot_avx512(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
