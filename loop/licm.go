@@ -143,19 +143,15 @@ func costlyInvariant(x Expr, assigned map[*Var]bool) bool {
 	default:
 		return false
 	}
-	ok, costly := true, false
+	ok, costly := invariantIn(x, assigned), false
 	WalkExpr(x, func(e Expr) {
 		switch e := e.(type) {
-		case *Ref:
-			ok = ok && !assigned[e.Var]
-		case *Load:
-			ok = false
 		case *Bin:
 			costly = costly || e.Op == ir.Div || e.Op == ir.Mod
 		case *Call:
 			costly = costly || e.Fn == Shr || e.Fn == Shl || e.Fn == Fn(ir.Min) || e.Fn == Fn(ir.Max)
-		case *Const, *Cast, *Bitcast, *Un, *Select:
-		default:
+		case *Ref, *Const, *Cast, *Bitcast, *Un, *Select:
+		default: // loads (invariantIn refuses them) and vector forms
 			ok = false
 		}
 	})

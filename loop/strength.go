@@ -106,11 +106,22 @@ func (r *divReducer) newPair(l *For, c, d Expr, pre, post *[]Stmt) *divPair {
 		}
 	}
 	pos := Cmp(ir.Gt, CloneExpr(dv), I64(0))
-	sel := func(cond, a, b Expr) Expr { return SimplifyExpr(&Select{Cond: cond, A: a, B: b, T: Int64}) }
-	step := sel(Cmp(ir.Ne, CloneExpr(dv), I64(0)), I64(1), I64(0))
-	wrapAt := sel(CloneExpr(pos), CloneExpr(dv), I64(1))
-	wrapTo := sel(CloneExpr(pos), I64(0), Add(CloneExpr(dv), I64(1)))
-	qStep := sel(CloneExpr(pos), I64(1), I64(-1))
+	// The update's constants by the divisor's sign: folded for a constant
+	// divisor, else computed once before the loop.
+	sel := func(name string, cond, a, b Expr) Expr {
+		e := SimplifyExpr(&Select{Cond: cond, A: a, B: b, T: Int64})
+		switch e.(type) {
+		case *Const, *Ref:
+			return e
+		}
+		v := local(name)
+		*pre = append(*pre, &Assign{Dst: v, Value: e})
+		return R(v)
+	}
+	step := sel("dstep", Cmp(ir.Ne, CloneExpr(dv), I64(0)), I64(1), I64(0))
+	wrapAt := sel("dwrap", CloneExpr(pos), CloneExpr(dv), I64(1))
+	wrapTo := sel("dto", CloneExpr(pos), I64(0), Add(CloneExpr(dv), I64(1)))
+	qStep := sel("dqstep", CloneExpr(pos), I64(1), I64(-1))
 	*pre = append(*pre,
 		&Assign{Dst: p.q, Value: SimplifyExpr(&Bin{Op: ir.Div, X: x0, Y: CloneExpr(dv), T: Int64})},
 		&Assign{Dst: p.r, Value: SimplifyExpr(&Bin{Op: ir.Mod, X: CloneExpr(x0), Y: CloneExpr(dv), T: Int64})})

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/build"
 	"github.com/mmcloughlin/avo/gotypes"
 	avoir "github.com/mmcloughlin/avo/ir"
@@ -148,7 +147,9 @@ func compileFuncMode(k *loop.Kernel, f *loop.Func, t loop.Target, lean bool) (fi
 		g.fail("vector width %d bits", f.VectorBits)
 	}
 	g.c.Function(name)
-	g.c.Attributes(attr.NOSPLIT)
+	// Not NOSPLIT: the frame holds the spilled locals and can pass the
+	// linker's nosplit limit (792 bytes); the assembler's stack check costs
+	// a compare per call of a function that runs whole loop nests.
 	g.c.Pragma("noescape")
 	sig, err := gotypes.ParseSignature(g.signature())
 	if err != nil {

@@ -116,10 +116,26 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 	_ = dq1
 	var dr1 int64
 	_ = dr1
+	var dstep1 int64
+	_ = dstep1
+	var dwrap1 int64
+	_ = dwrap1
+	var dto1 int64
+	_ = dto1
+	var dqstep1 int64
+	_ = dqstep1
 	var dq2 int64
 	_ = dq2
 	var dr2 int64
 	_ = dr2
+	var dstep2 int64
+	_ = dstep2
+	var dwrap2 int64
+	_ = dwrap2
+	var dto2 int64
+	_ = dto2
+	var dqstep2 int64
+	_ = dqstep2
 	var t_6 int64
 	_ = t_6
 	var q_12 int64
@@ -156,6 +172,10 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 	kcb_4 = tccgoSel((int64(512) < K64), int64(512), K64)
 	mcb_5 = tccgoSel((int64(255) < (tccgoDiv((M64+int64(2)), int64(3)) * int64(3))), int64(255), (tccgoDiv((M64+int64(2)), int64(3)) * int64(3)))
 	nkci_17 = tccgoDiv(((K64 + kcb_4) - int64(1)), kcb_4)
+	dstep2 = tccgoSel((nnc_3 != int64(0)), int64(1), int64(0))
+	dwrap2 = tccgoSel((nnc_3 > int64(0)), nnc_3, int64(1))
+	dto2 = tccgoSel((nnc_3 > int64(0)), int64(0), (nnc_3 + int64(1)))
+	dqstep2 = tccgoSel((nnc_3 > int64(0)), int64(1), int64(-1))
 	dq2 = tccgoDiv(lo64, nnc_3)
 	dr2 = tccgoMod(lo64, nnc_3)
 	for t_6 = lo64; t_6 < hi64; t_6 += 1 {
@@ -178,6 +198,10 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 						}
 					}
 				}
+				dstep1 = tccgoSel((nkci_17 != int64(0)), int64(1), int64(0))
+				dwrap1 = tccgoSel((nkci_17 > int64(0)), nkci_17, int64(1))
+				dto1 = tccgoSel((nkci_17 > int64(0)), int64(0), (nkci_17 + int64(1)))
+				dqstep1 = tccgoSel((nkci_17 > int64(0)), int64(1), int64(-1))
 				dq1 = tccgoDiv(int64(0), nkci_17)
 				dr1 = tccgoMod(int64(0), nkci_17)
 				for pb_16 = int64(0); pb_16 < nkci_17; pb_16 += 1 {
@@ -341,18 +365,18 @@ func matmul_gemm_c_go(A []float32, B []float32, C []float32, s0_C_packA []float3
 							}
 						}
 					}
-					dr1 = (dr1 + tccgoSel((nkci_17 != int64(0)), int64(1), int64(0)))
-					if dr1 == tccgoSel((nkci_17 > int64(0)), nkci_17, int64(1)) {
-						dr1 = tccgoSel((nkci_17 > int64(0)), int64(0), (nkci_17 + int64(1)))
-						dq1 = (dq1 + tccgoSel((nkci_17 > int64(0)), int64(1), int64(-1)))
+					dr1 = (dr1 + dstep1)
+					if dr1 == dwrap1 {
+						dr1 = dto1
+						dq1 = (dq1 + dqstep1)
 					}
 				}
 			}
 		}
-		dr2 = (dr2 + tccgoSel((nnc_3 != int64(0)), int64(1), int64(0)))
-		if dr2 == tccgoSel((nnc_3 > int64(0)), nnc_3, int64(1)) {
-			dr2 = tccgoSel((nnc_3 > int64(0)), int64(0), (nnc_3 + int64(1)))
-			dq2 = (dq2 + tccgoSel((nnc_3 > int64(0)), int64(1), int64(-1)))
+		dr2 = (dr2 + dstep2)
+		if dr2 == dwrap2 {
+			dr2 = dto2
+			dq2 = (dq2 + dqstep2)
 		}
 	}
 }

@@ -6,7 +6,7 @@
 
 // func matmul_gemm_c_packa_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV
-TEXT ·matmul_gemm_c_packa_avx2(SB), NOSPLIT, $144-184
+TEXT ·matmul_gemm_c_packa_avx2(SB), $176-184
 	MOVQ    $+4096, AX
 	MOVQ    $+64, CX
 	MOVQ    $+2, DX
@@ -149,27 +149,53 @@ divfix8:
 	MOVQ AX, DX
 
 divz7:
-	MOVQ  DX, 40(SP)
-	MOVQ  lo+168(FP), AX
-	MOVQ  40(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz9
+	MOVQ    DX, 40(SP)
+	MOVQ    40(SP), CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETNE   AL
+	MOVQ    $+1, DX
+	XORQ    BX, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 48(SP)
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	MOVQ    $+1, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 56(SP)
+	XORQ    DX, DX
+	MOVQ    CX, BX
+	ADDQ    $+1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 64(SP)
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 72(SP)
+	MOVQ    lo+168(FP), AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz9
 	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix10
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix10
-	DECQ  AX
-	ADDQ  CX, DX
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix10
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix10
+	DECQ    AX
+	ADDQ    CX, DX
 
 divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ  DX, 48(SP)
+	MOVQ  DX, 80(SP)
 	MOVQ  lo+168(FP), AX
 	MOVQ  40(SP), CX
 	XORQ  DX, DX
@@ -187,15 +213,15 @@ divz9:
 
 divfix12:
 divz11:
-	MOVQ DX, 56(SP)
+	MOVQ DX, 88(SP)
 	MOVQ lo+168(FP), AX
-	MOVQ AX, 64(SP)
+	MOVQ AX, 96(SP)
 
 loop13:
-	MOVQ  64(SP), AX
+	MOVQ  96(SP), AX
 	CMPQ  AX, hi+176(FP)
 	JGE   end14
-	MOVQ  48(SP), AX
+	MOVQ  80(SP), AX
 	MOVQ  32(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -212,21 +238,21 @@ loop13:
 
 divfix16:
 divz15:
-	MOVQ    DX, 72(SP)
-	MOVQ    56(SP), AX
+	MOVQ    DX, 104(SP)
+	MOVQ    88(SP), AX
 	MOVQ    16(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 80(SP)
+	MOVQ    AX, 112(SP)
 	MOVQ    n0+144(FP), AX
-	MOVQ    80(SP), DX
+	MOVQ    112(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 88(SP)
-	MOVQ    72(SP), AX
+	MOVQ    AX, 120(SP)
+	MOVQ    104(SP), AX
 	MOVQ    32(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -246,47 +272,47 @@ divz17:
 	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 96(SP)
+	MOVQ    AX, 128(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    96(SP), DX
+	MOVQ    128(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 104(SP)
-	MOVQ    64(SP), AX
+	MOVQ    AX, 136(SP)
+	MOVQ    96(SP), AX
 	MOVQ    16(SP), CX
 	IMUL3Q  $+272, CX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 112(SP)
-	MOVQ    80(SP), AX
+	MOVQ    AX, 144(SP)
+	MOVQ    112(SP), AX
 	IMULQ   n1+152(FP), AX
 	ADDQ    DX, AX
-	MOVQ    AX, 120(SP)
-	MOVQ    104(SP), AX
+	MOVQ    AX, 152(SP)
+	MOVQ    136(SP), AX
 	SARQ    $0x03, AX
 	SHLQ    $0x03, AX
-	MOVQ    AX, 128(SP)
+	MOVQ    AX, 160(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 136(SP)
+	MOVQ    AX, 168(SP)
 
 loop19:
-	MOVQ   136(SP), AX
-	MOVQ   88(SP), CX
+	MOVQ   168(SP), AX
+	MOVQ   120(SP), CX
 	CMPQ   AX, CX
 	JGE    end20
-	MOVQ   120(SP), CX
+	MOVQ   152(SP), CX
 	MOVQ   AX, DX
 	IMULQ  n1+152(FP), DX
 	ADDQ   DX, CX
-	MOVQ   112(SP), DX
+	MOVQ   144(SP), DX
 	IMUL3Q $+272, AX, AX
 	ADDQ   AX, DX
 	MOVQ   DX, AX
 	XORQ   DX, DX
-	MOVQ   104(SP), BX
+	MOVQ   136(SP), BX
 	SUBQ   $+7, BX
 	MOVQ   in0_base+0(FP), SI
 	MOVQ   scr0_base+72(FP), DI
@@ -302,8 +328,8 @@ loop21:
 	JMP     loop21
 
 end22:
-	MOVQ 128(SP), DX
-	MOVQ 104(SP), BX
+	MOVQ 160(SP), DX
+	MOVQ 136(SP), BX
 	MOVQ BX, SI
 	MOVQ in0_base+0(FP), DI
 	MOVQ scr0_base+72(FP), R8
@@ -322,11 +348,11 @@ loop23:
 	JMP          loop23
 
 end24:
-	ADDQ $+1, 136(SP)
+	ADDQ $+1, 168(SP)
 	JMP  loop19
 
 end20:
-	MOVQ  88(SP), AX
+	MOVQ  120(SP), AX
 	MOVQ  AX, CX
 	ADDQ  $+5, AX
 	MOVQ  $+6, BX
@@ -354,11 +380,11 @@ divz25:
 loop27:
 	CMPQ   CX, AX
 	JGE    end28
-	MOVQ   112(SP), BX
+	MOVQ   144(SP), BX
 	IMUL3Q $+272, CX, SI
 	ADDQ   SI, BX
 	LEAQ   (DX)(BX*4), BX
-	MOVQ   104(SP), SI
+	MOVQ   136(SP), SI
 	IMUL3Q $+4, SI, SI
 	XORQ   DI, DI
 
@@ -383,45 +409,23 @@ msend31:
 	JMP  loop27
 
 end28:
-	MOVQ    56(SP), AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETNE   DL
-	MOVQ    $+1, BX
-	XORQ    SI, SI
-	TESTQ   DX, DX
-	CMOVQNE BX, SI
-	ADDQ    SI, AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETGT   DL
-	MOVQ    $+1, BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	CMPQ    AX, BX
-	JNE     else32
-	MOVQ    40(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETGT   CL
-	XORQ    DX, DX
-	ADDQ    $+1, AX
-	TESTQ   CX, CX
-	CMOVQNE DX, AX
-	MOVQ    AX, 56(SP)
-	MOVQ    48(SP), AX
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   CX, CX
-	CMOVQNE DX, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 48(SP)
+	MOVQ 88(SP), AX
+	MOVQ 48(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 88(SP)
+	MOVQ 88(SP), AX
+	MOVQ 56(SP), CX
+	CMPQ AX, CX
+	JNE  else32
+	MOVQ 64(SP), AX
+	MOVQ AX, 88(SP)
+	MOVQ 80(SP), AX
+	MOVQ 72(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 80(SP)
 
 else32:
-	ADDQ $+1, 64(SP)
+	ADDQ $+1, 96(SP)
 	JMP  loop13
 
 end14:
@@ -439,7 +443,7 @@ GLOBL matmul_gemm_c_packa_avx2_c1<>(SB), RODATA|NOPTR, $32
 
 // func matmul_gemm_c_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV, FMA3, MMX+
-TEXT ·matmul_gemm_c_avx2(SB), NOSPLIT, $392-184
+TEXT ·matmul_gemm_c_avx2(SB), $488-184
 	MOVQ    $+4096, AX
 	MOVQ    $+64, CX
 	MOVQ    $+2, DX
@@ -582,27 +586,53 @@ divfix8:
 	MOVQ AX, DX
 
 divz7:
-	MOVQ  DX, 40(SP)
-	MOVQ  lo+168(FP), AX
-	MOVQ  24(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz9
+	MOVQ    DX, 40(SP)
+	MOVQ    24(SP), CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETNE   AL
+	MOVQ    $+1, DX
+	XORQ    BX, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 48(SP)
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	MOVQ    $+1, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 56(SP)
+	XORQ    DX, DX
+	MOVQ    CX, BX
+	ADDQ    $+1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 64(SP)
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 72(SP)
+	MOVQ    lo+168(FP), AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz9
 	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix10
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix10
-	DECQ  AX
-	ADDQ  CX, DX
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix10
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix10
+	DECQ    AX
+	ADDQ    CX, DX
 
 divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ  DX, 48(SP)
+	MOVQ  DX, 80(SP)
 	MOVQ  lo+168(FP), AX
 	MOVQ  24(SP), CX
 	XORQ  DX, DX
@@ -620,7 +650,7 @@ divz9:
 
 divfix12:
 divz11:
-	MOVQ  DX, 56(SP)
+	MOVQ  DX, 88(SP)
 	XORQ  AX, AX
 	MOVQ  32(SP), CX
 	XORQ  DX, DX
@@ -640,7 +670,7 @@ divfix14:
 	MOVQ AX, DX
 
 divz13:
-	MOVQ  DX, 64(SP)
+	MOVQ  DX, 96(SP)
 	XORQ  AX, AX
 	MOVQ  32(SP), CX
 	XORQ  DX, DX
@@ -658,42 +688,42 @@ divz13:
 
 divfix16:
 divz15:
-	MOVQ DX, 72(SP)
+	MOVQ DX, 104(SP)
 	MOVQ lo+168(FP), AX
-	MOVQ AX, 80(SP)
+	MOVQ AX, 112(SP)
 
 loop17:
-	MOVQ    80(SP), AX
+	MOVQ    112(SP), AX
 	CMPQ    AX, hi+176(FP)
 	JGE     end18
-	MOVQ    48(SP), AX
-	MOVQ    AX, 88(SP)
-	MOVQ    56(SP), AX
+	MOVQ    80(SP), AX
+	MOVQ    AX, 120(SP)
+	MOVQ    88(SP), AX
 	MOVQ    (SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 96(SP)
+	MOVQ    AX, 128(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    96(SP), DX
+	MOVQ    128(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 104(SP)
+	MOVQ    AX, 136(SP)
 	MOVQ    n1+152(FP), AX
 	CMPQ    AX, $+0
 	JNE     else19
 	XORQ    AX, AX
-	MOVQ    AX, 112(SP)
+	MOVQ    AX, 144(SP)
 
 loop21:
-	MOVQ  112(SP), AX
+	MOVQ  144(SP), AX
 	CMPQ  AX, n0+144(FP)
 	JGE   end22
-	MOVQ  96(SP), DX
+	MOVQ  128(SP), DX
 	MOVQ  DX, CX
-	MOVQ  104(SP), BX
+	MOVQ  136(SP), BX
 	ADDQ  BX, DX
 	IMULQ n2+160(FP), AX
 	MOVQ  out0_base+48(FP), BX
@@ -709,43 +739,73 @@ loop23:
 	JMP    loop23
 
 end24:
-	ADDQ $+1, 112(SP)
+	ADDQ $+1, 144(SP)
 	JMP  loop21
 
 end22:
 else19:
-	MOVQ  n0+144(FP), AX
-	IMULQ n2+160(FP), AX
-	XORQ  CX, CX
-	CMPQ  AX, $+1048576
-	SETGE CL
-	MOVQ  CX, 120(SP)
-	MOVQ  64(SP), AX
-	MOVQ  AX, 128(SP)
-	MOVQ  72(SP), AX
-	MOVQ  AX, 136(SP)
-	MOVQ  80(SP), AX
-	MOVQ  32(SP), CX
-	IMULQ CX, AX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz25
+	MOVQ    n0+144(FP), AX
+	IMULQ   n2+160(FP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+1048576
+	SETGE   CL
+	MOVQ    CX, 152(SP)
+	MOVQ    32(SP), CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETNE   AL
+	MOVQ    $+1, DX
+	XORQ    BX, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 160(SP)
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	MOVQ    $+1, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 168(SP)
+	XORQ    SI, SI
+	MOVQ    CX, DI
+	ADDQ    $+1, DI
+	TESTQ   AX, AX
+	CMOVQNE SI, DI
+	MOVQ    DI, 176(SP)
+	MOVQ    $+1, SI
+	MOVQ    $-1, R8
+	TESTQ   AX, AX
+	CMOVQNE SI, R8
+	MOVQ    R8, 184(SP)
+	MOVQ    96(SP), AX
+	MOVQ    AX, 192(SP)
+	MOVQ    104(SP), AX
+	MOVQ    AX, 200(SP)
+	MOVQ    BX, 208(SP)
+	MOVQ    DX, 216(SP)
+	MOVQ    DI, 224(SP)
+	MOVQ    R8, 232(SP)
+	MOVQ    112(SP), AX
+	IMULQ   CX, AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz25
 	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix26
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix26
-	DECQ  AX
-	ADDQ  CX, DX
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix26
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix26
+	DECQ    AX
+	ADDQ    CX, DX
 
 divfix26:
 	MOVQ AX, DX
 
 divz25:
-	MOVQ  DX, 144(SP)
-	MOVQ  80(SP), AX
+	MOVQ  DX, 240(SP)
+	MOVQ  112(SP), AX
 	MOVQ  32(SP), CX
 	IMULQ CX, AX
 	XORQ  DX, DX
@@ -763,33 +823,33 @@ divz25:
 
 divfix28:
 divz27:
-	MOVQ DX, 152(SP)
+	MOVQ DX, 248(SP)
 	XORQ AX, AX
-	MOVQ AX, 160(SP)
+	MOVQ AX, 256(SP)
 
 loop29:
-	MOVQ    160(SP), AX
+	MOVQ    256(SP), AX
 	MOVQ    32(SP), CX
 	CMPQ    AX, CX
 	JGE     end30
-	MOVQ    136(SP), AX
+	MOVQ    200(SP), AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 168(SP)
+	MOVQ    AX, 264(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    168(SP), DX
+	MOVQ    264(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 176(SP)
-	MOVQ    80(SP), AX
+	MOVQ    AX, 272(SP)
+	MOVQ    112(SP), AX
 	MOVQ    (SP), DX
 	IMULQ   DX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 184(SP)
+	MOVQ    AX, 280(SP)
 	MOVQ    n0+144(FP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+24
@@ -808,11 +868,11 @@ loop29:
 	XORQ    $+1, AX
 	TESTQ   AX, AX
 	JEQ     else31
-	MOVQ    152(SP), AX
-	MOVQ    AX, 192(SP)
-	MOVQ    144(SP), AX
-	MOVQ    AX, 200(SP)
-	MOVQ    200(SP), AX
+	MOVQ    248(SP), AX
+	MOVQ    AX, 288(SP)
+	MOVQ    240(SP), AX
+	MOVQ    AX, 296(SP)
+	MOVQ    296(SP), AX
 	MOVQ    24(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -832,17 +892,17 @@ divz33:
 	MOVQ    DX, AX
 	MOVQ    (SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 208(SP)
+	MOVQ    AX, 304(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    208(SP), DX
+	MOVQ    304(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 216(SP)
-	MOVQ    192(SP), AX
+	MOVQ    AX, 312(SP)
+	MOVQ    288(SP), AX
 	MOVQ    32(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -862,51 +922,51 @@ divz35:
 	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 224(SP)
+	MOVQ    AX, 320(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    224(SP), DX
+	MOVQ    320(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 232(SP)
+	MOVQ    AX, 328(SP)
 	MOVQ    DX, AX
 	IMULQ   n2+160(FP), AX
-	MOVQ    208(SP), CX
+	MOVQ    304(SP), CX
 	ADDQ    CX, AX
-	MOVQ    AX, 240(SP)
-	MOVQ    216(SP), AX
+	MOVQ    AX, 336(SP)
+	MOVQ    312(SP), AX
 	MOVQ    AX, CX
 	SARQ    $0x04, CX
-	MOVQ    CX, 248(SP)
-	MOVQ    248(SP), CX
+	MOVQ    CX, 344(SP)
+	MOVQ    344(SP), CX
 	SHLQ    $0x04, CX
 	SUBQ    CX, AX
-	MOVQ    AX, 256(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 352(SP)
+	MOVQ    328(SP), AX
 	SHLQ    $0x04, AX
-	MOVQ    AX, 264(SP)
+	MOVQ    AX, 360(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 272(SP)
+	MOVQ    AX, 368(SP)
 
 loop37:
-	MOVQ  272(SP), AX
-	MOVQ  232(SP), CX
+	MOVQ  368(SP), AX
+	MOVQ  328(SP), CX
 	CMPQ  AX, CX
 	JGE   end38
-	MOVQ  240(SP), CX
+	MOVQ  336(SP), CX
 	MOVQ  AX, DX
 	IMULQ n2+160(FP), DX
 	ADDQ  DX, CX
-	MOVQ  184(SP), DX
+	MOVQ  280(SP), DX
 	SHLQ  $0x04, AX
 	ADDQ  AX, DX
 	MOVQ  DX, AX
 	XORQ  DX, DX
-	MOVQ  248(SP), BX
-	MOVQ  264(SP), SI
+	MOVQ  344(SP), BX
+	MOVQ  360(SP), SI
 	MOVQ  in1_base+24(FP), DI
 	MOVQ  scr1_base+96(FP), R8
 
@@ -923,10 +983,10 @@ loop39:
 	JMP     loop39
 
 end40:
-	MOVQ         256(SP), DX
+	MOVQ         352(SP), DX
 	CMPQ         DX, $+0
 	JLE          else41
-	MOVQ         256(SP), DX
+	MOVQ         352(SP), DX
 	XORQ         BX, BX
 	CMPQ         DX, $+0
 	SETGT        BL
@@ -966,59 +1026,59 @@ end40:
 	VMOVUPS      Y0, 32(SI)(AX*4)
 
 else41:
-	ADDQ $+1, 272(SP)
+	ADDQ $+1, 368(SP)
 	JMP  loop37
 
 end38:
 else31:
-	MOVQ   88(SP), AX
+	MOVQ   120(SP), AX
 	MOVQ   32(SP), CX
 	IMULQ  CX, AX
-	MOVQ   160(SP), CX
+	MOVQ   256(SP), CX
 	ADDQ   CX, AX
 	MOVQ   40(SP), CX
 	IMULQ  CX, AX
 	MOVQ   16(SP), CX
 	IMUL3Q $+272, CX, CX
 	IMULQ  CX, AX
-	MOVQ   AX, 280(SP)
-	MOVQ   168(SP), AX
+	MOVQ   AX, 376(SP)
+	MOVQ   264(SP), AX
 	IMULQ  n2+160(FP), AX
-	MOVQ   96(SP), CX
+	MOVQ   128(SP), CX
 	ADDQ   CX, AX
-	MOVQ   AX, 288(SP)
+	MOVQ   AX, 384(SP)
 	XORQ   AX, AX
-	MOVQ   AX, 296(SP)
+	MOVQ   AX, 392(SP)
 
 loop43:
-	MOVQ    296(SP), AX
+	MOVQ    392(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
 	JGE     end44
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
-	MOVQ    CX, 304(SP)
+	MOVQ    CX, 400(SP)
 	MOVQ    n0+144(FP), CX
-	MOVQ    304(SP), BX
+	MOVQ    400(SP), BX
 	SUBQ    BX, CX
 	XORQ    BX, BX
 	CMPQ    DX, CX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 312(SP)
-	MOVQ    280(SP), CX
+	MOVQ    CX, 408(SP)
+	MOVQ    376(SP), CX
 	IMUL3Q  $+272, DX, DX
 	IMULQ   DX, AX
 	ADDQ    AX, CX
-	MOVQ    CX, 320(SP)
+	MOVQ    CX, 416(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 328(SP)
+	MOVQ    AX, 424(SP)
 
 loop45:
-	MOVQ    328(SP), AX
-	MOVQ    104(SP), CX
+	MOVQ    424(SP), AX
+	MOVQ    136(SP), CX
 	CMPQ    AX, CX
 	JGE     end46
 	MOVQ    $+16, DX
@@ -1029,7 +1089,7 @@ loop45:
 	MOVQ    $+16, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 336(SP)
+	MOVQ    CX, 432(SP)
 	MOVQ    n0+144(FP), CX
 	XORQ    DX, DX
 	CMPQ    CX, $+24
@@ -1045,22 +1105,22 @@ loop45:
 	CMPQ    DX, $+65536
 	SETLE   BL
 	ORQ     BX, CX
-	MOVQ    288(SP), DX
+	MOVQ    384(SP), DX
 	ADDQ    AX, DX
-	MOVQ    184(SP), BX
-	MOVQ    176(SP), SI
+	MOVQ    280(SP), BX
+	MOVQ    272(SP), SI
 	IMULQ   SI, AX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
 	TESTQ   CX, CX
 	CMOVQNE DX, AX
-	MOVQ    AX, 344(SP)
+	MOVQ    AX, 440(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 352(SP)
+	MOVQ    AX, 448(SP)
 
 loop47:
-	MOVQ       352(SP), AX
-	MOVQ       312(SP), CX
+	MOVQ       448(SP), AX
+	MOVQ       408(SP), CX
 	CMPQ       AX, CX
 	JGE        end48
 	MOVQ       $+6, DX
@@ -1071,21 +1131,21 @@ loop47:
 	MOVQ       $+6, DX
 	TESTQ      BX, BX
 	CMOVQNE    DX, CX
-	MOVQ       CX, 360(SP)
-	MOVQ       320(SP), CX
+	MOVQ       CX, 456(SP)
+	MOVQ       416(SP), CX
 	MOVQ       AX, DX
 	IMUL3Q     $+272, DX, DX
 	ADDQ       DX, CX
-	MOVQ       344(SP), DX
-	MOVQ       304(SP), BX
+	MOVQ       440(SP), DX
+	MOVQ       400(SP), BX
 	ADDQ       AX, BX
 	MOVQ       BX, AX
 	IMULQ      n2+160(FP), AX
-	MOVQ       96(SP), BX
-	MOVQ       328(SP), SI
+	MOVQ       128(SP), BX
+	MOVQ       424(SP), SI
 	ADDQ       SI, BX
 	ADDQ       BX, AX
-	MOVQ       AX, 368(SP)
+	MOVQ       AX, 464(SP)
 	VXORPS     Y1, Y1, Y1
 	VMOVUPS    Y1, Y0
 	VMOVUPS    Y1, Y2
@@ -1099,10 +1159,10 @@ loop47:
 	VMOVUPS    Y1, Y10
 	VMOVUPS    Y1, Y11
 	VMOVUPS    Y1, Y1
-	MOVQ       120(SP), AX
+	MOVQ       152(SP), AX
 	TESTQ      AX, AX
 	JEQ        else49
-	MOVQ       368(SP), AX
+	MOVQ       464(SP), AX
 	MOVQ       out0_base+48(FP), BX
 	PREFETCHT0 (BX)(AX*4)
 	PREFETCHT0 32(BX)(AX*4)
@@ -1155,11 +1215,11 @@ else49:
 	ORQ   SI, AX
 	TESTQ AX, AX
 	JEQ   else51
-	MOVQ  336(SP), AX
+	MOVQ  432(SP), AX
 	CMPQ  AX, $+16
 	JNE   else53
 	XORQ  AX, AX
-	MOVQ  176(SP), BX
+	MOVQ  272(SP), BX
 	MOVQ  in1_base+24(FP), SI
 	MOVQ  scr0_base+72(FP), DI
 
@@ -1292,8 +1352,8 @@ end58:
 
 else53:
 	XORQ    AX, AX
-	MOVQ    176(SP), BX
-	MOVQ    336(SP), SI
+	MOVQ    272(SP), BX
+	MOVQ    432(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+8, DI
 	XORQ    R8, R8
@@ -1483,7 +1543,7 @@ endif54:
 
 else51:
 	XORQ AX, AX
-	MOVQ 176(SP), BX
+	MOVQ 272(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
@@ -1613,19 +1673,19 @@ loop65:
 
 end66:
 endif52:
-	MOVQ   360(SP), AX
+	MOVQ   456(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+6
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   336(SP), CX
+	MOVQ   432(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+16
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
 	JEQ    else67
-	MOVQ   160(SP), AX
+	MOVQ   256(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
@@ -1633,74 +1693,74 @@ endif52:
 	XORQ   $+1, AX
 	TESTQ  AX, AX
 	JEQ    else69
-	MOVQ   368(SP), AX
-	MOVQ   AX, 376(SP)
-	MOVQ   376(SP), AX
+	MOVQ   464(SP), AX
+	MOVQ   AX, 472(SP)
+	MOVQ   472(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Y0, Y0
 	VADDPS 32(CX)(AX*4), Y2, Y2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 376(SP)
-	MOVQ   376(SP), AX
+	MOVQ   AX, 472(SP)
+	MOVQ   472(SP), AX
 	VADDPS (CX)(AX*4), Y3, Y3
 	VADDPS 32(CX)(AX*4), Y4, Y4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 376(SP)
-	MOVQ   376(SP), AX
+	MOVQ   AX, 472(SP)
+	MOVQ   472(SP), AX
 	VADDPS (CX)(AX*4), Y5, Y5
 	VADDPS 32(CX)(AX*4), Y6, Y6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 376(SP)
-	MOVQ   376(SP), AX
+	MOVQ   AX, 472(SP)
+	MOVQ   472(SP), AX
 	VADDPS (CX)(AX*4), Y7, Y7
 	VADDPS 32(CX)(AX*4), Y8, Y8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 376(SP)
-	MOVQ   376(SP), AX
+	MOVQ   AX, 472(SP)
+	MOVQ   472(SP), AX
 	VADDPS (CX)(AX*4), Y9, Y9
 	VADDPS 32(CX)(AX*4), Y10, Y10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 376(SP)
-	MOVQ   376(SP), AX
+	MOVQ   AX, 472(SP)
+	MOVQ   472(SP), AX
 	VADDPS (CX)(AX*4), Y11, Y11
 	VADDPS 32(CX)(AX*4), Y1, Y1
 
 else69:
-	MOVQ    368(SP), AX
-	MOVQ    AX, 376(SP)
-	MOVQ    376(SP), AX
+	MOVQ    464(SP), AX
+	MOVQ    AX, 472(SP)
+	MOVQ    472(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
 	VMOVUPS Y2, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 376(SP)
-	MOVQ    376(SP), AX
+	MOVQ    AX, 472(SP)
+	MOVQ    472(SP), AX
 	VMOVUPS Y3, (CX)(AX*4)
 	VMOVUPS Y4, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 376(SP)
-	MOVQ    376(SP), AX
+	MOVQ    AX, 472(SP)
+	MOVQ    472(SP), AX
 	VMOVUPS Y5, (CX)(AX*4)
 	VMOVUPS Y6, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 376(SP)
-	MOVQ    376(SP), AX
+	MOVQ    AX, 472(SP)
+	MOVQ    472(SP), AX
 	VMOVUPS Y7, (CX)(AX*4)
 	VMOVUPS Y8, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 376(SP)
-	MOVQ    376(SP), AX
+	MOVQ    AX, 472(SP)
+	MOVQ    472(SP), AX
 	VMOVUPS Y9, (CX)(AX*4)
 	VMOVUPS Y10, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 376(SP)
-	MOVQ    376(SP), AX
+	MOVQ    AX, 472(SP)
+	MOVQ    472(SP), AX
 	VMOVUPS Y11, (CX)(AX*4)
 	VMOVUPS Y1, 32(CX)(AX*4)
 	JMP     endif68
 
 else67:
-	MOVQ    80(SP), AX
+	MOVQ    112(SP), AX
 	IMUL3Q  $+96, AX, AX
 	MOVQ    scr2_base+120(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
@@ -1716,26 +1776,26 @@ else67:
 	VMOVUPS Y11, 320(CX)(AX*4)
 	VMOVUPS Y1, 352(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 384(SP)
+	MOVQ    AX, 480(SP)
 
 loop71:
-	MOVQ   384(SP), AX
-	MOVQ   360(SP), CX
+	MOVQ   480(SP), AX
+	MOVQ   456(SP), CX
 	CMPQ   AX, CX
 	JGE    end72
 	XORQ   CX, CX
-	MOVQ   336(SP), DX
+	MOVQ   432(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
 	MOVQ   BX, SI
-	MOVQ   368(SP), DI
+	MOVQ   464(SP), DI
 	ADDQ   DI, SI
 	IMUL3Q $+16, AX, R8
-	MOVQ   80(SP), R9
+	MOVQ   112(SP), R9
 	IMUL3Q $+96, R9, R10
 	ADDQ   R10, R8
 	ADDQ   DI, BX
-	MOVQ   160(SP), DI
+	MOVQ   256(SP), DI
 	XORQ   R10, R10
 	CMPQ   DI, $+0
 	SETEQ  R10
@@ -1768,142 +1828,76 @@ guard75:
 	JMP    loop73
 
 end74:
-	ADDQ $+1, 384(SP)
+	ADDQ $+1, 480(SP)
 	JMP  loop71
 
 end72:
 endif68:
-	ADDQ $+6, 352(SP)
+	ADDQ $+6, 448(SP)
 	JMP  loop47
 
 end48:
-	ADDQ $+16, 328(SP)
+	ADDQ $+16, 424(SP)
 	JMP  loop45
 
 end46:
-	ADDQ $+1, 296(SP)
+	ADDQ $+1, 392(SP)
 	JMP  loop43
 
 end44:
-	MOVQ    136(SP), AX
-	MOVQ    32(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETNE   DL
-	MOVQ    $+1, BX
-	XORQ    SI, SI
-	TESTQ   DX, DX
-	CMOVQNE BX, SI
-	ADDQ    SI, AX
-	MOVQ    AX, 136(SP)
-	MOVQ    136(SP), AX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETGT   DL
-	MOVQ    $+1, BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	CMPQ    AX, BX
-	JNE     else76
-	MOVQ    32(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETGT   CL
-	XORQ    DX, DX
-	ADDQ    $+1, AX
-	TESTQ   CX, CX
-	CMOVQNE DX, AX
-	MOVQ    AX, 136(SP)
-	MOVQ    128(SP), AX
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   CX, CX
-	CMOVQNE DX, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 128(SP)
+	MOVQ 200(SP), AX
+	MOVQ 160(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 200(SP)
+	MOVQ 200(SP), AX
+	MOVQ 168(SP), CX
+	CMPQ AX, CX
+	JNE  else76
+	MOVQ 176(SP), AX
+	MOVQ AX, 200(SP)
+	MOVQ 192(SP), AX
+	MOVQ 184(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 192(SP)
 
 else76:
-	MOVQ    152(SP), AX
-	MOVQ    32(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETNE   DL
-	MOVQ    $+1, BX
-	XORQ    SI, SI
-	TESTQ   DX, DX
-	CMOVQNE BX, SI
-	ADDQ    SI, AX
-	MOVQ    AX, 152(SP)
-	MOVQ    152(SP), AX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETGT   DL
-	MOVQ    $+1, BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	CMPQ    AX, BX
-	JNE     else78
-	MOVQ    32(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETGT   CL
-	XORQ    DX, DX
-	ADDQ    $+1, AX
-	TESTQ   CX, CX
-	CMOVQNE DX, AX
-	MOVQ    AX, 152(SP)
-	MOVQ    144(SP), AX
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   CX, CX
-	CMOVQNE DX, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 144(SP)
+	MOVQ 248(SP), AX
+	MOVQ 208(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 248(SP)
+	MOVQ 248(SP), AX
+	MOVQ 216(SP), CX
+	CMPQ AX, CX
+	JNE  else78
+	MOVQ 224(SP), AX
+	MOVQ AX, 248(SP)
+	MOVQ 240(SP), AX
+	MOVQ 232(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 240(SP)
 
 else78:
-	ADDQ $+1, 160(SP)
+	ADDQ $+1, 256(SP)
 	JMP  loop29
 
 end30:
-	MOVQ    56(SP), AX
-	MOVQ    24(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETNE   DL
-	MOVQ    $+1, BX
-	XORQ    SI, SI
-	TESTQ   DX, DX
-	CMOVQNE BX, SI
-	ADDQ    SI, AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETGT   DL
-	MOVQ    $+1, BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	CMPQ    AX, BX
-	JNE     else80
-	MOVQ    24(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETGT   CL
-	XORQ    DX, DX
-	ADDQ    $+1, AX
-	TESTQ   CX, CX
-	CMOVQNE DX, AX
-	MOVQ    AX, 56(SP)
-	MOVQ    48(SP), AX
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   CX, CX
-	CMOVQNE DX, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 48(SP)
+	MOVQ 88(SP), AX
+	MOVQ 48(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 88(SP)
+	MOVQ 88(SP), AX
+	MOVQ 56(SP), CX
+	CMPQ AX, CX
+	JNE  else80
+	MOVQ 64(SP), AX
+	MOVQ AX, 88(SP)
+	MOVQ 80(SP), AX
+	MOVQ 72(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 80(SP)
 
 else80:
-	ADDQ $+1, 80(SP)
+	ADDQ $+1, 112(SP)
 	JMP  loop17
 
 end18:
@@ -1924,7 +1918,7 @@ GLOBL matmul_gemm_c_avx2_c2<>(SB), RODATA|NOPTR, $32
 
 // func matmul_gemm_c_gemv_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV, FMA3
-TEXT ·matmul_gemm_c_gemv_avx2(SB), NOSPLIT, $160-184
+TEXT ·matmul_gemm_c_gemv_avx2(SB), $192-184
 	MOVQ    $+4096, AX
 	MOVQ    $+64, CX
 	MOVQ    $+2, DX
@@ -2092,36 +2086,62 @@ divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ  DX, AX
-	ADDQ  $+7, AX
-	SARQ  $0x03, AX
-	SHLQ  $0x03, AX
-	MOVQ  AX, 48(SP)
-	MOVQ  n2+160(FP), AX
-	ADDQ  $+4096, AX
-	SUBQ  $+1, AX
-	SARQ  $0x0c, AX
-	MOVQ  AX, 56(SP)
-	MOVQ  lo+168(FP), AX
-	MOVQ  56(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz11
+	MOVQ    DX, AX
+	ADDQ    $+7, AX
+	SARQ    $0x03, AX
+	SHLQ    $0x03, AX
+	MOVQ    AX, 48(SP)
+	MOVQ    n2+160(FP), AX
+	ADDQ    $+4096, AX
+	SUBQ    $+1, AX
+	SARQ    $0x0c, AX
+	MOVQ    AX, 56(SP)
+	MOVQ    56(SP), CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETNE   AL
+	MOVQ    $+1, DX
+	XORQ    BX, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 64(SP)
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	MOVQ    $+1, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 72(SP)
+	XORQ    DX, DX
+	MOVQ    CX, BX
+	ADDQ    $+1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 80(SP)
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 88(SP)
+	MOVQ    lo+168(FP), AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz11
 	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix12
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix12
-	DECQ  AX
-	ADDQ  CX, DX
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix12
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix12
+	DECQ    AX
+	ADDQ    CX, DX
 
 divfix12:
 	MOVQ AX, DX
 
 divz11:
-	MOVQ  DX, 64(SP)
+	MOVQ  DX, 96(SP)
 	MOVQ  lo+168(FP), AX
 	MOVQ  56(SP), CX
 	XORQ  DX, DX
@@ -2139,26 +2159,26 @@ divz11:
 
 divfix14:
 divz13:
-	MOVQ DX, 72(SP)
+	MOVQ DX, 104(SP)
 	MOVQ n1+152(FP), AX
 	SARQ $0x02, AX
 	SHLQ $0x02, AX
-	MOVQ AX, 80(SP)
+	MOVQ AX, 112(SP)
 	MOVQ lo+168(FP), AX
-	MOVQ AX, 88(SP)
+	MOVQ AX, 120(SP)
 
 loop15:
-	MOVQ    88(SP), AX
+	MOVQ    120(SP), AX
 	CMPQ    AX, hi+176(FP)
 	JGE     end16
-	MOVQ    64(SP), AX
-	MOVQ    AX, 96(SP)
-	MOVQ    72(SP), AX
+	MOVQ    96(SP), AX
+	MOVQ    AX, 128(SP)
+	MOVQ    104(SP), AX
 	MOVQ    48(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 104(SP)
+	MOVQ    AX, 136(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    104(SP), DX
+	MOVQ    136(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
@@ -2171,20 +2191,20 @@ loop15:
 	XORQ    DX, DX
 	TESTQ   CX, CX
 	CMOVQNE AX, DX
-	MOVQ    DX, 112(SP)
+	MOVQ    DX, 144(SP)
 	MOVQ    n1+152(FP), AX
 	CMPQ    AX, $+0
 	JNE     else17
 	XORQ    AX, AX
-	MOVQ    AX, 120(SP)
+	MOVQ    AX, 152(SP)
 
 loop19:
-	MOVQ  120(SP), AX
+	MOVQ  152(SP), AX
 	CMPQ  AX, $+1
 	JGE   end20
-	MOVQ  104(SP), DX
+	MOVQ  136(SP), DX
 	MOVQ  DX, CX
-	MOVQ  112(SP), BX
+	MOVQ  144(SP), BX
 	ADDQ  BX, DX
 	IMULQ n2+160(FP), AX
 	MOVQ  out0_base+48(FP), BX
@@ -2200,20 +2220,20 @@ loop21:
 	JMP    loop21
 
 end22:
-	ADDQ $+1, 120(SP)
+	ADDQ $+1, 152(SP)
 	JMP  loop19
 
 end20:
 else17:
-	MOVQ 112(SP), AX
+	MOVQ 144(SP), AX
 	SARQ $0x03, AX
 	SHLQ $0x03, AX
-	MOVQ AX, 128(SP)
+	MOVQ AX, 160(SP)
 	XORQ AX, AX
-	MOVQ AX, 136(SP)
+	MOVQ AX, 168(SP)
 
 loop23:
-	MOVQ         136(SP), AX
+	MOVQ         168(SP), AX
 	MOVQ         n1+152(FP), CX
 	SUBQ         $+3, CX
 	CMPQ         AX, CX
@@ -2223,7 +2243,7 @@ loop23:
 	VBROADCASTSS 4(CX)(AX*4), Y1
 	VBROADCASTSS 8(CX)(AX*4), Y2
 	VBROADCASTSS 12(CX)(AX*4), Y3
-	MOVQ         104(SP), DX
+	MOVQ         136(SP), DX
 	MOVQ         DX, CX
 	MOVQ         AX, BX
 	IMULQ        n2+160(FP), BX
@@ -2246,7 +2266,7 @@ loop23:
 	CMPQ         AX, $+0
 	JNE          else25
 	XORQ         AX, AX
-	MOVQ         112(SP), R8
+	MOVQ         144(SP), R8
 	SUBQ         $+7, R8
 	MOVQ         in1_base+24(FP), R9
 	MOVQ         out0_base+48(FP), R10
@@ -2305,7 +2325,7 @@ end30:
 
 else25:
 	XORQ AX, AX
-	MOVQ 112(SP), R8
+	MOVQ 144(SP), R8
 	SUBQ $+7, R8
 	MOVQ in1_base+24(FP), R9
 	MOVQ out0_base+48(FP), R10
@@ -2359,10 +2379,10 @@ loop33:
 
 end34:
 endif26:
-	MOVQ  128(SP), AX
-	MOVQ  112(SP), R8
+	MOVQ  160(SP), AX
+	MOVQ  144(SP), R8
 	MOVQ  R8, R9
-	MOVQ  136(SP), R10
+	MOVQ  168(SP), R10
 	XORQ  R11, R11
 	CMPQ  R10, $+0
 	SETNE R11
@@ -2406,24 +2426,24 @@ guard37:
 	JMP          loop35
 
 end36:
-	ADDQ $+4, 136(SP)
+	ADDQ $+4, 168(SP)
 	JMP  loop23
 
 end24:
-	MOVQ 112(SP), AX
+	MOVQ 144(SP), AX
 	SARQ $0x03, AX
 	SHLQ $0x03, AX
-	MOVQ AX, 144(SP)
-	MOVQ 80(SP), AX
-	MOVQ AX, 152(SP)
+	MOVQ AX, 176(SP)
+	MOVQ 112(SP), AX
+	MOVQ AX, 184(SP)
 
 loop38:
-	MOVQ         152(SP), AX
+	MOVQ         184(SP), AX
 	CMPQ         AX, n1+152(FP)
 	JGE          end39
 	MOVQ         in0_base+0(FP), CX
 	VBROADCASTSS (CX)(AX*4), Y0
-	MOVQ         104(SP), DX
+	MOVQ         136(SP), DX
 	MOVQ         DX, CX
 	MOVQ         AX, BX
 	IMULQ        n2+160(FP), BX
@@ -2431,7 +2451,7 @@ loop38:
 	CMPQ         AX, $+0
 	JNE          else40
 	XORQ         AX, AX
-	MOVQ         112(SP), BX
+	MOVQ         144(SP), BX
 	SUBQ         $+7, BX
 	MOVQ         in1_base+24(FP), SI
 	MOVQ         out0_base+48(FP), DI
@@ -2472,7 +2492,7 @@ end45:
 
 else40:
 	XORQ AX, AX
-	MOVQ 112(SP), BX
+	MOVQ 144(SP), BX
 	SUBQ $+7, BX
 	MOVQ in1_base+24(FP), SI
 	MOVQ out0_base+48(FP), DI
@@ -2508,10 +2528,10 @@ loop48:
 
 end49:
 endif41:
-	MOVQ  144(SP), AX
-	MOVQ  112(SP), BX
+	MOVQ  176(SP), AX
+	MOVQ  144(SP), BX
 	MOVQ  BX, SI
-	MOVQ  152(SP), DI
+	MOVQ  184(SP), DI
 	XORQ  R8, R8
 	CMPQ  DI, $+0
 	SETNE R8
@@ -2546,49 +2566,27 @@ guard52:
 	JMP          loop50
 
 end51:
-	ADDQ $+1, 152(SP)
+	ADDQ $+1, 184(SP)
 	JMP  loop38
 
 end39:
-	MOVQ    72(SP), AX
-	MOVQ    56(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETNE   DL
-	MOVQ    $+1, BX
-	XORQ    SI, SI
-	TESTQ   DX, DX
-	CMOVQNE BX, SI
-	ADDQ    SI, AX
-	MOVQ    AX, 72(SP)
-	MOVQ    72(SP), AX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETGT   DL
-	MOVQ    $+1, BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	CMPQ    AX, BX
-	JNE     else53
-	MOVQ    56(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETGT   CL
-	XORQ    DX, DX
-	ADDQ    $+1, AX
-	TESTQ   CX, CX
-	CMOVQNE DX, AX
-	MOVQ    AX, 72(SP)
-	MOVQ    64(SP), AX
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   CX, CX
-	CMOVQNE DX, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 64(SP)
+	MOVQ 104(SP), AX
+	MOVQ 64(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 104(SP)
+	MOVQ 104(SP), AX
+	MOVQ 72(SP), CX
+	CMPQ AX, CX
+	JNE  else53
+	MOVQ 80(SP), AX
+	MOVQ AX, 104(SP)
+	MOVQ 96(SP), AX
+	MOVQ 88(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 96(SP)
 
 else53:
-	ADDQ $+1, 88(SP)
+	ADDQ $+1, 120(SP)
 	JMP  loop15
 
 end16:
@@ -2609,7 +2607,7 @@ GLOBL matmul_gemm_c_gemv_avx2_c2<>(SB), RODATA|NOPTR, $32
 
 // func matmul_gemm_c_gemvdot_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV, FMA3
-TEXT ·matmul_gemm_c_gemvdot_avx2(SB), NOSPLIT, $144-184
+TEXT ·matmul_gemm_c_gemvdot_avx2(SB), $176-184
 	MOVQ    $+4096, AX
 	MOVQ    $+64, CX
 	MOVQ    $+2, DX
@@ -2752,32 +2750,58 @@ divfix8:
 	MOVQ AX, DX
 
 divz7:
-	MOVQ  DX, 40(SP)
-	MOVQ  n0+144(FP), AX
-	ADDQ  $+256, AX
-	SUBQ  $+1, AX
-	SARQ  $0x08, AX
-	MOVQ  AX, 48(SP)
-	MOVQ  lo+168(FP), AX
-	MOVQ  48(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz9
+	MOVQ    DX, 40(SP)
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+256, AX
+	SUBQ    $+1, AX
+	SARQ    $0x08, AX
+	MOVQ    AX, 48(SP)
+	MOVQ    48(SP), CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETNE   AL
+	MOVQ    $+1, DX
+	XORQ    BX, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 56(SP)
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	MOVQ    $+1, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 64(SP)
+	XORQ    DX, DX
+	MOVQ    CX, BX
+	ADDQ    $+1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 72(SP)
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 80(SP)
+	MOVQ    lo+168(FP), AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz9
 	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix10
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix10
-	DECQ  AX
-	ADDQ  CX, DX
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix10
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix10
+	DECQ    AX
+	ADDQ    CX, DX
 
 divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ  DX, 56(SP)
+	MOVQ  DX, 88(SP)
 	MOVQ  lo+168(FP), AX
 	MOVQ  48(SP), CX
 	XORQ  DX, DX
@@ -2795,26 +2819,26 @@ divz9:
 
 divfix12:
 divz11:
-	MOVQ DX, 64(SP)
+	MOVQ DX, 96(SP)
 	MOVQ n1+152(FP), AX
 	SARQ $0x03, AX
 	SHLQ $0x03, AX
-	MOVQ AX, 72(SP)
+	MOVQ AX, 104(SP)
 	MOVQ lo+168(FP), AX
-	MOVQ AX, 80(SP)
+	MOVQ AX, 112(SP)
 
 loop13:
-	MOVQ    80(SP), AX
+	MOVQ    112(SP), AX
 	CMPQ    AX, hi+176(FP)
 	JGE     end14
-	MOVQ    56(SP), AX
-	MOVQ    AX, 88(SP)
-	MOVQ    64(SP), AX
+	MOVQ    88(SP), AX
+	MOVQ    AX, 120(SP)
+	MOVQ    96(SP), AX
 	SHLQ    $0x08, AX
-	MOVQ    AX, 96(SP)
+	MOVQ    AX, 128(SP)
 	MOVQ    $+256, AX
 	MOVQ    n0+144(FP), CX
-	MOVQ    96(SP), DX
+	MOVQ    128(SP), DX
 	SUBQ    DX, CX
 	XORQ    DX, DX
 	CMPQ    AX, CX
@@ -2828,21 +2852,21 @@ loop13:
 	XORQ    DX, DX
 	TESTQ   AX, AX
 	CMOVQNE CX, DX
-	MOVQ    DX, 104(SP)
-	MOVQ    72(SP), AX
-	MOVQ    AX, 112(SP)
+	MOVQ    DX, 136(SP)
+	MOVQ    104(SP), AX
+	MOVQ    AX, 144(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 120(SP)
+	MOVQ    AX, 152(SP)
 
 loop15:
-	MOVQ    120(SP), AX
-	MOVQ    104(SP), CX
+	MOVQ    152(SP), AX
+	MOVQ    136(SP), CX
 	SUBQ    $+3, CX
 	CMPQ    AX, CX
 	JGE     end16
 	VXORPS  Y1, Y1, Y1
 	VMOVUPS Y1, Y0
-	MOVQ    96(SP), CX
+	MOVQ    128(SP), CX
 	ADDQ    AX, CX
 	MOVQ    CX, AX
 	IMULQ   n1+152(FP), AX
@@ -2909,7 +2933,7 @@ loop19:
 	JMP         loop19
 
 end20:
-	MOVQ 112(SP), DI
+	MOVQ 144(SP), DI
 	MOVQ n1+152(FP), R8
 	MOVQ in0_base+0(FP), R9
 	MOVQ in1_base+24(FP), R10
@@ -2946,8 +2970,8 @@ end22:
 	VADDPS       X4, X0, X0
 	VPERMILPS    $0xb1, X0, X4
 	VADDPS       X4, X0, X0
-	MOVQ         96(SP), AX
-	MOVQ         120(SP), CX
+	MOVQ         128(SP), AX
+	MOVQ         152(SP), CX
 	ADDQ         CX, AX
 	MOVQ         AX, CX
 	IMULQ        n2+160(FP), CX
@@ -2982,25 +3006,25 @@ end22:
 	ADDQ         $+3, AX
 	IMULQ        n2+160(FP), AX
 	VMOVSS       X0, (DX)(AX*4)
-	ADDQ         $+4, 120(SP)
+	ADDQ         $+4, 152(SP)
 	JMP          loop15
 
 end16:
-	MOVQ 72(SP), AX
-	MOVQ AX, 128(SP)
 	MOVQ 104(SP), AX
+	MOVQ AX, 160(SP)
+	MOVQ 136(SP), AX
 	SARQ $0x02, AX
 	SHLQ $0x02, AX
-	MOVQ AX, 136(SP)
+	MOVQ AX, 168(SP)
 
 loop23:
-	MOVQ    136(SP), AX
-	MOVQ    104(SP), CX
+	MOVQ    168(SP), AX
+	MOVQ    136(SP), CX
 	CMPQ    AX, CX
 	JGE     end24
 	VXORPS  Y0, Y0, Y0
 	VMOVUPS Y0, Y0
-	MOVQ    96(SP), CX
+	MOVQ    128(SP), CX
 	ADDQ    AX, CX
 	MOVQ    CX, AX
 	IMULQ   n1+152(FP), AX
@@ -3038,7 +3062,7 @@ loop27:
 	JMP         loop27
 
 end28:
-	MOVQ 128(SP), DX
+	MOVQ 160(SP), DX
 	MOVQ n1+152(FP), BX
 	MOVQ in0_base+0(FP), SI
 	MOVQ in1_base+24(FP), DI
@@ -3066,55 +3090,33 @@ end30:
 	VADDPS       X1, X0, X0
 	VPERMILPS    $0xb1, X0, X1
 	VADDPS       X1, X0, X0
-	MOVQ         96(SP), AX
-	MOVQ         136(SP), CX
+	MOVQ         128(SP), AX
+	MOVQ         168(SP), CX
 	ADDQ         CX, AX
 	IMULQ        n2+160(FP), AX
 	MOVQ         out0_base+48(FP), CX
 	VMOVSS       X0, (CX)(AX*4)
-	ADDQ         $+1, 136(SP)
+	ADDQ         $+1, 168(SP)
 	JMP          loop23
 
 end24:
-	MOVQ    64(SP), AX
-	MOVQ    48(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETNE   DL
-	MOVQ    $+1, BX
-	XORQ    SI, SI
-	TESTQ   DX, DX
-	CMOVQNE BX, SI
-	ADDQ    SI, AX
-	MOVQ    AX, 64(SP)
-	MOVQ    64(SP), AX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETGT   DL
-	MOVQ    $+1, BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	CMPQ    AX, BX
-	JNE     else31
-	MOVQ    48(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETGT   CL
-	XORQ    DX, DX
-	ADDQ    $+1, AX
-	TESTQ   CX, CX
-	CMOVQNE DX, AX
-	MOVQ    AX, 64(SP)
-	MOVQ    56(SP), AX
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   CX, CX
-	CMOVQNE DX, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 56(SP)
+	MOVQ 96(SP), AX
+	MOVQ 56(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 96(SP)
+	MOVQ 96(SP), AX
+	MOVQ 64(SP), CX
+	CMPQ AX, CX
+	JNE  else31
+	MOVQ 72(SP), AX
+	MOVQ AX, 96(SP)
+	MOVQ 88(SP), AX
+	MOVQ 80(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 88(SP)
 
 else31:
-	ADDQ $+1, 80(SP)
+	ADDQ $+1, 112(SP)
 	JMP  loop13
 
 end14:

@@ -6,7 +6,7 @@
 
 // func matmul_gemm_c_packa_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX512BW, AVX512F, BMI2, CMOV
-TEXT ·matmul_gemm_c_packa_avx512(SB), NOSPLIT, $144-184
+TEXT ·matmul_gemm_c_packa_avx512(SB), $176-184
 	MOVQ    $+4096, AX
 	MOVQ    $+128, CX
 	MOVQ    $+2, DX
@@ -149,27 +149,53 @@ divfix8:
 	MOVQ AX, DX
 
 divz7:
-	MOVQ  DX, 40(SP)
-	MOVQ  lo+168(FP), AX
-	MOVQ  40(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz9
+	MOVQ    DX, 40(SP)
+	MOVQ    40(SP), CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETNE   AL
+	MOVQ    $+1, DX
+	XORQ    BX, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 48(SP)
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	MOVQ    $+1, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 56(SP)
+	XORQ    DX, DX
+	MOVQ    CX, BX
+	ADDQ    $+1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 64(SP)
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 72(SP)
+	MOVQ    lo+168(FP), AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz9
 	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix10
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix10
-	DECQ  AX
-	ADDQ  CX, DX
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix10
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix10
+	DECQ    AX
+	ADDQ    CX, DX
 
 divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ  DX, 48(SP)
+	MOVQ  DX, 80(SP)
 	MOVQ  lo+168(FP), AX
 	MOVQ  40(SP), CX
 	XORQ  DX, DX
@@ -187,15 +213,15 @@ divz9:
 
 divfix12:
 divz11:
-	MOVQ DX, 56(SP)
+	MOVQ DX, 88(SP)
 	MOVQ lo+168(FP), AX
-	MOVQ AX, 64(SP)
+	MOVQ AX, 96(SP)
 
 loop13:
-	MOVQ  64(SP), AX
+	MOVQ  96(SP), AX
 	CMPQ  AX, hi+176(FP)
 	JGE   end14
-	MOVQ  48(SP), AX
+	MOVQ  80(SP), AX
 	MOVQ  32(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
@@ -212,21 +238,21 @@ loop13:
 
 divfix16:
 divz15:
-	MOVQ    DX, 72(SP)
-	MOVQ    56(SP), AX
+	MOVQ    DX, 104(SP)
+	MOVQ    88(SP), AX
 	MOVQ    16(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 80(SP)
+	MOVQ    AX, 112(SP)
 	MOVQ    n0+144(FP), AX
-	MOVQ    80(SP), DX
+	MOVQ    112(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 88(SP)
-	MOVQ    72(SP), AX
+	MOVQ    AX, 120(SP)
+	MOVQ    104(SP), AX
 	MOVQ    32(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -246,47 +272,47 @@ divz17:
 	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 96(SP)
+	MOVQ    AX, 128(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    96(SP), DX
+	MOVQ    128(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 104(SP)
-	MOVQ    64(SP), AX
+	MOVQ    AX, 136(SP)
+	MOVQ    96(SP), AX
 	MOVQ    16(SP), CX
 	IMUL3Q  $+400, CX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 112(SP)
-	MOVQ    80(SP), AX
+	MOVQ    AX, 144(SP)
+	MOVQ    112(SP), AX
 	IMULQ   n1+152(FP), AX
 	ADDQ    DX, AX
-	MOVQ    AX, 120(SP)
-	MOVQ    104(SP), AX
+	MOVQ    AX, 152(SP)
+	MOVQ    136(SP), AX
 	SARQ    $0x04, AX
 	SHLQ    $0x04, AX
-	MOVQ    AX, 128(SP)
+	MOVQ    AX, 160(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 136(SP)
+	MOVQ    AX, 168(SP)
 
 loop19:
-	MOVQ   136(SP), AX
-	MOVQ   88(SP), CX
+	MOVQ   168(SP), AX
+	MOVQ   120(SP), CX
 	CMPQ   AX, CX
 	JGE    end20
-	MOVQ   120(SP), CX
+	MOVQ   152(SP), CX
 	MOVQ   AX, DX
 	IMULQ  n1+152(FP), DX
 	ADDQ   DX, CX
-	MOVQ   112(SP), DX
+	MOVQ   144(SP), DX
 	IMUL3Q $+400, AX, AX
 	ADDQ   AX, DX
 	MOVQ   DX, AX
 	XORQ   DX, DX
-	MOVQ   104(SP), BX
+	MOVQ   136(SP), BX
 	SUBQ   $+15, BX
 	MOVQ   in0_base+0(FP), SI
 	MOVQ   scr0_base+72(FP), DI
@@ -302,8 +328,8 @@ loop21:
 	JMP     loop21
 
 end22:
-	MOVQ 128(SP), DX
-	MOVQ 104(SP), BX
+	MOVQ 160(SP), DX
+	MOVQ 136(SP), BX
 	MOVQ BX, SI
 	MOVQ in0_base+0(FP), DI
 	MOVQ scr0_base+72(FP), R8
@@ -322,11 +348,11 @@ loop23:
 	JMP       loop23
 
 end24:
-	ADDQ $+1, 136(SP)
+	ADDQ $+1, 168(SP)
 	JMP  loop19
 
 end20:
-	MOVQ  88(SP), AX
+	MOVQ  120(SP), AX
 	MOVQ  AX, CX
 	ADDQ  $+11, AX
 	MOVQ  $+12, BX
@@ -354,11 +380,11 @@ divz25:
 loop27:
 	CMPQ   CX, AX
 	JGE    end28
-	MOVQ   112(SP), BX
+	MOVQ   144(SP), BX
 	IMUL3Q $+400, CX, SI
 	ADDQ   SI, BX
 	LEAQ   (DX)(BX*4), BX
-	MOVQ   104(SP), SI
+	MOVQ   136(SP), SI
 	IMUL3Q $+4, SI, SI
 	XORQ   DI, DI
 
@@ -383,45 +409,23 @@ msend31:
 	JMP  loop27
 
 end28:
-	MOVQ    56(SP), AX
-	MOVQ    40(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETNE   DL
-	MOVQ    $+1, BX
-	XORQ    SI, SI
-	TESTQ   DX, DX
-	CMOVQNE BX, SI
-	ADDQ    SI, AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETGT   DL
-	MOVQ    $+1, BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	CMPQ    AX, BX
-	JNE     else32
-	MOVQ    40(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETGT   CL
-	XORQ    DX, DX
-	ADDQ    $+1, AX
-	TESTQ   CX, CX
-	CMOVQNE DX, AX
-	MOVQ    AX, 56(SP)
-	MOVQ    48(SP), AX
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   CX, CX
-	CMOVQNE DX, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 48(SP)
+	MOVQ 88(SP), AX
+	MOVQ 48(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 88(SP)
+	MOVQ 88(SP), AX
+	MOVQ 56(SP), CX
+	CMPQ AX, CX
+	JNE  else32
+	MOVQ 64(SP), AX
+	MOVQ AX, 88(SP)
+	MOVQ 80(SP), AX
+	MOVQ 72(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 80(SP)
 
 else32:
-	ADDQ $+1, 64(SP)
+	ADDQ $+1, 96(SP)
 	JMP  loop13
 
 end14:
@@ -429,7 +433,7 @@ end14:
 
 // func matmul_gemm_c_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV, MMX+
-TEXT ·matmul_gemm_c_avx512(SB), NOSPLIT, $456-184
+TEXT ·matmul_gemm_c_avx512(SB), $552-184
 	MOVQ    $+4096, AX
 	MOVQ    $+128, CX
 	MOVQ    $+2, DX
@@ -572,27 +576,53 @@ divfix8:
 	MOVQ AX, DX
 
 divz7:
-	MOVQ  DX, 40(SP)
-	MOVQ  lo+168(FP), AX
-	MOVQ  24(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz9
+	MOVQ    DX, 40(SP)
+	MOVQ    24(SP), CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETNE   AL
+	MOVQ    $+1, DX
+	XORQ    BX, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 48(SP)
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	MOVQ    $+1, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 56(SP)
+	XORQ    DX, DX
+	MOVQ    CX, BX
+	ADDQ    $+1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 64(SP)
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 72(SP)
+	MOVQ    lo+168(FP), AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz9
 	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix10
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix10
-	DECQ  AX
-	ADDQ  CX, DX
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix10
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix10
+	DECQ    AX
+	ADDQ    CX, DX
 
 divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ  DX, 48(SP)
+	MOVQ  DX, 80(SP)
 	MOVQ  lo+168(FP), AX
 	MOVQ  24(SP), CX
 	XORQ  DX, DX
@@ -610,7 +640,7 @@ divz9:
 
 divfix12:
 divz11:
-	MOVQ  DX, 56(SP)
+	MOVQ  DX, 88(SP)
 	XORQ  AX, AX
 	MOVQ  32(SP), CX
 	XORQ  DX, DX
@@ -630,7 +660,7 @@ divfix14:
 	MOVQ AX, DX
 
 divz13:
-	MOVQ  DX, 64(SP)
+	MOVQ  DX, 96(SP)
 	XORQ  AX, AX
 	MOVQ  32(SP), CX
 	XORQ  DX, DX
@@ -648,42 +678,42 @@ divz13:
 
 divfix16:
 divz15:
-	MOVQ DX, 72(SP)
+	MOVQ DX, 104(SP)
 	MOVQ lo+168(FP), AX
-	MOVQ AX, 80(SP)
+	MOVQ AX, 112(SP)
 
 loop17:
-	MOVQ    80(SP), AX
+	MOVQ    112(SP), AX
 	CMPQ    AX, hi+176(FP)
 	JGE     end18
-	MOVQ    48(SP), AX
-	MOVQ    AX, 88(SP)
-	MOVQ    56(SP), AX
+	MOVQ    80(SP), AX
+	MOVQ    AX, 120(SP)
+	MOVQ    88(SP), AX
 	MOVQ    (SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 96(SP)
+	MOVQ    AX, 128(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    96(SP), DX
+	MOVQ    128(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 104(SP)
+	MOVQ    AX, 136(SP)
 	MOVQ    n1+152(FP), AX
 	CMPQ    AX, $+0
 	JNE     else19
 	XORQ    AX, AX
-	MOVQ    AX, 112(SP)
+	MOVQ    AX, 144(SP)
 
 loop21:
-	MOVQ  112(SP), AX
+	MOVQ  144(SP), AX
 	CMPQ  AX, n0+144(FP)
 	JGE   end22
-	MOVQ  96(SP), DX
+	MOVQ  128(SP), DX
 	MOVQ  DX, CX
-	MOVQ  104(SP), BX
+	MOVQ  136(SP), BX
 	ADDQ  BX, DX
 	IMULQ n2+160(FP), AX
 	MOVQ  out0_base+48(FP), BX
@@ -699,43 +729,73 @@ loop23:
 	JMP    loop23
 
 end24:
-	ADDQ $+1, 112(SP)
+	ADDQ $+1, 144(SP)
 	JMP  loop21
 
 end22:
 else19:
-	MOVQ  n0+144(FP), AX
-	IMULQ n2+160(FP), AX
-	XORQ  CX, CX
-	CMPQ  AX, $+1048576
-	SETGE CL
-	MOVQ  CX, 120(SP)
-	MOVQ  64(SP), AX
-	MOVQ  AX, 128(SP)
-	MOVQ  72(SP), AX
-	MOVQ  AX, 136(SP)
-	MOVQ  80(SP), AX
-	MOVQ  32(SP), CX
-	IMULQ CX, AX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz25
+	MOVQ    n0+144(FP), AX
+	IMULQ   n2+160(FP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+1048576
+	SETGE   CL
+	MOVQ    CX, 152(SP)
+	MOVQ    32(SP), CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETNE   AL
+	MOVQ    $+1, DX
+	XORQ    BX, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 160(SP)
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	MOVQ    $+1, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 168(SP)
+	XORQ    SI, SI
+	MOVQ    CX, DI
+	ADDQ    $+1, DI
+	TESTQ   AX, AX
+	CMOVQNE SI, DI
+	MOVQ    DI, 176(SP)
+	MOVQ    $+1, SI
+	MOVQ    $-1, R8
+	TESTQ   AX, AX
+	CMOVQNE SI, R8
+	MOVQ    R8, 184(SP)
+	MOVQ    96(SP), AX
+	MOVQ    AX, 192(SP)
+	MOVQ    104(SP), AX
+	MOVQ    AX, 200(SP)
+	MOVQ    BX, 208(SP)
+	MOVQ    DX, 216(SP)
+	MOVQ    DI, 224(SP)
+	MOVQ    R8, 232(SP)
+	MOVQ    112(SP), AX
+	IMULQ   CX, AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz25
 	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix26
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix26
-	DECQ  AX
-	ADDQ  CX, DX
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix26
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix26
+	DECQ    AX
+	ADDQ    CX, DX
 
 divfix26:
 	MOVQ AX, DX
 
 divz25:
-	MOVQ  DX, 144(SP)
-	MOVQ  80(SP), AX
+	MOVQ  DX, 240(SP)
+	MOVQ  112(SP), AX
 	MOVQ  32(SP), CX
 	IMULQ CX, AX
 	XORQ  DX, DX
@@ -753,33 +813,33 @@ divz25:
 
 divfix28:
 divz27:
-	MOVQ DX, 152(SP)
+	MOVQ DX, 248(SP)
 	XORQ AX, AX
-	MOVQ AX, 160(SP)
+	MOVQ AX, 256(SP)
 
 loop29:
-	MOVQ    160(SP), AX
+	MOVQ    256(SP), AX
 	MOVQ    32(SP), CX
 	CMPQ    AX, CX
 	JGE     end30
-	MOVQ    136(SP), AX
+	MOVQ    200(SP), AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 168(SP)
+	MOVQ    AX, 264(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    168(SP), DX
+	MOVQ    264(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 176(SP)
-	MOVQ    80(SP), AX
+	MOVQ    AX, 272(SP)
+	MOVQ    112(SP), AX
 	MOVQ    (SP), DX
 	IMULQ   DX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 184(SP)
+	MOVQ    AX, 280(SP)
 	MOVQ    n0+144(FP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+48
@@ -798,11 +858,11 @@ loop29:
 	XORQ    $+1, AX
 	TESTQ   AX, AX
 	JEQ     else31
-	MOVQ    152(SP), AX
-	MOVQ    AX, 192(SP)
-	MOVQ    144(SP), AX
-	MOVQ    AX, 200(SP)
-	MOVQ    200(SP), AX
+	MOVQ    248(SP), AX
+	MOVQ    AX, 288(SP)
+	MOVQ    240(SP), AX
+	MOVQ    AX, 296(SP)
+	MOVQ    296(SP), AX
 	MOVQ    24(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -822,17 +882,17 @@ divz33:
 	MOVQ    DX, AX
 	MOVQ    (SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 208(SP)
+	MOVQ    AX, 304(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    208(SP), DX
+	MOVQ    304(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 216(SP)
-	MOVQ    192(SP), AX
+	MOVQ    AX, 312(SP)
+	MOVQ    288(SP), AX
 	MOVQ    32(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -852,51 +912,51 @@ divz35:
 	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 224(SP)
+	MOVQ    AX, 320(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    224(SP), DX
+	MOVQ    320(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 232(SP)
+	MOVQ    AX, 328(SP)
 	MOVQ    DX, AX
 	IMULQ   n2+160(FP), AX
-	MOVQ    208(SP), CX
+	MOVQ    304(SP), CX
 	ADDQ    CX, AX
-	MOVQ    AX, 240(SP)
-	MOVQ    216(SP), AX
+	MOVQ    AX, 336(SP)
+	MOVQ    312(SP), AX
 	MOVQ    AX, CX
 	SARQ    $0x05, CX
-	MOVQ    CX, 248(SP)
-	MOVQ    248(SP), CX
+	MOVQ    CX, 344(SP)
+	MOVQ    344(SP), CX
 	SHLQ    $0x05, CX
 	SUBQ    CX, AX
-	MOVQ    AX, 256(SP)
-	MOVQ    232(SP), AX
+	MOVQ    AX, 352(SP)
+	MOVQ    328(SP), AX
 	SHLQ    $0x05, AX
-	MOVQ    AX, 264(SP)
+	MOVQ    AX, 360(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 272(SP)
+	MOVQ    AX, 368(SP)
 
 loop37:
-	MOVQ  272(SP), AX
-	MOVQ  232(SP), CX
+	MOVQ  368(SP), AX
+	MOVQ  328(SP), CX
 	CMPQ  AX, CX
 	JGE   end38
-	MOVQ  240(SP), CX
+	MOVQ  336(SP), CX
 	MOVQ  AX, DX
 	IMULQ n2+160(FP), DX
 	ADDQ  DX, CX
-	MOVQ  184(SP), DX
+	MOVQ  280(SP), DX
 	SHLQ  $0x05, AX
 	ADDQ  AX, DX
 	MOVQ  DX, AX
 	XORQ  DX, DX
-	MOVQ  248(SP), BX
-	MOVQ  264(SP), SI
+	MOVQ  344(SP), BX
+	MOVQ  360(SP), SI
 	MOVQ  in1_base+24(FP), DI
 	MOVQ  scr1_base+96(FP), R8
 
@@ -913,10 +973,10 @@ loop39:
 	JMP     loop39
 
 end40:
-	MOVQ      256(SP), DX
+	MOVQ      352(SP), DX
 	CMPQ      DX, $+0
 	JLE       else41
-	MOVQ      256(SP), DX
+	MOVQ      352(SP), DX
 	XORQ      BX, BX
 	CMPQ      DX, $+0
 	SETGT     BL
@@ -956,54 +1016,54 @@ end40:
 	VMOVUPS   Z0, 64(SI)(AX*4)
 
 else41:
-	ADDQ $+1, 272(SP)
+	ADDQ $+1, 368(SP)
 	JMP  loop37
 
 end38:
 else31:
-	MOVQ   88(SP), AX
+	MOVQ   120(SP), AX
 	MOVQ   32(SP), CX
 	IMULQ  CX, AX
-	MOVQ   160(SP), CX
+	MOVQ   256(SP), CX
 	ADDQ   CX, AX
 	MOVQ   40(SP), CX
 	IMULQ  CX, AX
 	MOVQ   16(SP), CX
 	IMUL3Q $+400, CX, CX
 	IMULQ  CX, AX
-	MOVQ   AX, 280(SP)
-	MOVQ   168(SP), AX
+	MOVQ   AX, 376(SP)
+	MOVQ   264(SP), AX
 	IMULQ  n2+160(FP), AX
-	MOVQ   96(SP), CX
+	MOVQ   128(SP), CX
 	ADDQ   CX, AX
-	MOVQ   AX, 288(SP)
+	MOVQ   AX, 384(SP)
 	XORQ   AX, AX
-	MOVQ   AX, 296(SP)
+	MOVQ   AX, 392(SP)
 
 loop43:
-	MOVQ    296(SP), AX
+	MOVQ    392(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
 	JGE     end44
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
-	MOVQ    CX, 304(SP)
+	MOVQ    CX, 400(SP)
 	MOVQ    n0+144(FP), CX
-	MOVQ    304(SP), BX
+	MOVQ    400(SP), BX
 	SUBQ    BX, CX
 	XORQ    BX, BX
 	CMPQ    DX, CX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 312(SP)
-	MOVQ    280(SP), CX
+	MOVQ    CX, 408(SP)
+	MOVQ    376(SP), CX
 	IMUL3Q  $+400, DX, DX
 	IMULQ   DX, AX
 	ADDQ    AX, CX
-	MOVQ    CX, 320(SP)
-	MOVQ    312(SP), AX
+	MOVQ    CX, 416(SP)
+	MOVQ    408(SP), AX
 	MOVQ    AX, CX
 	MOVQ    $+12, BX
 	XORQ    DX, DX
@@ -1026,13 +1086,13 @@ divz45:
 	MOVQ   DX, AX
 	IMUL3Q $+12, AX, AX
 	SUBQ   AX, CX
-	MOVQ   CX, 328(SP)
+	MOVQ   CX, 424(SP)
 	XORQ   AX, AX
-	MOVQ   AX, 336(SP)
+	MOVQ   AX, 432(SP)
 
 loop47:
-	MOVQ    336(SP), AX
-	MOVQ    104(SP), CX
+	MOVQ    432(SP), AX
+	MOVQ    136(SP), CX
 	CMPQ    AX, CX
 	JGE     end48
 	MOVQ    $+32, DX
@@ -1043,7 +1103,7 @@ loop47:
 	MOVQ    $+32, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 344(SP)
+	MOVQ    CX, 440(SP)
 	MOVQ    n0+144(FP), CX
 	XORQ    DX, DX
 	CMPQ    CX, $+48
@@ -1059,39 +1119,39 @@ loop47:
 	CMPQ    DX, $+65536
 	SETLE   BL
 	ORQ     BX, CX
-	MOVQ    288(SP), DX
+	MOVQ    384(SP), DX
 	ADDQ    AX, DX
-	MOVQ    184(SP), BX
-	MOVQ    176(SP), SI
+	MOVQ    280(SP), BX
+	MOVQ    272(SP), SI
 	IMULQ   SI, AX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
 	TESTQ   CX, CX
 	CMOVQNE DX, AX
-	MOVQ    AX, 352(SP)
-	MOVQ    328(SP), AX
-	MOVQ    AX, 360(SP)
-	MOVQ    360(SP), AX
+	MOVQ    AX, 448(SP)
+	MOVQ    424(SP), AX
+	MOVQ    AX, 456(SP)
+	MOVQ    456(SP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+8
 	SETLE   CL
-	MOVQ    312(SP), DX
+	MOVQ    408(SP), DX
 	MOVQ    DX, BX
 	SUBQ    AX, BX
 	MOVQ    DX, AX
 	TESTQ   CX, CX
 	CMOVQNE BX, AX
-	MOVQ    AX, 368(SP)
+	MOVQ    AX, 464(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 376(SP)
+	MOVQ    AX, 472(SP)
 
 loop49:
-	MOVQ       376(SP), AX
-	MOVQ       368(SP), CX
+	MOVQ       472(SP), AX
+	MOVQ       464(SP), CX
 	CMPQ       AX, CX
 	JGE        end50
 	MOVQ       $+12, CX
-	MOVQ       312(SP), DX
+	MOVQ       408(SP), DX
 	SUBQ       AX, DX
 	XORQ       BX, BX
 	CMPQ       CX, DX
@@ -1099,21 +1159,21 @@ loop49:
 	MOVQ       $+12, CX
 	TESTQ      BX, BX
 	CMOVQNE    CX, DX
-	MOVQ       DX, 384(SP)
-	MOVQ       320(SP), CX
+	MOVQ       DX, 480(SP)
+	MOVQ       416(SP), CX
 	MOVQ       AX, DX
 	IMUL3Q     $+400, DX, DX
 	ADDQ       DX, CX
-	MOVQ       352(SP), DX
-	MOVQ       304(SP), BX
+	MOVQ       448(SP), DX
+	MOVQ       400(SP), BX
 	ADDQ       AX, BX
 	MOVQ       BX, AX
 	IMULQ      n2+160(FP), AX
-	MOVQ       96(SP), BX
-	MOVQ       336(SP), SI
+	MOVQ       128(SP), BX
+	MOVQ       432(SP), SI
 	ADDQ       SI, BX
 	ADDQ       BX, AX
-	MOVQ       AX, 392(SP)
+	MOVQ       AX, 488(SP)
 	VXORPS     Z1, Z1, Z1
 	VMOVUPS    Z1, Z0
 	VMOVUPS    Z1, Z2
@@ -1138,10 +1198,10 @@ loop49:
 	VMOVUPS    Z1, Z21
 	VMOVUPS    Z1, Z22
 	VMOVUPS    Z1, Z23
-	MOVQ       120(SP), AX
+	MOVQ       152(SP), AX
 	TESTQ      AX, AX
 	JEQ        else51
-	MOVQ       392(SP), AX
+	MOVQ       488(SP), AX
 	MOVQ       out0_base+48(FP), BX
 	PREFETCHT0 (BX)(AX*4)
 	PREFETCHT0 64(BX)(AX*4)
@@ -1230,11 +1290,11 @@ else51:
 	ORQ   SI, AX
 	TESTQ AX, AX
 	JEQ   else53
-	MOVQ  344(SP), AX
+	MOVQ  440(SP), AX
 	CMPQ  AX, $+32
 	JNE   else55
 	XORQ  AX, AX
-	MOVQ  176(SP), BX
+	MOVQ  272(SP), BX
 	MOVQ  in1_base+24(FP), SI
 	MOVQ  scr0_base+72(FP), DI
 
@@ -1457,8 +1517,8 @@ end60:
 
 else55:
 	XORQ    AX, AX
-	MOVQ    176(SP), BX
-	MOVQ    344(SP), SI
+	MOVQ    272(SP), BX
+	MOVQ    440(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+16, DI
 	XORQ    R8, R8
@@ -1738,7 +1798,7 @@ endif56:
 
 else53:
 	XORQ AX, AX
-	MOVQ 176(SP), BX
+	MOVQ 272(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
@@ -1958,19 +2018,19 @@ loop67:
 
 end68:
 endif54:
-	MOVQ   384(SP), AX
+	MOVQ   480(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+12
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   344(SP), CX
+	MOVQ   440(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+32
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
 	JEQ    else69
-	MOVQ   160(SP), AX
+	MOVQ   256(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
@@ -1978,134 +2038,134 @@ endif54:
 	XORQ   $+1, AX
 	TESTQ  AX, AX
 	JEQ    else71
-	MOVQ   392(SP), AX
-	MOVQ   AX, 400(SP)
-	MOVQ   400(SP), AX
+	MOVQ   488(SP), AX
+	MOVQ   AX, 496(SP)
+	MOVQ   496(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Z0, Z0
 	VADDPS 64(CX)(AX*4), Z2, Z2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 400(SP)
-	MOVQ   400(SP), AX
+	MOVQ   AX, 496(SP)
+	MOVQ   496(SP), AX
 	VADDPS (CX)(AX*4), Z3, Z3
 	VADDPS 64(CX)(AX*4), Z4, Z4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 400(SP)
-	MOVQ   400(SP), AX
+	MOVQ   AX, 496(SP)
+	MOVQ   496(SP), AX
 	VADDPS (CX)(AX*4), Z5, Z5
 	VADDPS 64(CX)(AX*4), Z6, Z6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 400(SP)
-	MOVQ   400(SP), AX
+	MOVQ   AX, 496(SP)
+	MOVQ   496(SP), AX
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z8, Z8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 400(SP)
-	MOVQ   400(SP), AX
+	MOVQ   AX, 496(SP)
+	MOVQ   496(SP), AX
 	VADDPS (CX)(AX*4), Z9, Z9
 	VADDPS 64(CX)(AX*4), Z10, Z10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 400(SP)
-	MOVQ   400(SP), AX
+	MOVQ   AX, 496(SP)
+	MOVQ   496(SP), AX
 	VADDPS (CX)(AX*4), Z11, Z11
 	VADDPS 64(CX)(AX*4), Z12, Z12
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 400(SP)
-	MOVQ   400(SP), AX
+	MOVQ   AX, 496(SP)
+	MOVQ   496(SP), AX
 	VADDPS (CX)(AX*4), Z13, Z13
 	VADDPS 64(CX)(AX*4), Z14, Z14
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 400(SP)
-	MOVQ   400(SP), AX
+	MOVQ   AX, 496(SP)
+	MOVQ   496(SP), AX
 	VADDPS (CX)(AX*4), Z15, Z15
 	VADDPS 64(CX)(AX*4), Z16, Z16
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 400(SP)
-	MOVQ   400(SP), AX
+	MOVQ   AX, 496(SP)
+	MOVQ   496(SP), AX
 	VADDPS (CX)(AX*4), Z17, Z17
 	VADDPS 64(CX)(AX*4), Z18, Z18
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 400(SP)
-	MOVQ   400(SP), AX
+	MOVQ   AX, 496(SP)
+	MOVQ   496(SP), AX
 	VADDPS (CX)(AX*4), Z19, Z19
 	VADDPS 64(CX)(AX*4), Z20, Z20
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 400(SP)
-	MOVQ   400(SP), AX
+	MOVQ   AX, 496(SP)
+	MOVQ   496(SP), AX
 	VADDPS (CX)(AX*4), Z21, Z21
 	VADDPS 64(CX)(AX*4), Z22, Z22
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 400(SP)
-	MOVQ   400(SP), AX
+	MOVQ   AX, 496(SP)
+	MOVQ   496(SP), AX
 	VADDPS (CX)(AX*4), Z23, Z23
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
 else71:
-	MOVQ    392(SP), AX
-	MOVQ    AX, 400(SP)
-	MOVQ    400(SP), AX
+	MOVQ    488(SP), AX
+	MOVQ    AX, 496(SP)
+	MOVQ    496(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
 	VMOVUPS Z2, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 400(SP)
-	MOVQ    400(SP), AX
+	MOVQ    AX, 496(SP)
+	MOVQ    496(SP), AX
 	VMOVUPS Z3, (CX)(AX*4)
 	VMOVUPS Z4, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 400(SP)
-	MOVQ    400(SP), AX
+	MOVQ    AX, 496(SP)
+	MOVQ    496(SP), AX
 	VMOVUPS Z5, (CX)(AX*4)
 	VMOVUPS Z6, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 400(SP)
-	MOVQ    400(SP), AX
+	MOVQ    AX, 496(SP)
+	MOVQ    496(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z8, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 400(SP)
-	MOVQ    400(SP), AX
+	MOVQ    AX, 496(SP)
+	MOVQ    496(SP), AX
 	VMOVUPS Z9, (CX)(AX*4)
 	VMOVUPS Z10, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 400(SP)
-	MOVQ    400(SP), AX
+	MOVQ    AX, 496(SP)
+	MOVQ    496(SP), AX
 	VMOVUPS Z11, (CX)(AX*4)
 	VMOVUPS Z12, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 400(SP)
-	MOVQ    400(SP), AX
+	MOVQ    AX, 496(SP)
+	MOVQ    496(SP), AX
 	VMOVUPS Z13, (CX)(AX*4)
 	VMOVUPS Z14, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 400(SP)
-	MOVQ    400(SP), AX
+	MOVQ    AX, 496(SP)
+	MOVQ    496(SP), AX
 	VMOVUPS Z15, (CX)(AX*4)
 	VMOVUPS Z16, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 400(SP)
-	MOVQ    400(SP), AX
+	MOVQ    AX, 496(SP)
+	MOVQ    496(SP), AX
 	VMOVUPS Z17, (CX)(AX*4)
 	VMOVUPS Z18, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 400(SP)
-	MOVQ    400(SP), AX
+	MOVQ    AX, 496(SP)
+	MOVQ    496(SP), AX
 	VMOVUPS Z19, (CX)(AX*4)
 	VMOVUPS Z20, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 400(SP)
-	MOVQ    400(SP), AX
+	MOVQ    AX, 496(SP)
+	MOVQ    496(SP), AX
 	VMOVUPS Z21, (CX)(AX*4)
 	VMOVUPS Z22, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 400(SP)
-	MOVQ    400(SP), AX
+	MOVQ    AX, 496(SP)
+	MOVQ    496(SP), AX
 	VMOVUPS Z23, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
 	JMP     endif70
 
 else69:
-	MOVQ    80(SP), AX
+	MOVQ    112(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
@@ -2133,26 +2193,26 @@ else69:
 	VMOVUPS Z23, 1408(CX)(AX*4)
 	VMOVUPS Z1, 1472(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 408(SP)
+	MOVQ    AX, 504(SP)
 
 loop73:
-	MOVQ   408(SP), AX
-	MOVQ   384(SP), CX
+	MOVQ   504(SP), AX
+	MOVQ   480(SP), CX
 	CMPQ   AX, CX
 	JGE    end74
 	XORQ   CX, CX
-	MOVQ   344(SP), DX
+	MOVQ   440(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
 	MOVQ   BX, SI
-	MOVQ   392(SP), DI
+	MOVQ   488(SP), DI
 	ADDQ   DI, SI
 	IMUL3Q $+32, AX, R8
-	MOVQ   80(SP), R9
+	MOVQ   112(SP), R9
 	IMUL3Q $+384, R9, R10
 	ADDQ   R10, R8
 	ADDQ   DI, BX
-	MOVQ   160(SP), DI
+	MOVQ   256(SP), DI
 	XORQ   R10, R10
 	CMPQ   DI, $+0
 	SETEQ  R10
@@ -2185,21 +2245,21 @@ guard77:
 	JMP    loop75
 
 end76:
-	ADDQ $+1, 408(SP)
+	ADDQ $+1, 504(SP)
 	JMP  loop73
 
 end74:
 endif70:
-	ADDQ $+12, 376(SP)
+	ADDQ $+12, 472(SP)
 	JMP  loop49
 
 end50:
-	MOVQ 368(SP), AX
-	MOVQ AX, 416(SP)
+	MOVQ 464(SP), AX
+	MOVQ AX, 512(SP)
 
 loop78:
-	MOVQ       416(SP), AX
-	MOVQ       312(SP), CX
+	MOVQ       512(SP), AX
+	MOVQ       408(SP), CX
 	CMPQ       AX, CX
 	JGE        end79
 	MOVQ       $+4, DX
@@ -2210,21 +2270,21 @@ loop78:
 	MOVQ       $+4, DX
 	TESTQ      BX, BX
 	CMOVQNE    DX, CX
-	MOVQ       CX, 424(SP)
-	MOVQ       320(SP), CX
+	MOVQ       CX, 520(SP)
+	MOVQ       416(SP), CX
 	MOVQ       AX, DX
 	IMUL3Q     $+400, DX, DX
 	ADDQ       DX, CX
-	MOVQ       352(SP), DX
-	MOVQ       304(SP), BX
+	MOVQ       448(SP), DX
+	MOVQ       400(SP), BX
 	ADDQ       AX, BX
 	MOVQ       BX, AX
 	IMULQ      n2+160(FP), AX
-	MOVQ       96(SP), BX
-	MOVQ       336(SP), SI
+	MOVQ       128(SP), BX
+	MOVQ       432(SP), SI
 	ADDQ       SI, BX
 	ADDQ       BX, AX
-	MOVQ       AX, 432(SP)
+	MOVQ       AX, 528(SP)
 	VXORPS     Z1, Z1, Z1
 	VMOVUPS    Z1, Z0
 	VMOVUPS    Z1, Z2
@@ -2233,10 +2293,10 @@ loop78:
 	VMOVUPS    Z1, Z5
 	VMOVUPS    Z1, Z6
 	VMOVUPS    Z1, Z7
-	MOVQ       120(SP), AX
+	MOVQ       152(SP), AX
 	TESTQ      AX, AX
 	JEQ        else80
-	MOVQ       432(SP), AX
+	MOVQ       528(SP), AX
 	MOVQ       out0_base+48(FP), BX
 	PREFETCHT0 (BX)(AX*4)
 	PREFETCHT0 64(BX)(AX*4)
@@ -2277,11 +2337,11 @@ else80:
 	ORQ   SI, AX
 	TESTQ AX, AX
 	JEQ   else82
-	MOVQ  344(SP), AX
+	MOVQ  440(SP), AX
 	CMPQ  AX, $+32
 	JNE   else84
 	XORQ  AX, AX
-	MOVQ  176(SP), BX
+	MOVQ  272(SP), BX
 	MOVQ  in1_base+24(FP), SI
 	MOVQ  scr0_base+72(FP), DI
 
@@ -2384,8 +2444,8 @@ end89:
 
 else84:
 	XORQ    AX, AX
-	MOVQ    176(SP), BX
-	MOVQ    344(SP), SI
+	MOVQ    272(SP), BX
+	MOVQ    440(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+16, DI
 	XORQ    R8, R8
@@ -2545,7 +2605,7 @@ endif85:
 
 else82:
 	XORQ AX, AX
-	MOVQ 176(SP), BX
+	MOVQ 272(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
@@ -2645,19 +2705,19 @@ loop96:
 
 end97:
 endif83:
-	MOVQ   424(SP), AX
+	MOVQ   520(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+4
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   344(SP), CX
+	MOVQ   440(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+32
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
 	JEQ    else98
-	MOVQ   160(SP), AX
+	MOVQ   256(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
@@ -2665,54 +2725,54 @@ endif83:
 	XORQ   $+1, AX
 	TESTQ  AX, AX
 	JEQ    else100
-	MOVQ   432(SP), AX
-	MOVQ   AX, 440(SP)
-	MOVQ   440(SP), AX
+	MOVQ   528(SP), AX
+	MOVQ   AX, 536(SP)
+	MOVQ   536(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Z0, Z0
 	VADDPS 64(CX)(AX*4), Z2, Z2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 440(SP)
-	MOVQ   440(SP), AX
+	MOVQ   AX, 536(SP)
+	MOVQ   536(SP), AX
 	VADDPS (CX)(AX*4), Z3, Z3
 	VADDPS 64(CX)(AX*4), Z4, Z4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 440(SP)
-	MOVQ   440(SP), AX
+	MOVQ   AX, 536(SP)
+	MOVQ   536(SP), AX
 	VADDPS (CX)(AX*4), Z5, Z5
 	VADDPS 64(CX)(AX*4), Z6, Z6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 440(SP)
-	MOVQ   440(SP), AX
+	MOVQ   AX, 536(SP)
+	MOVQ   536(SP), AX
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
 else100:
-	MOVQ    432(SP), AX
-	MOVQ    AX, 440(SP)
-	MOVQ    440(SP), AX
+	MOVQ    528(SP), AX
+	MOVQ    AX, 536(SP)
+	MOVQ    536(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
 	VMOVUPS Z2, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 440(SP)
-	MOVQ    440(SP), AX
+	MOVQ    AX, 536(SP)
+	MOVQ    536(SP), AX
 	VMOVUPS Z3, (CX)(AX*4)
 	VMOVUPS Z4, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 440(SP)
-	MOVQ    440(SP), AX
+	MOVQ    AX, 536(SP)
+	MOVQ    536(SP), AX
 	VMOVUPS Z5, (CX)(AX*4)
 	VMOVUPS Z6, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 440(SP)
-	MOVQ    440(SP), AX
+	MOVQ    AX, 536(SP)
+	MOVQ    536(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
 	JMP     endif99
 
 else98:
-	MOVQ    80(SP), AX
+	MOVQ    112(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
@@ -2724,26 +2784,26 @@ else98:
 	VMOVUPS Z7, 384(CX)(AX*4)
 	VMOVUPS Z1, 448(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 448(SP)
+	MOVQ    AX, 544(SP)
 
 loop102:
-	MOVQ   448(SP), AX
-	MOVQ   424(SP), CX
+	MOVQ   544(SP), AX
+	MOVQ   520(SP), CX
 	CMPQ   AX, CX
 	JGE    end103
 	XORQ   CX, CX
-	MOVQ   344(SP), DX
+	MOVQ   440(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
 	MOVQ   BX, SI
-	MOVQ   432(SP), DI
+	MOVQ   528(SP), DI
 	ADDQ   DI, SI
 	IMUL3Q $+32, AX, R8
-	MOVQ   80(SP), R9
+	MOVQ   112(SP), R9
 	IMUL3Q $+384, R9, R10
 	ADDQ   R10, R8
 	ADDQ   DI, BX
-	MOVQ   160(SP), DI
+	MOVQ   256(SP), DI
 	XORQ   R10, R10
 	CMPQ   DI, $+0
 	SETEQ  R10
@@ -2776,142 +2836,76 @@ guard106:
 	JMP    loop104
 
 end105:
-	ADDQ $+1, 448(SP)
+	ADDQ $+1, 544(SP)
 	JMP  loop102
 
 end103:
 endif99:
-	ADDQ $+4, 416(SP)
+	ADDQ $+4, 512(SP)
 	JMP  loop78
 
 end79:
-	ADDQ $+32, 336(SP)
+	ADDQ $+32, 432(SP)
 	JMP  loop47
 
 end48:
-	ADDQ $+1, 296(SP)
+	ADDQ $+1, 392(SP)
 	JMP  loop43
 
 end44:
-	MOVQ    136(SP), AX
-	MOVQ    32(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETNE   DL
-	MOVQ    $+1, BX
-	XORQ    SI, SI
-	TESTQ   DX, DX
-	CMOVQNE BX, SI
-	ADDQ    SI, AX
-	MOVQ    AX, 136(SP)
-	MOVQ    136(SP), AX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETGT   DL
-	MOVQ    $+1, BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	CMPQ    AX, BX
-	JNE     else107
-	MOVQ    32(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETGT   CL
-	XORQ    DX, DX
-	ADDQ    $+1, AX
-	TESTQ   CX, CX
-	CMOVQNE DX, AX
-	MOVQ    AX, 136(SP)
-	MOVQ    128(SP), AX
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   CX, CX
-	CMOVQNE DX, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 128(SP)
+	MOVQ 200(SP), AX
+	MOVQ 160(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 200(SP)
+	MOVQ 200(SP), AX
+	MOVQ 168(SP), CX
+	CMPQ AX, CX
+	JNE  else107
+	MOVQ 176(SP), AX
+	MOVQ AX, 200(SP)
+	MOVQ 192(SP), AX
+	MOVQ 184(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 192(SP)
 
 else107:
-	MOVQ    152(SP), AX
-	MOVQ    32(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETNE   DL
-	MOVQ    $+1, BX
-	XORQ    SI, SI
-	TESTQ   DX, DX
-	CMOVQNE BX, SI
-	ADDQ    SI, AX
-	MOVQ    AX, 152(SP)
-	MOVQ    152(SP), AX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETGT   DL
-	MOVQ    $+1, BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	CMPQ    AX, BX
-	JNE     else109
-	MOVQ    32(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETGT   CL
-	XORQ    DX, DX
-	ADDQ    $+1, AX
-	TESTQ   CX, CX
-	CMOVQNE DX, AX
-	MOVQ    AX, 152(SP)
-	MOVQ    144(SP), AX
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   CX, CX
-	CMOVQNE DX, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 144(SP)
+	MOVQ 248(SP), AX
+	MOVQ 208(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 248(SP)
+	MOVQ 248(SP), AX
+	MOVQ 216(SP), CX
+	CMPQ AX, CX
+	JNE  else109
+	MOVQ 224(SP), AX
+	MOVQ AX, 248(SP)
+	MOVQ 240(SP), AX
+	MOVQ 232(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 240(SP)
 
 else109:
-	ADDQ $+1, 160(SP)
+	ADDQ $+1, 256(SP)
 	JMP  loop29
 
 end30:
-	MOVQ    56(SP), AX
-	MOVQ    24(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETNE   DL
-	MOVQ    $+1, BX
-	XORQ    SI, SI
-	TESTQ   DX, DX
-	CMOVQNE BX, SI
-	ADDQ    SI, AX
-	MOVQ    AX, 56(SP)
-	MOVQ    56(SP), AX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETGT   DL
-	MOVQ    $+1, BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	CMPQ    AX, BX
-	JNE     else111
-	MOVQ    24(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETGT   CL
-	XORQ    DX, DX
-	ADDQ    $+1, AX
-	TESTQ   CX, CX
-	CMOVQNE DX, AX
-	MOVQ    AX, 56(SP)
-	MOVQ    48(SP), AX
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   CX, CX
-	CMOVQNE DX, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 48(SP)
+	MOVQ 88(SP), AX
+	MOVQ 48(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 88(SP)
+	MOVQ 88(SP), AX
+	MOVQ 56(SP), CX
+	CMPQ AX, CX
+	JNE  else111
+	MOVQ 64(SP), AX
+	MOVQ AX, 88(SP)
+	MOVQ 80(SP), AX
+	MOVQ 72(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 80(SP)
 
 else111:
-	ADDQ $+1, 80(SP)
+	ADDQ $+1, 112(SP)
 	JMP  loop17
 
 end18:
@@ -2922,7 +2916,7 @@ GLOBL matmul_gemm_c_avx512_c1<>(SB), RODATA|NOPTR, $4
 
 // func matmul_gemm_c_gemv_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV
-TEXT ·matmul_gemm_c_gemv_avx512(SB), NOSPLIT, $160-184
+TEXT ·matmul_gemm_c_gemv_avx512(SB), $192-184
 	MOVQ    $+4096, AX
 	MOVQ    $+128, CX
 	MOVQ    $+2, DX
@@ -3090,36 +3084,62 @@ divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ  DX, AX
-	ADDQ  $+15, AX
-	SARQ  $0x04, AX
-	SHLQ  $0x04, AX
-	MOVQ  AX, 48(SP)
-	MOVQ  n2+160(FP), AX
-	ADDQ  $+4096, AX
-	SUBQ  $+1, AX
-	SARQ  $0x0c, AX
-	MOVQ  AX, 56(SP)
-	MOVQ  lo+168(FP), AX
-	MOVQ  56(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz11
+	MOVQ    DX, AX
+	ADDQ    $+15, AX
+	SARQ    $0x04, AX
+	SHLQ    $0x04, AX
+	MOVQ    AX, 48(SP)
+	MOVQ    n2+160(FP), AX
+	ADDQ    $+4096, AX
+	SUBQ    $+1, AX
+	SARQ    $0x0c, AX
+	MOVQ    AX, 56(SP)
+	MOVQ    56(SP), CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETNE   AL
+	MOVQ    $+1, DX
+	XORQ    BX, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 64(SP)
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	MOVQ    $+1, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 72(SP)
+	XORQ    DX, DX
+	MOVQ    CX, BX
+	ADDQ    $+1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 80(SP)
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 88(SP)
+	MOVQ    lo+168(FP), AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz11
 	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix12
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix12
-	DECQ  AX
-	ADDQ  CX, DX
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix12
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix12
+	DECQ    AX
+	ADDQ    CX, DX
 
 divfix12:
 	MOVQ AX, DX
 
 divz11:
-	MOVQ  DX, 64(SP)
+	MOVQ  DX, 96(SP)
 	MOVQ  lo+168(FP), AX
 	MOVQ  56(SP), CX
 	XORQ  DX, DX
@@ -3137,26 +3157,26 @@ divz11:
 
 divfix14:
 divz13:
-	MOVQ DX, 72(SP)
+	MOVQ DX, 104(SP)
 	MOVQ n1+152(FP), AX
 	SARQ $0x03, AX
 	SHLQ $0x03, AX
-	MOVQ AX, 80(SP)
+	MOVQ AX, 112(SP)
 	MOVQ lo+168(FP), AX
-	MOVQ AX, 88(SP)
+	MOVQ AX, 120(SP)
 
 loop15:
-	MOVQ    88(SP), AX
+	MOVQ    120(SP), AX
 	CMPQ    AX, hi+176(FP)
 	JGE     end16
-	MOVQ    64(SP), AX
-	MOVQ    AX, 96(SP)
-	MOVQ    72(SP), AX
+	MOVQ    96(SP), AX
+	MOVQ    AX, 128(SP)
+	MOVQ    104(SP), AX
 	MOVQ    48(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 104(SP)
+	MOVQ    AX, 136(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    104(SP), DX
+	MOVQ    136(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
@@ -3169,27 +3189,27 @@ loop15:
 	XORQ    DX, DX
 	TESTQ   CX, CX
 	CMOVQNE AX, DX
-	MOVQ    DX, 112(SP)
+	MOVQ    DX, 144(SP)
 	MOVQ    n1+152(FP), AX
 	CMPQ    AX, $+0
 	JNE     else17
 	XORQ    AX, AX
-	MOVQ    AX, 120(SP)
+	MOVQ    AX, 152(SP)
 
 loop19:
-	MOVQ 120(SP), AX
+	MOVQ 152(SP), AX
 	CMPQ AX, $+1
 	JGE  end20
-	MOVQ 104(SP), CX
+	MOVQ 136(SP), CX
 	MOVQ CX, AX
-	MOVQ 112(SP), DX
+	MOVQ 144(SP), DX
 	ADDQ DX, CX
 
 loop21:
 	CMPQ   AX, CX
 	JGE    end22
 	VMOVSS matmul_gemm_c_gemv_avx512_c1<>+0(SB), X0
-	MOVQ   120(SP), DX
+	MOVQ   152(SP), DX
 	IMULQ  n2+160(FP), DX
 	ADDQ   AX, DX
 	MOVQ   out0_base+48(FP), BX
@@ -3198,20 +3218,20 @@ loop21:
 	JMP    loop21
 
 end22:
-	ADDQ $+1, 120(SP)
+	ADDQ $+1, 152(SP)
 	JMP  loop19
 
 end20:
 else17:
-	MOVQ 112(SP), AX
+	MOVQ 144(SP), AX
 	SARQ $0x04, AX
 	SHLQ $0x04, AX
-	MOVQ AX, 128(SP)
+	MOVQ AX, 160(SP)
 	XORQ AX, AX
-	MOVQ AX, 136(SP)
+	MOVQ AX, 168(SP)
 
 loop23:
-	MOVQ         136(SP), AX
+	MOVQ         168(SP), AX
 	MOVQ         n1+152(FP), CX
 	SUBQ         $+7, CX
 	CMPQ         AX, CX
@@ -3225,7 +3245,7 @@ loop23:
 	VBROADCASTSS 20(CX)(AX*4), Z5
 	VBROADCASTSS 24(CX)(AX*4), Z6
 	VBROADCASTSS 28(CX)(AX*4), Z7
-	MOVQ         104(SP), DX
+	MOVQ         136(SP), DX
 	MOVQ         DX, CX
 	MOVQ         AX, BX
 	IMULQ        n2+160(FP), BX
@@ -3268,7 +3288,7 @@ loop23:
 	CMPQ         AX, $+0
 	JNE          else25
 	XORQ         AX, AX
-	MOVQ         112(SP), R12
+	MOVQ         144(SP), R12
 	SUBQ         $+15, R12
 
 uloop27:
@@ -3351,7 +3371,7 @@ end30:
 
 else25:
 	XORQ AX, AX
-	MOVQ 112(SP), R12
+	MOVQ 144(SP), R12
 	SUBQ $+15, R12
 
 uloop31:
@@ -3431,13 +3451,13 @@ loop33:
 
 end34:
 endif26:
-	MOVQ 128(SP), AX
-	MOVQ 112(SP), R12
+	MOVQ 160(SP), AX
+	MOVQ 144(SP), R12
 
 loop35:
 	CMPQ      AX, R12
 	JGE       end36
-	MOVQ      112(SP), R13
+	MOVQ      144(SP), R13
 	SUBQ      AX, R13
 	MOVQ      $-1, R14
 	BZHIQ     R13, R14, R13
@@ -3452,7 +3472,7 @@ loop35:
 	VMOVUPS.Z (R13)(BX*4), K1, Z14
 	VMOVUPS.Z (R13)(CX*4), K1, Z15
 	VXORPS    Z16, Z16, Z16
-	MOVQ      136(SP), R13
+	MOVQ      168(SP), R13
 	CMPQ      R13, $+0
 	JEQ       guard37
 	MOVQ      out0_base+48(FP), R13
@@ -3467,7 +3487,7 @@ guard37:
 	VFMADD231PS Z10, Z5, Z16
 	VFMADD231PS Z9, Z6, Z16
 	VFMADD231PS Z8, Z7, Z16
-	MOVQ        112(SP), R13
+	MOVQ        144(SP), R13
 	SUBQ        AX, R13
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
@@ -3487,24 +3507,24 @@ guard37:
 	JMP         loop35
 
 end36:
-	ADDQ $+8, 136(SP)
+	ADDQ $+8, 168(SP)
 	JMP  loop23
 
 end24:
-	MOVQ 112(SP), AX
+	MOVQ 144(SP), AX
 	SARQ $0x04, AX
 	SHLQ $0x04, AX
-	MOVQ AX, 144(SP)
-	MOVQ 80(SP), AX
-	MOVQ AX, 152(SP)
+	MOVQ AX, 176(SP)
+	MOVQ 112(SP), AX
+	MOVQ AX, 184(SP)
 
 loop38:
-	MOVQ         152(SP), AX
+	MOVQ         184(SP), AX
 	CMPQ         AX, n1+152(FP)
 	JGE          end39
 	MOVQ         in0_base+0(FP), CX
 	VBROADCASTSS (CX)(AX*4), Z0
-	MOVQ         104(SP), DX
+	MOVQ         136(SP), DX
 	MOVQ         DX, CX
 	MOVQ         AX, BX
 	IMULQ        n2+160(FP), BX
@@ -3512,7 +3532,7 @@ loop38:
 	CMPQ         AX, $+0
 	JNE          else40
 	XORQ         AX, AX
-	MOVQ         112(SP), BX
+	MOVQ         144(SP), BX
 	SUBQ         $+15, BX
 
 uloop42:
@@ -3553,7 +3573,7 @@ end45:
 
 else40:
 	XORQ AX, AX
-	MOVQ 112(SP), BX
+	MOVQ 144(SP), BX
 	SUBQ $+15, BX
 
 uloop46:
@@ -3591,13 +3611,13 @@ loop48:
 
 end49:
 endif41:
-	MOVQ 144(SP), AX
-	MOVQ 112(SP), BX
+	MOVQ 176(SP), AX
+	MOVQ 144(SP), BX
 
 loop50:
 	CMPQ      AX, BX
 	JGE       end51
-	MOVQ      112(SP), SI
+	MOVQ      144(SP), SI
 	SUBQ      AX, SI
 	MOVQ      $-1, DI
 	BZHIQ     SI, DI, SI
@@ -3605,7 +3625,7 @@ loop50:
 	MOVQ      in1_base+24(FP), SI
 	VMOVUPS.Z (SI)(CX*4), K1, Z1
 	VXORPS    Z2, Z2, Z2
-	MOVQ      152(SP), SI
+	MOVQ      184(SP), SI
 	CMPQ      SI, $+0
 	JEQ       guard52
 	MOVQ      out0_base+48(FP), SI
@@ -3613,7 +3633,7 @@ loop50:
 
 guard52:
 	VFMADD231PS Z1, Z0, Z2
-	MOVQ        112(SP), SI
+	MOVQ        144(SP), SI
 	SUBQ        AX, SI
 	MOVQ        $-1, DI
 	BZHIQ       SI, DI, SI
@@ -3626,49 +3646,27 @@ guard52:
 	JMP         loop50
 
 end51:
-	ADDQ $+1, 152(SP)
+	ADDQ $+1, 184(SP)
 	JMP  loop38
 
 end39:
-	MOVQ    72(SP), AX
-	MOVQ    56(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETNE   DL
-	MOVQ    $+1, BX
-	XORQ    SI, SI
-	TESTQ   DX, DX
-	CMOVQNE BX, SI
-	ADDQ    SI, AX
-	MOVQ    AX, 72(SP)
-	MOVQ    72(SP), AX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETGT   DL
-	MOVQ    $+1, BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	CMPQ    AX, BX
-	JNE     else53
-	MOVQ    56(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETGT   CL
-	XORQ    DX, DX
-	ADDQ    $+1, AX
-	TESTQ   CX, CX
-	CMOVQNE DX, AX
-	MOVQ    AX, 72(SP)
-	MOVQ    64(SP), AX
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   CX, CX
-	CMOVQNE DX, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 64(SP)
+	MOVQ 104(SP), AX
+	MOVQ 64(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 104(SP)
+	MOVQ 104(SP), AX
+	MOVQ 72(SP), CX
+	CMPQ AX, CX
+	JNE  else53
+	MOVQ 80(SP), AX
+	MOVQ AX, 104(SP)
+	MOVQ 96(SP), AX
+	MOVQ 88(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 96(SP)
 
 else53:
-	ADDQ $+1, 88(SP)
+	ADDQ $+1, 120(SP)
 	JMP  loop15
 
 end16:
@@ -3679,7 +3677,7 @@ GLOBL matmul_gemm_c_gemv_avx512_c1<>(SB), RODATA|NOPTR, $4
 
 // func matmul_gemm_c_gemvdot_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, AVX512VL, BMI2, CMOV
-TEXT ·matmul_gemm_c_gemvdot_avx512(SB), NOSPLIT, $144-184
+TEXT ·matmul_gemm_c_gemvdot_avx512(SB), $176-184
 	MOVQ    $+4096, AX
 	MOVQ    $+128, CX
 	MOVQ    $+2, DX
@@ -3822,32 +3820,58 @@ divfix8:
 	MOVQ AX, DX
 
 divz7:
-	MOVQ  DX, 40(SP)
-	MOVQ  n0+144(FP), AX
-	ADDQ  $+256, AX
-	SUBQ  $+1, AX
-	SARQ  $0x08, AX
-	MOVQ  AX, 48(SP)
-	MOVQ  lo+168(FP), AX
-	MOVQ  48(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz9
+	MOVQ    DX, 40(SP)
+	MOVQ    n0+144(FP), AX
+	ADDQ    $+256, AX
+	SUBQ    $+1, AX
+	SARQ    $0x08, AX
+	MOVQ    AX, 48(SP)
+	MOVQ    48(SP), CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETNE   AL
+	MOVQ    $+1, DX
+	XORQ    BX, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 56(SP)
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	MOVQ    $+1, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 64(SP)
+	XORQ    DX, DX
+	MOVQ    CX, BX
+	ADDQ    $+1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 72(SP)
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 80(SP)
+	MOVQ    lo+168(FP), AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz9
 	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix10
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix10
-	DECQ  AX
-	ADDQ  CX, DX
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix10
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix10
+	DECQ    AX
+	ADDQ    CX, DX
 
 divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ  DX, 56(SP)
+	MOVQ  DX, 88(SP)
 	MOVQ  lo+168(FP), AX
 	MOVQ  48(SP), CX
 	XORQ  DX, DX
@@ -3865,26 +3889,26 @@ divz9:
 
 divfix12:
 divz11:
-	MOVQ DX, 64(SP)
+	MOVQ DX, 96(SP)
 	MOVQ n1+152(FP), AX
 	SARQ $0x04, AX
 	SHLQ $0x04, AX
-	MOVQ AX, 72(SP)
+	MOVQ AX, 104(SP)
 	MOVQ lo+168(FP), AX
-	MOVQ AX, 80(SP)
+	MOVQ AX, 112(SP)
 
 loop13:
-	MOVQ    80(SP), AX
+	MOVQ    112(SP), AX
 	CMPQ    AX, hi+176(FP)
 	JGE     end14
-	MOVQ    56(SP), AX
-	MOVQ    AX, 88(SP)
-	MOVQ    64(SP), AX
+	MOVQ    88(SP), AX
+	MOVQ    AX, 120(SP)
+	MOVQ    96(SP), AX
 	SHLQ    $0x08, AX
-	MOVQ    AX, 96(SP)
+	MOVQ    AX, 128(SP)
 	MOVQ    $+256, AX
 	MOVQ    n0+144(FP), CX
-	MOVQ    96(SP), DX
+	MOVQ    128(SP), DX
 	SUBQ    DX, CX
 	XORQ    DX, DX
 	CMPQ    AX, CX
@@ -3898,21 +3922,21 @@ loop13:
 	XORQ    DX, DX
 	TESTQ   AX, AX
 	CMOVQNE CX, DX
-	MOVQ    DX, 104(SP)
-	MOVQ    72(SP), AX
-	MOVQ    AX, 112(SP)
+	MOVQ    DX, 136(SP)
+	MOVQ    104(SP), AX
+	MOVQ    AX, 144(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 120(SP)
+	MOVQ    AX, 152(SP)
 
 loop15:
-	MOVQ    120(SP), AX
-	MOVQ    104(SP), CX
+	MOVQ    152(SP), AX
+	MOVQ    136(SP), CX
 	SUBQ    $+3, CX
 	CMPQ    AX, CX
 	JGE     end16
 	VXORPS  Z1, Z1, Z1
 	VMOVUPS Z1, Z0
-	MOVQ    96(SP), CX
+	MOVQ    128(SP), CX
 	ADDQ    AX, CX
 	MOVQ    CX, AX
 	IMULQ   n1+152(FP), AX
@@ -3978,7 +4002,7 @@ loop19:
 	JMP         loop19
 
 end20:
-	MOVQ 112(SP), DI
+	MOVQ 144(SP), DI
 	MOVQ n1+152(FP), R8
 	MOVQ in0_base+0(FP), R9
 	MOVQ in1_base+24(FP), R10
@@ -4017,8 +4041,8 @@ end22:
 	VADDPS        X4, X0, X0
 	VPERMILPS     $0xb1, X0, X4
 	VADDPS        X4, X0, X0
-	MOVQ          96(SP), AX
-	MOVQ          120(SP), CX
+	MOVQ          128(SP), AX
+	MOVQ          152(SP), CX
 	ADDQ          CX, AX
 	MOVQ          AX, CX
 	IMULQ         n2+160(FP), CX
@@ -4059,24 +4083,24 @@ end22:
 	ADDQ          $+3, AX
 	IMULQ         n2+160(FP), AX
 	VMOVSS        X0, (DX)(AX*4)
-	ADDQ          $+4, 120(SP)
+	ADDQ          $+4, 152(SP)
 	JMP           loop15
 
 end16:
-	MOVQ 72(SP), AX
-	MOVQ AX, 128(SP)
 	MOVQ 104(SP), AX
+	MOVQ AX, 160(SP)
+	MOVQ 136(SP), AX
 	SARQ $0x02, AX
 	SHLQ $0x02, AX
-	MOVQ AX, 136(SP)
+	MOVQ AX, 168(SP)
 
 loop23:
-	MOVQ   136(SP), AX
-	MOVQ   104(SP), CX
+	MOVQ   168(SP), AX
+	MOVQ   136(SP), CX
 	CMPQ   AX, CX
 	JGE    end24
 	VXORPS Z0, Z0, Z0
-	MOVQ   96(SP), CX
+	MOVQ   128(SP), CX
 	ADDQ   AX, CX
 	MOVQ   CX, AX
 	IMULQ  n1+152(FP), AX
@@ -4114,7 +4138,7 @@ loop27:
 	JMP         loop27
 
 end28:
-	MOVQ 128(SP), DX
+	MOVQ 160(SP), DX
 	MOVQ n1+152(FP), BX
 	MOVQ in0_base+0(FP), SI
 	MOVQ in1_base+24(FP), DI
@@ -4144,55 +4168,33 @@ end30:
 	VADDPS        X1, X0, X0
 	VPERMILPS     $0xb1, X0, X1
 	VADDPS        X1, X0, X0
-	MOVQ          96(SP), AX
-	MOVQ          136(SP), CX
+	MOVQ          128(SP), AX
+	MOVQ          168(SP), CX
 	ADDQ          CX, AX
 	IMULQ         n2+160(FP), AX
 	MOVQ          out0_base+48(FP), CX
 	VMOVSS        X0, (CX)(AX*4)
-	ADDQ          $+1, 136(SP)
+	ADDQ          $+1, 168(SP)
 	JMP           loop23
 
 end24:
-	MOVQ    64(SP), AX
-	MOVQ    48(SP), CX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETNE   DL
-	MOVQ    $+1, BX
-	XORQ    SI, SI
-	TESTQ   DX, DX
-	CMOVQNE BX, SI
-	ADDQ    SI, AX
-	MOVQ    AX, 64(SP)
-	MOVQ    64(SP), AX
-	XORQ    DX, DX
-	CMPQ    CX, $+0
-	SETGT   DL
-	MOVQ    $+1, BX
-	TESTQ   DX, DX
-	CMOVQNE CX, BX
-	CMPQ    AX, BX
-	JNE     else31
-	MOVQ    48(SP), AX
-	XORQ    CX, CX
-	CMPQ    AX, $+0
-	SETGT   CL
-	XORQ    DX, DX
-	ADDQ    $+1, AX
-	TESTQ   CX, CX
-	CMOVQNE DX, AX
-	MOVQ    AX, 64(SP)
-	MOVQ    56(SP), AX
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   CX, CX
-	CMOVQNE DX, BX
-	ADDQ    BX, AX
-	MOVQ    AX, 56(SP)
+	MOVQ 96(SP), AX
+	MOVQ 56(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 96(SP)
+	MOVQ 96(SP), AX
+	MOVQ 64(SP), CX
+	CMPQ AX, CX
+	JNE  else31
+	MOVQ 72(SP), AX
+	MOVQ AX, 96(SP)
+	MOVQ 88(SP), AX
+	MOVQ 80(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 88(SP)
 
 else31:
-	ADDQ $+1, 80(SP)
+	ADDQ $+1, 112(SP)
 	JMP  loop13
 
 end14:
