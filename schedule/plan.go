@@ -105,6 +105,14 @@ type GEMM struct {
 	// DirectAllB: a B of at most this many K x N elements is read in place
 	// whatever M (0: never), as it stays in cache across the row tiles.
 	DirectAllB int `json:"direct_all_b,omitempty"`
+	// DirectA: an A of at most this many M x K elements (0: never) whose
+	// rows are contiguous along k is read in place instead of packed, when K
+	// is one KC block and M has a whole tile: the micro-kernel broadcasts
+	// from A's rows at its run-time row stride, and the last tile of a block
+	// that would run past M is moved up to end at M (its rows computed twice
+	// with the same sums). For small products, where packing A costs as
+	// much as a large part of the multiply-adds.
+	DirectA int `json:"direct_a,omitempty"`
 	// GEMV paths (M == 1 or N == 1): rows of B streamed together, least
 	// columns per parallel block, outputs per dot-product block; 0 turns
 	// the path off.
@@ -152,7 +160,7 @@ func (g *GEMM) Validate(vectorRegs int) error {
 		return fmt.Errorf("gemm plan: MC %d and NC %d must be multiples of MR %d and NR %d", g.MC, g.NC, g.MR, g.NR)
 	case g.MRTail < 0 || g.MRTail >= g.MR && g.MRTail > 0:
 		return fmt.Errorf("gemm plan: tail height %d must be below MR %d", g.MRTail, g.MR)
-	case g.MaxGroups < 1 || g.NCSplit < 1 || g.DirectMaxM < 0 || g.DirectMaxB < 0 || g.DirectAllB < 0 || g.SplitMinWork < 0 || g.NCMin < 0 || g.PrefetchC < 0 || g.PrefetchB < 0 || g.GEMVRows < 0 || g.GEMVCols < 0 || g.DotBlock < 0:
+	case g.MaxGroups < 1 || g.NCSplit < 1 || g.DirectMaxM < 0 || g.DirectMaxB < 0 || g.DirectAllB < 0 || g.DirectA < 0 || g.SplitMinWork < 0 || g.NCMin < 0 || g.PrefetchC < 0 || g.PrefetchB < 0 || g.GEMVRows < 0 || g.GEMVCols < 0 || g.DotBlock < 0:
 		return errors.New("gemm plan: parallel and special-shape knobs must be non-negative (groups and splits positive)")
 	}
 	if vectorRegs > 0 {
@@ -270,8 +278,8 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "  stmts %v:", u.Stmts)
 		if u.GEMM != nil {
 			g := u.GEMM
-			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes, tail tiles of %d rows) blocks kc %d mc %d nc %d, A as rows %v, B packed in the loop %v, groups %d, nc split %d, direct below %d tiles and %d elements of B or up to %d elements, one NC block below %d flops, NC blocks of at least %d columns, C prefetched from %d elements, B's pack prefetching %d rows ahead, gemv rows %d cols %d, dot block %d, vnni %v",
-				g.MR, g.NR, g.Lanes, g.MRTail, g.KC, g.MC, g.NC, g.ARows, g.BInLoop, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.DirectMaxB, g.DirectAllB, g.SplitMinWork, g.NCMin, g.PrefetchC, g.PrefetchB, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
+			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes, tail tiles of %d rows) blocks kc %d mc %d nc %d, A as rows %v, B packed in the loop %v, groups %d, nc split %d, direct below %d tiles and %d elements of B or up to %d elements, A in place up to %d elements, one NC block below %d flops, NC blocks of at least %d columns, C prefetched from %d elements, B's pack prefetching %d rows ahead, gemv rows %d cols %d, dot block %d, vnni %v",
+				g.MR, g.NR, g.Lanes, g.MRTail, g.KC, g.MC, g.NC, g.ARows, g.BInLoop, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.DirectMaxB, g.DirectAllB, g.DirectA, g.SplitMinWork, g.NCMin, g.PrefetchC, g.PrefetchB, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
 		} else {
 			fmt.Fprintf(&b, " vector %v, accumulators %d", u.Vector, u.Accumulators)
 		}
@@ -349,6 +357,8 @@ type GEMMSpace struct {
 	MRTail []int
 	// PrefetchB are the prefetch distances of B's pack to try (none: 0).
 	PrefetchB []int
+	// DirectA are the bounds of an A read in place to try (none: 0).
+	DirectA []int
 	// VNNI is used where the target has it.
 	VNNI bool
 }
@@ -375,6 +385,14 @@ func (s GEMMSpace) prefetchB() []int {
 		return []int{0}
 	}
 	return s.PrefetchB
+}
+
+// directA returns the DirectA domain, {0} if it is empty.
+func (s GEMMSpace) directA() []int {
+	if len(s.DirectA) == 0 {
+		return []int{0}
+	}
+	return s.DirectA
 }
 
 // Plans returns every valid plan of the space.
@@ -408,17 +426,19 @@ func (s GEMMSpace) Plans() []GEMM {
 
 // appendVariants appends to out the valid variants of g over the domains
 // that do not change the loop structure's tiles: B's packing order, the
-// tail height and B's prefetch distance.
+// tail height, B's prefetch distance and reading A in place.
 func (s GEMMSpace) appendVariants(out []GEMM, g GEMM) []GEMM {
 	for _, bil := range s.bInLoop() {
 		for _, tail := range s.mrTail() {
 			for _, pf := range s.prefetchB() {
-				g.BInLoop, g.MRTail, g.PrefetchB = bil, tail, pf
-				if tail >= g.MR {
-					g.MRTail = 0
-				}
-				if g.Validate(s.VectorRegs) == nil {
-					out = append(out, g)
+				for _, da := range s.directA() {
+					g.BInLoop, g.MRTail, g.PrefetchB, g.DirectA = bil, tail, pf, da
+					if tail >= g.MR {
+						g.MRTail = 0
+					}
+					if g.Validate(s.VectorRegs) == nil {
+						out = append(out, g)
+					}
 				}
 			}
 		}

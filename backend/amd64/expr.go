@@ -620,6 +620,7 @@ func (g *gen) memset(s *loop.Memset) {
 	}
 	z := g.c.GP64()
 	g.c.XORQ(z, z)
+	g.memsetVectors(p, n)
 	w, b, end := g.label("msw"), g.label("msb"), g.label("msend")
 	g.place(w)
 	g.c.CMPQ(n, operand.I32(8))
@@ -635,6 +636,29 @@ func (g *gen) memset(s *loop.Memset) {
 	g.c.INCQ(p)
 	g.c.DECQ(n)
 	g.c.JMP(operand.LabelRef(b))
+	g.place(end)
+}
+
+// memsetVectors zeroes the leading whole vectors of the n bytes at p (a
+// ZMM register's 64 bytes on AVX-512, a YMM's 32 on AVX2) and advances p
+// and decreases n past them; the caller zeroes the rest.
+func (g *gen) memsetVectors(p, n reg.Register) {
+	var v reg.VecVirtual
+	width := 32
+	if g.avx512 {
+		v, width = g.c.ZMM(), 64
+	} else {
+		v = g.c.YMM()
+	}
+	g.zero(v)
+	loop, end := g.label("msv"), g.label("msvend")
+	g.place(loop)
+	g.c.CMPQ(n, operand.I32(width))
+	g.c.JLT(operand.LabelRef(end))
+	g.c.VMOVUPS(v, operand.Mem{Base: p})
+	g.c.ADDQ(operand.I32(width), p)
+	g.c.SUBQ(operand.I32(width), n)
+	g.c.JMP(operand.LabelRef(loop))
 	g.place(end)
 }
 

@@ -836,8 +836,8 @@ func (g *gen) hoistAddresses(body []loop.Stmt) []string {
 		}
 		sort.Slice(terms, func(i, j int) bool { return terms[i].key < terms[j].key })
 		inv, _ := g.splitInvariant(terms)
-		if len(inv) == 0 || (len(inv) == 1 && inv[0].coef == 1) {
-			continue
+		if len(inv) == 0 || (len(inv) == 1 && inv[0].coef == 1 && !g.isParamRef(inv[0].e)) {
+			continue // (a parameter is pinned: it is read from the frame)
 		}
 		key := termsKey(inv)
 		if _, ok := g.pinnedLin[key]; ok {
@@ -1144,9 +1144,11 @@ func (g *gen) materialize(l linear) reg.Register {
 		if len(inv) > 0 && len(rest) > 0 {
 			if r, ok := g.pinnedLin[termsKey(inv)]; ok {
 				acc := g.c.GP64()
-				g.c.MOVQ(r, acc)
-				for _, t := range rest {
-					g.addTerm(acc, t)
+				if !g.leaTerm(r, rest, acc) {
+					g.c.MOVQ(r, acc)
+					for _, t := range rest {
+						g.addTerm(acc, t)
+					}
 				}
 				if cacheable {
 					g.cache[key] = cached{r: acc, deps: deps}
@@ -1246,6 +1248,35 @@ func (g *gen) splitInvariant(terms []term) (inv, rest []term) {
 }
 
 // addTerm adds coef*atom to acc.
+// isParamRef reports whether e reads a kernel parameter (held in the
+// argument frame, not in a register).
+func (g *gen) isParamRef(e loop.Expr) bool {
+	r, ok := e.(*loop.Ref)
+	return ok && g.isParam(r.Var)
+}
+
+// leaTerm computes r plus rest into acc with one LEAQ when rest is a
+// single register variable scaled by 1, 2, 4 or 8 (a row of A read in
+// place: the group's running offset plus a pinned multiple of the stride),
+// and reports whether it did.
+func (g *gen) leaTerm(r reg.Register, rest []term, acc reg.Register) bool {
+	if len(rest) != 1 {
+		return false
+	}
+	t := rest[0]
+	v, ok := t.e.(*loop.Ref)
+	if !ok || g.isParam(v.Var) {
+		return false
+	}
+	switch t.coef {
+	case 1, 2, 4, 8:
+	default:
+		return false
+	}
+	g.c.LEAQ(operand.Mem{Base: r, Index: g.rawVar(v.Var), Scale: uint8(t.coef)}, acc)
+	return true
+}
+
 func (g *gen) addTerm(acc reg.Register, t term) {
 	var x reg.Register
 	if r, ok := t.e.(*loop.Ref); ok && !g.isParam(r.Var) {

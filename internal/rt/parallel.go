@@ -55,6 +55,7 @@ func ParallelFor(n, grain int, t Task) {
 	c := getParCall()
 	c.t, c.n, c.chunks = t, n, chunks
 	c.next.Store(0)
+	c.waiting.Store(0)
 	c.left.Store(int64(chunks))
 	c.refs.Store(int32(helpers) + 1)
 	for range helpers {
@@ -75,8 +76,33 @@ func ParallelFor(n, grain int, t Task) {
 		runtime.Gosched()
 	}
 	c.work()
-	<-c.done
+	c.wait()
 	c.release()
+}
+
+// spinWaits is how many times the caller yields, waiting for the helpers'
+// last chunks, before it blocks on the done channel.
+const spinWaits = 64
+
+// wait returns when every chunk of c is finished. The caller yields while
+// the helpers finish their last chunks (a goroutine that blocks and is woken
+// costs microseconds, and the runtime's blocking receive sometimes allocates
+// its wait record); after spinWaits yields it blocks until the last helper
+// signals done. waiting arbitrates between the two: the caller announces a
+// block with 0 -> 1, and either takes it back (1 -> 0, nothing was sent)
+// or the finisher took it (1 -> 2) and sends.
+func (c *parCall) wait() {
+	for range spinWaits {
+		if c.left.Load() == 0 {
+			return
+		}
+		runtime.Gosched()
+	}
+	c.waiting.Store(1)
+	if c.left.Load() == 0 && c.waiting.CompareAndSwap(1, 0) {
+		return
+	}
+	<-c.done
 }
 
 // parCall is the shared state of one ParallelFor call. It is reused: whoever
@@ -87,6 +113,7 @@ type parCall struct {
 	next      atomic.Int64 // next chunk to hand out
 	left      atomic.Int64 // chunks not yet finished
 	refs      atomic.Int32 // the caller and the helpers that were sent c
+	waiting   atomic.Int32 // 1: the caller blocks on done; 2: done is sent (see wait)
 	done      chan struct{}
 }
 
@@ -99,7 +126,7 @@ func (c *parCall) work() {
 			return
 		}
 		c.t.Run(i*c.n/c.chunks, (i+1)*c.n/c.chunks)
-		if c.left.Add(-1) == 0 {
+		if c.left.Add(-1) == 0 && c.waiting.CompareAndSwap(1, 2) {
 			c.done <- struct{}{}
 		}
 	}
@@ -127,6 +154,15 @@ var workers struct {
 func startWorkers() {
 	workers.n = runtime.GOMAXPROCS(0)
 	workers.work = make(chan *parCall, 4*workers.n)
+	// A helper can hold a finished call for a while after the caller has
+	// returned (it is descheduled before its release), so that the next call
+	// finds the free list empty: start with enough calls for every helper
+	// and a few nested calls, and room in the list for all of them, so that
+	// a warm ParallelFor does not allocate on a loaded machine either.
+	workers.free = make([]*parCall, 0, 4*workers.n+8)
+	for range 2*workers.n + 4 {
+		workers.free = append(workers.free, &parCall{done: make(chan struct{}, 1)})
+	}
 	for range workers.n {
 		go func() {
 			for c := range workers.work {

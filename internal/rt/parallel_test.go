@@ -131,7 +131,12 @@ func TestParallelForNoAllocs(t *testing.T) {
 	if a := testing.AllocsPerRun(100, func() { ParallelFor(4096, 64, task) }); a != 0 {
 		t.Errorf("serial ParallelFor: %v allocs per call, want 0", a)
 	}
-	// The parallel path, measured by hand with more than one P.
+	// The parallel path, measured by hand with more than one P. A caller
+	// that waits long for a helper (an OS thread descheduled on a loaded
+	// machine) blocks on a channel, and the runtime may allocate the wait
+	// record of a blocking receive when its caches are empty: measured with
+	// four Ps on two cores, up to 15 in 1000 calls. A per-call allocation
+	// of ParallelFor's own would be 1000.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	for range 100 {
 		ParallelFor(4096, 64, task) // warm up: worker pool and free list
@@ -143,7 +148,7 @@ func TestParallelForNoAllocs(t *testing.T) {
 		ParallelFor(4096, 64, task)
 	}
 	runtime.ReadMemStats(&after)
-	if d := after.Mallocs - before.Mallocs; d > runs/100 {
+	if d := after.Mallocs - before.Mallocs; d > runs/20 {
 		t.Errorf("parallel ParallelFor: %d allocations in %d calls, want 0", d, runs)
 	}
 }

@@ -42,9 +42,11 @@ const (
 	// none: 0.68x -> 0.80x the GFLOP/s of a GEMM of its FLOP count (4 rows
 	// 0.74x, 16 rows 0.78x).
 	defaultPrefetchB = 8
-	defaultGEMVRows  = 8 // with 32 vector registers; half with 16
-	defaultGEMVCols  = 4096
-	defaultDotBlock  = 256 // outputs per parallel block of a dot-product GEMV: one contiguous region of rows
+	// defaultDirectA: A read in place up to 16K elements (64 KiB of f32).
+	defaultDirectA  = 1 << 14
+	defaultGEMVRows = 8 // with 32 vector registers; half with 16
+	defaultGEMVCols = 4096
+	defaultDotBlock = 256 // outputs per parallel block of a dot-product GEMV: one contiguous region of rows
 )
 
 // DefaultPlan returns the template's plan for m on target t: Choose's
@@ -165,6 +167,7 @@ func Choose(t loop.Target, acc ir.DType) Blocking {
 	}
 	if b.Lanes > 1 {
 		b.PrefetchB = defaultPrefetchB
+		b.DirectA = defaultDirectA
 	}
 	switch {
 	case b.Lanes == 1 && t.VectorRegs >= 32:

@@ -161,6 +161,10 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		directCond = or(directCond, cmp(ir.Le, mul(d.K, d.N), i64(int64(bl.DirectAllB))))
 	}
 
+	// A read in place: see schedule.GEMM.DirectA.
+	directAOK := bl.DirectA > 0 && P > 0 && !vnni && lw.a.plain() && isUnit(aColE) && lw.a.buf.Elem == m.Acc && !lw.a.cast && len(m.KOuter) == 0
+	directACondE := lw.directACond(d, P)
+
 	// packBBlock appends to body the statements that pack block blk = (b*nNC
 	// + jb)*nKC + pb of B into packB at slot (the sizes z of the Func
 	// being built).
@@ -283,6 +287,12 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	// Step 3: compute. Tile t = b*nNC + jb.
 	var bodyC []loop.Stmt
 	fC, zC := newFunc("", &bodyC)
+	var directA loop.Expr
+	if directAOK {
+		da := lw.newVar("dira", tBool)
+		bodyC = append(bodyC, assign(da, directACondE))
+		directA = ref(da)
+	}
 	{
 		vt := lw.loopVar("t")
 		var body []loop.Stmt
@@ -304,10 +314,14 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 			return nil, err
 		}
 		body = append(body, &loop.If{Cond: cmp(ir.Eq, mul(d.K, lw.outerK()), i64(0)), Then: zero})
-		var offBD loop.Expr
+		var offBD, offAD loop.Expr
 		if directOK {
 			o, _ := batchOff(b, lw.b.batch)
 			offBD = lw.keep(&body, "offbd", o)
+		}
+		if directAOK {
+			o, _ := batchOff(b, lw.a.batch)
+			offAD = lw.keep(&body, "offad", o)
 		}
 
 		vpb := lw.loopVar("pb")
@@ -368,21 +382,34 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		}
 		// rowTiles returns the loop over row tiles from ir0 to ir1 of height
 		// rows (0: MR).
-		rowTiles := func(ir0, ir1 loop.Expr, rows int) (loop.Stmt, error) {
+		// With A read in place (inPlace), a tile that would run past the
+		// block's end starts h rows before it instead (see directACond).
+		rowTiles := func(ir0, ir1 loop.Expr, rows int, inPlace bool) (loop.Stmt, error) {
 			h := int64(rows)
 			if rows == 0 {
 				h = MR
 			}
 			vir := lw.loopVar("ir")
 			var irBody []loop.Stmt
-			mr := lw.keep(&irBody, "mr", minE(i64(h), sub(mc, ref(vir))))
+			var start, mr loop.Expr = ref(vir), nil
 			vpa, vpbp := lw.scalarVar("pa"), lw.scalarVar("pbp")
-			sliver := kd // MR rows of k-interleaved A
-			if P > 0 {
-				sliver = i64(P) // rows at pitch P: sliver ir starts at row ir
+			var astr loop.Expr
+			var aIn *loop.Buf
+			if inPlace {
+				start = lw.keep(&irBody, "irs", minE(ref(vir), sub(mc, i64(h))))
+				mr = i64(h)
+				astr, aIn = aRowE, lw.a.buf
+				irBody = append(irBody, assign(vpa, add(offAD, add(mul(add(ic, start), aRowE), mul(pc, aColE)))))
+			} else {
+				mr = lw.keep(&irBody, "mr", minE(i64(h), sub(mc, ref(vir))))
+				sliver := kd // MR rows of k-interleaved A
+				if P > 0 {
+					sliver = i64(P) // rows at pitch P: sliver ir starts at row ir
+				}
+				irBody = append(irBody, assign(vpa, add(aIb, mul(ref(vir), sliver))))
 			}
-			irBody = append(irBody, assign(vpa, add(aIb, mul(ref(vir), sliver))), assign(vpbp, bJr))
-			ct := lw.keep(&irBody, "ct", add(offC, add(mul(add(ic, ref(vir)), cRowE), mul(add(jc, ref(vjr)), cColE))))
+			irBody = append(irBody, assign(vpbp, bJr))
+			ct := lw.keep(&irBody, "ct", add(offC, add(mul(add(ic, start), cRowE), mul(add(jc, ref(vjr)), cColE))))
 			var cpos loop.Expr
 			if correct {
 				cpos = add(mul(blkB, zC.ncE), ref(vjr))
@@ -393,13 +420,13 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 				direct, directB = directCond, lw.b.buf
 			}
 			micro, err := lw.vmicro(vmicroArgs{
-				packA: packA, packB: packB, tile: tile, aPitch: P,
+				packA: packA, packB: packB, tile: tile, aPitch: P, aStride: astr, directA: aIn,
 				pa: vpa, pb: vpbp, kc: kd, mr: mr, nr: nr, vnni: vnni, csum: csum, cpos: cpos,
 				direct: direct, directB: directB, bStep: bRowE,
 				ctile: ct, cRow: cRowE, cCol: cColE,
 				first: first, last: last,
 				tslot: mul(ref(vt), i64(MR*NR)),
-				row:   add(ic, ref(vir)), col: add(jc, ref(vjr)),
+				row:   add(ic, start), col: add(jc, ref(vjr)),
 				bind: bind, rows: rows, prefetchC: prefetchC,
 			})
 			if err != nil {
@@ -411,24 +438,32 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		// rem = mc % MR rows number at most 2T ends with tiles of T rows
 		// instead of one MR-row tile that is mostly padding.
 		var mainEnd loop.Expr = mc
-		T := int64(bl.MRTail)
-		tail := T > 0 && P > 0 && T < MR
+		T := lw.tailHeight(P)
+		tail := T > 0
 		if tail {
-			rem := lw.keep(&jbody, "rem", sub(mc, mul(div(mc, i64(MR)), i64(MR))))
-			mainEnd = lw.keep(&jbody, "mend", &loop.Select{Cond: cmp(ir.Le, rem, i64(2*T)), A: sub(mc, rem), B: mc, T: tI64})
+			rem := lw.keep(&jbody, "rem", tailRem(mc, MR))
+			mainEnd = lw.keep(&jbody, "mend", &loop.Select{Cond: useTail(rem, T), A: sub(mc, rem), B: mc, T: tI64})
 		}
-		mainLoop, err := rowTiles(i64(0), mainEnd, 0)
+		tiles := func(inPlace bool) ([]loop.Stmt, error) {
+			mainLoop, err := rowTiles(i64(0), mainEnd, 0, inPlace)
+			if err != nil || !tail {
+				return []loop.Stmt{mainLoop}, err
+			}
+			tailLoop, err := rowTiles(mainEnd, mc, int(T), inPlace)
+			return []loop.Stmt{mainLoop, tailLoop}, err
+		}
+		packedTiles, err := tiles(false)
 		if err != nil {
 			return nil, err
 		}
-		jbody = append(jbody, mainLoop)
-		if tail {
-			tailLoop, err := rowTiles(mainEnd, mc, int(T))
+		if directAOK {
+			inPlaceTiles, err := tiles(true)
 			if err != nil {
 				return nil, err
 			}
-			jbody = append(jbody, tailLoop)
+			packedTiles = []loop.Stmt{&loop.If{Cond: directA, Then: inPlaceTiles, Else: packedTiles}}
 		}
+		jbody = append(jbody, packedTiles...)
 		ibody = append(ibody, forLoop(vjr, i64(0), nc, NR, jbody...))
 		kbody = append(kbody, forLoop(vib, i64(0), zC.nMC, 1, ibody...))
 		body = append(body, forLoop(vpb, i64(0), zC.nKC, 1, kbody...))
@@ -556,6 +591,9 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	}
 
 	extA, extC := nABlocks(), nTiles()
+	if directAOK {
+		extA = &loop.Select{Cond: directACondE, A: i64(0), B: extA, T: tI64}
+	}
 	if gemvOK {
 		extA = &loop.Select{Cond: gemvCond, A: i64(0), B: extA, T: tI64}
 		extC = &loop.Select{Cond: gemvCond, A: i64(0), B: extC, T: tI64}
@@ -576,6 +614,9 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	}
 	if gemvOK {
 		packA.Len = none(gemvCond, packA.Len)
+	}
+	if directAOK {
+		packA.Len = none(directACondE, packA.Len)
 	}
 	if fD != nil {
 		packA.Len = none(dotCond, packA.Len)
@@ -730,11 +771,63 @@ func (lw *lowering) packRowsPitched(dst *loop.Buf, slot, src, mc, kc, rs, cs loo
 	return append(body, lw.zeroRows(dst, slot, mc, kc, vz, P)...)
 }
 
-// zeroRows zeroes kc elements of the rows mc .. roundUp(mc, MR) of a block
+// zeroRows zeroes kc elements of the rows mc .. rowsRead(mc, P) of a block
 // with rows at pitch P, so that the micro-kernel's padding rows are zero.
 func (lw *lowering) zeroRows(dst *loop.Buf, slot, mc, kc loop.Expr, vz *loop.Var, P int64) []loop.Stmt {
-	return []loop.Stmt{forLoop(vz, mc, roundUp(mc, int64(lw.bl.MR)), 1,
+	return []loop.Stmt{forLoop(vz, mc, lw.rowsRead(mc, P), 1,
 		&loop.Memset{Buf: dst, Index: add(slot, mul(ref(vz), i64(P))), Len: kc})}
+}
+
+// directACond returns the run-time condition under which A is read in
+// place (schedule.GEMM.DirectA): at most DirectA elements, K one block, and
+// every tile that runs past a block's end can start earlier instead: M has
+// a whole MR-row tile, or its last rows go to tail tiles and M has one of
+// those (tiles of a block start at most h rows before its end, and rows
+// before the block's start are rows of the previous block: in A, and in
+// C, which they rewrite with the same sums, K being one block).
+func (lw *lowering) directACond(d flatDims, P int64) loop.Expr {
+	MR := int64(lw.bl.MR)
+	c := and(cmp(ir.Le, mul(d.M, d.K), i64(int64(lw.bl.DirectA))), cmp(ir.Le, d.K, i64(int64(lw.bl.KC))))
+	shape := cmp(ir.Ge, d.M, i64(MR))
+	if T := lw.tailHeight(P); T > 0 {
+		shape = or(shape, and(cmp(ir.Ge, d.M, i64(T)), useTail(tailRem(d.M, MR), T)))
+	}
+	return and(c, shape)
+}
+
+// tailHeight returns the height of the tail tiles of a block of A packed at
+// pitch P (the plan's MRTail; 0 when there are none: A interleaved, or no
+// tail height below MR).
+func (lw *lowering) tailHeight(P int64) int64 {
+	T := int64(lw.bl.MRTail)
+	if T > 0 && P > 0 && T < int64(lw.bl.MR) {
+		return T
+	}
+	return 0
+}
+
+// tailRem returns the rows of an mc-row block past its last whole MR-row
+// tile.
+func tailRem(mc loop.Expr, MR int64) loop.Expr { return sub(mc, mul(div(mc, i64(MR)), i64(MR))) }
+
+// useTail reports whether the rem rows past the last whole MR-row tile are
+// computed by tail tiles of height T (at most 2T rows) rather than by one
+// more MR-row tile.
+func useTail(rem loop.Expr, T int64) loop.Expr { return cmp(ir.Le, rem, i64(2*T)) }
+
+// rowsRead returns how many rows of an mc-row block packed at pitch P the
+// micro-tiles read: whole MR-row tiles, or with tail tiles the last whole
+// MR-row tile's end plus the tail tiles' rows (M = 64 with 12 + 4-row tiles:
+// 64 rows, no padding to 72).
+func (lw *lowering) rowsRead(mc loop.Expr, P int64) loop.Expr {
+	MR := int64(lw.bl.MR)
+	full := roundUp(mc, MR)
+	T := lw.tailHeight(P)
+	if T == 0 {
+		return full
+	}
+	rem := tailRem(mc, MR)
+	return &loop.Select{Cond: useTail(rem, T), A: add(sub(mc, rem), roundUp(rem, T)), B: full, T: tI64}
 }
 
 // packRowsGeneral is packRowsA for a general operand: the mc x kc block at

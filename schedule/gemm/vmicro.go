@@ -32,6 +32,15 @@ type vmicroArgs struct {
 	direct  loop.Expr
 	directB *loop.Buf
 	bStep   loop.Expr
+	// aStride, when set, is A's row stride at run time (A read in place, or
+	// packed at a run-time pitch): A[r, k] at pa + r*aStride + k. The rows
+	// are addressed in groups of three from a running offset per group, so
+	// that the k loop holds the offsets of 1 and 2 strides in two registers
+	// and a row costs one add.
+	aStride loop.Expr
+	// directA, when set, is the buffer A is read from in place (pa is then
+	// an index into it), with row stride aStride.
+	directA *loop.Buf
 	// rows, when positive, is the tile height instead of the plan's MR
 	// (the tail tiles of a block whose rows MR does not divide; packed A at
 	// a pitch only).
@@ -77,6 +86,31 @@ func (lw *lowering) vmicro(a vmicroArgs) ([]loop.Stmt, error) {
 	}
 	ab := lw.newVar("ab", vt)
 	useFMA := lw.t.FMA && lw.acc.IsFloat()
+	// With a run-time stride, rows 3g .. 3g+2 are read from the running
+	// offset qg[g] plus 0, 1 or 2 strides.
+	var qg []*loop.Var
+	if a.aStride != nil {
+		for g := 0; g < (MR+2)/3; g++ {
+			q := lw.scalarVar(fmt.Sprintf("qa%d", g))
+			qg = append(qg, q)
+			out = append(out, assign(q, add(ref(a.pa), mul(i64(int64(3*g)), a.aStride))))
+		}
+	}
+	aAddr := func(r int) loop.Expr {
+		switch {
+		case qg != nil && r%3 == 0:
+			return ref(qg[r/3])
+		case qg != nil:
+			return add(ref(qg[r/3]), mul(i64(int64(r%3)), a.aStride))
+		case a.aPitch > 0:
+			return add(ref(a.pa), i64(int64(r)*a.aPitch))
+		}
+		return add(ref(a.pa), i64(int64(r)))
+	}
+	aBuf := a.packA
+	if a.directA != nil {
+		aBuf = a.directA
+	}
 	kloop := func(bBuf *loop.Buf, bStep loop.Expr, counts []loop.Expr) loop.Stmt {
 		var kb []loop.Stmt
 		for v := range bv {
@@ -87,11 +121,7 @@ func (lw *lowering) vmicro(a vmicroArgs) ([]loop.Stmt, error) {
 			kb = append(kb, assign(bv[v], ld))
 		}
 		for r := 0; r < MR; r++ {
-			aAt := add(ref(a.pa), i64(int64(r)))
-			if a.aPitch > 0 {
-				aAt = add(ref(a.pa), i64(int64(r)*a.aPitch))
-			}
-			kb = append(kb, assign(ab, &loop.Broadcast{X: &loop.Load{Buf: a.packA, Index: aAt, T: st}, T: vt}))
+			kb = append(kb, assign(ab, &loop.Broadcast{X: &loop.Load{Buf: aBuf, Index: aAddr(r), T: st}, T: vt}))
 			for v := range bv {
 				c := acc[r][v]
 				var e loop.Expr
@@ -107,10 +137,17 @@ func (lw *lowering) vmicro(a vmicroArgs) ([]loop.Stmt, error) {
 			}
 		}
 		aStep := int64(MR)
-		if a.aPitch > 0 {
+		if a.aPitch > 0 || qg != nil {
 			aStep = 1
 		}
-		kb = append(kb, assign(a.pa, add(ref(a.pa), i64(aStep))), assign(a.pb, add(ref(a.pb), bStep)))
+		if qg != nil {
+			for _, q := range qg {
+				kb = append(kb, assign(q, add(ref(q), i64(1))))
+			}
+		} else {
+			kb = append(kb, assign(a.pa, add(ref(a.pa), i64(aStep))))
+		}
+		kb = append(kb, assign(a.pb, add(ref(a.pb), bStep)))
 		kl := forLoop(lw.loopVar("p"), i64(0), a.kc, 1, kb...)
 		kl.Unroll = 4
 		return kl

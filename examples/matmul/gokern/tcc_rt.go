@@ -601,6 +601,7 @@ func tccParallelFor(n, grain int, t tccTask) {
 	c := tccgetParCall()
 	c.t, c.n, c.chunks = t, n, chunks
 	c.next.Store(0)
+	c.waiting.Store(0)
 	c.left.Store(int64(chunks))
 	c.refs.Store(int32(helpers) + 1)
 	for range helpers {
@@ -621,8 +622,33 @@ func tccParallelFor(n, grain int, t tccTask) {
 		runtime.Gosched()
 	}
 	c.work()
-	<-c.done
+	c.wait()
 	c.release()
+}
+
+// tccspinWaits is how many times the caller yields, waiting for the helpers'
+// last chunks, before it blocks on the done channel.
+const tccspinWaits = 64
+
+// wait returns when every chunk of c is finished. The caller yields while
+// the helpers finish their last chunks (a goroutine that blocks and is woken
+// costs microseconds, and the runtime's blocking receive sometimes allocates
+// its wait record); after spinWaits yields it blocks until the last helper
+// signals done. waiting arbitrates between the two: the caller announces a
+// block with 0 -> 1, and either takes it back (1 -> 0, nothing was sent)
+// or the finisher took it (1 -> 2) and sends.
+func (c *tccparCall) wait() {
+	for range tccspinWaits {
+		if c.left.Load() == 0 {
+			return
+		}
+		runtime.Gosched()
+	}
+	c.waiting.Store(1)
+	if c.left.Load() == 0 && c.waiting.CompareAndSwap(1, 0) {
+		return
+	}
+	<-c.done
 }
 
 // tccparCall is the shared state of one ParallelFor call. It is reused: whoever
@@ -633,6 +659,7 @@ type tccparCall struct {
 	next      atomic.Int64 // next chunk to hand out
 	left      atomic.Int64 // chunks not yet finished
 	refs      atomic.Int32 // the caller and the helpers that were sent c
+	waiting   atomic.Int32 // 1: the caller blocks on done; 2: done is sent (see wait)
 	done      chan struct{}
 }
 
@@ -645,7 +672,7 @@ func (c *tccparCall) work() {
 			return
 		}
 		c.t.Run(i*c.n/c.chunks, (i+1)*c.n/c.chunks)
-		if c.left.Add(-1) == 0 {
+		if c.left.Add(-1) == 0 && c.waiting.CompareAndSwap(1, 2) {
 			c.done <- struct{}{}
 		}
 	}
@@ -673,6 +700,15 @@ var tccworkers struct {
 func tccstartWorkers() {
 	tccworkers.n = runtime.GOMAXPROCS(0)
 	tccworkers.work = make(chan *tccparCall, 4*tccworkers.n)
+	// A helper can hold a finished call for a while after the caller has
+	// returned (it is descheduled before its release), so that the next call
+	// finds the free list empty: start with enough calls for every helper
+	// and a few nested calls, and room in the list for all of them, so that
+	// a warm ParallelFor does not allocate on a loaded machine either.
+	tccworkers.free = make([]*tccparCall, 0, 4*tccworkers.n+8)
+	for range 2*tccworkers.n + 4 {
+		tccworkers.free = append(tccworkers.free, &tccparCall{done: make(chan struct{}, 1)})
+	}
 	for range tccworkers.n {
 		go func() {
 			for c := range tccworkers.work {
@@ -706,6 +742,10 @@ const tccmaxPooled = 64
 // Unlike sync.Pool it never drops slices at garbage collection, so Get does not
 // allocate once the pool holds a large enough slice.
 type tccPool[T any] struct {
+	// last is the most recently returned slice, taken and returned without
+	// the lock: a kernel called in a loop finds its scratch here (at 64^3 a
+	// GEMM call locked three pools twice each, 2-3% of the call).
+	last atomic.Pointer[[]T]
 	mu   sync.Mutex
 	free []*[]T
 }
@@ -753,6 +793,13 @@ func tccpoison[T any](s []T) {
 // that is large enough (reused true), or a new zeroed one.
 func (p *tccPool[T]) take(n int) (s *[]T, reused bool) {
 	n = max(n, 0)
+	if s := p.last.Swap(nil); s != nil {
+		if cap(*s) >= n {
+			*s = (*s)[:n]
+			return s, true
+		}
+		p.putLocked(s)
+	}
 	p.mu.Lock()
 	best := -1 // the smallest idle slice that is large enough
 	for i, s := range p.free {
@@ -777,9 +824,14 @@ func (p *tccPool[T]) take(n int) (s *[]T, reused bool) {
 
 // Put returns s, obtained from Get, to the pool. s must not be used afterwards.
 func (p *tccPool[T]) Put(s *[]T) {
-	if s == nil {
+	if s == nil || p.last.CompareAndSwap(nil, s) {
 		return
 	}
+	p.putLocked(s)
+}
+
+// putLocked adds s to the idle list (if it is not full) under the lock.
+func (p *tccPool[T]) putLocked(s *[]T) {
 	p.mu.Lock()
 	if len(p.free) < tccmaxPooled {
 		p.free = append(p.free, s)

@@ -387,24 +387,34 @@ loop27:
 	MOVQ   136(SP), SI
 	IMUL3Q $+4, SI, SI
 	XORQ   DI, DI
+	VXORPS Y0, Y0, Y0
 
-msw29:
+msv29:
+	CMPQ    SI, $+32
+	JLT     msvend30
+	VMOVUPS Y0, (BX)
+	ADDQ    $+32, BX
+	SUBQ    $+32, SI
+	JMP     msv29
+
+msvend30:
+msw31:
 	CMPQ SI, $+8
-	JLT  msb30
+	JLT  msb32
 	MOVQ DI, (BX)
 	ADDQ $+8, BX
 	SUBQ $+8, SI
-	JMP  msw29
+	JMP  msw31
 
-msb30:
+msb32:
 	CMPQ SI, $+0
-	JLE  msend31
+	JLE  msend33
 	MOVB DI, (BX)
 	INCQ BX
 	DECQ SI
-	JMP  msb30
+	JMP  msb32
 
-msend31:
+msend33:
 	ADDQ $+1, CX
 	JMP  loop27
 
@@ -416,7 +426,7 @@ end28:
 	MOVQ 88(SP), AX
 	MOVQ 56(SP), CX
 	CMPQ AX, CX
-	JNE  else32
+	JNE  else34
 	MOVQ 64(SP), AX
 	MOVQ AX, 88(SP)
 	MOVQ 80(SP), AX
@@ -424,7 +434,7 @@ end28:
 	ADDQ CX, AX
 	MOVQ AX, 80(SP)
 
-else32:
+else34:
 	ADDQ $+1, 96(SP)
 	JMP  loop13
 
@@ -443,7 +453,7 @@ GLOBL matmul_gemm_c_packa_avx2_c1<>(SB), RODATA|NOPTR, $32
 
 // func matmul_gemm_c_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV, FMA3, MMX+
-TEXT ·matmul_gemm_c_avx2(SB), $488-184
+TEXT ·matmul_gemm_c_avx2(SB), $544-184
 	MOVQ    $+4096, AX
 	MOVQ    $+64, CX
 	MOVQ    $+2, DX
@@ -587,6 +597,23 @@ divfix8:
 
 divz7:
 	MOVQ    DX, 40(SP)
+	MOVQ    n0+144(FP), AX
+	IMULQ   n1+152(FP), AX
+	XORQ    CX, CX
+	CMPQ    AX, $+16384
+	SETLE   CL
+	MOVQ    CX, AX
+	MOVQ    n1+152(FP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+256
+	SETLE   DL
+	ANDQ    DX, AX
+	MOVQ    n0+144(FP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+6
+	SETGE   DL
+	ANDQ    DX, AX
+	MOVQ    AX, 48(SP)
 	MOVQ    24(SP), CX
 	XORQ    AX, AX
 	CMPQ    CX, $+0
@@ -595,25 +622,25 @@ divz7:
 	XORQ    BX, BX
 	TESTQ   AX, AX
 	CMOVQNE DX, BX
-	MOVQ    BX, 48(SP)
+	MOVQ    BX, 56(SP)
 	XORQ    AX, AX
 	CMPQ    CX, $+0
 	SETGT   AL
 	MOVQ    $+1, DX
 	TESTQ   AX, AX
 	CMOVQNE CX, DX
-	MOVQ    DX, 56(SP)
+	MOVQ    DX, 64(SP)
 	XORQ    DX, DX
 	MOVQ    CX, BX
 	ADDQ    $+1, BX
 	TESTQ   AX, AX
 	CMOVQNE DX, BX
-	MOVQ    BX, 64(SP)
+	MOVQ    BX, 72(SP)
 	MOVQ    $+1, DX
 	MOVQ    $-1, BX
 	TESTQ   AX, AX
 	CMOVQNE DX, BX
-	MOVQ    BX, 72(SP)
+	MOVQ    BX, 80(SP)
 	MOVQ    lo+168(FP), AX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -632,7 +659,7 @@ divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ  DX, 80(SP)
+	MOVQ  DX, 88(SP)
 	MOVQ  lo+168(FP), AX
 	MOVQ  24(SP), CX
 	XORQ  DX, DX
@@ -650,7 +677,7 @@ divz9:
 
 divfix12:
 divz11:
-	MOVQ  DX, 88(SP)
+	MOVQ  DX, 96(SP)
 	XORQ  AX, AX
 	MOVQ  32(SP), CX
 	XORQ  DX, DX
@@ -670,7 +697,7 @@ divfix14:
 	MOVQ AX, DX
 
 divz13:
-	MOVQ  DX, 96(SP)
+	MOVQ  DX, 104(SP)
 	XORQ  AX, AX
 	MOVQ  32(SP), CX
 	XORQ  DX, DX
@@ -688,42 +715,42 @@ divz13:
 
 divfix16:
 divz15:
-	MOVQ DX, 104(SP)
+	MOVQ DX, 112(SP)
 	MOVQ lo+168(FP), AX
-	MOVQ AX, 112(SP)
+	MOVQ AX, 120(SP)
 
 loop17:
-	MOVQ    112(SP), AX
+	MOVQ    120(SP), AX
 	CMPQ    AX, hi+176(FP)
 	JGE     end18
-	MOVQ    80(SP), AX
-	MOVQ    AX, 120(SP)
 	MOVQ    88(SP), AX
+	MOVQ    AX, 128(SP)
+	MOVQ    96(SP), AX
 	MOVQ    (SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 128(SP)
+	MOVQ    AX, 136(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    128(SP), DX
+	MOVQ    136(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 136(SP)
+	MOVQ    AX, 144(SP)
 	MOVQ    n1+152(FP), AX
 	CMPQ    AX, $+0
 	JNE     else19
 	XORQ    AX, AX
-	MOVQ    AX, 144(SP)
+	MOVQ    AX, 152(SP)
 
 loop21:
-	MOVQ  144(SP), AX
+	MOVQ  152(SP), AX
 	CMPQ  AX, n0+144(FP)
 	JGE   end22
-	MOVQ  128(SP), DX
+	MOVQ  136(SP), DX
 	MOVQ  DX, CX
-	MOVQ  136(SP), BX
+	MOVQ  144(SP), BX
 	ADDQ  BX, DX
 	IMULQ n2+160(FP), AX
 	MOVQ  out0_base+48(FP), BX
@@ -739,7 +766,7 @@ loop23:
 	JMP    loop23
 
 end24:
-	ADDQ $+1, 144(SP)
+	ADDQ $+1, 152(SP)
 	JMP  loop21
 
 end22:
@@ -749,7 +776,7 @@ else19:
 	XORQ    CX, CX
 	CMPQ    AX, $+1048576
 	SETGE   CL
-	MOVQ    CX, 152(SP)
+	MOVQ    CX, 160(SP)
 	MOVQ    32(SP), CX
 	XORQ    AX, AX
 	CMPQ    CX, $+0
@@ -758,34 +785,34 @@ else19:
 	XORQ    BX, BX
 	TESTQ   AX, AX
 	CMOVQNE DX, BX
-	MOVQ    BX, 160(SP)
+	MOVQ    BX, 168(SP)
 	XORQ    AX, AX
 	CMPQ    CX, $+0
 	SETGT   AL
 	MOVQ    $+1, DX
 	TESTQ   AX, AX
 	CMOVQNE CX, DX
-	MOVQ    DX, 168(SP)
+	MOVQ    DX, 176(SP)
 	XORQ    SI, SI
 	MOVQ    CX, DI
 	ADDQ    $+1, DI
 	TESTQ   AX, AX
 	CMOVQNE SI, DI
-	MOVQ    DI, 176(SP)
+	MOVQ    DI, 184(SP)
 	MOVQ    $+1, SI
 	MOVQ    $-1, R8
 	TESTQ   AX, AX
 	CMOVQNE SI, R8
-	MOVQ    R8, 184(SP)
-	MOVQ    96(SP), AX
-	MOVQ    AX, 192(SP)
+	MOVQ    R8, 192(SP)
 	MOVQ    104(SP), AX
 	MOVQ    AX, 200(SP)
-	MOVQ    BX, 208(SP)
-	MOVQ    DX, 216(SP)
-	MOVQ    DI, 224(SP)
-	MOVQ    R8, 232(SP)
 	MOVQ    112(SP), AX
+	MOVQ    AX, 208(SP)
+	MOVQ    BX, 216(SP)
+	MOVQ    DX, 224(SP)
+	MOVQ    DI, 232(SP)
+	MOVQ    R8, 240(SP)
+	MOVQ    120(SP), AX
 	IMULQ   CX, AX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -804,8 +831,8 @@ divfix26:
 	MOVQ AX, DX
 
 divz25:
-	MOVQ  DX, 240(SP)
-	MOVQ  112(SP), AX
+	MOVQ  DX, 248(SP)
+	MOVQ  120(SP), AX
 	MOVQ  32(SP), CX
 	IMULQ CX, AX
 	XORQ  DX, DX
@@ -823,33 +850,33 @@ divz25:
 
 divfix28:
 divz27:
-	MOVQ DX, 248(SP)
+	MOVQ DX, 256(SP)
 	XORQ AX, AX
-	MOVQ AX, 256(SP)
+	MOVQ AX, 264(SP)
 
 loop29:
-	MOVQ    256(SP), AX
+	MOVQ    264(SP), AX
 	MOVQ    32(SP), CX
 	CMPQ    AX, CX
 	JGE     end30
-	MOVQ    200(SP), AX
+	MOVQ    208(SP), AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 264(SP)
+	MOVQ    AX, 272(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    264(SP), DX
+	MOVQ    272(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 272(SP)
-	MOVQ    112(SP), AX
+	MOVQ    AX, 280(SP)
+	MOVQ    120(SP), AX
 	MOVQ    (SP), DX
 	IMULQ   DX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 280(SP)
+	MOVQ    AX, 288(SP)
 	MOVQ    n0+144(FP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+24
@@ -868,11 +895,11 @@ loop29:
 	XORQ    $+1, AX
 	TESTQ   AX, AX
 	JEQ     else31
-	MOVQ    248(SP), AX
-	MOVQ    AX, 288(SP)
-	MOVQ    240(SP), AX
+	MOVQ    256(SP), AX
 	MOVQ    AX, 296(SP)
-	MOVQ    296(SP), AX
+	MOVQ    248(SP), AX
+	MOVQ    AX, 304(SP)
+	MOVQ    304(SP), AX
 	MOVQ    24(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -892,17 +919,17 @@ divz33:
 	MOVQ    DX, AX
 	MOVQ    (SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 304(SP)
+	MOVQ    AX, 312(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    304(SP), DX
+	MOVQ    312(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 312(SP)
-	MOVQ    288(SP), AX
+	MOVQ    AX, 320(SP)
+	MOVQ    296(SP), AX
 	MOVQ    32(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
@@ -922,51 +949,51 @@ divz35:
 	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 320(SP)
+	MOVQ    AX, 328(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    320(SP), DX
+	MOVQ    328(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 328(SP)
+	MOVQ    AX, 336(SP)
 	MOVQ    DX, AX
 	IMULQ   n2+160(FP), AX
-	MOVQ    304(SP), CX
+	MOVQ    312(SP), CX
 	ADDQ    CX, AX
-	MOVQ    AX, 336(SP)
-	MOVQ    312(SP), AX
+	MOVQ    AX, 344(SP)
+	MOVQ    320(SP), AX
 	MOVQ    AX, CX
 	SARQ    $0x04, CX
-	MOVQ    CX, 344(SP)
-	MOVQ    344(SP), CX
+	MOVQ    CX, 352(SP)
+	MOVQ    352(SP), CX
 	SHLQ    $0x04, CX
 	SUBQ    CX, AX
-	MOVQ    AX, 352(SP)
-	MOVQ    328(SP), AX
-	SHLQ    $0x04, AX
 	MOVQ    AX, 360(SP)
-	XORQ    AX, AX
+	MOVQ    336(SP), AX
+	SHLQ    $0x04, AX
 	MOVQ    AX, 368(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 376(SP)
 
 loop37:
-	MOVQ  368(SP), AX
-	MOVQ  328(SP), CX
+	MOVQ  376(SP), AX
+	MOVQ  336(SP), CX
 	CMPQ  AX, CX
 	JGE   end38
-	MOVQ  336(SP), CX
+	MOVQ  344(SP), CX
 	MOVQ  AX, DX
 	IMULQ n2+160(FP), DX
 	ADDQ  DX, CX
-	MOVQ  280(SP), DX
+	MOVQ  288(SP), DX
 	SHLQ  $0x04, AX
 	ADDQ  AX, DX
 	MOVQ  DX, AX
 	XORQ  DX, DX
-	MOVQ  344(SP), BX
-	MOVQ  360(SP), SI
+	MOVQ  352(SP), BX
+	MOVQ  368(SP), SI
 	MOVQ  in1_base+24(FP), DI
 	MOVQ  scr1_base+96(FP), R8
 
@@ -983,10 +1010,10 @@ loop39:
 	JMP     loop39
 
 end40:
-	MOVQ         352(SP), DX
+	MOVQ         360(SP), DX
 	CMPQ         DX, $+0
 	JLE          else41
-	MOVQ         352(SP), DX
+	MOVQ         360(SP), DX
 	XORQ         BX, BX
 	CMPQ         DX, $+0
 	SETGT        BL
@@ -1026,59 +1053,59 @@ end40:
 	VMOVUPS      Y0, 32(SI)(AX*4)
 
 else41:
-	ADDQ $+1, 368(SP)
+	ADDQ $+1, 376(SP)
 	JMP  loop37
 
 end38:
 else31:
-	MOVQ   120(SP), AX
+	MOVQ   128(SP), AX
 	MOVQ   32(SP), CX
 	IMULQ  CX, AX
-	MOVQ   256(SP), CX
+	MOVQ   264(SP), CX
 	ADDQ   CX, AX
 	MOVQ   40(SP), CX
 	IMULQ  CX, AX
 	MOVQ   16(SP), CX
 	IMUL3Q $+272, CX, CX
 	IMULQ  CX, AX
-	MOVQ   AX, 376(SP)
-	MOVQ   264(SP), AX
-	IMULQ  n2+160(FP), AX
-	MOVQ   128(SP), CX
-	ADDQ   CX, AX
 	MOVQ   AX, 384(SP)
-	XORQ   AX, AX
+	MOVQ   272(SP), AX
+	IMULQ  n2+160(FP), AX
+	MOVQ   136(SP), CX
+	ADDQ   CX, AX
 	MOVQ   AX, 392(SP)
+	XORQ   AX, AX
+	MOVQ   AX, 400(SP)
 
 loop43:
-	MOVQ    392(SP), AX
+	MOVQ    400(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
 	JGE     end44
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
-	MOVQ    CX, 400(SP)
+	MOVQ    CX, 408(SP)
 	MOVQ    n0+144(FP), CX
-	MOVQ    400(SP), BX
+	MOVQ    408(SP), BX
 	SUBQ    BX, CX
 	XORQ    BX, BX
 	CMPQ    DX, CX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 408(SP)
-	MOVQ    376(SP), CX
+	MOVQ    CX, 416(SP)
+	MOVQ    384(SP), CX
 	IMUL3Q  $+272, DX, DX
 	IMULQ   DX, AX
 	ADDQ    AX, CX
-	MOVQ    CX, 416(SP)
+	MOVQ    CX, 424(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 424(SP)
+	MOVQ    AX, 432(SP)
 
 loop45:
-	MOVQ    424(SP), AX
-	MOVQ    136(SP), CX
+	MOVQ    432(SP), AX
+	MOVQ    144(SP), CX
 	CMPQ    AX, CX
 	JGE     end46
 	MOVQ    $+16, DX
@@ -1089,7 +1116,7 @@ loop45:
 	MOVQ    $+16, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 432(SP)
+	MOVQ    CX, 440(SP)
 	MOVQ    n0+144(FP), CX
 	XORQ    DX, DX
 	CMPQ    CX, $+24
@@ -1105,47 +1132,49 @@ loop45:
 	CMPQ    DX, $+65536
 	SETLE   BL
 	ORQ     BX, CX
-	MOVQ    384(SP), DX
+	MOVQ    392(SP), DX
 	ADDQ    AX, DX
-	MOVQ    280(SP), BX
-	MOVQ    272(SP), SI
+	MOVQ    288(SP), BX
+	MOVQ    280(SP), SI
 	IMULQ   SI, AX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
 	TESTQ   CX, CX
 	CMOVQNE DX, AX
-	MOVQ    AX, 440(SP)
-	XORQ    AX, AX
 	MOVQ    AX, 448(SP)
+	MOVQ    48(SP), AX
+	TESTQ   AX, AX
+	JEQ     else47
+	XORQ    AX, AX
+	MOVQ    AX, 456(SP)
 
-loop47:
-	MOVQ       448(SP), AX
-	MOVQ       408(SP), CX
-	CMPQ       AX, CX
-	JGE        end48
-	MOVQ       $+6, DX
-	SUBQ       AX, CX
-	XORQ       BX, BX
-	CMPQ       DX, CX
-	SETLT      BL
-	MOVQ       $+6, DX
-	TESTQ      BX, BX
-	CMOVQNE    DX, CX
-	MOVQ       CX, 456(SP)
+loop49:
+	MOVQ       456(SP), AX
 	MOVQ       416(SP), CX
-	MOVQ       AX, DX
-	IMUL3Q     $+272, DX, DX
+	CMPQ       AX, CX
+	JGE        end50
+	SUBQ       $+6, CX
+	XORQ       DX, DX
+	CMPQ       AX, CX
+	SETLT      DL
+	TESTQ      DX, DX
+	CMOVQNE    AX, CX
+	MOVQ       CX, 464(SP)
+	MOVQ       408(SP), AX
+	MOVQ       464(SP), CX
+	ADDQ       CX, AX
+	MOVQ       AX, CX
+	IMULQ      n1+152(FP), CX
+	MOVQ       272(SP), DX
 	ADDQ       DX, CX
-	MOVQ       440(SP), DX
-	MOVQ       400(SP), BX
-	ADDQ       AX, BX
-	MOVQ       BX, AX
+	MOVQ       CX, 472(SP)
+	MOVQ       448(SP), CX
 	IMULQ      n2+160(FP), AX
-	MOVQ       128(SP), BX
-	MOVQ       424(SP), SI
-	ADDQ       SI, BX
-	ADDQ       BX, AX
-	MOVQ       AX, 464(SP)
+	MOVQ       136(SP), DX
+	MOVQ       432(SP), BX
+	ADDQ       BX, DX
+	ADDQ       DX, AX
+	MOVQ       AX, 480(SP)
 	VXORPS     Y1, Y1, Y1
 	VMOVUPS    Y1, Y0
 	VMOVUPS    Y1, Y2
@@ -1159,10 +1188,817 @@ loop47:
 	VMOVUPS    Y1, Y10
 	VMOVUPS    Y1, Y11
 	VMOVUPS    Y1, Y1
-	MOVQ       152(SP), AX
+	MOVQ       160(SP), AX
 	TESTQ      AX, AX
-	JEQ        else49
-	MOVQ       464(SP), AX
+	JEQ        else51
+	MOVQ       480(SP), AX
+	MOVQ       out0_base+48(FP), DX
+	PREFETCHT0 (DX)(AX*4)
+	PREFETCHT0 32(DX)(AX*4)
+	PREFETCHT0 60(DX)(AX*4)
+	MOVQ       n2+160(FP), BX
+	ADDQ       AX, BX
+	PREFETCHT0 (DX)(BX*4)
+	PREFETCHT0 32(DX)(BX*4)
+	PREFETCHT0 60(DX)(BX*4)
+	MOVQ       n2+160(FP), BX
+	IMUL3Q     $+2, BX, BX
+	ADDQ       AX, BX
+	PREFETCHT0 (DX)(BX*4)
+	PREFETCHT0 32(DX)(BX*4)
+	PREFETCHT0 60(DX)(BX*4)
+	MOVQ       n2+160(FP), BX
+	IMUL3Q     $+3, BX, BX
+	ADDQ       AX, BX
+	PREFETCHT0 (DX)(BX*4)
+	PREFETCHT0 32(DX)(BX*4)
+	PREFETCHT0 60(DX)(BX*4)
+	MOVQ       n2+160(FP), BX
+	IMUL3Q     $+4, BX, BX
+	ADDQ       AX, BX
+	PREFETCHT0 (DX)(BX*4)
+	PREFETCHT0 32(DX)(BX*4)
+	PREFETCHT0 60(DX)(BX*4)
+	MOVQ       n2+160(FP), BX
+	IMUL3Q     $+5, BX, BX
+	ADDQ       AX, BX
+	PREFETCHT0 (DX)(BX*4)
+	PREFETCHT0 32(DX)(BX*4)
+	PREFETCHT0 60(DX)(BX*4)
+
+else51:
+	MOVQ   472(SP), DX
+	MOVQ   DX, AX
+	MOVQ   $+3, BX
+	IMULQ  n1+152(FP), BX
+	ADDQ   BX, DX
+	MOVQ   n0+144(FP), BX
+	XORQ   SI, SI
+	CMPQ   BX, $+24
+	SETLT  SI
+	MOVQ   SI, BX
+	MOVQ   n1+152(FP), SI
+	IMULQ  n2+160(FP), SI
+	XORQ   DI, DI
+	CMPQ   SI, $+1048576
+	SETLE  DI
+	ANDQ   DI, BX
+	XORQ   DI, DI
+	CMPQ   SI, $+65536
+	SETLE  DI
+	ORQ    DI, BX
+	TESTQ  BX, BX
+	JEQ    else53
+	MOVQ   440(SP), BX
+	CMPQ   BX, $+16
+	JNE    else55
+	XORQ   BX, BX
+	MOVQ   280(SP), SI
+	MOVQ   n1+152(FP), DI
+	MOVQ   n1+152(FP), R8
+	IMUL3Q $+2, R8, R8
+	MOVQ   $+2, R9
+	IMULQ  n1+152(FP), R9
+	MOVQ   in0_base+0(FP), R9
+	MOVQ   in1_base+24(FP), R10
+
+uloop57:
+	LEAQ         3(BX), R11
+	CMPQ         R11, SI
+	JGE          uend58
+	VMOVUPS      (R10)(CX*4), Y12
+	VMOVUPS      32(R10)(CX*4), Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         n2+160(FP), CX
+	VMOVUPS      (R10)(CX*4), Y12
+	VMOVUPS      32(R10)(CX*4), Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         n2+160(FP), CX
+	VMOVUPS      (R10)(CX*4), Y12
+	VMOVUPS      32(R10)(CX*4), Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         n2+160(FP), CX
+	VMOVUPS      (R10)(CX*4), Y12
+	VMOVUPS      32(R10)(CX*4), Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         n2+160(FP), CX
+	ADDQ         $+4, BX
+	JMP          uloop57
+
+uend58:
+loop59:
+	CMPQ         BX, SI
+	JGE          end60
+	VMOVUPS      (R10)(CX*4), Y12
+	VMOVUPS      32(R10)(CX*4), Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         n2+160(FP), CX
+	ADDQ         $+1, BX
+	JMP          loop59
+
+end60:
+	JMP endif56
+
+else55:
+	XORQ    BX, BX
+	MOVQ    280(SP), SI
+	MOVQ    n1+152(FP), DI
+	MOVQ    n1+152(FP), R8
+	IMUL3Q  $+2, R8, R8
+	MOVQ    440(SP), R9
+	MOVQ    R9, R10
+	SUBQ    $+8, R10
+	XORQ    R11, R11
+	CMPQ    R10, $+0
+	SETGT   R11
+	XORQ    R12, R12
+	TESTQ   R11, R11
+	CMOVQNE R10, R12
+	XORQ    R10, R10
+	CMPQ    R12, $+8
+	SETLT   R10
+	MOVQ    $+8, R11
+	TESTQ   R10, R10
+	CMOVQNE R12, R11
+	XORQ    R10, R10
+	CMPQ    R9, $+0
+	SETGT   R10
+	XORQ    R12, R12
+	TESTQ   R10, R10
+	CMOVQNE R9, R12
+	XORQ    R9, R9
+	CMPQ    R12, $+8
+	SETLT   R9
+	MOVQ    $+8, R10
+	TESTQ   R9, R9
+	CMOVQNE R12, R10
+	MOVQ    $+2, R9
+	IMULQ   n1+152(FP), R9
+	MOVQ    in0_base+0(FP), R9
+	MOVQ    in1_base+24(FP), R12
+
+uloop61:
+	LEAQ         3(BX), R13
+	CMPQ         R13, SI
+	JGE          uend62
+	VMOVQ        R10, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
+	VMASKMOVPS   (R12)(CX*4), Y12, Y12
+	VMOVQ        R11, X13
+	VPBROADCASTD X13, Y13
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
+	VMASKMOVPS   32(R12)(CX*4), Y13, Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         n2+160(FP), CX
+	VMOVQ        R10, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
+	VMASKMOVPS   (R12)(CX*4), Y12, Y12
+	VMOVQ        R11, X13
+	VPBROADCASTD X13, Y13
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
+	VMASKMOVPS   32(R12)(CX*4), Y13, Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         n2+160(FP), CX
+	VMOVQ        R10, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
+	VMASKMOVPS   (R12)(CX*4), Y12, Y12
+	VMOVQ        R11, X13
+	VPBROADCASTD X13, Y13
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
+	VMASKMOVPS   32(R12)(CX*4), Y13, Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         n2+160(FP), CX
+	VMOVQ        R10, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
+	VMASKMOVPS   (R12)(CX*4), Y12, Y12
+	VMOVQ        R11, X13
+	VPBROADCASTD X13, Y13
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
+	VMASKMOVPS   32(R12)(CX*4), Y13, Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         n2+160(FP), CX
+	ADDQ         $+4, BX
+	JMP          uloop61
+
+uend62:
+loop63:
+	CMPQ         BX, SI
+	JGE          end64
+	VMOVQ        R10, X12
+	VPBROADCASTD X12, Y12
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
+	VMASKMOVPS   (R12)(CX*4), Y12, Y12
+	VMOVQ        R11, X13
+	VPBROADCASTD X13, Y13
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y13, Y13
+	VMASKMOVPS   32(R12)(CX*4), Y13, Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R13
+	VBROADCASTSS (R9)(R13*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         n2+160(FP), CX
+	ADDQ         $+1, BX
+	JMP          loop63
+
+end64:
+endif56:
+	JMP endif54
+
+else53:
+	XORQ   BX, BX
+	MOVQ   280(SP), SI
+	MOVQ   n1+152(FP), DI
+	MOVQ   n1+152(FP), R8
+	IMUL3Q $+2, R8, R8
+	MOVQ   $+2, R9
+	IMULQ  n1+152(FP), R9
+	MOVQ   in0_base+0(FP), R9
+	MOVQ   scr1_base+96(FP), R10
+
+uloop65:
+	LEAQ         3(BX), R11
+	CMPQ         R11, SI
+	JGE          uend66
+	VMOVUPS      (R10)(CX*4), Y12
+	VMOVUPS      32(R10)(CX*4), Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         $+16, CX
+	VMOVUPS      (R10)(CX*4), Y12
+	VMOVUPS      32(R10)(CX*4), Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         $+16, CX
+	VMOVUPS      (R10)(CX*4), Y12
+	VMOVUPS      32(R10)(CX*4), Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         $+16, CX
+	VMOVUPS      (R10)(CX*4), Y12
+	VMOVUPS      32(R10)(CX*4), Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         $+16, CX
+	ADDQ         $+4, BX
+	JMP          uloop65
+
+uend66:
+loop67:
+	CMPQ         BX, SI
+	JGE          end68
+	VMOVUPS      (R10)(CX*4), Y12
+	VMOVUPS      32(R10)(CX*4), Y13
+	VBROADCASTSS (R9)(AX*4), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y2
+	LEAQ         (DI)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y3
+	VFMADD231PS  Y13, Y14, Y4
+	LEAQ         (R8)(AX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y5
+	VFMADD231PS  Y13, Y14, Y6
+	VBROADCASTSS (R9)(DX*4), Y14
+	VFMADD231PS  Y12, Y14, Y7
+	VFMADD231PS  Y13, Y14, Y8
+	LEAQ         (DI)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y9
+	VFMADD231PS  Y13, Y14, Y10
+	LEAQ         (R8)(DX*1), R11
+	VBROADCASTSS (R9)(R11*4), Y14
+	VFMADD231PS  Y12, Y14, Y11
+	VFMADD231PS  Y13, Y14, Y1
+	ADDQ         $+1, AX
+	ADDQ         $+1, DX
+	ADDQ         $+16, CX
+	ADDQ         $+1, BX
+	JMP          loop67
+
+end68:
+endif54:
+	MOVQ   440(SP), AX
+	CMPQ   AX, $+16
+	JNE    else69
+	MOVQ   264(SP), AX
+	XORQ   CX, CX
+	CMPQ   AX, $+0
+	SETEQ  CL
+	MOVQ   CX, AX
+	XORQ   $+1, AX
+	TESTQ  AX, AX
+	JEQ    else71
+	MOVQ   480(SP), AX
+	MOVQ   AX, 488(SP)
+	MOVQ   488(SP), AX
+	MOVQ   out0_base+48(FP), CX
+	VADDPS (CX)(AX*4), Y0, Y0
+	VADDPS 32(CX)(AX*4), Y2, Y2
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 488(SP)
+	MOVQ   488(SP), AX
+	VADDPS (CX)(AX*4), Y3, Y3
+	VADDPS 32(CX)(AX*4), Y4, Y4
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 488(SP)
+	MOVQ   488(SP), AX
+	VADDPS (CX)(AX*4), Y5, Y5
+	VADDPS 32(CX)(AX*4), Y6, Y6
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 488(SP)
+	MOVQ   488(SP), AX
+	VADDPS (CX)(AX*4), Y7, Y7
+	VADDPS 32(CX)(AX*4), Y8, Y8
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 488(SP)
+	MOVQ   488(SP), AX
+	VADDPS (CX)(AX*4), Y9, Y9
+	VADDPS 32(CX)(AX*4), Y10, Y10
+	ADDQ   n2+160(FP), AX
+	MOVQ   AX, 488(SP)
+	MOVQ   488(SP), AX
+	VADDPS (CX)(AX*4), Y11, Y11
+	VADDPS 32(CX)(AX*4), Y1, Y1
+
+else71:
+	MOVQ    480(SP), AX
+	MOVQ    AX, 488(SP)
+	MOVQ    488(SP), AX
+	MOVQ    out0_base+48(FP), CX
+	VMOVUPS Y0, (CX)(AX*4)
+	VMOVUPS Y2, 32(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 488(SP)
+	MOVQ    488(SP), AX
+	VMOVUPS Y3, (CX)(AX*4)
+	VMOVUPS Y4, 32(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 488(SP)
+	MOVQ    488(SP), AX
+	VMOVUPS Y5, (CX)(AX*4)
+	VMOVUPS Y6, 32(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 488(SP)
+	MOVQ    488(SP), AX
+	VMOVUPS Y7, (CX)(AX*4)
+	VMOVUPS Y8, 32(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 488(SP)
+	MOVQ    488(SP), AX
+	VMOVUPS Y9, (CX)(AX*4)
+	VMOVUPS Y10, 32(CX)(AX*4)
+	ADDQ    n2+160(FP), AX
+	MOVQ    AX, 488(SP)
+	MOVQ    488(SP), AX
+	VMOVUPS Y11, (CX)(AX*4)
+	VMOVUPS Y1, 32(CX)(AX*4)
+	JMP     endif70
+
+else69:
+	MOVQ    120(SP), AX
+	IMUL3Q  $+96, AX, AX
+	MOVQ    scr2_base+120(FP), CX
+	VMOVUPS Y0, (CX)(AX*4)
+	VMOVUPS Y2, 32(CX)(AX*4)
+	VMOVUPS Y3, 64(CX)(AX*4)
+	VMOVUPS Y4, 96(CX)(AX*4)
+	VMOVUPS Y5, 128(CX)(AX*4)
+	VMOVUPS Y6, 160(CX)(AX*4)
+	VMOVUPS Y7, 192(CX)(AX*4)
+	VMOVUPS Y8, 224(CX)(AX*4)
+	VMOVUPS Y9, 256(CX)(AX*4)
+	VMOVUPS Y10, 288(CX)(AX*4)
+	VMOVUPS Y11, 320(CX)(AX*4)
+	VMOVUPS Y1, 352(CX)(AX*4)
+	XORQ    AX, AX
+	MOVQ    AX, 496(SP)
+
+loop73:
+	MOVQ   496(SP), AX
+	CMPQ   AX, $+6
+	JGE    end74
+	XORQ   CX, CX
+	MOVQ   440(SP), DX
+	MOVQ   AX, BX
+	IMULQ  n2+160(FP), BX
+	MOVQ   BX, SI
+	MOVQ   480(SP), DI
+	ADDQ   DI, SI
+	IMUL3Q $+16, AX, R8
+	MOVQ   120(SP), R9
+	IMUL3Q $+96, R9, R10
+	ADDQ   R10, R8
+	ADDQ   DI, BX
+	MOVQ   264(SP), DI
+	XORQ   R10, R10
+	CMPQ   DI, $+0
+	SETEQ  R10
+	MOVQ   R10, DI
+	XORQ   $+1, DI
+	IMUL3Q $+96, R9, R9
+	SHLQ   $0x04, AX
+	MOVQ   out0_base+48(FP), AX
+	MOVQ   scr2_base+120(FP), R9
+
+loop75:
+	CMPQ   CX, DX
+	JGE    end76
+	LEAQ   (R8)(CX*1), R10
+	VMOVSS (R9)(R10*4), X0
+	VXORPS X1, X1, X1
+	TESTQ  DI, DI
+	JEQ    guard77
+	LEAQ   (BX)(CX*1), R10
+	VMOVSS (AX)(R10*4), X1
+
+guard77:
+	VADDSS X1, X0, X0
+	LEAQ   (SI)(CX*1), R10
+	VMOVSS X0, (AX)(R10*4)
+	ADDQ   $+1, CX
+	JMP    loop75
+
+end76:
+	ADDQ $+1, 496(SP)
+	JMP  loop73
+
+end74:
+endif70:
+	ADDQ $+6, 456(SP)
+	JMP  loop49
+
+end50:
+	JMP endif48
+
+else47:
+	XORQ AX, AX
+	MOVQ AX, 504(SP)
+
+loop78:
+	MOVQ       504(SP), AX
+	MOVQ       416(SP), CX
+	CMPQ       AX, CX
+	JGE        end79
+	MOVQ       $+6, DX
+	SUBQ       AX, CX
+	XORQ       BX, BX
+	CMPQ       DX, CX
+	SETLT      BL
+	MOVQ       $+6, DX
+	TESTQ      BX, BX
+	CMOVQNE    DX, CX
+	MOVQ       CX, 512(SP)
+	MOVQ       424(SP), CX
+	MOVQ       AX, DX
+	IMUL3Q     $+272, DX, DX
+	ADDQ       DX, CX
+	MOVQ       448(SP), DX
+	MOVQ       408(SP), BX
+	ADDQ       AX, BX
+	MOVQ       BX, AX
+	IMULQ      n2+160(FP), AX
+	MOVQ       136(SP), BX
+	MOVQ       432(SP), SI
+	ADDQ       SI, BX
+	ADDQ       BX, AX
+	MOVQ       AX, 520(SP)
+	VXORPS     Y1, Y1, Y1
+	VMOVUPS    Y1, Y0
+	VMOVUPS    Y1, Y2
+	VMOVUPS    Y1, Y3
+	VMOVUPS    Y1, Y4
+	VMOVUPS    Y1, Y5
+	VMOVUPS    Y1, Y6
+	VMOVUPS    Y1, Y7
+	VMOVUPS    Y1, Y8
+	VMOVUPS    Y1, Y9
+	VMOVUPS    Y1, Y10
+	VMOVUPS    Y1, Y11
+	VMOVUPS    Y1, Y1
+	MOVQ       160(SP), AX
+	TESTQ      AX, AX
+	JEQ        else80
+	MOVQ       520(SP), AX
 	MOVQ       out0_base+48(FP), BX
 	PREFETCHT0 (BX)(AX*4)
 	PREFETCHT0 32(BX)(AX*4)
@@ -1197,7 +2033,7 @@ loop47:
 	PREFETCHT0 32(BX)(SI*4)
 	PREFETCHT0 60(BX)(SI*4)
 
-else49:
+else80:
 	MOVQ  n0+144(FP), AX
 	XORQ  BX, BX
 	CMPQ  AX, $+24
@@ -1214,19 +2050,19 @@ else49:
 	SETLE SI
 	ORQ   SI, AX
 	TESTQ AX, AX
-	JEQ   else51
-	MOVQ  432(SP), AX
+	JEQ   else82
+	MOVQ  440(SP), AX
 	CMPQ  AX, $+16
-	JNE   else53
+	JNE   else84
 	XORQ  AX, AX
-	MOVQ  272(SP), BX
+	MOVQ  280(SP), BX
 	MOVQ  in1_base+24(FP), SI
 	MOVQ  scr0_base+72(FP), DI
 
-uloop55:
+uloop86:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend56
+	JGE          uend87
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -1316,12 +2152,12 @@ uloop55:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop55
+	JMP          uloop86
 
-uend56:
-loop57:
+uend87:
+loop88:
 	CMPQ         AX, BX
-	JGE          end58
+	JGE          end89
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -1345,15 +2181,15 @@ loop57:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop57
+	JMP          loop88
 
-end58:
-	JMP endif54
+end89:
+	JMP endif85
 
-else53:
+else84:
 	XORQ    AX, AX
-	MOVQ    272(SP), BX
-	MOVQ    432(SP), SI
+	MOVQ    280(SP), BX
+	MOVQ    440(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+8, DI
 	XORQ    R8, R8
@@ -1383,10 +2219,10 @@ else53:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop59:
+uloop90:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend60
+	JGE          uend91
 	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1500,12 +2336,12 @@ uloop59:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop59
+	JMP          uloop90
 
-uend60:
-loop61:
+uend91:
+loop92:
 	CMPQ         AX, BX
-	JGE          end62
+	JGE          end93
 	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1535,22 +2371,22 @@ loop61:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop61
+	JMP          loop92
 
-end62:
-endif54:
-	JMP endif52
+end93:
+endif85:
+	JMP endif83
 
-else51:
+else82:
 	XORQ AX, AX
-	MOVQ 272(SP), BX
+	MOVQ 280(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop63:
+uloop94:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend64
+	JGE          uend95
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -1640,12 +2476,12 @@ uloop63:
 	ADDQ         $+1, CX
 	ADDQ         $+16, DX
 	ADDQ         $+4, AX
-	JMP          uloop63
+	JMP          uloop94
 
-uend64:
-loop65:
+uend95:
+loop96:
 	CMPQ         AX, BX
-	JGE          end66
+	JGE          end97
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -1669,98 +2505,98 @@ loop65:
 	ADDQ         $+1, CX
 	ADDQ         $+16, DX
 	ADDQ         $+1, AX
-	JMP          loop65
+	JMP          loop96
 
-end66:
-endif52:
-	MOVQ   456(SP), AX
+end97:
+endif83:
+	MOVQ   512(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+6
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   432(SP), CX
+	MOVQ   440(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+16
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else67
-	MOVQ   256(SP), AX
+	JEQ    else98
+	MOVQ   264(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else69
-	MOVQ   464(SP), AX
-	MOVQ   AX, 472(SP)
-	MOVQ   472(SP), AX
+	JEQ    else100
+	MOVQ   520(SP), AX
+	MOVQ   AX, 528(SP)
+	MOVQ   528(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Y0, Y0
 	VADDPS 32(CX)(AX*4), Y2, Y2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 472(SP)
-	MOVQ   472(SP), AX
+	MOVQ   AX, 528(SP)
+	MOVQ   528(SP), AX
 	VADDPS (CX)(AX*4), Y3, Y3
 	VADDPS 32(CX)(AX*4), Y4, Y4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 472(SP)
-	MOVQ   472(SP), AX
+	MOVQ   AX, 528(SP)
+	MOVQ   528(SP), AX
 	VADDPS (CX)(AX*4), Y5, Y5
 	VADDPS 32(CX)(AX*4), Y6, Y6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 472(SP)
-	MOVQ   472(SP), AX
+	MOVQ   AX, 528(SP)
+	MOVQ   528(SP), AX
 	VADDPS (CX)(AX*4), Y7, Y7
 	VADDPS 32(CX)(AX*4), Y8, Y8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 472(SP)
-	MOVQ   472(SP), AX
+	MOVQ   AX, 528(SP)
+	MOVQ   528(SP), AX
 	VADDPS (CX)(AX*4), Y9, Y9
 	VADDPS 32(CX)(AX*4), Y10, Y10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 472(SP)
-	MOVQ   472(SP), AX
+	MOVQ   AX, 528(SP)
+	MOVQ   528(SP), AX
 	VADDPS (CX)(AX*4), Y11, Y11
 	VADDPS 32(CX)(AX*4), Y1, Y1
 
-else69:
-	MOVQ    464(SP), AX
-	MOVQ    AX, 472(SP)
-	MOVQ    472(SP), AX
+else100:
+	MOVQ    520(SP), AX
+	MOVQ    AX, 528(SP)
+	MOVQ    528(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
 	VMOVUPS Y2, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 472(SP)
-	MOVQ    472(SP), AX
+	MOVQ    AX, 528(SP)
+	MOVQ    528(SP), AX
 	VMOVUPS Y3, (CX)(AX*4)
 	VMOVUPS Y4, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 472(SP)
-	MOVQ    472(SP), AX
+	MOVQ    AX, 528(SP)
+	MOVQ    528(SP), AX
 	VMOVUPS Y5, (CX)(AX*4)
 	VMOVUPS Y6, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 472(SP)
-	MOVQ    472(SP), AX
+	MOVQ    AX, 528(SP)
+	MOVQ    528(SP), AX
 	VMOVUPS Y7, (CX)(AX*4)
 	VMOVUPS Y8, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 472(SP)
-	MOVQ    472(SP), AX
+	MOVQ    AX, 528(SP)
+	MOVQ    528(SP), AX
 	VMOVUPS Y9, (CX)(AX*4)
 	VMOVUPS Y10, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 472(SP)
-	MOVQ    472(SP), AX
+	MOVQ    AX, 528(SP)
+	MOVQ    528(SP), AX
 	VMOVUPS Y11, (CX)(AX*4)
 	VMOVUPS Y1, 32(CX)(AX*4)
-	JMP     endif68
+	JMP     endif99
 
-else67:
-	MOVQ    112(SP), AX
+else98:
+	MOVQ    120(SP), AX
 	IMUL3Q  $+96, AX, AX
 	MOVQ    scr2_base+120(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
@@ -1776,26 +2612,26 @@ else67:
 	VMOVUPS Y11, 320(CX)(AX*4)
 	VMOVUPS Y1, 352(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 480(SP)
+	MOVQ    AX, 536(SP)
 
-loop71:
-	MOVQ   480(SP), AX
-	MOVQ   456(SP), CX
+loop102:
+	MOVQ   536(SP), AX
+	MOVQ   512(SP), CX
 	CMPQ   AX, CX
-	JGE    end72
+	JGE    end103
 	XORQ   CX, CX
-	MOVQ   432(SP), DX
+	MOVQ   440(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
 	MOVQ   BX, SI
-	MOVQ   464(SP), DI
+	MOVQ   520(SP), DI
 	ADDQ   DI, SI
 	IMUL3Q $+16, AX, R8
-	MOVQ   112(SP), R9
+	MOVQ   120(SP), R9
 	IMUL3Q $+96, R9, R10
 	ADDQ   R10, R8
 	ADDQ   DI, BX
-	MOVQ   256(SP), DI
+	MOVQ   264(SP), DI
 	XORQ   R10, R10
 	CMPQ   DI, $+0
 	SETEQ  R10
@@ -1806,98 +2642,96 @@ loop71:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), R9
 
-loop73:
+loop104:
 	CMPQ   CX, DX
-	JGE    end74
-	MOVQ   R8, R10
-	ADDQ   CX, R10
+	JGE    end105
+	LEAQ   (R8)(CX*1), R10
 	VMOVSS (R9)(R10*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  DI, DI
-	JEQ    guard75
-	MOVQ   BX, R10
-	ADDQ   CX, R10
+	JEQ    guard106
+	LEAQ   (BX)(CX*1), R10
 	VMOVSS (AX)(R10*4), X1
 
-guard75:
+guard106:
 	VADDSS X1, X0, X0
-	MOVQ   SI, R10
-	ADDQ   CX, R10
+	LEAQ   (SI)(CX*1), R10
 	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
-	JMP    loop73
+	JMP    loop104
 
-end74:
-	ADDQ $+1, 480(SP)
-	JMP  loop71
+end105:
+	ADDQ $+1, 536(SP)
+	JMP  loop102
 
-end72:
-endif68:
-	ADDQ $+6, 448(SP)
-	JMP  loop47
+end103:
+endif99:
+	ADDQ $+6, 504(SP)
+	JMP  loop78
 
-end48:
-	ADDQ $+16, 424(SP)
+end79:
+endif48:
+	ADDQ $+16, 432(SP)
 	JMP  loop45
 
 end46:
-	ADDQ $+1, 392(SP)
+	ADDQ $+1, 400(SP)
 	JMP  loop43
 
 end44:
-	MOVQ 200(SP), AX
-	MOVQ 160(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 200(SP)
-	MOVQ 200(SP), AX
+	MOVQ 208(SP), AX
 	MOVQ 168(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 208(SP)
+	MOVQ 208(SP), AX
+	MOVQ 176(SP), CX
 	CMPQ AX, CX
-	JNE  else76
-	MOVQ 176(SP), AX
+	JNE  else107
+	MOVQ 184(SP), AX
+	MOVQ AX, 208(SP)
+	MOVQ 200(SP), AX
+	MOVQ 192(SP), CX
+	ADDQ CX, AX
 	MOVQ AX, 200(SP)
-	MOVQ 192(SP), AX
-	MOVQ 184(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 192(SP)
 
-else76:
-	MOVQ 248(SP), AX
-	MOVQ 208(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 248(SP)
-	MOVQ 248(SP), AX
+else107:
+	MOVQ 256(SP), AX
 	MOVQ 216(SP), CX
-	CMPQ AX, CX
-	JNE  else78
-	MOVQ 224(SP), AX
-	MOVQ AX, 248(SP)
-	MOVQ 240(SP), AX
-	MOVQ 232(SP), CX
 	ADDQ CX, AX
-	MOVQ AX, 240(SP)
+	MOVQ AX, 256(SP)
+	MOVQ 256(SP), AX
+	MOVQ 224(SP), CX
+	CMPQ AX, CX
+	JNE  else109
+	MOVQ 232(SP), AX
+	MOVQ AX, 256(SP)
+	MOVQ 248(SP), AX
+	MOVQ 240(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 248(SP)
 
-else78:
-	ADDQ $+1, 256(SP)
+else109:
+	ADDQ $+1, 264(SP)
 	JMP  loop29
 
 end30:
-	MOVQ 88(SP), AX
-	MOVQ 48(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 88(SP)
-	MOVQ 88(SP), AX
+	MOVQ 96(SP), AX
 	MOVQ 56(SP), CX
-	CMPQ AX, CX
-	JNE  else80
-	MOVQ 64(SP), AX
-	MOVQ AX, 88(SP)
-	MOVQ 80(SP), AX
-	MOVQ 72(SP), CX
 	ADDQ CX, AX
-	MOVQ AX, 80(SP)
+	MOVQ AX, 96(SP)
+	MOVQ 96(SP), AX
+	MOVQ 64(SP), CX
+	CMPQ AX, CX
+	JNE  else111
+	MOVQ 72(SP), AX
+	MOVQ AX, 96(SP)
+	MOVQ 88(SP), AX
+	MOVQ 80(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 88(SP)
 
-else80:
-	ADDQ $+1, 112(SP)
+else111:
+	ADDQ $+1, 120(SP)
 	JMP  loop17
 
 end18:
