@@ -133,6 +133,13 @@ type GEMM struct {
 	// step of its own first (which writes and reads B's packed copy through
 	// memory once more). VNNI GEMMs always pack ahead.
 	BInLoop bool `json:"b_in_loop,omitempty"`
+	// AInLoop packs each block of A inside the compute step, just before
+	// its row tiles, when N is one NC block (each block of A is then used
+	// by one compute iteration only), instead of in a step of its own
+	// first, which writes the whole packed A to memory and reads it back
+	// (a 3x3 convolution with 64 outputs packs 16 MB of A). VNNI GEMMs
+	// always pack ahead.
+	AInLoop bool `json:"a_in_loop,omitempty"`
 	// PrefetchC: when C has at least this many elements (0: never), a
 	// micro-tile's rows of C are prefetched before its k loop (on vector
 	// targets), so that the partial sums read and the lines written after
@@ -278,8 +285,8 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "  stmts %v:", u.Stmts)
 		if u.GEMM != nil {
 			g := u.GEMM
-			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes, tail tiles of %d rows) blocks kc %d mc %d nc %d, A as rows %v, B packed in the loop %v, groups %d, nc split %d, direct below %d tiles and %d elements of B or up to %d elements, A in place up to %d elements, one NC block below %d flops, NC blocks of at least %d columns, C prefetched from %d elements, B's pack prefetching %d rows ahead, gemv rows %d cols %d, dot block %d, vnni %v",
-				g.MR, g.NR, g.Lanes, g.MRTail, g.KC, g.MC, g.NC, g.ARows, g.BInLoop, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.DirectMaxB, g.DirectAllB, g.DirectA, g.SplitMinWork, g.NCMin, g.PrefetchC, g.PrefetchB, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
+			fmt.Fprintf(&b, " gemm tile %dx%d (%d lanes, tail tiles of %d rows) blocks kc %d mc %d nc %d, A as rows %v, A packed in the loop %v, B packed in the loop %v, groups %d, nc split %d, direct below %d tiles and %d elements of B or up to %d elements, A in place up to %d elements, one NC block below %d flops, NC blocks of at least %d columns, C prefetched from %d elements, B's pack prefetching %d rows ahead, gemv rows %d cols %d, dot block %d, vnni %v",
+				g.MR, g.NR, g.Lanes, g.MRTail, g.KC, g.MC, g.NC, g.ARows, g.AInLoop, g.BInLoop, g.MaxGroups, g.NCSplit, g.DirectMaxM, g.DirectMaxB, g.DirectAllB, g.DirectA, g.SplitMinWork, g.NCMin, g.PrefetchC, g.PrefetchB, g.GEMVRows, g.GEMVCols, g.DotBlock, g.VNNI)
 		} else {
 			fmt.Fprintf(&b, " vector %v, accumulators %d", u.Vector, u.Accumulators)
 		}
@@ -350,8 +357,9 @@ type GEMMSpace struct {
 	// both GEMV paths off).
 	DirectMaxM []int
 	GEMV       []bool
-	// BInLoop are the ways of packing B to try (none: packed ahead).
-	BInLoop []bool
+	// BInLoop and AInLoop are the ways of packing B and A to try (none:
+	// packed ahead).
+	BInLoop, AInLoop []bool
 	// MRTail are the tail heights to try (none: 0); a height of MR or more
 	// counts as 0 for that MR.
 	MRTail []int
@@ -369,6 +377,14 @@ func (s GEMMSpace) bInLoop() []bool {
 		return []bool{false}
 	}
 	return s.BInLoop
+}
+
+// aInLoop returns the AInLoop domain, {false} if it is empty.
+func (s GEMMSpace) aInLoop() []bool {
+	if len(s.AInLoop) == 0 {
+		return []bool{false}
+	}
+	return s.AInLoop
 }
 
 // mrTail returns the MRTail domain, {0} if it is empty.
@@ -425,19 +441,21 @@ func (s GEMMSpace) Plans() []GEMM {
 }
 
 // appendVariants appends to out the valid variants of g over the domains
-// that do not change the loop structure's tiles: B's packing order, the
-// tail height, B's prefetch distance and reading A in place.
+// that do not change the loop structure's tiles: B's and A's packing
+// order, the tail height, B's prefetch distance and reading A in place.
 func (s GEMMSpace) appendVariants(out []GEMM, g GEMM) []GEMM {
 	for _, bil := range s.bInLoop() {
-		for _, tail := range s.mrTail() {
-			for _, pf := range s.prefetchB() {
-				for _, da := range s.directA() {
-					g.BInLoop, g.MRTail, g.PrefetchB, g.DirectA = bil, tail, pf, da
-					if tail >= g.MR {
-						g.MRTail = 0
-					}
-					if g.Validate(s.VectorRegs) == nil {
-						out = append(out, g)
+		for _, ail := range s.aInLoop() {
+			for _, tail := range s.mrTail() {
+				for _, pf := range s.prefetchB() {
+					for _, da := range s.directA() {
+						g.BInLoop, g.AInLoop, g.MRTail, g.PrefetchB, g.DirectA = bil, ail, tail, pf, da
+						if tail >= g.MR {
+							g.MRTail = 0
+						}
+						if g.Validate(s.VectorRegs) == nil {
+							out = append(out, g)
+						}
 					}
 				}
 			}

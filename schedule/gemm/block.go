@@ -158,7 +158,7 @@ func Choose(t loop.Target, acc ir.DType) Blocking {
 	b := Blocking{Lanes: t.Lanes(acc.Bits), MaxGroups: defaultMaxGroups, NCSplit: defaultNCSplit,
 		DirectMaxM: defaultDirectMaxM, DirectMaxB: defaultDirectMaxB, DirectAllB: defaultDirectAllB, SplitMinWork: defaultSplitMinWork,
 		GEMVRows: defaultGEMVRows, GEMVCols: defaultGEMVCols, DotBlock: defaultDotBlock, VNNI: t.VNNI,
-		ARows: true, BInLoop: true, PrefetchC: defaultPrefetchC}
+		ARows: true, BInLoop: true, AInLoop: true, PrefetchC: defaultPrefetchC}
 	if t.VectorRegs < 32 {
 		b.GEMVRows /= 2
 	}

@@ -164,6 +164,14 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	// A read in place: see schedule.GEMM.DirectA.
 	directAOK := bl.DirectA > 0 && P > 0 && !vnni && lw.a.plain() && isUnit(aColE) && lw.a.buf.Elem == m.Acc && !lw.a.cast && len(m.KOuter) == 0
 	directACondE := lw.directACond(d, P)
+	// A packed in the loop (schedule.GEMM.AInLoop) when N is one NC block
+	// (then every block of A is used by one compute iteration only) and A
+	// is not read in place.
+	aInLoopOK := bl.AInLoop && !vnni
+	aInLoopCondE := cmp(ir.Eq, d.nNC(), i64(1))
+	if directAOK {
+		aInLoopCondE = and(aInLoopCondE, &loop.Un{Op: ir.Not, X: directACondE, T: tBool})
+	}
 
 	// packBBlock appends to body the statements that pack block blk = (b*nNC
 	// + jb)*nKC + pb of B into packB at slot (the sizes z of the Func
@@ -235,52 +243,63 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		fB.Body = append(bodyB, forLoop(vt, ref(fB.Lo), ref(fB.Hi), 1, body...))
 	}
 
-	// Step 2: pack A. Block t = (b*nKC + pb)*nMC + ib.
-	var bodyA []loop.Stmt
-	fA, zA := newFunc("_packa", &bodyA)
-	{
-		vt := lw.loopVar("t")
-		var body []loop.Stmt
-		ib := mod(ref(vt), zA.nMC)
-		pb := lw.keep(&body, "pb", mod(div(ref(vt), zA.nMC), zA.nKC))
-		b := div(ref(vt), mul(zA.nMC, zA.nKC))
-		ic := lw.keep(&body, "ic", mul(ib, zA.mcE))
-		mc := lw.keep(&body, "mc", minE(zA.mcE, sub(d.M, ic)))
-		pc := lw.keep(&body, "pc", mul(mod(pb, zA.nKCin), zA.kcE))
-		kc := lw.keep(&body, "kc", minE(zA.kcE, sub(d.K, pc)))
-		depthA := zA.kcE
-		if P > 0 {
-			depthA = i64(P)
-		}
-		slot := lw.keep(&body, "slot", mul(ref(vt), mul(zA.mcE, depthA)))
+	// packABlock appends to body the statements that pack the block (batch
+	// b, K block pb, MC block ib) of A into packA at slot (the sizes z of
+	// the Func being built).
+	packABlock := func(body *[]loop.Stmt, z sizes, b, pb, ib, slot loop.Expr) error {
+		ic := lw.keep(body, "ic", mul(ib, z.mcE))
+		mc := lw.keep(body, "mc", minE(z.mcE, sub(d.M, ic)))
+		pc := lw.keep(body, "pc", mul(mod(pb, z.nKCin), z.kcE))
+		kc := lw.keep(body, "kc", minE(z.kcE, sub(d.K, pc)))
+		slot = lw.keep(body, "slot", slot)
 		var st []loop.Stmt
 		var src loop.Expr
+		var err error
 		if lw.a.plain() {
 			offA, _ := batchOff(b, lw.a.batch)
-			src = lw.keep(&body, "src", add(offA, add(mul(ic, aRowE), mul(pc, aColE))))
+			src = lw.keep(body, "src", add(offA, add(mul(ic, aRowE), mul(pc, aColE))))
 		}
-		if !lw.a.plain() {
-			st, err = lw.packRowsGeneral(packA, slot, mc, kc, lw.a, bindBlock(&body, b, pb, zA.nKCin), ic, pc, P)
-		} else if P > 0 {
+		switch {
+		case !lw.a.plain():
+			st, err = lw.packRowsGeneral(packA, slot, mc, kc, lw.a, bindBlock(body, b, pb, z.nKCin), ic, pc, P)
+		case P > 0:
 			st = lw.packRowsPitched(packA, slot, src, mc, kc, aRowE, aColE, P)
-		} else if vnni && isUnit(aColE) {
+		case vnni && isUnit(aColE):
 			st = lw.packRowsA4(packA, slot, src, mc, kc, aRowE, aColE, correct)
-		} else if vnni {
+		case vnni:
 			st, err = lw.packWith(layA, packA, slot, [2]loop.Expr{mc, kdOf(kc)}, 0, [2]int64{}, func(c [2]loop.Expr, g, _ loop.Expr, _ int) loop.Expr {
 				return lw.bytes4(func(q int64) (loop.Expr, loop.Expr) {
 					kq := add(mul(c[1], i64(4)), i64(q))
 					return add(src, add(mul(c[0], aRowE), mul(kq, aColE))), and(g, cmp(ir.Lt, kq, kc))
 				}, lw.a.buf, correct)
 			})
-		} else if isUnit(aRowE) && lw.bl.MR <= lw.bl.Lanes {
+		case isUnit(aRowE) && lw.bl.MR <= lw.bl.Lanes:
 			st = lw.packColsA(packA, slot, src, mc, kc, aColE)
-		} else {
+		default:
 			st = lw.packRowsA(packA, slot, src, mc, kc, aRowE, aColE)
 		}
-		if err != nil {
+		*body = append(*body, st...)
+		return err
+	}
+	depthA := func(z sizes) loop.Expr {
+		if P > 0 {
+			return i64(P)
+		}
+		return z.kcE
+	}
+
+	// Step 2: pack A (unless packed in the loop). Block t = (b*nKC +
+	// pb)*nMC + ib.
+	var bodyA []loop.Stmt
+	fA, zA := newFunc("_packa", &bodyA)
+	{
+		vt := lw.loopVar("t")
+		var body []loop.Stmt
+		pb := lw.keep(&body, "pb", mod(div(ref(vt), zA.nMC), zA.nKC))
+		b := div(ref(vt), mul(zA.nMC, zA.nKC))
+		if err := packABlock(&body, zA, b, pb, mod(ref(vt), zA.nMC), mul(ref(vt), mul(zA.mcE, depthA(zA)))); err != nil {
 			return nil, err
 		}
-		body = append(body, st...)
 		fA.Body = append(bodyA, forLoop(vt, ref(fA.Lo), ref(fA.Hi), 1, body...))
 	}
 
@@ -292,6 +311,12 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		da := lw.newVar("dira", tBool)
 		bodyC = append(bodyC, assign(da, directACondE))
 		directA = ref(da)
+	}
+	var aLoop loop.Expr
+	if aInLoopOK {
+		al := lw.newVar("aloop", tBool)
+		bodyC = append(bodyC, assign(al, aInLoopCondE))
+		aLoop = ref(al)
 	}
 	{
 		vt := lw.loopVar("t")
@@ -364,6 +389,17 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 		ic := lw.keep(&ibody, "ic", mul(ref(vib), zC.mcE))
 		mc := lw.keep(&ibody, "mc", minE(zC.mcE, sub(d.M, ic)))
 		aIb := lw.keep(&ibody, "aib", add(aBlk, mul(ref(vib), mul(zC.mcE, depthC))))
+		if aInLoopOK {
+			// A packed in the loop: the block goes to this iteration's slot
+			// just before its row tiles read it.
+			slotL := mul(ref(vt), mul(zC.mcE, depthC))
+			var pack []loop.Stmt
+			if err := packABlock(&pack, zC, b, ref(vpb), ref(vib), slotL); err != nil {
+				return nil, err
+			}
+			ibody = append(ibody, &loop.If{Cond: aLoop, Then: pack})
+			aIb = lw.keep(&ibody, "aibl", &loop.Select{Cond: aLoop, A: slotL, B: aIb, T: tI64})
+		}
 
 		vjr := lw.loopVar("jr")
 		var jbody []loop.Stmt
@@ -593,6 +629,9 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	extA, extC := nABlocks(), nTiles()
 	if directAOK {
 		extA = &loop.Select{Cond: directACondE, A: i64(0), B: extA, T: tI64}
+	}
+	if aInLoopOK {
+		extA = &loop.Select{Cond: aInLoopCondE, A: i64(0), B: extA, T: tI64}
 	}
 	if gemvOK {
 		extA = &loop.Select{Cond: gemvCond, A: i64(0), B: extA, T: tI64}

@@ -722,7 +722,8 @@ func b2i(b bool) int {
 }
 
 // TestGEMMPlanSpace sweeps a small space of template plans exhaustively
-// (register tiles, depths, cache blocks, direct reads of A and B, the GEMV paths)
+// (register tiles, depths, cache blocks, direct reads of A and B, packing in
+// the loop, the GEMV paths)
 // for the vector and the scalar targets: every plan in it is valid and
 // computes the product, for shapes that exercise edge tiles, several
 // blocks and the GEMV shapes.
@@ -734,9 +735,9 @@ func TestGEMMPlanSpace(t *testing.T) {
 		space schedule.GEMMSpace
 	}{
 		{loop.TargetAVX512, schedule.GEMMSpace{Lanes: 16, VectorRegs: 32, MR: []int{1, 5, 12}, NV: []int{1, 2}, KC: []int{8, 40},
-			MCTiles: []int{1, 3}, NCPanels: []int{1, 2}, DirectMaxM: []int{0, 4}, GEMV: []bool{false, true}, BInLoop: []bool{true}, MRTail: []int{4}, DirectA: []int{0, 1 << 14}}},
+			MCTiles: []int{1, 3}, NCPanels: []int{1, 2}, DirectMaxM: []int{0, 4}, GEMV: []bool{false, true}, BInLoop: []bool{true}, AInLoop: []bool{true}, MRTail: []int{4}, DirectA: []int{0, 1 << 14}}},
 		{loop.TargetAVX2, schedule.GEMMSpace{Lanes: 8, VectorRegs: 16, MR: []int{2, 6}, NV: []int{1, 2}, KC: []int{16},
-			MCTiles: []int{2}, NCPanels: []int{1}, DirectMaxM: []int{0, 4}, GEMV: []bool{true}, BInLoop: []bool{false, true}, MRTail: []int{0, 2}, PrefetchB: []int{3}, DirectA: []int{0, 1 << 14}}},
+			MCTiles: []int{2}, NCPanels: []int{1}, DirectMaxM: []int{0, 4}, GEMV: []bool{true}, BInLoop: []bool{false, true}, AInLoop: []bool{false, true}, MRTail: []int{0, 2}, PrefetchB: []int{3}, DirectA: []int{0, 1 << 14}}},
 		{loop.TargetGo, schedule.GEMMSpace{Lanes: 1, MR: []int{1, 3, 4}, NV: []int{2, 3}, KC: []int{8, 33},
 			MCTiles: []int{1, 2}, NCPanels: []int{1, 3}, DirectMaxM: []int{4}, GEMV: []bool{false}}},
 	}

@@ -453,7 +453,7 @@ GLOBL matmul_gemm_c_packa_avx2_c1<>(SB), RODATA|NOPTR, $32
 
 // func matmul_gemm_c_avx2(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX2, CMOV, FMA3, MMX+
-TEXT ·matmul_gemm_c_avx2(SB), $544-184
+TEXT ·matmul_gemm_c_avx2(SB), $624-184
 	MOVQ    $+4096, AX
 	MOVQ    $+64, CX
 	MOVQ    $+2, DX
@@ -614,34 +614,45 @@ divz7:
 	SETGE   DL
 	ANDQ    DX, AX
 	MOVQ    AX, 48(SP)
-	MOVQ    24(SP), CX
-	XORQ    AX, AX
-	CMPQ    CX, $+0
-	SETNE   AL
-	MOVQ    $+1, DX
-	XORQ    BX, BX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    BX, 56(SP)
-	XORQ    AX, AX
-	CMPQ    CX, $+0
-	SETGT   AL
-	MOVQ    $+1, DX
-	TESTQ   AX, AX
-	CMOVQNE CX, DX
-	MOVQ    DX, 64(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    $+4096, BX
+	MOVQ    $+64, SI
+	MOVQ    $+2, CX
+	MOVQ    n0+144(FP), DX
+	MOVQ    n2+160(FP), DI
+	IMULQ   n1+152(FP), DI
+	IMULQ   DI, DX
+	IMULQ   DX, CX
 	XORQ    DX, DX
-	MOVQ    CX, BX
-	ADDQ    $+1, BX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    BX, 72(SP)
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    BX, 80(SP)
-	MOVQ    lo+168(FP), AX
+	CMPQ    CX, $+4194304
+	SETLT   DL
+	MOVQ    n2+160(FP), CX
+	ADDQ    $+15, CX
+	SARQ    $0x04, CX
+	MOVQ    CX, DI
+	SHLQ    $0x04, DI
+	MOVQ    n2+160(FP), CX
+	ADDQ    $+7, CX
+	SARQ    $0x03, CX
+	ADDQ    $+15, CX
+	SARQ    $0x04, CX
+	SHLQ    $0x04, CX
+	TESTQ   DX, DX
+	CMOVQNE DI, CX
+	XORQ    DX, DX
+	CMPQ    SI, CX
+	SETGT   DL
+	MOVQ    $+64, SI
+	TESTQ   DX, DX
+	CMOVQNE SI, CX
+	XORQ    DX, DX
+	CMPQ    BX, CX
+	SETLT   DL
+	MOVQ    $+4096, BX
+	TESTQ   DX, DX
+	CMOVQNE BX, CX
+	ADDQ    CX, AX
+	SUBQ    $+1, AX
 	XORQ    DX, DX
 	TESTQ   CX, CX
 	JEQ     divz9
@@ -659,27 +670,76 @@ divfix10:
 	MOVQ AX, DX
 
 divz9:
-	MOVQ  DX, 88(SP)
-	MOVQ  lo+168(FP), AX
-	MOVQ  24(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz11
+	XORQ    AX, AX
+	CMPQ    DX, $+1
+	SETEQ   AL
+	MOVQ    n0+144(FP), CX
+	IMULQ   n1+152(FP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+16384
+	SETLE   DL
+	MOVQ    DX, CX
+	MOVQ    n1+152(FP), DX
+	XORQ    BX, BX
+	CMPQ    DX, $+256
+	SETLE   BL
+	ANDQ    BX, CX
+	MOVQ    n0+144(FP), DX
+	XORQ    BX, BX
+	CMPQ    DX, $+6
+	SETGE   BL
+	ANDQ    BX, CX
+	XORQ    $+1, CX
+	ANDQ    CX, AX
+	MOVQ    AX, 56(SP)
+	MOVQ    24(SP), CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETNE   AL
+	MOVQ    $+1, DX
+	XORQ    BX, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 64(SP)
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	MOVQ    $+1, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 72(SP)
+	XORQ    DX, DX
+	MOVQ    CX, BX
+	ADDQ    $+1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 80(SP)
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 88(SP)
+	MOVQ    lo+168(FP), AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz11
 	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix12
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix12
-	DECQ  AX
-	ADDQ  CX, DX
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix12
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix12
+	DECQ    AX
+	ADDQ    CX, DX
 
 divfix12:
+	MOVQ AX, DX
+
 divz11:
 	MOVQ  DX, 96(SP)
-	XORQ  AX, AX
-	MOVQ  32(SP), CX
+	MOVQ  lo+168(FP), AX
+	MOVQ  24(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
 	JEQ   divz13
@@ -694,8 +754,6 @@ divz11:
 	ADDQ  CX, DX
 
 divfix14:
-	MOVQ AX, DX
-
 divz13:
 	MOVQ  DX, 104(SP)
 	XORQ  AX, AX
@@ -714,69 +772,89 @@ divz13:
 	ADDQ  CX, DX
 
 divfix16:
-divz15:
-	MOVQ DX, 112(SP)
-	MOVQ lo+168(FP), AX
-	MOVQ AX, 120(SP)
+	MOVQ AX, DX
 
-loop17:
-	MOVQ    120(SP), AX
+divz15:
+	MOVQ  DX, 112(SP)
+	XORQ  AX, AX
+	MOVQ  32(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz17
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix18
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix18
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix18:
+divz17:
+	MOVQ DX, 120(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 128(SP)
+
+loop19:
+	MOVQ    128(SP), AX
 	CMPQ    AX, hi+176(FP)
-	JGE     end18
-	MOVQ    88(SP), AX
-	MOVQ    AX, 128(SP)
+	JGE     end20
 	MOVQ    96(SP), AX
+	MOVQ    AX, 136(SP)
+	MOVQ    104(SP), AX
 	MOVQ    (SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 136(SP)
+	MOVQ    AX, 144(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    136(SP), DX
+	MOVQ    144(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 144(SP)
+	MOVQ    AX, 152(SP)
 	MOVQ    n1+152(FP), AX
 	CMPQ    AX, $+0
-	JNE     else19
+	JNE     else21
 	XORQ    AX, AX
-	MOVQ    AX, 152(SP)
+	MOVQ    AX, 160(SP)
 
-loop21:
-	MOVQ  152(SP), AX
+loop23:
+	MOVQ  160(SP), AX
 	CMPQ  AX, n0+144(FP)
-	JGE   end22
-	MOVQ  136(SP), DX
+	JGE   end24
+	MOVQ  144(SP), DX
 	MOVQ  DX, CX
-	MOVQ  144(SP), BX
+	MOVQ  152(SP), BX
 	ADDQ  BX, DX
 	IMULQ n2+160(FP), AX
 	MOVQ  out0_base+48(FP), BX
 
-loop23:
+loop25:
 	CMPQ   CX, DX
-	JGE    end24
+	JGE    end26
 	VMOVSS matmul_gemm_c_avx2_c1<>+0(SB), X0
 	MOVQ   AX, SI
 	ADDQ   CX, SI
 	VMOVSS X0, (BX)(SI*4)
 	ADDQ   $+1, CX
-	JMP    loop23
+	JMP    loop25
+
+end26:
+	ADDQ $+1, 160(SP)
+	JMP  loop23
 
 end24:
-	ADDQ $+1, 152(SP)
-	JMP  loop21
-
-end22:
-else19:
+else21:
 	MOVQ    n0+144(FP), AX
 	IMULQ   n2+160(FP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+1048576
 	SETGE   CL
-	MOVQ    CX, 160(SP)
+	MOVQ    CX, 168(SP)
 	MOVQ    32(SP), CX
 	XORQ    AX, AX
 	CMPQ    CX, $+0
@@ -785,98 +863,98 @@ else19:
 	XORQ    BX, BX
 	TESTQ   AX, AX
 	CMOVQNE DX, BX
-	MOVQ    BX, 168(SP)
+	MOVQ    BX, 176(SP)
 	XORQ    AX, AX
 	CMPQ    CX, $+0
 	SETGT   AL
 	MOVQ    $+1, DX
 	TESTQ   AX, AX
 	CMOVQNE CX, DX
-	MOVQ    DX, 176(SP)
+	MOVQ    DX, 184(SP)
 	XORQ    SI, SI
 	MOVQ    CX, DI
 	ADDQ    $+1, DI
 	TESTQ   AX, AX
 	CMOVQNE SI, DI
-	MOVQ    DI, 184(SP)
+	MOVQ    DI, 192(SP)
 	MOVQ    $+1, SI
 	MOVQ    $-1, R8
 	TESTQ   AX, AX
 	CMOVQNE SI, R8
-	MOVQ    R8, 192(SP)
-	MOVQ    104(SP), AX
-	MOVQ    AX, 200(SP)
+	MOVQ    R8, 200(SP)
 	MOVQ    112(SP), AX
 	MOVQ    AX, 208(SP)
-	MOVQ    BX, 216(SP)
-	MOVQ    DX, 224(SP)
-	MOVQ    DI, 232(SP)
-	MOVQ    R8, 240(SP)
 	MOVQ    120(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    BX, 224(SP)
+	MOVQ    DX, 232(SP)
+	MOVQ    DI, 240(SP)
+	MOVQ    R8, 248(SP)
+	MOVQ    128(SP), AX
 	IMULQ   CX, AX
 	XORQ    DX, DX
 	TESTQ   CX, CX
-	JEQ     divz25
+	JEQ     divz27
 	CQO
 	IDIVQ   CX
 	TESTQ   DX, DX
-	JEQ     divfix26
+	JEQ     divfix28
 	MOVQ    DX, BX
 	XORQ    CX, BX
-	JGE     divfix26
+	JGE     divfix28
 	DECQ    AX
 	ADDQ    CX, DX
 
-divfix26:
+divfix28:
 	MOVQ AX, DX
 
-divz25:
-	MOVQ  DX, 248(SP)
-	MOVQ  120(SP), AX
+divz27:
+	MOVQ  DX, 256(SP)
+	MOVQ  128(SP), AX
 	MOVQ  32(SP), CX
 	IMULQ CX, AX
 	XORQ  DX, DX
 	TESTQ CX, CX
-	JEQ   divz27
+	JEQ   divz29
 	CQO
 	IDIVQ CX
 	TESTQ DX, DX
-	JEQ   divfix28
+	JEQ   divfix30
 	MOVQ  DX, BX
 	XORQ  CX, BX
-	JGE   divfix28
+	JGE   divfix30
 	DECQ  AX
 	ADDQ  CX, DX
 
-divfix28:
-divz27:
-	MOVQ DX, 256(SP)
+divfix30:
+divz29:
+	MOVQ DX, 264(SP)
 	XORQ AX, AX
-	MOVQ AX, 264(SP)
+	MOVQ AX, 272(SP)
 
-loop29:
-	MOVQ    264(SP), AX
+loop31:
+	MOVQ    272(SP), AX
 	MOVQ    32(SP), CX
 	CMPQ    AX, CX
-	JGE     end30
-	MOVQ    208(SP), AX
+	JGE     end32
+	MOVQ    216(SP), AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 272(SP)
+	MOVQ    AX, 280(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    272(SP), DX
+	MOVQ    280(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 280(SP)
-	MOVQ    120(SP), AX
+	MOVQ    AX, 288(SP)
+	MOVQ    128(SP), AX
 	MOVQ    (SP), DX
 	IMULQ   DX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 288(SP)
+	MOVQ    AX, 296(SP)
 	MOVQ    n0+144(FP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+24
@@ -894,43 +972,13 @@ loop29:
 	ORQ     DX, AX
 	XORQ    $+1, AX
 	TESTQ   AX, AX
-	JEQ     else31
-	MOVQ    256(SP), AX
-	MOVQ    AX, 296(SP)
-	MOVQ    248(SP), AX
+	JEQ     else33
+	MOVQ    264(SP), AX
 	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
-	MOVQ    24(SP), CX
-	XORQ    DX, DX
-	TESTQ   CX, CX
-	JEQ     divz33
-	CQO
-	IDIVQ   CX
-	TESTQ   DX, DX
-	JEQ     divfix34
-	MOVQ    DX, BX
-	XORQ    CX, BX
-	JGE     divfix34
-	DECQ    AX
-	ADDQ    CX, DX
-
-divfix34:
-divz33:
-	MOVQ    DX, AX
-	MOVQ    (SP), CX
-	IMULQ   CX, AX
+	MOVQ    256(SP), AX
 	MOVQ    AX, 312(SP)
-	MOVQ    n2+160(FP), AX
-	MOVQ    312(SP), DX
-	SUBQ    DX, AX
-	XORQ    DX, DX
-	CMPQ    CX, AX
-	SETLT   DL
-	TESTQ   DX, DX
-	CMOVQNE CX, AX
-	MOVQ    AX, 320(SP)
-	MOVQ    296(SP), AX
-	MOVQ    32(SP), CX
+	MOVQ    312(SP), AX
+	MOVQ    24(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
 	JEQ     divz35
@@ -947,59 +995,89 @@ divz33:
 divfix36:
 divz35:
 	MOVQ    DX, AX
+	MOVQ    (SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 320(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    320(SP), DX
+	SUBQ    DX, AX
+	XORQ    DX, DX
+	CMPQ    CX, AX
+	SETLT   DL
+	TESTQ   DX, DX
+	CMOVQNE CX, AX
+	MOVQ    AX, 328(SP)
+	MOVQ    304(SP), AX
+	MOVQ    32(SP), CX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz37
+	CQO
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix38
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix38
+	DECQ    AX
+	ADDQ    CX, DX
+
+divfix38:
+divz37:
+	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 328(SP)
+	MOVQ    AX, 336(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    328(SP), DX
+	MOVQ    336(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 336(SP)
+	MOVQ    AX, 344(SP)
 	MOVQ    DX, AX
 	IMULQ   n2+160(FP), AX
-	MOVQ    312(SP), CX
+	MOVQ    320(SP), CX
 	ADDQ    CX, AX
-	MOVQ    AX, 344(SP)
-	MOVQ    320(SP), AX
+	MOVQ    AX, 352(SP)
+	MOVQ    328(SP), AX
 	MOVQ    AX, CX
 	SARQ    $0x04, CX
-	MOVQ    CX, 352(SP)
-	MOVQ    352(SP), CX
+	MOVQ    CX, 360(SP)
+	MOVQ    360(SP), CX
 	SHLQ    $0x04, CX
 	SUBQ    CX, AX
-	MOVQ    AX, 360(SP)
-	MOVQ    336(SP), AX
-	SHLQ    $0x04, AX
 	MOVQ    AX, 368(SP)
-	XORQ    AX, AX
+	MOVQ    344(SP), AX
+	SHLQ    $0x04, AX
 	MOVQ    AX, 376(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 384(SP)
 
-loop37:
-	MOVQ  376(SP), AX
-	MOVQ  336(SP), CX
-	CMPQ  AX, CX
-	JGE   end38
+loop39:
+	MOVQ  384(SP), AX
 	MOVQ  344(SP), CX
+	CMPQ  AX, CX
+	JGE   end40
+	MOVQ  352(SP), CX
 	MOVQ  AX, DX
 	IMULQ n2+160(FP), DX
 	ADDQ  DX, CX
-	MOVQ  288(SP), DX
+	MOVQ  296(SP), DX
 	SHLQ  $0x04, AX
 	ADDQ  AX, DX
 	MOVQ  DX, AX
 	XORQ  DX, DX
-	MOVQ  352(SP), BX
-	MOVQ  368(SP), SI
+	MOVQ  360(SP), BX
+	MOVQ  376(SP), SI
 	MOVQ  in1_base+24(FP), DI
 	MOVQ  scr1_base+96(FP), R8
 
-loop39:
+loop41:
 	CMPQ    DX, BX
-	JGE     end40
+	JGE     end42
 	VMOVUPS (DI)(CX*4), Y0
 	VMOVUPS Y0, (R8)(AX*4)
 	VMOVUPS 32(DI)(CX*4), Y0
@@ -1007,13 +1085,13 @@ loop39:
 	ADDQ    $+16, CX
 	ADDQ    SI, AX
 	ADDQ    $+1, DX
-	JMP     loop39
+	JMP     loop41
 
-end40:
-	MOVQ         360(SP), DX
+end42:
+	MOVQ         368(SP), DX
 	CMPQ         DX, $+0
-	JLE          else41
-	MOVQ         360(SP), DX
+	JLE          else43
+	MOVQ         368(SP), DX
 	XORQ         BX, BX
 	CMPQ         DX, $+0
 	SETGT        BL
@@ -1052,62 +1130,237 @@ end40:
 	VMASKMOVPS   32(BX)(CX*4), Y0, Y0
 	VMOVUPS      Y0, 32(SI)(AX*4)
 
-else41:
-	ADDQ $+1, 376(SP)
-	JMP  loop37
+else43:
+	ADDQ $+1, 384(SP)
+	JMP  loop39
 
-end38:
-else31:
-	MOVQ   128(SP), AX
+end40:
+else33:
+	MOVQ   136(SP), AX
 	MOVQ   32(SP), CX
 	IMULQ  CX, AX
-	MOVQ   264(SP), CX
+	MOVQ   272(SP), CX
 	ADDQ   CX, AX
 	MOVQ   40(SP), CX
 	IMULQ  CX, AX
 	MOVQ   16(SP), CX
 	IMUL3Q $+272, CX, CX
 	IMULQ  CX, AX
-	MOVQ   AX, 384(SP)
-	MOVQ   272(SP), AX
-	IMULQ  n2+160(FP), AX
-	MOVQ   136(SP), CX
-	ADDQ   CX, AX
 	MOVQ   AX, 392(SP)
-	XORQ   AX, AX
+	MOVQ   280(SP), AX
+	IMULQ  n2+160(FP), AX
+	MOVQ   144(SP), CX
+	ADDQ   CX, AX
 	MOVQ   AX, 400(SP)
+	XORQ   AX, AX
+	MOVQ   AX, 408(SP)
 
-loop43:
-	MOVQ    400(SP), AX
+loop45:
+	MOVQ    408(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
-	JGE     end44
+	JGE     end46
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
-	MOVQ    CX, 408(SP)
+	MOVQ    CX, 416(SP)
 	MOVQ    n0+144(FP), CX
-	MOVQ    408(SP), BX
+	MOVQ    416(SP), BX
 	SUBQ    BX, CX
 	XORQ    BX, BX
 	CMPQ    DX, CX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 416(SP)
-	MOVQ    384(SP), CX
+	MOVQ    CX, 424(SP)
+	MOVQ    392(SP), CX
 	IMUL3Q  $+272, DX, DX
 	IMULQ   DX, AX
 	ADDQ    AX, CX
-	MOVQ    CX, 424(SP)
+	MOVQ    CX, 432(SP)
+	MOVQ    56(SP), AX
+	TESTQ   AX, AX
+	JEQ     else47
+	MOVQ    408(SP), AX
+	MOVQ    16(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 440(SP)
+	MOVQ    n0+144(FP), AX
+	MOVQ    440(SP), DX
+	SUBQ    DX, AX
+	XORQ    BX, BX
+	CMPQ    CX, AX
+	SETLT   BL
+	TESTQ   BX, BX
+	CMOVQNE CX, AX
+	MOVQ    AX, 448(SP)
+	MOVQ    216(SP), AX
+	MOVQ    8(SP), BX
+	IMULQ   BX, AX
+	MOVQ    AX, 456(SP)
+	MOVQ    n1+152(FP), AX
+	MOVQ    456(SP), SI
+	SUBQ    SI, AX
+	XORQ    DI, DI
+	CMPQ    BX, AX
+	SETLT   DI
+	TESTQ   DI, DI
+	CMOVQNE BX, AX
+	MOVQ    AX, 464(SP)
+	MOVQ    128(SP), AX
+	IMUL3Q  $+272, CX, CX
+	IMULQ   CX, AX
+	MOVQ    AX, 472(SP)
+	MOVQ    DX, AX
+	IMULQ   n1+152(FP), AX
+	ADDQ    SI, AX
+	MOVQ    AX, 480(SP)
+	MOVQ    464(SP), AX
+	SARQ    $0x03, AX
+	SHLQ    $0x03, AX
+	MOVQ    AX, 488(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 432(SP)
+	MOVQ    AX, 496(SP)
 
-loop45:
-	MOVQ    432(SP), AX
-	MOVQ    144(SP), CX
+loop49:
+	MOVQ   496(SP), AX
+	MOVQ   448(SP), CX
+	CMPQ   AX, CX
+	JGE    end50
+	MOVQ   480(SP), CX
+	MOVQ   AX, DX
+	IMULQ  n1+152(FP), DX
+	ADDQ   DX, CX
+	MOVQ   472(SP), DX
+	IMUL3Q $+272, AX, AX
+	ADDQ   AX, DX
+	MOVQ   DX, AX
+	XORQ   DX, DX
+	MOVQ   464(SP), BX
+	SUBQ   $+7, BX
+	MOVQ   in0_base+0(FP), SI
+	MOVQ   scr0_base+72(FP), DI
+
+loop51:
+	CMPQ    DX, BX
+	JGE     end52
+	VMOVUPS (SI)(CX*4), Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ    $+8, CX
+	ADDQ    $+8, AX
+	ADDQ    $+8, DX
+	JMP     loop51
+
+end52:
+	MOVQ 488(SP), DX
+	MOVQ 464(SP), BX
+	MOVQ BX, SI
+	MOVQ in0_base+0(FP), DI
+	MOVQ scr0_base+72(FP), R8
+
+loop53:
+	CMPQ         DX, SI
+	JGE          end54
+	MOVQ         BX, R9
+	SUBQ         DX, R9
+	VMOVQ        R9, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y1, Y1
+	VMASKMOVPS   (DI)(CX*4), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (R8)(AX*4)
+	ADDQ         $+8, DX
+	JMP          loop53
+
+end54:
+	ADDQ $+1, 496(SP)
+	JMP  loop49
+
+end50:
+	MOVQ  448(SP), AX
+	MOVQ  AX, CX
+	ADDQ  $+5, AX
+	MOVQ  $+6, BX
+	XORQ  DX, DX
+	TESTQ BX, BX
+	JEQ   divz55
+	CQO
+	IDIVQ BX
+	TESTQ DX, DX
+	JEQ   divfix56
+	MOVQ  DX, SI
+	XORQ  BX, SI
+	JGE   divfix56
+	DECQ  AX
+	ADDQ  BX, DX
+
+divfix56:
+	MOVQ AX, DX
+
+divz55:
+	MOVQ   DX, AX
+	IMUL3Q $+6, AX, AX
+	MOVQ   scr0_base+72(FP), DX
+
+loop57:
+	CMPQ   CX, AX
+	JGE    end58
+	MOVQ   472(SP), BX
+	IMUL3Q $+272, CX, SI
+	ADDQ   SI, BX
+	LEAQ   (DX)(BX*4), BX
+	MOVQ   464(SP), SI
+	IMUL3Q $+4, SI, SI
+	XORQ   DI, DI
+	VXORPS Y0, Y0, Y0
+
+msv59:
+	CMPQ    SI, $+32
+	JLT     msvend60
+	VMOVUPS Y0, (BX)
+	ADDQ    $+32, BX
+	SUBQ    $+32, SI
+	JMP     msv59
+
+msvend60:
+msw61:
+	CMPQ SI, $+8
+	JLT  msb62
+	MOVQ DI, (BX)
+	ADDQ $+8, BX
+	SUBQ $+8, SI
+	JMP  msw61
+
+msb62:
+	CMPQ SI, $+0
+	JLE  msend63
+	MOVB DI, (BX)
+	INCQ BX
+	DECQ SI
+	JMP  msb62
+
+msend63:
+	ADDQ $+1, CX
+	JMP  loop57
+
+end58:
+else47:
+	MOVQ    56(SP), AX
+	MOVQ    128(SP), CX
+	MOVQ    16(SP), DX
+	IMUL3Q  $+272, DX, DX
+	IMULQ   DX, CX
+	MOVQ    432(SP), DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 504(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 512(SP)
+
+loop64:
+	MOVQ    512(SP), AX
+	MOVQ    152(SP), CX
 	CMPQ    AX, CX
-	JGE     end46
+	JGE     end65
 	MOVQ    $+16, DX
 	SUBQ    AX, CX
 	XORQ    BX, BX
@@ -1116,7 +1369,7 @@ loop45:
 	MOVQ    $+16, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 440(SP)
+	MOVQ    CX, 520(SP)
 	MOVQ    n0+144(FP), CX
 	XORQ    DX, DX
 	CMPQ    CX, $+24
@@ -1132,49 +1385,49 @@ loop45:
 	CMPQ    DX, $+65536
 	SETLE   BL
 	ORQ     BX, CX
-	MOVQ    392(SP), DX
+	MOVQ    400(SP), DX
 	ADDQ    AX, DX
-	MOVQ    288(SP), BX
-	MOVQ    280(SP), SI
+	MOVQ    296(SP), BX
+	MOVQ    288(SP), SI
 	IMULQ   SI, AX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
 	TESTQ   CX, CX
 	CMOVQNE DX, AX
-	MOVQ    AX, 448(SP)
+	MOVQ    AX, 528(SP)
 	MOVQ    48(SP), AX
 	TESTQ   AX, AX
-	JEQ     else47
+	JEQ     else66
 	XORQ    AX, AX
-	MOVQ    AX, 456(SP)
+	MOVQ    AX, 536(SP)
 
-loop49:
-	MOVQ       456(SP), AX
-	MOVQ       416(SP), CX
+loop68:
+	MOVQ       536(SP), AX
+	MOVQ       424(SP), CX
 	CMPQ       AX, CX
-	JGE        end50
+	JGE        end69
 	SUBQ       $+6, CX
 	XORQ       DX, DX
 	CMPQ       AX, CX
 	SETLT      DL
 	TESTQ      DX, DX
 	CMOVQNE    AX, CX
-	MOVQ       CX, 464(SP)
-	MOVQ       408(SP), AX
-	MOVQ       464(SP), CX
+	MOVQ       CX, 544(SP)
+	MOVQ       416(SP), AX
+	MOVQ       544(SP), CX
 	ADDQ       CX, AX
 	MOVQ       AX, CX
 	IMULQ      n1+152(FP), CX
-	MOVQ       272(SP), DX
+	MOVQ       280(SP), DX
 	ADDQ       DX, CX
-	MOVQ       CX, 472(SP)
-	MOVQ       448(SP), CX
+	MOVQ       CX, 552(SP)
+	MOVQ       528(SP), CX
 	IMULQ      n2+160(FP), AX
-	MOVQ       136(SP), DX
-	MOVQ       432(SP), BX
+	MOVQ       144(SP), DX
+	MOVQ       512(SP), BX
 	ADDQ       BX, DX
 	ADDQ       DX, AX
-	MOVQ       AX, 480(SP)
+	MOVQ       AX, 560(SP)
 	VXORPS     Y1, Y1, Y1
 	VMOVUPS    Y1, Y0
 	VMOVUPS    Y1, Y2
@@ -1188,10 +1441,10 @@ loop49:
 	VMOVUPS    Y1, Y10
 	VMOVUPS    Y1, Y11
 	VMOVUPS    Y1, Y1
-	MOVQ       160(SP), AX
+	MOVQ       168(SP), AX
 	TESTQ      AX, AX
-	JEQ        else51
-	MOVQ       480(SP), AX
+	JEQ        else70
+	MOVQ       560(SP), AX
 	MOVQ       out0_base+48(FP), DX
 	PREFETCHT0 (DX)(AX*4)
 	PREFETCHT0 32(DX)(AX*4)
@@ -1226,8 +1479,8 @@ loop49:
 	PREFETCHT0 32(DX)(BX*4)
 	PREFETCHT0 60(DX)(BX*4)
 
-else51:
-	MOVQ   472(SP), DX
+else70:
+	MOVQ   552(SP), DX
 	MOVQ   DX, AX
 	MOVQ   $+3, BX
 	IMULQ  n1+152(FP), BX
@@ -1248,12 +1501,12 @@ else51:
 	SETLE  DI
 	ORQ    DI, BX
 	TESTQ  BX, BX
-	JEQ    else53
-	MOVQ   440(SP), BX
+	JEQ    else72
+	MOVQ   520(SP), BX
 	CMPQ   BX, $+16
-	JNE    else55
+	JNE    else74
 	XORQ   BX, BX
-	MOVQ   280(SP), SI
+	MOVQ   288(SP), SI
 	MOVQ   n1+152(FP), DI
 	MOVQ   n1+152(FP), R8
 	IMUL3Q $+2, R8, R8
@@ -1262,10 +1515,10 @@ else51:
 	MOVQ   in0_base+0(FP), R9
 	MOVQ   in1_base+24(FP), R10
 
-uloop57:
+uloop76:
 	LEAQ         3(BX), R11
 	CMPQ         R11, SI
-	JGE          uend58
+	JGE          uend77
 	VMOVUPS      (R10)(CX*4), Y12
 	VMOVUPS      32(R10)(CX*4), Y13
 	VBROADCASTSS (R9)(AX*4), Y14
@@ -1375,12 +1628,12 @@ uloop57:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+4, BX
-	JMP          uloop57
+	JMP          uloop76
 
-uend58:
-loop59:
+uend77:
+loop78:
 	CMPQ         BX, SI
-	JGE          end60
+	JGE          end79
 	VMOVUPS      (R10)(CX*4), Y12
 	VMOVUPS      32(R10)(CX*4), Y13
 	VBROADCASTSS (R9)(AX*4), Y14
@@ -1409,18 +1662,18 @@ loop59:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+1, BX
-	JMP          loop59
+	JMP          loop78
 
-end60:
-	JMP endif56
+end79:
+	JMP endif75
 
-else55:
+else74:
 	XORQ    BX, BX
-	MOVQ    280(SP), SI
+	MOVQ    288(SP), SI
 	MOVQ    n1+152(FP), DI
 	MOVQ    n1+152(FP), R8
 	IMUL3Q  $+2, R8, R8
-	MOVQ    440(SP), R9
+	MOVQ    520(SP), R9
 	MOVQ    R9, R10
 	SUBQ    $+8, R10
 	XORQ    R11, R11
@@ -1452,10 +1705,10 @@ else55:
 	MOVQ    in0_base+0(FP), R9
 	MOVQ    in1_base+24(FP), R12
 
-uloop61:
+uloop80:
 	LEAQ         3(BX), R13
 	CMPQ         R13, SI
-	JGE          uend62
+	JGE          uend81
 	VMOVQ        R10, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1589,12 +1842,12 @@ uloop61:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+4, BX
-	JMP          uloop61
+	JMP          uloop80
 
-uend62:
-loop63:
+uend81:
+loop82:
 	CMPQ         BX, SI
-	JGE          end64
+	JGE          end83
 	VMOVQ        R10, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1629,15 +1882,15 @@ loop63:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+1, BX
-	JMP          loop63
+	JMP          loop82
 
-end64:
-endif56:
-	JMP endif54
+end83:
+endif75:
+	JMP endif73
 
-else53:
+else72:
 	XORQ   BX, BX
-	MOVQ   280(SP), SI
+	MOVQ   288(SP), SI
 	MOVQ   n1+152(FP), DI
 	MOVQ   n1+152(FP), R8
 	IMUL3Q $+2, R8, R8
@@ -1646,10 +1899,10 @@ else53:
 	MOVQ   in0_base+0(FP), R9
 	MOVQ   scr1_base+96(FP), R10
 
-uloop65:
+uloop84:
 	LEAQ         3(BX), R11
 	CMPQ         R11, SI
-	JGE          uend66
+	JGE          uend85
 	VMOVUPS      (R10)(CX*4), Y12
 	VMOVUPS      32(R10)(CX*4), Y13
 	VBROADCASTSS (R9)(AX*4), Y14
@@ -1759,12 +2012,12 @@ uloop65:
 	ADDQ         $+1, DX
 	ADDQ         $+16, CX
 	ADDQ         $+4, BX
-	JMP          uloop65
+	JMP          uloop84
 
-uend66:
-loop67:
+uend85:
+loop86:
 	CMPQ         BX, SI
-	JGE          end68
+	JGE          end87
 	VMOVUPS      (R10)(CX*4), Y12
 	VMOVUPS      32(R10)(CX*4), Y13
 	VBROADCASTSS (R9)(AX*4), Y14
@@ -1793,89 +2046,89 @@ loop67:
 	ADDQ         $+1, DX
 	ADDQ         $+16, CX
 	ADDQ         $+1, BX
-	JMP          loop67
+	JMP          loop86
 
-end68:
-endif54:
-	MOVQ   440(SP), AX
+end87:
+endif73:
+	MOVQ   520(SP), AX
 	CMPQ   AX, $+16
-	JNE    else69
-	MOVQ   264(SP), AX
+	JNE    else88
+	MOVQ   272(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else71
-	MOVQ   480(SP), AX
-	MOVQ   AX, 488(SP)
-	MOVQ   488(SP), AX
+	JEQ    else90
+	MOVQ   560(SP), AX
+	MOVQ   AX, 568(SP)
+	MOVQ   568(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Y0, Y0
 	VADDPS 32(CX)(AX*4), Y2, Y2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 488(SP)
-	MOVQ   488(SP), AX
+	MOVQ   AX, 568(SP)
+	MOVQ   568(SP), AX
 	VADDPS (CX)(AX*4), Y3, Y3
 	VADDPS 32(CX)(AX*4), Y4, Y4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 488(SP)
-	MOVQ   488(SP), AX
+	MOVQ   AX, 568(SP)
+	MOVQ   568(SP), AX
 	VADDPS (CX)(AX*4), Y5, Y5
 	VADDPS 32(CX)(AX*4), Y6, Y6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 488(SP)
-	MOVQ   488(SP), AX
+	MOVQ   AX, 568(SP)
+	MOVQ   568(SP), AX
 	VADDPS (CX)(AX*4), Y7, Y7
 	VADDPS 32(CX)(AX*4), Y8, Y8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 488(SP)
-	MOVQ   488(SP), AX
+	MOVQ   AX, 568(SP)
+	MOVQ   568(SP), AX
 	VADDPS (CX)(AX*4), Y9, Y9
 	VADDPS 32(CX)(AX*4), Y10, Y10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 488(SP)
-	MOVQ   488(SP), AX
+	MOVQ   AX, 568(SP)
+	MOVQ   568(SP), AX
 	VADDPS (CX)(AX*4), Y11, Y11
 	VADDPS 32(CX)(AX*4), Y1, Y1
 
-else71:
-	MOVQ    480(SP), AX
-	MOVQ    AX, 488(SP)
-	MOVQ    488(SP), AX
+else90:
+	MOVQ    560(SP), AX
+	MOVQ    AX, 568(SP)
+	MOVQ    568(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
 	VMOVUPS Y2, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 488(SP)
-	MOVQ    488(SP), AX
+	MOVQ    AX, 568(SP)
+	MOVQ    568(SP), AX
 	VMOVUPS Y3, (CX)(AX*4)
 	VMOVUPS Y4, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 488(SP)
-	MOVQ    488(SP), AX
+	MOVQ    AX, 568(SP)
+	MOVQ    568(SP), AX
 	VMOVUPS Y5, (CX)(AX*4)
 	VMOVUPS Y6, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 488(SP)
-	MOVQ    488(SP), AX
+	MOVQ    AX, 568(SP)
+	MOVQ    568(SP), AX
 	VMOVUPS Y7, (CX)(AX*4)
 	VMOVUPS Y8, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 488(SP)
-	MOVQ    488(SP), AX
+	MOVQ    AX, 568(SP)
+	MOVQ    568(SP), AX
 	VMOVUPS Y9, (CX)(AX*4)
 	VMOVUPS Y10, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 488(SP)
-	MOVQ    488(SP), AX
+	MOVQ    AX, 568(SP)
+	MOVQ    568(SP), AX
 	VMOVUPS Y11, (CX)(AX*4)
 	VMOVUPS Y1, 32(CX)(AX*4)
-	JMP     endif70
+	JMP     endif89
 
-else69:
-	MOVQ    120(SP), AX
+else88:
+	MOVQ    128(SP), AX
 	IMUL3Q  $+96, AX, AX
 	MOVQ    scr2_base+120(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
@@ -1891,25 +2144,25 @@ else69:
 	VMOVUPS Y11, 320(CX)(AX*4)
 	VMOVUPS Y1, 352(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 496(SP)
+	MOVQ    AX, 576(SP)
 
-loop73:
-	MOVQ   496(SP), AX
+loop92:
+	MOVQ   576(SP), AX
 	CMPQ   AX, $+6
-	JGE    end74
+	JGE    end93
 	XORQ   CX, CX
-	MOVQ   440(SP), DX
+	MOVQ   520(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
 	MOVQ   BX, SI
-	MOVQ   480(SP), DI
+	MOVQ   560(SP), DI
 	ADDQ   DI, SI
 	IMUL3Q $+16, AX, R8
-	MOVQ   120(SP), R9
+	MOVQ   128(SP), R9
 	IMUL3Q $+96, R9, R10
 	ADDQ   R10, R8
 	ADDQ   DI, BX
-	MOVQ   264(SP), DI
+	MOVQ   272(SP), DI
 	XORQ   R10, R10
 	CMPQ   DI, $+0
 	SETEQ  R10
@@ -1920,45 +2173,45 @@ loop73:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), R9
 
-loop75:
+loop94:
 	CMPQ   CX, DX
-	JGE    end76
+	JGE    end95
 	LEAQ   (R8)(CX*1), R10
 	VMOVSS (R9)(R10*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  DI, DI
-	JEQ    guard77
+	JEQ    guard96
 	LEAQ   (BX)(CX*1), R10
 	VMOVSS (AX)(R10*4), X1
 
-guard77:
+guard96:
 	VADDSS X1, X0, X0
 	LEAQ   (SI)(CX*1), R10
 	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
-	JMP    loop75
+	JMP    loop94
 
-end76:
-	ADDQ $+1, 496(SP)
-	JMP  loop73
+end95:
+	ADDQ $+1, 576(SP)
+	JMP  loop92
 
-end74:
-endif70:
-	ADDQ $+6, 456(SP)
-	JMP  loop49
+end93:
+endif89:
+	ADDQ $+6, 536(SP)
+	JMP  loop68
 
-end50:
-	JMP endif48
+end69:
+	JMP endif67
 
-else47:
+else66:
 	XORQ AX, AX
-	MOVQ AX, 504(SP)
+	MOVQ AX, 584(SP)
 
-loop78:
-	MOVQ       504(SP), AX
-	MOVQ       416(SP), CX
+loop97:
+	MOVQ       584(SP), AX
+	MOVQ       424(SP), CX
 	CMPQ       AX, CX
-	JGE        end79
+	JGE        end98
 	MOVQ       $+6, DX
 	SUBQ       AX, CX
 	XORQ       BX, BX
@@ -1967,21 +2220,21 @@ loop78:
 	MOVQ       $+6, DX
 	TESTQ      BX, BX
 	CMOVQNE    DX, CX
-	MOVQ       CX, 512(SP)
-	MOVQ       424(SP), CX
+	MOVQ       CX, 592(SP)
+	MOVQ       504(SP), CX
 	MOVQ       AX, DX
 	IMUL3Q     $+272, DX, DX
 	ADDQ       DX, CX
-	MOVQ       448(SP), DX
-	MOVQ       408(SP), BX
+	MOVQ       528(SP), DX
+	MOVQ       416(SP), BX
 	ADDQ       AX, BX
 	MOVQ       BX, AX
 	IMULQ      n2+160(FP), AX
-	MOVQ       136(SP), BX
-	MOVQ       432(SP), SI
+	MOVQ       144(SP), BX
+	MOVQ       512(SP), SI
 	ADDQ       SI, BX
 	ADDQ       BX, AX
-	MOVQ       AX, 520(SP)
+	MOVQ       AX, 600(SP)
 	VXORPS     Y1, Y1, Y1
 	VMOVUPS    Y1, Y0
 	VMOVUPS    Y1, Y2
@@ -1995,10 +2248,10 @@ loop78:
 	VMOVUPS    Y1, Y10
 	VMOVUPS    Y1, Y11
 	VMOVUPS    Y1, Y1
-	MOVQ       160(SP), AX
+	MOVQ       168(SP), AX
 	TESTQ      AX, AX
-	JEQ        else80
-	MOVQ       520(SP), AX
+	JEQ        else99
+	MOVQ       600(SP), AX
 	MOVQ       out0_base+48(FP), BX
 	PREFETCHT0 (BX)(AX*4)
 	PREFETCHT0 32(BX)(AX*4)
@@ -2033,7 +2286,7 @@ loop78:
 	PREFETCHT0 32(BX)(SI*4)
 	PREFETCHT0 60(BX)(SI*4)
 
-else80:
+else99:
 	MOVQ  n0+144(FP), AX
 	XORQ  BX, BX
 	CMPQ  AX, $+24
@@ -2050,19 +2303,19 @@ else80:
 	SETLE SI
 	ORQ   SI, AX
 	TESTQ AX, AX
-	JEQ   else82
-	MOVQ  440(SP), AX
+	JEQ   else101
+	MOVQ  520(SP), AX
 	CMPQ  AX, $+16
-	JNE   else84
+	JNE   else103
 	XORQ  AX, AX
-	MOVQ  280(SP), BX
+	MOVQ  288(SP), BX
 	MOVQ  in1_base+24(FP), SI
 	MOVQ  scr0_base+72(FP), DI
 
-uloop86:
+uloop105:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend87
+	JGE          uend106
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -2152,12 +2405,12 @@ uloop86:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop86
+	JMP          uloop105
 
-uend87:
-loop88:
+uend106:
+loop107:
 	CMPQ         AX, BX
-	JGE          end89
+	JGE          end108
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -2181,15 +2434,15 @@ loop88:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop88
+	JMP          loop107
 
-end89:
-	JMP endif85
+end108:
+	JMP endif104
 
-else84:
+else103:
 	XORQ    AX, AX
-	MOVQ    280(SP), BX
-	MOVQ    440(SP), SI
+	MOVQ    288(SP), BX
+	MOVQ    520(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+8, DI
 	XORQ    R8, R8
@@ -2219,10 +2472,10 @@ else84:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop90:
+uloop109:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend91
+	JGE          uend110
 	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -2336,12 +2589,12 @@ uloop90:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop90
+	JMP          uloop109
 
-uend91:
-loop92:
+uend110:
+loop111:
 	CMPQ         AX, BX
-	JGE          end93
+	JGE          end112
 	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -2371,22 +2624,22 @@ loop92:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop92
+	JMP          loop111
 
-end93:
-endif85:
-	JMP endif83
+end112:
+endif104:
+	JMP endif102
 
-else82:
+else101:
 	XORQ AX, AX
-	MOVQ 280(SP), BX
+	MOVQ 288(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop94:
+uloop113:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend95
+	JGE          uend114
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -2476,12 +2729,12 @@ uloop94:
 	ADDQ         $+1, CX
 	ADDQ         $+16, DX
 	ADDQ         $+4, AX
-	JMP          uloop94
+	JMP          uloop113
 
-uend95:
-loop96:
+uend114:
+loop115:
 	CMPQ         AX, BX
-	JGE          end97
+	JGE          end116
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -2505,98 +2758,98 @@ loop96:
 	ADDQ         $+1, CX
 	ADDQ         $+16, DX
 	ADDQ         $+1, AX
-	JMP          loop96
+	JMP          loop115
 
-end97:
-endif83:
-	MOVQ   512(SP), AX
+end116:
+endif102:
+	MOVQ   592(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+6
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   440(SP), CX
+	MOVQ   520(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+16
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else98
-	MOVQ   264(SP), AX
+	JEQ    else117
+	MOVQ   272(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else100
-	MOVQ   520(SP), AX
-	MOVQ   AX, 528(SP)
-	MOVQ   528(SP), AX
+	JEQ    else119
+	MOVQ   600(SP), AX
+	MOVQ   AX, 608(SP)
+	MOVQ   608(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Y0, Y0
 	VADDPS 32(CX)(AX*4), Y2, Y2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 528(SP)
-	MOVQ   528(SP), AX
+	MOVQ   AX, 608(SP)
+	MOVQ   608(SP), AX
 	VADDPS (CX)(AX*4), Y3, Y3
 	VADDPS 32(CX)(AX*4), Y4, Y4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 528(SP)
-	MOVQ   528(SP), AX
+	MOVQ   AX, 608(SP)
+	MOVQ   608(SP), AX
 	VADDPS (CX)(AX*4), Y5, Y5
 	VADDPS 32(CX)(AX*4), Y6, Y6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 528(SP)
-	MOVQ   528(SP), AX
+	MOVQ   AX, 608(SP)
+	MOVQ   608(SP), AX
 	VADDPS (CX)(AX*4), Y7, Y7
 	VADDPS 32(CX)(AX*4), Y8, Y8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 528(SP)
-	MOVQ   528(SP), AX
+	MOVQ   AX, 608(SP)
+	MOVQ   608(SP), AX
 	VADDPS (CX)(AX*4), Y9, Y9
 	VADDPS 32(CX)(AX*4), Y10, Y10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 528(SP)
-	MOVQ   528(SP), AX
+	MOVQ   AX, 608(SP)
+	MOVQ   608(SP), AX
 	VADDPS (CX)(AX*4), Y11, Y11
 	VADDPS 32(CX)(AX*4), Y1, Y1
 
-else100:
-	MOVQ    520(SP), AX
-	MOVQ    AX, 528(SP)
-	MOVQ    528(SP), AX
+else119:
+	MOVQ    600(SP), AX
+	MOVQ    AX, 608(SP)
+	MOVQ    608(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
 	VMOVUPS Y2, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 528(SP)
-	MOVQ    528(SP), AX
+	MOVQ    AX, 608(SP)
+	MOVQ    608(SP), AX
 	VMOVUPS Y3, (CX)(AX*4)
 	VMOVUPS Y4, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 528(SP)
-	MOVQ    528(SP), AX
+	MOVQ    AX, 608(SP)
+	MOVQ    608(SP), AX
 	VMOVUPS Y5, (CX)(AX*4)
 	VMOVUPS Y6, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 528(SP)
-	MOVQ    528(SP), AX
+	MOVQ    AX, 608(SP)
+	MOVQ    608(SP), AX
 	VMOVUPS Y7, (CX)(AX*4)
 	VMOVUPS Y8, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 528(SP)
-	MOVQ    528(SP), AX
+	MOVQ    AX, 608(SP)
+	MOVQ    608(SP), AX
 	VMOVUPS Y9, (CX)(AX*4)
 	VMOVUPS Y10, 32(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 528(SP)
-	MOVQ    528(SP), AX
+	MOVQ    AX, 608(SP)
+	MOVQ    608(SP), AX
 	VMOVUPS Y11, (CX)(AX*4)
 	VMOVUPS Y1, 32(CX)(AX*4)
-	JMP     endif99
+	JMP     endif118
 
-else98:
-	MOVQ    120(SP), AX
+else117:
+	MOVQ    128(SP), AX
 	IMUL3Q  $+96, AX, AX
 	MOVQ    scr2_base+120(FP), CX
 	VMOVUPS Y0, (CX)(AX*4)
@@ -2612,129 +2865,129 @@ else98:
 	VMOVUPS Y11, 320(CX)(AX*4)
 	VMOVUPS Y1, 352(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 536(SP)
+	MOVQ    AX, 616(SP)
 
-loop102:
-	MOVQ   536(SP), AX
-	MOVQ   512(SP), CX
+loop121:
+	MOVQ   616(SP), AX
+	MOVQ   592(SP), CX
 	CMPQ   AX, CX
-	JGE    end103
+	JGE    end122
 	XORQ   CX, CX
-	MOVQ   440(SP), DX
+	MOVQ   520(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
 	MOVQ   BX, SI
-	MOVQ   520(SP), DI
+	MOVQ   600(SP), DI
 	ADDQ   DI, SI
-	IMUL3Q $+16, AX, R8
-	MOVQ   120(SP), R9
-	IMUL3Q $+96, R9, R10
-	ADDQ   R10, R8
+	MOVQ   128(SP), R8
+	IMUL3Q $+96, R8, R9
+	IMUL3Q $+16, AX, R10
+	ADDQ   R10, R9
 	ADDQ   DI, BX
-	MOVQ   264(SP), DI
+	MOVQ   272(SP), DI
 	XORQ   R10, R10
 	CMPQ   DI, $+0
 	SETEQ  R10
 	MOVQ   R10, DI
 	XORQ   $+1, DI
-	IMUL3Q $+96, R9, R9
+	IMUL3Q $+96, R8, R8
 	SHLQ   $0x04, AX
 	MOVQ   out0_base+48(FP), AX
-	MOVQ   scr2_base+120(FP), R9
+	MOVQ   scr2_base+120(FP), R8
 
-loop104:
+loop123:
 	CMPQ   CX, DX
-	JGE    end105
-	LEAQ   (R8)(CX*1), R10
-	VMOVSS (R9)(R10*4), X0
+	JGE    end124
+	LEAQ   (R9)(CX*1), R10
+	VMOVSS (R8)(R10*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  DI, DI
-	JEQ    guard106
+	JEQ    guard125
 	LEAQ   (BX)(CX*1), R10
 	VMOVSS (AX)(R10*4), X1
 
-guard106:
+guard125:
 	VADDSS X1, X0, X0
 	LEAQ   (SI)(CX*1), R10
 	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
-	JMP    loop104
+	JMP    loop123
 
-end105:
-	ADDQ $+1, 536(SP)
-	JMP  loop102
+end124:
+	ADDQ $+1, 616(SP)
+	JMP  loop121
 
-end103:
-endif99:
-	ADDQ $+6, 504(SP)
-	JMP  loop78
+end122:
+endif118:
+	ADDQ $+6, 584(SP)
+	JMP  loop97
 
-end79:
-endif48:
-	ADDQ $+16, 432(SP)
+end98:
+endif67:
+	ADDQ $+16, 512(SP)
+	JMP  loop64
+
+end65:
+	ADDQ $+1, 408(SP)
 	JMP  loop45
 
 end46:
-	ADDQ $+1, 400(SP)
-	JMP  loop43
-
-end44:
-	MOVQ 208(SP), AX
-	MOVQ 168(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 208(SP)
-	MOVQ 208(SP), AX
+	MOVQ 216(SP), AX
 	MOVQ 176(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 216(SP)
+	MOVQ 216(SP), AX
+	MOVQ 184(SP), CX
 	CMPQ AX, CX
-	JNE  else107
-	MOVQ 184(SP), AX
+	JNE  else126
+	MOVQ 192(SP), AX
+	MOVQ AX, 216(SP)
+	MOVQ 208(SP), AX
+	MOVQ 200(SP), CX
+	ADDQ CX, AX
 	MOVQ AX, 208(SP)
-	MOVQ 200(SP), AX
-	MOVQ 192(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 200(SP)
 
-else107:
-	MOVQ 256(SP), AX
-	MOVQ 216(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 256(SP)
-	MOVQ 256(SP), AX
+else126:
+	MOVQ 264(SP), AX
 	MOVQ 224(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 264(SP)
+	MOVQ 264(SP), AX
+	MOVQ 232(SP), CX
 	CMPQ AX, CX
-	JNE  else109
-	MOVQ 232(SP), AX
+	JNE  else128
+	MOVQ 240(SP), AX
+	MOVQ AX, 264(SP)
+	MOVQ 256(SP), AX
+	MOVQ 248(SP), CX
+	ADDQ CX, AX
 	MOVQ AX, 256(SP)
-	MOVQ 248(SP), AX
-	MOVQ 240(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 248(SP)
 
-else109:
-	ADDQ $+1, 264(SP)
-	JMP  loop29
+else128:
+	ADDQ $+1, 272(SP)
+	JMP  loop31
 
-end30:
-	MOVQ 96(SP), AX
-	MOVQ 56(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 96(SP)
-	MOVQ 96(SP), AX
+end32:
+	MOVQ 104(SP), AX
 	MOVQ 64(SP), CX
-	CMPQ AX, CX
-	JNE  else111
-	MOVQ 72(SP), AX
-	MOVQ AX, 96(SP)
-	MOVQ 88(SP), AX
-	MOVQ 80(SP), CX
 	ADDQ CX, AX
-	MOVQ AX, 88(SP)
+	MOVQ AX, 104(SP)
+	MOVQ 104(SP), AX
+	MOVQ 72(SP), CX
+	CMPQ AX, CX
+	JNE  else130
+	MOVQ 80(SP), AX
+	MOVQ AX, 104(SP)
+	MOVQ 96(SP), AX
+	MOVQ 88(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 96(SP)
 
-else111:
-	ADDQ $+1, 120(SP)
-	JMP  loop17
+else130:
+	ADDQ $+1, 128(SP)
+	JMP  loop19
 
-end18:
+end20:
 	RET
 
 DATA matmul_gemm_c_avx2_c1<>+0(SB)/4, $0x00000000

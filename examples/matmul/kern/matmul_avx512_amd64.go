@@ -127,7 +127,7 @@ func tccRun_Matmul_avx512(A []float32, B []float32, C []float32, M int, K int, N
 	s0_C_tilep := tccRun_Matmul_avx512_pool2.GetUncleared(int((sz14 * int64(384))))
 	s0_C_tile := *s0_C_tilep
 	{
-		tccgoN := tccgoSel(sz1, int64(0), tccgoSel(sz4, int64(0), tccgoSel(sz3, int64(0), sz8)))
+		tccgoN := tccgoSel(sz1, int64(0), tccgoSel(sz4, int64(0), tccgoSel(((sz14 == int64(1)) && (!sz3)), int64(0), tccgoSel(sz3, int64(0), sz8))))
 		tccgoWork := sz2
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*65536 {

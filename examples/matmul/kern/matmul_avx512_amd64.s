@@ -479,7 +479,7 @@ end14:
 
 // func matmul_gemm_c_avx512(in0 []float32, in1 []float32, out0 []float32, scr0 []float32, scr1 []float32, scr2 []float32, n0 int, n1 int, n2 int, lo int, hi int)
 // Requires: AVX, AVX512BW, AVX512DQ, AVX512F, BMI2, CMOV, MMX+
-TEXT ·matmul_gemm_c_avx512(SB), $656-184
+TEXT ·matmul_gemm_c_avx512(SB), $736-184
 	MOVQ    $+4096, AX
 	MOVQ    $+128, CX
 	MOVQ    $+2, DX
@@ -676,34 +676,45 @@ divz9:
 	ORQ     SI, BX
 	ANDQ    BX, CX
 	MOVQ    CX, 48(SP)
-	MOVQ    24(SP), CX
-	XORQ    AX, AX
-	CMPQ    CX, $+0
-	SETNE   AL
-	MOVQ    $+1, DX
-	XORQ    BX, BX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    BX, 56(SP)
-	XORQ    AX, AX
-	CMPQ    CX, $+0
-	SETGT   AL
-	MOVQ    $+1, DX
-	TESTQ   AX, AX
-	CMOVQNE CX, DX
-	MOVQ    DX, 64(SP)
+	MOVQ    n2+160(FP), AX
+	MOVQ    $+4096, BX
+	MOVQ    $+128, SI
+	MOVQ    $+2, CX
+	MOVQ    n0+144(FP), DX
+	MOVQ    n2+160(FP), DI
+	IMULQ   n1+152(FP), DI
+	IMULQ   DI, DX
+	IMULQ   DX, CX
 	XORQ    DX, DX
-	MOVQ    CX, BX
-	ADDQ    $+1, BX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    BX, 72(SP)
-	MOVQ    $+1, DX
-	MOVQ    $-1, BX
-	TESTQ   AX, AX
-	CMOVQNE DX, BX
-	MOVQ    BX, 80(SP)
-	MOVQ    lo+168(FP), AX
+	CMPQ    CX, $+4194304
+	SETLT   DL
+	MOVQ    n2+160(FP), CX
+	ADDQ    $+31, CX
+	SARQ    $0x05, CX
+	MOVQ    CX, DI
+	SHLQ    $0x05, DI
+	MOVQ    n2+160(FP), CX
+	ADDQ    $+7, CX
+	SARQ    $0x03, CX
+	ADDQ    $+31, CX
+	SARQ    $0x05, CX
+	SHLQ    $0x05, CX
+	TESTQ   DX, DX
+	CMOVQNE DI, CX
+	XORQ    DX, DX
+	CMPQ    SI, CX
+	SETGT   DL
+	MOVQ    $+128, SI
+	TESTQ   DX, DX
+	CMOVQNE SI, CX
+	XORQ    DX, DX
+	CMPQ    BX, CX
+	SETLT   DL
+	MOVQ    $+4096, BX
+	TESTQ   DX, DX
+	CMOVQNE BX, CX
+	ADDQ    CX, AX
+	SUBQ    $+1, AX
 	XORQ    DX, DX
 	TESTQ   CX, CX
 	JEQ     divz11
@@ -721,47 +732,114 @@ divfix12:
 	MOVQ AX, DX
 
 divz11:
-	MOVQ  DX, 88(SP)
-	MOVQ  lo+168(FP), AX
-	MOVQ  24(SP), CX
+	XORQ  AX, AX
+	CMPQ  DX, $+1
+	SETEQ AL
+	MOVQ  AX, CX
+	MOVQ  n0+144(FP), AX
+	IMULQ n1+152(FP), AX
 	XORQ  DX, DX
-	TESTQ CX, CX
+	CMPQ  AX, $+16384
+	SETLE DL
+	MOVQ  DX, AX
+	MOVQ  n1+152(FP), DX
+	XORQ  BX, BX
+	CMPQ  DX, $+384
+	SETLE BL
+	ANDQ  BX, AX
+	MOVQ  AX, BX
+	MOVQ  n0+144(FP), AX
+	XORQ  DX, DX
+	CMPQ  AX, $+12
+	SETGE DL
+	MOVQ  DX, SI
+	MOVQ  n0+144(FP), AX
+	XORQ  DX, DX
+	CMPQ  AX, $+4
+	SETGE DL
+	MOVQ  DX, DI
+	MOVQ  n0+144(FP), AX
+	MOVQ  AX, R8
+	MOVQ  n0+144(FP), AX
+	MOVQ  $+12, R9
+	XORQ  DX, DX
+	TESTQ R9, R9
 	JEQ   divz13
 	CQO
-	IDIVQ CX
+	IDIVQ R9
 	TESTQ DX, DX
 	JEQ   divfix14
-	MOVQ  DX, BX
-	XORQ  CX, BX
+	MOVQ  DX, R10
+	XORQ  R9, R10
 	JGE   divfix14
 	DECQ  AX
-	ADDQ  CX, DX
+	ADDQ  R9, DX
 
 divfix14:
+	MOVQ AX, DX
+
 divz13:
-	MOVQ  DX, 96(SP)
-	XORQ  AX, AX
-	MOVQ  32(SP), CX
-	XORQ  DX, DX
-	TESTQ CX, CX
-	JEQ   divz15
+	MOVQ    DX, AX
+	IMUL3Q  $+12, AX, AX
+	SUBQ    AX, R8
+	XORQ    AX, AX
+	CMPQ    R8, $+8
+	SETLE   AL
+	ANDQ    AX, DI
+	ORQ     DI, SI
+	ANDQ    SI, BX
+	MOVQ    BX, AX
+	XORQ    $+1, AX
+	ANDQ    AX, CX
+	MOVQ    CX, 56(SP)
+	MOVQ    24(SP), CX
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETNE   AL
+	MOVQ    $+1, DX
+	XORQ    BX, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 64(SP)
+	XORQ    AX, AX
+	CMPQ    CX, $+0
+	SETGT   AL
+	MOVQ    $+1, DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 72(SP)
+	XORQ    DX, DX
+	MOVQ    CX, BX
+	ADDQ    $+1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 80(SP)
+	MOVQ    $+1, DX
+	MOVQ    $-1, BX
+	TESTQ   AX, AX
+	CMOVQNE DX, BX
+	MOVQ    BX, 88(SP)
+	MOVQ    lo+168(FP), AX
+	XORQ    DX, DX
+	TESTQ   CX, CX
+	JEQ     divz15
 	CQO
-	IDIVQ CX
-	TESTQ DX, DX
-	JEQ   divfix16
-	MOVQ  DX, BX
-	XORQ  CX, BX
-	JGE   divfix16
-	DECQ  AX
-	ADDQ  CX, DX
+	IDIVQ   CX
+	TESTQ   DX, DX
+	JEQ     divfix16
+	MOVQ    DX, BX
+	XORQ    CX, BX
+	JGE     divfix16
+	DECQ    AX
+	ADDQ    CX, DX
 
 divfix16:
 	MOVQ AX, DX
 
 divz15:
-	MOVQ  DX, 104(SP)
-	XORQ  AX, AX
-	MOVQ  32(SP), CX
+	MOVQ  DX, 96(SP)
+	MOVQ  lo+168(FP), AX
+	MOVQ  24(SP), CX
 	XORQ  DX, DX
 	TESTQ CX, CX
 	JEQ   divz17
@@ -777,68 +855,106 @@ divz15:
 
 divfix18:
 divz17:
-	MOVQ DX, 112(SP)
-	MOVQ lo+168(FP), AX
-	MOVQ AX, 120(SP)
+	MOVQ  DX, 104(SP)
+	XORQ  AX, AX
+	MOVQ  32(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz19
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix20
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix20
+	DECQ  AX
+	ADDQ  CX, DX
 
-loop19:
-	MOVQ    120(SP), AX
+divfix20:
+	MOVQ AX, DX
+
+divz19:
+	MOVQ  DX, 112(SP)
+	XORQ  AX, AX
+	MOVQ  32(SP), CX
+	XORQ  DX, DX
+	TESTQ CX, CX
+	JEQ   divz21
+	CQO
+	IDIVQ CX
+	TESTQ DX, DX
+	JEQ   divfix22
+	MOVQ  DX, BX
+	XORQ  CX, BX
+	JGE   divfix22
+	DECQ  AX
+	ADDQ  CX, DX
+
+divfix22:
+divz21:
+	MOVQ DX, 120(SP)
+	MOVQ lo+168(FP), AX
+	MOVQ AX, 128(SP)
+
+loop23:
+	MOVQ    128(SP), AX
 	CMPQ    AX, hi+176(FP)
-	JGE     end20
-	MOVQ    88(SP), AX
-	MOVQ    AX, 128(SP)
+	JGE     end24
 	MOVQ    96(SP), AX
+	MOVQ    AX, 136(SP)
+	MOVQ    104(SP), AX
 	MOVQ    (SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 136(SP)
+	MOVQ    AX, 144(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    136(SP), DX
+	MOVQ    144(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 144(SP)
+	MOVQ    AX, 152(SP)
 	MOVQ    n1+152(FP), AX
 	CMPQ    AX, $+0
-	JNE     else21
+	JNE     else25
 	XORQ    AX, AX
-	MOVQ    AX, 152(SP)
+	MOVQ    AX, 160(SP)
 
-loop23:
-	MOVQ  152(SP), AX
+loop27:
+	MOVQ  160(SP), AX
 	CMPQ  AX, n0+144(FP)
-	JGE   end24
-	MOVQ  136(SP), DX
+	JGE   end28
+	MOVQ  144(SP), DX
 	MOVQ  DX, CX
-	MOVQ  144(SP), BX
+	MOVQ  152(SP), BX
 	ADDQ  BX, DX
 	IMULQ n2+160(FP), AX
 	MOVQ  out0_base+48(FP), BX
 
-loop25:
+loop29:
 	CMPQ   CX, DX
-	JGE    end26
+	JGE    end30
 	VMOVSS matmul_gemm_c_avx512_c1<>+0(SB), X0
 	MOVQ   AX, SI
 	ADDQ   CX, SI
 	VMOVSS X0, (BX)(SI*4)
 	ADDQ   $+1, CX
-	JMP    loop25
+	JMP    loop29
 
-end26:
-	ADDQ $+1, 152(SP)
-	JMP  loop23
+end30:
+	ADDQ $+1, 160(SP)
+	JMP  loop27
 
-end24:
-else21:
+end28:
+else25:
 	MOVQ    n0+144(FP), AX
 	IMULQ   n2+160(FP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+1048576
 	SETGE   CL
-	MOVQ    CX, 160(SP)
+	MOVQ    CX, 168(SP)
 	MOVQ    32(SP), CX
 	XORQ    AX, AX
 	CMPQ    CX, $+0
@@ -847,98 +963,98 @@ else21:
 	XORQ    BX, BX
 	TESTQ   AX, AX
 	CMOVQNE DX, BX
-	MOVQ    BX, 168(SP)
+	MOVQ    BX, 176(SP)
 	XORQ    AX, AX
 	CMPQ    CX, $+0
 	SETGT   AL
 	MOVQ    $+1, DX
 	TESTQ   AX, AX
 	CMOVQNE CX, DX
-	MOVQ    DX, 176(SP)
+	MOVQ    DX, 184(SP)
 	XORQ    SI, SI
 	MOVQ    CX, DI
 	ADDQ    $+1, DI
 	TESTQ   AX, AX
 	CMOVQNE SI, DI
-	MOVQ    DI, 184(SP)
+	MOVQ    DI, 192(SP)
 	MOVQ    $+1, SI
 	MOVQ    $-1, R8
 	TESTQ   AX, AX
 	CMOVQNE SI, R8
-	MOVQ    R8, 192(SP)
-	MOVQ    104(SP), AX
-	MOVQ    AX, 200(SP)
+	MOVQ    R8, 200(SP)
 	MOVQ    112(SP), AX
 	MOVQ    AX, 208(SP)
-	MOVQ    BX, 216(SP)
-	MOVQ    DX, 224(SP)
-	MOVQ    DI, 232(SP)
-	MOVQ    R8, 240(SP)
 	MOVQ    120(SP), AX
+	MOVQ    AX, 216(SP)
+	MOVQ    BX, 224(SP)
+	MOVQ    DX, 232(SP)
+	MOVQ    DI, 240(SP)
+	MOVQ    R8, 248(SP)
+	MOVQ    128(SP), AX
 	IMULQ   CX, AX
 	XORQ    DX, DX
 	TESTQ   CX, CX
-	JEQ     divz27
+	JEQ     divz31
 	CQO
 	IDIVQ   CX
 	TESTQ   DX, DX
-	JEQ     divfix28
+	JEQ     divfix32
 	MOVQ    DX, BX
 	XORQ    CX, BX
-	JGE     divfix28
+	JGE     divfix32
 	DECQ    AX
 	ADDQ    CX, DX
 
-divfix28:
+divfix32:
 	MOVQ AX, DX
 
-divz27:
-	MOVQ  DX, 248(SP)
-	MOVQ  120(SP), AX
+divz31:
+	MOVQ  DX, 256(SP)
+	MOVQ  128(SP), AX
 	MOVQ  32(SP), CX
 	IMULQ CX, AX
 	XORQ  DX, DX
 	TESTQ CX, CX
-	JEQ   divz29
+	JEQ   divz33
 	CQO
 	IDIVQ CX
 	TESTQ DX, DX
-	JEQ   divfix30
+	JEQ   divfix34
 	MOVQ  DX, BX
 	XORQ  CX, BX
-	JGE   divfix30
+	JGE   divfix34
 	DECQ  AX
 	ADDQ  CX, DX
 
-divfix30:
-divz29:
-	MOVQ DX, 256(SP)
+divfix34:
+divz33:
+	MOVQ DX, 264(SP)
 	XORQ AX, AX
-	MOVQ AX, 264(SP)
+	MOVQ AX, 272(SP)
 
-loop31:
-	MOVQ    264(SP), AX
+loop35:
+	MOVQ    272(SP), AX
 	MOVQ    32(SP), CX
 	CMPQ    AX, CX
-	JGE     end32
-	MOVQ    208(SP), AX
+	JGE     end36
+	MOVQ    216(SP), AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 272(SP)
+	MOVQ    AX, 280(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    272(SP), DX
+	MOVQ    280(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 280(SP)
-	MOVQ    120(SP), AX
+	MOVQ    AX, 288(SP)
+	MOVQ    128(SP), AX
 	MOVQ    (SP), DX
 	IMULQ   DX, CX
 	IMULQ   CX, AX
-	MOVQ    AX, 288(SP)
+	MOVQ    AX, 296(SP)
 	MOVQ    n0+144(FP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+48
@@ -956,112 +1072,112 @@ loop31:
 	ORQ     DX, AX
 	XORQ    $+1, AX
 	TESTQ   AX, AX
-	JEQ     else33
-	MOVQ    256(SP), AX
-	MOVQ    AX, 296(SP)
-	MOVQ    248(SP), AX
+	JEQ     else37
+	MOVQ    264(SP), AX
 	MOVQ    AX, 304(SP)
-	MOVQ    304(SP), AX
+	MOVQ    256(SP), AX
+	MOVQ    AX, 312(SP)
+	MOVQ    312(SP), AX
 	MOVQ    24(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
-	JEQ     divz35
+	JEQ     divz39
 	CQO
 	IDIVQ   CX
 	TESTQ   DX, DX
-	JEQ     divfix36
+	JEQ     divfix40
 	MOVQ    DX, BX
 	XORQ    CX, BX
-	JGE     divfix36
+	JGE     divfix40
 	DECQ    AX
 	ADDQ    CX, DX
 
-divfix36:
-divz35:
+divfix40:
+divz39:
 	MOVQ    DX, AX
 	MOVQ    (SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 312(SP)
+	MOVQ    AX, 320(SP)
 	MOVQ    n2+160(FP), AX
-	MOVQ    312(SP), DX
+	MOVQ    320(SP), DX
 	SUBQ    DX, AX
 	XORQ    DX, DX
 	CMPQ    CX, AX
 	SETLT   DL
 	TESTQ   DX, DX
 	CMOVQNE CX, AX
-	MOVQ    AX, 320(SP)
-	MOVQ    296(SP), AX
+	MOVQ    AX, 328(SP)
+	MOVQ    304(SP), AX
 	MOVQ    32(SP), CX
 	XORQ    DX, DX
 	TESTQ   CX, CX
-	JEQ     divz37
+	JEQ     divz41
 	CQO
 	IDIVQ   CX
 	TESTQ   DX, DX
-	JEQ     divfix38
+	JEQ     divfix42
 	MOVQ    DX, BX
 	XORQ    CX, BX
-	JGE     divfix38
+	JGE     divfix42
 	DECQ    AX
 	ADDQ    CX, DX
 
-divfix38:
-divz37:
+divfix42:
+divz41:
 	MOVQ    DX, AX
 	MOVQ    8(SP), CX
 	IMULQ   CX, AX
-	MOVQ    AX, 328(SP)
+	MOVQ    AX, 336(SP)
 	MOVQ    n1+152(FP), AX
-	MOVQ    328(SP), DX
+	MOVQ    336(SP), DX
 	SUBQ    DX, AX
 	XORQ    BX, BX
 	CMPQ    CX, AX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE CX, AX
-	MOVQ    AX, 336(SP)
+	MOVQ    AX, 344(SP)
 	MOVQ    DX, AX
 	IMULQ   n2+160(FP), AX
-	MOVQ    312(SP), CX
+	MOVQ    320(SP), CX
 	ADDQ    CX, AX
-	MOVQ    AX, 344(SP)
-	MOVQ    320(SP), AX
+	MOVQ    AX, 352(SP)
+	MOVQ    328(SP), AX
 	MOVQ    AX, CX
 	SARQ    $0x05, CX
-	MOVQ    CX, 352(SP)
-	MOVQ    352(SP), CX
+	MOVQ    CX, 360(SP)
+	MOVQ    360(SP), CX
 	SHLQ    $0x05, CX
 	SUBQ    CX, AX
-	MOVQ    AX, 360(SP)
-	MOVQ    336(SP), AX
-	SHLQ    $0x05, AX
 	MOVQ    AX, 368(SP)
-	XORQ    AX, AX
+	MOVQ    344(SP), AX
+	SHLQ    $0x05, AX
 	MOVQ    AX, 376(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 384(SP)
 
-loop39:
-	MOVQ  376(SP), AX
-	MOVQ  336(SP), CX
-	CMPQ  AX, CX
-	JGE   end40
+loop43:
+	MOVQ  384(SP), AX
 	MOVQ  344(SP), CX
+	CMPQ  AX, CX
+	JGE   end44
+	MOVQ  352(SP), CX
 	MOVQ  AX, DX
 	IMULQ n2+160(FP), DX
 	ADDQ  DX, CX
-	MOVQ  288(SP), DX
+	MOVQ  296(SP), DX
 	SHLQ  $0x05, AX
 	ADDQ  AX, DX
 	MOVQ  DX, AX
 	XORQ  DX, DX
-	MOVQ  352(SP), BX
-	MOVQ  368(SP), SI
+	MOVQ  360(SP), BX
+	MOVQ  376(SP), SI
 	MOVQ  in1_base+24(FP), DI
 	MOVQ  scr1_base+96(FP), R8
 
-loop41:
+loop45:
 	CMPQ    DX, BX
-	JGE     end42
+	JGE     end46
 	VMOVUPS (DI)(CX*4), Z0
 	VMOVUPS Z0, (R8)(AX*4)
 	VMOVUPS 64(DI)(CX*4), Z0
@@ -1069,13 +1185,13 @@ loop41:
 	ADDQ    $+32, CX
 	ADDQ    SI, AX
 	ADDQ    $+1, DX
-	JMP     loop41
+	JMP     loop45
 
-end42:
-	MOVQ      360(SP), DX
+end46:
+	MOVQ      368(SP), DX
 	CMPQ      DX, $+0
-	JLE       else43
-	MOVQ      360(SP), DX
+	JLE       else47
+	MOVQ      368(SP), DX
 	XORQ      BX, BX
 	CMPQ      DX, $+0
 	SETGT     BL
@@ -1114,86 +1230,297 @@ end42:
 	VMOVUPS.Z 64(BX)(CX*4), K1, Z0
 	VMOVUPS   Z0, 64(SI)(AX*4)
 
-else43:
-	ADDQ $+1, 376(SP)
-	JMP  loop39
+else47:
+	ADDQ $+1, 384(SP)
+	JMP  loop43
 
-end40:
-else33:
-	MOVQ   128(SP), AX
+end44:
+else37:
+	MOVQ   136(SP), AX
 	MOVQ   32(SP), CX
 	IMULQ  CX, AX
-	MOVQ   264(SP), CX
+	MOVQ   272(SP), CX
 	ADDQ   CX, AX
 	MOVQ   40(SP), CX
 	IMULQ  CX, AX
 	MOVQ   16(SP), CX
 	IMUL3Q $+400, CX, CX
 	IMULQ  CX, AX
-	MOVQ   AX, 384(SP)
-	MOVQ   272(SP), AX
-	IMULQ  n2+160(FP), AX
-	MOVQ   136(SP), CX
-	ADDQ   CX, AX
 	MOVQ   AX, 392(SP)
-	XORQ   AX, AX
+	MOVQ   280(SP), AX
+	IMULQ  n2+160(FP), AX
+	MOVQ   144(SP), CX
+	ADDQ   CX, AX
 	MOVQ   AX, 400(SP)
+	XORQ   AX, AX
+	MOVQ   AX, 408(SP)
 
-loop45:
-	MOVQ    400(SP), AX
+loop49:
+	MOVQ    408(SP), AX
 	MOVQ    40(SP), CX
 	CMPQ    AX, CX
-	JGE     end46
+	JGE     end50
 	MOVQ    AX, CX
 	MOVQ    16(SP), DX
 	IMULQ   DX, CX
-	MOVQ    CX, 408(SP)
+	MOVQ    CX, 416(SP)
 	MOVQ    n0+144(FP), CX
-	MOVQ    408(SP), BX
+	MOVQ    416(SP), BX
 	SUBQ    BX, CX
 	XORQ    BX, BX
 	CMPQ    DX, CX
 	SETLT   BL
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 416(SP)
-	MOVQ    384(SP), CX
+	MOVQ    CX, 424(SP)
+	MOVQ    392(SP), CX
 	IMUL3Q  $+400, DX, DX
 	IMULQ   DX, AX
 	ADDQ    AX, CX
-	MOVQ    CX, 424(SP)
-	MOVQ    416(SP), AX
+	MOVQ    CX, 432(SP)
+	MOVQ    56(SP), AX
+	TESTQ   AX, AX
+	JEQ     else51
+	MOVQ    408(SP), AX
+	MOVQ    16(SP), CX
+	IMULQ   CX, AX
+	MOVQ    AX, 440(SP)
+	MOVQ    n0+144(FP), AX
+	MOVQ    440(SP), DX
+	SUBQ    DX, AX
+	XORQ    BX, BX
+	CMPQ    CX, AX
+	SETLT   BL
+	TESTQ   BX, BX
+	CMOVQNE CX, AX
+	MOVQ    AX, 448(SP)
+	MOVQ    216(SP), AX
+	MOVQ    8(SP), BX
+	IMULQ   BX, AX
+	MOVQ    AX, 456(SP)
+	MOVQ    n1+152(FP), AX
+	MOVQ    456(SP), SI
+	SUBQ    SI, AX
+	XORQ    DI, DI
+	CMPQ    BX, AX
+	SETLT   DI
+	TESTQ   DI, DI
+	CMOVQNE BX, AX
+	MOVQ    AX, 464(SP)
+	MOVQ    128(SP), AX
+	IMUL3Q  $+400, CX, CX
+	IMULQ   CX, AX
+	MOVQ    AX, 472(SP)
+	MOVQ    DX, AX
+	IMULQ   n1+152(FP), AX
+	ADDQ    SI, AX
+	MOVQ    AX, 480(SP)
+	MOVQ    464(SP), AX
+	SARQ    $0x04, AX
+	SHLQ    $0x04, AX
+	MOVQ    AX, 488(SP)
+	XORQ    AX, AX
+	MOVQ    AX, 496(SP)
+
+loop53:
+	MOVQ   496(SP), AX
+	MOVQ   448(SP), CX
+	CMPQ   AX, CX
+	JGE    end54
+	MOVQ   480(SP), CX
+	MOVQ   AX, DX
+	IMULQ  n1+152(FP), DX
+	ADDQ   DX, CX
+	MOVQ   472(SP), DX
+	IMUL3Q $+400, AX, AX
+	ADDQ   AX, DX
+	MOVQ   DX, AX
+	XORQ   DX, DX
+	MOVQ   464(SP), BX
+	SUBQ   $+15, BX
+	MOVQ   in0_base+0(FP), SI
+	MOVQ   scr0_base+72(FP), DI
+
+loop55:
+	CMPQ    DX, BX
+	JGE     end56
+	VMOVUPS (SI)(CX*4), Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ    $+16, CX
+	ADDQ    $+16, AX
+	ADDQ    $+16, DX
+	JMP     loop55
+
+end56:
+	MOVQ 488(SP), DX
+	MOVQ 464(SP), BX
+	MOVQ BX, SI
+	MOVQ in0_base+0(FP), DI
+	MOVQ scr0_base+72(FP), R8
+
+loop57:
+	CMPQ      DX, SI
+	JGE       end58
+	MOVQ      BX, R9
+	SUBQ      DX, R9
+	MOVQ      $-1, R10
+	BZHIQ     R9, R10, R9
+	KMOVQ     R9, K1
+	VMOVUPS.Z (DI)(CX*4), K1, Z0
+	VMOVUPS   Z0, K1, (R8)(AX*4)
+	ADDQ      $+16, DX
+	JMP       loop57
+
+end58:
+	ADDQ $+1, 496(SP)
+	JMP  loop53
+
+end54:
+	MOVQ  448(SP), AX
+	MOVQ  AX, CX
+	MOVQ  AX, BX
+	MOVQ  $+12, SI
+	XORQ  DX, DX
+	TESTQ SI, SI
+	JEQ   divz59
+	CQO
+	IDIVQ SI
+	TESTQ DX, DX
+	JEQ   divfix60
+	MOVQ  DX, DI
+	XORQ  SI, DI
+	JGE   divfix60
+	DECQ  AX
+	ADDQ  SI, DX
+
+divfix60:
+	MOVQ AX, DX
+
+divz59:
+	MOVQ   DX, AX
+	IMUL3Q $+12, AX, AX
+	SUBQ   AX, BX
+	XORQ   SI, SI
+	CMPQ   BX, $+8
+	SETLE  SI
+	MOVQ   448(SP), AX
+	MOVQ   AX, DX
+	SUBQ   BX, DX
+	MOVQ   DX, DI
+	MOVQ   BX, DX
+	ADDQ   $+3, DX
+	SARQ   $0x02, DX
+	SHLQ   $0x02, DX
+	ADDQ   DX, DI
+	ADDQ   $+11, AX
+	MOVQ   $+12, BX
+	XORQ   DX, DX
+	TESTQ  BX, BX
+	JEQ    divz61
+	CQO
+	IDIVQ  BX
+	TESTQ  DX, DX
+	JEQ    divfix62
+	MOVQ   DX, R8
+	XORQ   BX, R8
+	JGE    divfix62
+	DECQ   AX
+	ADDQ   BX, DX
+
+divfix62:
+	MOVQ AX, DX
+
+divz61:
+	MOVQ    DX, AX
+	IMUL3Q  $+12, AX, AX
+	TESTQ   SI, SI
+	CMOVQNE DI, AX
+	MOVQ    scr0_base+72(FP), DX
+
+loop63:
+	CMPQ   CX, AX
+	JGE    end64
+	MOVQ   472(SP), BX
+	IMUL3Q $+400, CX, SI
+	ADDQ   SI, BX
+	LEAQ   (DX)(BX*4), BX
+	MOVQ   464(SP), SI
+	IMUL3Q $+4, SI, SI
+	XORQ   DI, DI
+	VXORPS Z0, Z0, Z0
+
+msv65:
+	CMPQ    SI, $+64
+	JLT     msvend66
+	VMOVUPS Z0, (BX)
+	ADDQ    $+64, BX
+	SUBQ    $+64, SI
+	JMP     msv65
+
+msvend66:
+msw67:
+	CMPQ SI, $+8
+	JLT  msb68
+	MOVQ DI, (BX)
+	ADDQ $+8, BX
+	SUBQ $+8, SI
+	JMP  msw67
+
+msb68:
+	CMPQ SI, $+0
+	JLE  msend69
+	MOVB DI, (BX)
+	INCQ BX
+	DECQ SI
+	JMP  msb68
+
+msend69:
+	ADDQ $+1, CX
+	JMP  loop63
+
+end64:
+else51:
+	MOVQ    56(SP), AX
+	MOVQ    128(SP), CX
+	MOVQ    16(SP), DX
+	IMUL3Q  $+400, DX, DX
+	IMULQ   DX, CX
+	MOVQ    432(SP), DX
+	TESTQ   AX, AX
+	CMOVQNE CX, DX
+	MOVQ    DX, 504(SP)
+	MOVQ    424(SP), AX
 	MOVQ    AX, CX
 	MOVQ    $+12, BX
 	XORQ    DX, DX
 	TESTQ   BX, BX
-	JEQ     divz47
+	JEQ     divz70
 	CQO
 	IDIVQ   BX
 	TESTQ   DX, DX
-	JEQ     divfix48
+	JEQ     divfix71
 	MOVQ    DX, SI
 	XORQ    BX, SI
-	JGE     divfix48
+	JGE     divfix71
 	DECQ    AX
 	ADDQ    BX, DX
 
-divfix48:
+divfix71:
 	MOVQ AX, DX
 
-divz47:
+divz70:
 	MOVQ   DX, AX
 	IMUL3Q $+12, AX, AX
 	SUBQ   AX, CX
-	MOVQ   CX, 432(SP)
+	MOVQ   CX, 512(SP)
 	XORQ   AX, AX
-	MOVQ   AX, 440(SP)
+	MOVQ   AX, 520(SP)
 
-loop49:
-	MOVQ    440(SP), AX
-	MOVQ    144(SP), CX
+loop72:
+	MOVQ    520(SP), AX
+	MOVQ    152(SP), CX
 	CMPQ    AX, CX
-	JGE     end50
+	JGE     end73
 	MOVQ    $+32, DX
 	SUBQ    AX, CX
 	XORQ    BX, BX
@@ -1202,7 +1529,7 @@ loop49:
 	MOVQ    $+32, DX
 	TESTQ   BX, BX
 	CMOVQNE DX, CX
-	MOVQ    CX, 448(SP)
+	MOVQ    CX, 528(SP)
 	MOVQ    n0+144(FP), CX
 	XORQ    DX, DX
 	CMPQ    CX, $+48
@@ -1218,63 +1545,63 @@ loop49:
 	CMPQ    DX, $+65536
 	SETLE   BL
 	ORQ     BX, CX
-	MOVQ    392(SP), DX
+	MOVQ    400(SP), DX
 	ADDQ    AX, DX
-	MOVQ    288(SP), BX
-	MOVQ    280(SP), SI
+	MOVQ    296(SP), BX
+	MOVQ    288(SP), SI
 	IMULQ   SI, AX
 	ADDQ    AX, BX
 	MOVQ    BX, AX
 	TESTQ   CX, CX
 	CMOVQNE DX, AX
-	MOVQ    AX, 456(SP)
-	MOVQ    432(SP), AX
-	MOVQ    AX, 464(SP)
-	MOVQ    464(SP), AX
+	MOVQ    AX, 536(SP)
+	MOVQ    512(SP), AX
+	MOVQ    AX, 544(SP)
+	MOVQ    544(SP), AX
 	XORQ    CX, CX
 	CMPQ    AX, $+8
 	SETLE   CL
-	MOVQ    416(SP), DX
+	MOVQ    424(SP), DX
 	MOVQ    DX, BX
 	SUBQ    AX, BX
 	MOVQ    DX, AX
 	TESTQ   CX, CX
 	CMOVQNE BX, AX
-	MOVQ    AX, 472(SP)
+	MOVQ    AX, 552(SP)
 	MOVQ    48(SP), AX
 	TESTQ   AX, AX
-	JEQ     else51
+	JEQ     else74
 	XORQ    AX, AX
-	MOVQ    AX, 480(SP)
+	MOVQ    AX, 560(SP)
 
-loop53:
-	MOVQ       480(SP), AX
-	MOVQ       472(SP), CX
+loop76:
+	MOVQ       560(SP), AX
+	MOVQ       552(SP), CX
 	CMPQ       AX, CX
-	JGE        end54
-	MOVQ       416(SP), CX
+	JGE        end77
+	MOVQ       424(SP), CX
 	SUBQ       $+12, CX
 	XORQ       DX, DX
 	CMPQ       AX, CX
 	SETLT      DL
 	TESTQ      DX, DX
 	CMOVQNE    AX, CX
-	MOVQ       CX, 488(SP)
-	MOVQ       408(SP), AX
-	MOVQ       488(SP), CX
+	MOVQ       CX, 568(SP)
+	MOVQ       416(SP), AX
+	MOVQ       568(SP), CX
 	ADDQ       CX, AX
 	MOVQ       AX, CX
 	IMULQ      n1+152(FP), CX
-	MOVQ       272(SP), DX
+	MOVQ       280(SP), DX
 	ADDQ       DX, CX
-	MOVQ       CX, 496(SP)
-	MOVQ       456(SP), CX
+	MOVQ       CX, 576(SP)
+	MOVQ       536(SP), CX
 	IMULQ      n2+160(FP), AX
-	MOVQ       136(SP), DX
-	MOVQ       440(SP), BX
+	MOVQ       144(SP), DX
+	MOVQ       520(SP), BX
 	ADDQ       BX, DX
 	ADDQ       DX, AX
-	MOVQ       AX, 504(SP)
+	MOVQ       AX, 584(SP)
 	VXORPS     Z1, Z1, Z1
 	VMOVUPS    Z1, Z0
 	VMOVUPS    Z1, Z2
@@ -1299,10 +1626,10 @@ loop53:
 	VMOVUPS    Z1, Z21
 	VMOVUPS    Z1, Z22
 	VMOVUPS    Z1, Z23
-	MOVQ       160(SP), AX
+	MOVQ       168(SP), AX
 	TESTQ      AX, AX
-	JEQ        else55
-	MOVQ       504(SP), AX
+	JEQ        else78
+	MOVQ       584(SP), AX
 	MOVQ       out0_base+48(FP), DX
 	PREFETCHT0 (DX)(AX*4)
 	PREFETCHT0 64(DX)(AX*4)
@@ -1373,8 +1700,8 @@ loop53:
 	PREFETCHT0 64(DX)(BX*4)
 	PREFETCHT0 124(DX)(BX*4)
 
-else55:
-	MOVQ   496(SP), DX
+else78:
+	MOVQ   576(SP), DX
 	MOVQ   DX, AX
 	MOVQ   DX, BX
 	MOVQ   $+3, SI
@@ -1403,12 +1730,12 @@ else55:
 	SETLE  R9
 	ORQ    R9, DI
 	TESTQ  DI, DI
-	JEQ    else57
-	MOVQ   448(SP), DI
+	JEQ    else80
+	MOVQ   528(SP), DI
 	CMPQ   DI, $+32
-	JNE    else59
+	JNE    else82
 	XORQ   DI, DI
-	MOVQ   280(SP), R8
+	MOVQ   288(SP), R8
 	MOVQ   n1+152(FP), R9
 	MOVQ   n1+152(FP), R10
 	IMUL3Q $+2, R10, R10
@@ -1417,10 +1744,10 @@ else55:
 	MOVQ   in0_base+0(FP), R11
 	MOVQ   in1_base+24(FP), R12
 
-uloop61:
+uloop84:
 	LEAQ         3(DI), R13
 	CMPQ         R13, R8
-	JGE          uend62
+	JGE          uend85
 	VMOVUPS      (R12)(CX*4), Z24
 	VMOVUPS      64(R12)(CX*4), Z25
 	VBROADCASTSS (R11)(AX*4), Z26
@@ -1626,12 +1953,12 @@ uloop61:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+4, DI
-	JMP          uloop61
+	JMP          uloop84
 
-uend62:
-loop63:
+uend85:
+loop86:
 	CMPQ         DI, R8
-	JGE          end64
+	JGE          end87
 	VMOVUPS      (R12)(CX*4), Z24
 	VMOVUPS      64(R12)(CX*4), Z25
 	VBROADCASTSS (R11)(AX*4), Z26
@@ -1684,18 +2011,18 @@ loop63:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+1, DI
-	JMP          loop63
+	JMP          loop86
 
-end64:
-	JMP endif60
+end87:
+	JMP endif83
 
-else59:
+else82:
 	XORQ    DI, DI
-	MOVQ    280(SP), R8
+	MOVQ    288(SP), R8
 	MOVQ    n1+152(FP), R9
 	MOVQ    n1+152(FP), R10
 	IMUL3Q  $+2, R10, R10
-	MOVQ    448(SP), R11
+	MOVQ    528(SP), R11
 	MOVQ    R11, R12
 	SUBQ    $+16, R12
 	XORQ    R13, R13
@@ -1727,10 +2054,10 @@ else59:
 	MOVQ    in0_base+0(FP), R11
 	MOVQ    in1_base+24(FP), R14
 
-uloop65:
+uloop88:
 	LEAQ         3(DI), R15
 	CMPQ         R15, R8
-	JGE          uend66
+	JGE          uend89
 	MOVQ         $-1, R15
 	BZHIQ        R12, R15, R15
 	KMOVQ        R15, K1
@@ -1960,12 +2287,12 @@ uloop65:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+4, DI
-	JMP          uloop65
+	JMP          uloop88
 
-uend66:
-loop67:
+uend89:
+loop90:
 	CMPQ         DI, R8
-	JGE          end68
+	JGE          end91
 	MOVQ         $-1, R15
 	BZHIQ        R12, R15, R15
 	KMOVQ        R15, K1
@@ -2024,15 +2351,15 @@ loop67:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+1, DI
-	JMP          loop67
+	JMP          loop90
 
-end68:
-endif60:
-	JMP endif58
+end91:
+endif83:
+	JMP endif81
 
-else57:
+else80:
 	XORQ   DI, DI
-	MOVQ   280(SP), R8
+	MOVQ   288(SP), R8
 	MOVQ   n1+152(FP), R9
 	MOVQ   n1+152(FP), R10
 	IMUL3Q $+2, R10, R10
@@ -2041,10 +2368,10 @@ else57:
 	MOVQ   in0_base+0(FP), R11
 	MOVQ   scr1_base+96(FP), R12
 
-uloop69:
+uloop92:
 	LEAQ         3(DI), R13
 	CMPQ         R13, R8
-	JGE          uend70
+	JGE          uend93
 	VMOVUPS      (R12)(CX*4), Z24
 	VMOVUPS      64(R12)(CX*4), Z25
 	VBROADCASTSS (R11)(AX*4), Z26
@@ -2250,12 +2577,12 @@ uloop69:
 	ADDQ         $+1, DX
 	ADDQ         $+32, CX
 	ADDQ         $+4, DI
-	JMP          uloop69
+	JMP          uloop92
 
-uend70:
-loop71:
+uend93:
+loop94:
 	CMPQ         DI, R8
-	JGE          end72
+	JGE          end95
 	VMOVUPS      (R12)(CX*4), Z24
 	VMOVUPS      64(R12)(CX*4), Z25
 	VBROADCASTSS (R11)(AX*4), Z26
@@ -2308,149 +2635,149 @@ loop71:
 	ADDQ         $+1, DX
 	ADDQ         $+32, CX
 	ADDQ         $+1, DI
-	JMP          loop71
+	JMP          loop94
 
-end72:
-endif58:
-	MOVQ   448(SP), AX
+end95:
+endif81:
+	MOVQ   528(SP), AX
 	CMPQ   AX, $+32
-	JNE    else73
-	MOVQ   264(SP), AX
+	JNE    else96
+	MOVQ   272(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else75
-	MOVQ   504(SP), AX
-	MOVQ   AX, 512(SP)
-	MOVQ   512(SP), AX
+	JEQ    else98
+	MOVQ   584(SP), AX
+	MOVQ   AX, 592(SP)
+	MOVQ   592(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Z0, Z0
 	VADDPS 64(CX)(AX*4), Z2, Z2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 512(SP)
-	MOVQ   512(SP), AX
+	MOVQ   AX, 592(SP)
+	MOVQ   592(SP), AX
 	VADDPS (CX)(AX*4), Z3, Z3
 	VADDPS 64(CX)(AX*4), Z4, Z4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 512(SP)
-	MOVQ   512(SP), AX
+	MOVQ   AX, 592(SP)
+	MOVQ   592(SP), AX
 	VADDPS (CX)(AX*4), Z5, Z5
 	VADDPS 64(CX)(AX*4), Z6, Z6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 512(SP)
-	MOVQ   512(SP), AX
+	MOVQ   AX, 592(SP)
+	MOVQ   592(SP), AX
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z8, Z8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 512(SP)
-	MOVQ   512(SP), AX
+	MOVQ   AX, 592(SP)
+	MOVQ   592(SP), AX
 	VADDPS (CX)(AX*4), Z9, Z9
 	VADDPS 64(CX)(AX*4), Z10, Z10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 512(SP)
-	MOVQ   512(SP), AX
+	MOVQ   AX, 592(SP)
+	MOVQ   592(SP), AX
 	VADDPS (CX)(AX*4), Z11, Z11
 	VADDPS 64(CX)(AX*4), Z12, Z12
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 512(SP)
-	MOVQ   512(SP), AX
+	MOVQ   AX, 592(SP)
+	MOVQ   592(SP), AX
 	VADDPS (CX)(AX*4), Z13, Z13
 	VADDPS 64(CX)(AX*4), Z14, Z14
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 512(SP)
-	MOVQ   512(SP), AX
+	MOVQ   AX, 592(SP)
+	MOVQ   592(SP), AX
 	VADDPS (CX)(AX*4), Z15, Z15
 	VADDPS 64(CX)(AX*4), Z16, Z16
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 512(SP)
-	MOVQ   512(SP), AX
+	MOVQ   AX, 592(SP)
+	MOVQ   592(SP), AX
 	VADDPS (CX)(AX*4), Z17, Z17
 	VADDPS 64(CX)(AX*4), Z18, Z18
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 512(SP)
-	MOVQ   512(SP), AX
+	MOVQ   AX, 592(SP)
+	MOVQ   592(SP), AX
 	VADDPS (CX)(AX*4), Z19, Z19
 	VADDPS 64(CX)(AX*4), Z20, Z20
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 512(SP)
-	MOVQ   512(SP), AX
+	MOVQ   AX, 592(SP)
+	MOVQ   592(SP), AX
 	VADDPS (CX)(AX*4), Z21, Z21
 	VADDPS 64(CX)(AX*4), Z22, Z22
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 512(SP)
-	MOVQ   512(SP), AX
+	MOVQ   AX, 592(SP)
+	MOVQ   592(SP), AX
 	VADDPS (CX)(AX*4), Z23, Z23
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else75:
-	MOVQ    504(SP), AX
-	MOVQ    AX, 512(SP)
-	MOVQ    512(SP), AX
+else98:
+	MOVQ    584(SP), AX
+	MOVQ    AX, 592(SP)
+	MOVQ    592(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
 	VMOVUPS Z2, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 512(SP)
-	MOVQ    512(SP), AX
+	MOVQ    AX, 592(SP)
+	MOVQ    592(SP), AX
 	VMOVUPS Z3, (CX)(AX*4)
 	VMOVUPS Z4, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 512(SP)
-	MOVQ    512(SP), AX
+	MOVQ    AX, 592(SP)
+	MOVQ    592(SP), AX
 	VMOVUPS Z5, (CX)(AX*4)
 	VMOVUPS Z6, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 512(SP)
-	MOVQ    512(SP), AX
+	MOVQ    AX, 592(SP)
+	MOVQ    592(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z8, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 512(SP)
-	MOVQ    512(SP), AX
+	MOVQ    AX, 592(SP)
+	MOVQ    592(SP), AX
 	VMOVUPS Z9, (CX)(AX*4)
 	VMOVUPS Z10, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 512(SP)
-	MOVQ    512(SP), AX
+	MOVQ    AX, 592(SP)
+	MOVQ    592(SP), AX
 	VMOVUPS Z11, (CX)(AX*4)
 	VMOVUPS Z12, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 512(SP)
-	MOVQ    512(SP), AX
+	MOVQ    AX, 592(SP)
+	MOVQ    592(SP), AX
 	VMOVUPS Z13, (CX)(AX*4)
 	VMOVUPS Z14, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 512(SP)
-	MOVQ    512(SP), AX
+	MOVQ    AX, 592(SP)
+	MOVQ    592(SP), AX
 	VMOVUPS Z15, (CX)(AX*4)
 	VMOVUPS Z16, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 512(SP)
-	MOVQ    512(SP), AX
+	MOVQ    AX, 592(SP)
+	MOVQ    592(SP), AX
 	VMOVUPS Z17, (CX)(AX*4)
 	VMOVUPS Z18, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 512(SP)
-	MOVQ    512(SP), AX
+	MOVQ    AX, 592(SP)
+	MOVQ    592(SP), AX
 	VMOVUPS Z19, (CX)(AX*4)
 	VMOVUPS Z20, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 512(SP)
-	MOVQ    512(SP), AX
+	MOVQ    AX, 592(SP)
+	MOVQ    592(SP), AX
 	VMOVUPS Z21, (CX)(AX*4)
 	VMOVUPS Z22, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 512(SP)
-	MOVQ    512(SP), AX
+	MOVQ    AX, 592(SP)
+	MOVQ    592(SP), AX
 	VMOVUPS Z23, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif74
+	JMP     endif97
 
-else73:
-	MOVQ    120(SP), AX
+else96:
+	MOVQ    128(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
@@ -2478,25 +2805,25 @@ else73:
 	VMOVUPS Z23, 1408(CX)(AX*4)
 	VMOVUPS Z1, 1472(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 520(SP)
+	MOVQ    AX, 600(SP)
 
-loop77:
-	MOVQ   520(SP), AX
+loop100:
+	MOVQ   600(SP), AX
 	CMPQ   AX, $+12
-	JGE    end78
+	JGE    end101
 	XORQ   CX, CX
-	MOVQ   448(SP), DX
+	MOVQ   528(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
 	MOVQ   BX, SI
-	MOVQ   504(SP), DI
+	MOVQ   584(SP), DI
 	ADDQ   DI, SI
 	IMUL3Q $+32, AX, R8
-	MOVQ   120(SP), R9
+	MOVQ   128(SP), R9
 	IMUL3Q $+384, R9, R10
 	ADDQ   R10, R8
 	ADDQ   DI, BX
-	MOVQ   264(SP), DI
+	MOVQ   272(SP), DI
 	XORQ   R10, R10
 	CMPQ   DI, $+0
 	SETEQ  R10
@@ -2507,64 +2834,64 @@ loop77:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), R9
 
-loop79:
+loop102:
 	CMPQ   CX, DX
-	JGE    end80
+	JGE    end103
 	LEAQ   (R8)(CX*1), R10
 	VMOVSS (R9)(R10*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  DI, DI
-	JEQ    guard81
+	JEQ    guard104
 	LEAQ   (BX)(CX*1), R10
 	VMOVSS (AX)(R10*4), X1
 
-guard81:
+guard104:
 	VADDSS X1, X0, X0
 	LEAQ   (SI)(CX*1), R10
 	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
-	JMP    loop79
+	JMP    loop102
 
-end80:
-	ADDQ $+1, 520(SP)
-	JMP  loop77
+end103:
+	ADDQ $+1, 600(SP)
+	JMP  loop100
 
-end78:
-endif74:
-	ADDQ $+12, 480(SP)
-	JMP  loop53
+end101:
+endif97:
+	ADDQ $+12, 560(SP)
+	JMP  loop76
 
-end54:
-	MOVQ 472(SP), AX
-	MOVQ AX, 528(SP)
+end77:
+	MOVQ 552(SP), AX
+	MOVQ AX, 608(SP)
 
-loop82:
-	MOVQ       528(SP), AX
-	MOVQ       416(SP), CX
+loop105:
+	MOVQ       608(SP), AX
+	MOVQ       424(SP), CX
 	CMPQ       AX, CX
-	JGE        end83
+	JGE        end106
 	SUBQ       $+4, CX
 	XORQ       DX, DX
 	CMPQ       AX, CX
 	SETLT      DL
 	TESTQ      DX, DX
 	CMOVQNE    AX, CX
-	MOVQ       CX, 536(SP)
-	MOVQ       408(SP), AX
-	MOVQ       536(SP), CX
+	MOVQ       CX, 616(SP)
+	MOVQ       416(SP), AX
+	MOVQ       616(SP), CX
 	ADDQ       CX, AX
 	MOVQ       AX, CX
 	IMULQ      n1+152(FP), CX
-	MOVQ       272(SP), DX
+	MOVQ       280(SP), DX
 	ADDQ       DX, CX
-	MOVQ       CX, 544(SP)
-	MOVQ       456(SP), CX
+	MOVQ       CX, 624(SP)
+	MOVQ       536(SP), CX
 	IMULQ      n2+160(FP), AX
-	MOVQ       136(SP), DX
-	MOVQ       440(SP), BX
+	MOVQ       144(SP), DX
+	MOVQ       520(SP), BX
 	ADDQ       BX, DX
 	ADDQ       DX, AX
-	MOVQ       AX, 552(SP)
+	MOVQ       AX, 632(SP)
 	VXORPS     Z1, Z1, Z1
 	VMOVUPS    Z1, Z0
 	VMOVUPS    Z1, Z2
@@ -2573,10 +2900,10 @@ loop82:
 	VMOVUPS    Z1, Z5
 	VMOVUPS    Z1, Z6
 	VMOVUPS    Z1, Z7
-	MOVQ       160(SP), AX
+	MOVQ       168(SP), AX
 	TESTQ      AX, AX
-	JEQ        else84
-	MOVQ       552(SP), AX
+	JEQ        else107
+	MOVQ       632(SP), AX
 	MOVQ       out0_base+48(FP), DX
 	PREFETCHT0 (DX)(AX*4)
 	PREFETCHT0 64(DX)(AX*4)
@@ -2599,8 +2926,8 @@ loop82:
 	PREFETCHT0 64(DX)(BX*4)
 	PREFETCHT0 124(DX)(BX*4)
 
-else84:
-	MOVQ   544(SP), DX
+else107:
+	MOVQ   624(SP), DX
 	MOVQ   DX, AX
 	MOVQ   $+3, BX
 	IMULQ  n1+152(FP), BX
@@ -2621,12 +2948,12 @@ else84:
 	SETLE  DI
 	ORQ    DI, BX
 	TESTQ  BX, BX
-	JEQ    else86
-	MOVQ   448(SP), BX
+	JEQ    else109
+	MOVQ   528(SP), BX
 	CMPQ   BX, $+32
-	JNE    else88
+	JNE    else111
 	XORQ   BX, BX
-	MOVQ   280(SP), SI
+	MOVQ   288(SP), SI
 	MOVQ   n1+152(FP), DI
 	MOVQ   n1+152(FP), R8
 	IMUL3Q $+2, R8, R8
@@ -2635,10 +2962,10 @@ else84:
 	MOVQ   in0_base+0(FP), R9
 	MOVQ   in1_base+24(FP), R10
 
-uloop90:
+uloop113:
 	LEAQ         3(BX), R11
 	CMPQ         R11, SI
-	JGE          uend91
+	JGE          uend114
 	VMOVUPS      (R10)(CX*4), Z8
 	VMOVUPS      64(R10)(CX*4), Z9
 	VBROADCASTSS (R9)(AX*4), Z10
@@ -2716,12 +3043,12 @@ uloop90:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+4, BX
-	JMP          uloop90
+	JMP          uloop113
 
-uend91:
-loop92:
+uend114:
+loop115:
 	CMPQ         BX, SI
-	JGE          end93
+	JGE          end116
 	VMOVUPS      (R10)(CX*4), Z8
 	VMOVUPS      64(R10)(CX*4), Z9
 	VBROADCASTSS (R9)(AX*4), Z10
@@ -2742,18 +3069,18 @@ loop92:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+1, BX
-	JMP          loop92
+	JMP          loop115
 
-end93:
-	JMP endif89
+end116:
+	JMP endif112
 
-else88:
+else111:
 	XORQ    BX, BX
-	MOVQ    280(SP), SI
+	MOVQ    288(SP), SI
 	MOVQ    n1+152(FP), DI
 	MOVQ    n1+152(FP), R8
 	IMUL3Q  $+2, R8, R8
-	MOVQ    448(SP), R9
+	MOVQ    528(SP), R9
 	MOVQ    R9, R10
 	SUBQ    $+16, R10
 	XORQ    R11, R11
@@ -2785,10 +3112,10 @@ else88:
 	MOVQ    in0_base+0(FP), R9
 	MOVQ    in1_base+24(FP), R12
 
-uloop94:
+uloop117:
 	LEAQ         3(BX), R13
 	CMPQ         R13, SI
-	JGE          uend95
+	JGE          uend118
 	MOVQ         $-1, R13
 	BZHIQ        R10, R13, R13
 	KMOVQ        R13, K1
@@ -2890,12 +3217,12 @@ uloop94:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+4, BX
-	JMP          uloop94
+	JMP          uloop117
 
-uend95:
-loop96:
+uend118:
+loop119:
 	CMPQ         BX, SI
-	JGE          end97
+	JGE          end120
 	MOVQ         $-1, R13
 	BZHIQ        R10, R13, R13
 	KMOVQ        R13, K1
@@ -2922,15 +3249,15 @@ loop96:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+1, BX
-	JMP          loop96
+	JMP          loop119
 
-end97:
-endif89:
-	JMP endif87
+end120:
+endif112:
+	JMP endif110
 
-else86:
+else109:
 	XORQ   BX, BX
-	MOVQ   280(SP), SI
+	MOVQ   288(SP), SI
 	MOVQ   n1+152(FP), DI
 	MOVQ   n1+152(FP), R8
 	IMUL3Q $+2, R8, R8
@@ -2939,10 +3266,10 @@ else86:
 	MOVQ   in0_base+0(FP), R9
 	MOVQ   scr1_base+96(FP), R10
 
-uloop98:
+uloop121:
 	LEAQ         3(BX), R11
 	CMPQ         R11, SI
-	JGE          uend99
+	JGE          uend122
 	VMOVUPS      (R10)(CX*4), Z8
 	VMOVUPS      64(R10)(CX*4), Z9
 	VBROADCASTSS (R9)(AX*4), Z10
@@ -3020,12 +3347,12 @@ uloop98:
 	ADDQ         $+1, DX
 	ADDQ         $+32, CX
 	ADDQ         $+4, BX
-	JMP          uloop98
+	JMP          uloop121
 
-uend99:
-loop100:
+uend122:
+loop123:
 	CMPQ         BX, SI
-	JGE          end101
+	JGE          end124
 	VMOVUPS      (R10)(CX*4), Z8
 	VMOVUPS      64(R10)(CX*4), Z9
 	VBROADCASTSS (R9)(AX*4), Z10
@@ -3046,69 +3373,69 @@ loop100:
 	ADDQ         $+1, DX
 	ADDQ         $+32, CX
 	ADDQ         $+1, BX
-	JMP          loop100
+	JMP          loop123
 
-end101:
-endif87:
-	MOVQ   448(SP), AX
+end124:
+endif110:
+	MOVQ   528(SP), AX
 	CMPQ   AX, $+32
-	JNE    else102
-	MOVQ   264(SP), AX
+	JNE    else125
+	MOVQ   272(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else104
-	MOVQ   552(SP), AX
-	MOVQ   AX, 560(SP)
-	MOVQ   560(SP), AX
+	JEQ    else127
+	MOVQ   632(SP), AX
+	MOVQ   AX, 640(SP)
+	MOVQ   640(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Z0, Z0
 	VADDPS 64(CX)(AX*4), Z2, Z2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 560(SP)
-	MOVQ   560(SP), AX
+	MOVQ   AX, 640(SP)
+	MOVQ   640(SP), AX
 	VADDPS (CX)(AX*4), Z3, Z3
 	VADDPS 64(CX)(AX*4), Z4, Z4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 560(SP)
-	MOVQ   560(SP), AX
+	MOVQ   AX, 640(SP)
+	MOVQ   640(SP), AX
 	VADDPS (CX)(AX*4), Z5, Z5
 	VADDPS 64(CX)(AX*4), Z6, Z6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 560(SP)
-	MOVQ   560(SP), AX
+	MOVQ   AX, 640(SP)
+	MOVQ   640(SP), AX
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else104:
-	MOVQ    552(SP), AX
-	MOVQ    AX, 560(SP)
-	MOVQ    560(SP), AX
+else127:
+	MOVQ    632(SP), AX
+	MOVQ    AX, 640(SP)
+	MOVQ    640(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
 	VMOVUPS Z2, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 560(SP)
-	MOVQ    560(SP), AX
+	MOVQ    AX, 640(SP)
+	MOVQ    640(SP), AX
 	VMOVUPS Z3, (CX)(AX*4)
 	VMOVUPS Z4, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 560(SP)
-	MOVQ    560(SP), AX
+	MOVQ    AX, 640(SP)
+	MOVQ    640(SP), AX
 	VMOVUPS Z5, (CX)(AX*4)
 	VMOVUPS Z6, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 560(SP)
-	MOVQ    560(SP), AX
+	MOVQ    AX, 640(SP)
+	MOVQ    640(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif103
+	JMP     endif126
 
-else102:
-	MOVQ    120(SP), AX
+else125:
+	MOVQ    128(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
@@ -3120,76 +3447,76 @@ else102:
 	VMOVUPS Z7, 384(CX)(AX*4)
 	VMOVUPS Z1, 448(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 568(SP)
+	MOVQ    AX, 648(SP)
 
-loop106:
-	MOVQ   568(SP), AX
+loop129:
+	MOVQ   648(SP), AX
 	CMPQ   AX, $+4
-	JGE    end107
+	JGE    end130
 	XORQ   CX, CX
-	MOVQ   448(SP), DX
+	MOVQ   528(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
 	MOVQ   BX, SI
-	MOVQ   552(SP), DI
+	MOVQ   632(SP), DI
 	ADDQ   DI, SI
-	IMUL3Q $+32, AX, R8
-	MOVQ   120(SP), R9
-	IMUL3Q $+384, R9, R10
-	ADDQ   R10, R8
+	MOVQ   128(SP), R8
+	IMUL3Q $+384, R8, R9
+	IMUL3Q $+32, AX, R10
+	ADDQ   R10, R9
 	ADDQ   DI, BX
-	MOVQ   264(SP), DI
+	MOVQ   272(SP), DI
 	XORQ   R10, R10
 	CMPQ   DI, $+0
 	SETEQ  R10
 	MOVQ   R10, DI
 	XORQ   $+1, DI
-	IMUL3Q $+384, R9, R9
+	IMUL3Q $+384, R8, R8
 	SHLQ   $0x05, AX
 	MOVQ   out0_base+48(FP), AX
-	MOVQ   scr2_base+120(FP), R9
+	MOVQ   scr2_base+120(FP), R8
 
-loop108:
+loop131:
 	CMPQ   CX, DX
-	JGE    end109
-	LEAQ   (R8)(CX*1), R10
-	VMOVSS (R9)(R10*4), X0
+	JGE    end132
+	LEAQ   (R9)(CX*1), R10
+	VMOVSS (R8)(R10*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  DI, DI
-	JEQ    guard110
+	JEQ    guard133
 	LEAQ   (BX)(CX*1), R10
 	VMOVSS (AX)(R10*4), X1
 
-guard110:
+guard133:
 	VADDSS X1, X0, X0
 	LEAQ   (SI)(CX*1), R10
 	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
-	JMP    loop108
+	JMP    loop131
 
-end109:
-	ADDQ $+1, 568(SP)
-	JMP  loop106
+end132:
+	ADDQ $+1, 648(SP)
+	JMP  loop129
 
-end107:
-endif103:
-	ADDQ $+4, 528(SP)
-	JMP  loop82
+end130:
+endif126:
+	ADDQ $+4, 608(SP)
+	JMP  loop105
 
-end83:
-	JMP endif52
+end106:
+	JMP endif75
 
-else51:
+else74:
 	XORQ AX, AX
-	MOVQ AX, 576(SP)
+	MOVQ AX, 656(SP)
 
-loop111:
-	MOVQ       576(SP), AX
-	MOVQ       472(SP), CX
+loop134:
+	MOVQ       656(SP), AX
+	MOVQ       552(SP), CX
 	CMPQ       AX, CX
-	JGE        end112
+	JGE        end135
 	MOVQ       $+12, CX
-	MOVQ       416(SP), DX
+	MOVQ       424(SP), DX
 	SUBQ       AX, DX
 	XORQ       BX, BX
 	CMPQ       CX, DX
@@ -3197,21 +3524,21 @@ loop111:
 	MOVQ       $+12, CX
 	TESTQ      BX, BX
 	CMOVQNE    CX, DX
-	MOVQ       DX, 584(SP)
-	MOVQ       424(SP), CX
+	MOVQ       DX, 664(SP)
+	MOVQ       504(SP), CX
 	MOVQ       AX, DX
 	IMUL3Q     $+400, DX, DX
 	ADDQ       DX, CX
-	MOVQ       456(SP), DX
-	MOVQ       408(SP), BX
+	MOVQ       536(SP), DX
+	MOVQ       416(SP), BX
 	ADDQ       AX, BX
 	MOVQ       BX, AX
 	IMULQ      n2+160(FP), AX
-	MOVQ       136(SP), BX
-	MOVQ       440(SP), SI
+	MOVQ       144(SP), BX
+	MOVQ       520(SP), SI
 	ADDQ       SI, BX
 	ADDQ       BX, AX
-	MOVQ       AX, 592(SP)
+	MOVQ       AX, 672(SP)
 	VXORPS     Z1, Z1, Z1
 	VMOVUPS    Z1, Z0
 	VMOVUPS    Z1, Z2
@@ -3236,10 +3563,10 @@ loop111:
 	VMOVUPS    Z1, Z21
 	VMOVUPS    Z1, Z22
 	VMOVUPS    Z1, Z23
-	MOVQ       160(SP), AX
+	MOVQ       168(SP), AX
 	TESTQ      AX, AX
-	JEQ        else113
-	MOVQ       592(SP), AX
+	JEQ        else136
+	MOVQ       672(SP), AX
 	MOVQ       out0_base+48(FP), BX
 	PREFETCHT0 (BX)(AX*4)
 	PREFETCHT0 64(BX)(AX*4)
@@ -3310,7 +3637,7 @@ loop111:
 	PREFETCHT0 64(BX)(SI*4)
 	PREFETCHT0 124(BX)(SI*4)
 
-else113:
+else136:
 	MOVQ  n0+144(FP), AX
 	XORQ  BX, BX
 	CMPQ  AX, $+48
@@ -3327,19 +3654,19 @@ else113:
 	SETLE SI
 	ORQ   SI, AX
 	TESTQ AX, AX
-	JEQ   else115
-	MOVQ  448(SP), AX
+	JEQ   else138
+	MOVQ  528(SP), AX
 	CMPQ  AX, $+32
-	JNE   else117
+	JNE   else140
 	XORQ  AX, AX
-	MOVQ  280(SP), BX
+	MOVQ  288(SP), BX
 	MOVQ  in1_base+24(FP), SI
 	MOVQ  scr0_base+72(FP), DI
 
-uloop119:
+uloop142:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend120
+	JGE          uend143
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -3501,12 +3828,12 @@ uloop119:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop119
+	JMP          uloop142
 
-uend120:
-loop121:
+uend143:
+loop144:
 	CMPQ         AX, BX
-	JGE          end122
+	JGE          end145
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -3548,15 +3875,15 @@ loop121:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop121
+	JMP          loop144
 
-end122:
-	JMP endif118
+end145:
+	JMP endif141
 
-else117:
+else140:
 	XORQ    AX, AX
-	MOVQ    280(SP), BX
-	MOVQ    448(SP), SI
+	MOVQ    288(SP), BX
+	MOVQ    528(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+16, DI
 	XORQ    R8, R8
@@ -3586,10 +3913,10 @@ else117:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop123:
+uloop146:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend124
+	JGE          uend147
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -3775,12 +4102,12 @@ uloop123:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop123
+	JMP          uloop146
 
-uend124:
-loop125:
+uend147:
+loop148:
 	CMPQ         AX, BX
-	JGE          end126
+	JGE          end149
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -3828,22 +4155,22 @@ loop125:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop125
+	JMP          loop148
 
-end126:
-endif118:
-	JMP endif116
+end149:
+endif141:
+	JMP endif139
 
-else115:
+else138:
 	XORQ AX, AX
-	MOVQ 280(SP), BX
+	MOVQ 288(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop127:
+uloop150:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend128
+	JGE          uend151
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -4005,12 +4332,12 @@ uloop127:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+4, AX
-	JMP          uloop127
+	JMP          uloop150
 
-uend128:
-loop129:
+uend151:
+loop152:
 	CMPQ         AX, BX
-	JGE          end130
+	JGE          end153
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -4052,158 +4379,158 @@ loop129:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+1, AX
-	JMP          loop129
+	JMP          loop152
 
-end130:
-endif116:
-	MOVQ   584(SP), AX
+end153:
+endif139:
+	MOVQ   664(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+12
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   448(SP), CX
+	MOVQ   528(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+32
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else131
-	MOVQ   264(SP), AX
+	JEQ    else154
+	MOVQ   272(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else133
-	MOVQ   592(SP), AX
-	MOVQ   AX, 600(SP)
-	MOVQ   600(SP), AX
+	JEQ    else156
+	MOVQ   672(SP), AX
+	MOVQ   AX, 680(SP)
+	MOVQ   680(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Z0, Z0
 	VADDPS 64(CX)(AX*4), Z2, Z2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 600(SP)
-	MOVQ   600(SP), AX
+	MOVQ   AX, 680(SP)
+	MOVQ   680(SP), AX
 	VADDPS (CX)(AX*4), Z3, Z3
 	VADDPS 64(CX)(AX*4), Z4, Z4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 600(SP)
-	MOVQ   600(SP), AX
+	MOVQ   AX, 680(SP)
+	MOVQ   680(SP), AX
 	VADDPS (CX)(AX*4), Z5, Z5
 	VADDPS 64(CX)(AX*4), Z6, Z6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 600(SP)
-	MOVQ   600(SP), AX
+	MOVQ   AX, 680(SP)
+	MOVQ   680(SP), AX
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z8, Z8
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 600(SP)
-	MOVQ   600(SP), AX
+	MOVQ   AX, 680(SP)
+	MOVQ   680(SP), AX
 	VADDPS (CX)(AX*4), Z9, Z9
 	VADDPS 64(CX)(AX*4), Z10, Z10
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 600(SP)
-	MOVQ   600(SP), AX
+	MOVQ   AX, 680(SP)
+	MOVQ   680(SP), AX
 	VADDPS (CX)(AX*4), Z11, Z11
 	VADDPS 64(CX)(AX*4), Z12, Z12
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 600(SP)
-	MOVQ   600(SP), AX
+	MOVQ   AX, 680(SP)
+	MOVQ   680(SP), AX
 	VADDPS (CX)(AX*4), Z13, Z13
 	VADDPS 64(CX)(AX*4), Z14, Z14
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 600(SP)
-	MOVQ   600(SP), AX
+	MOVQ   AX, 680(SP)
+	MOVQ   680(SP), AX
 	VADDPS (CX)(AX*4), Z15, Z15
 	VADDPS 64(CX)(AX*4), Z16, Z16
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 600(SP)
-	MOVQ   600(SP), AX
+	MOVQ   AX, 680(SP)
+	MOVQ   680(SP), AX
 	VADDPS (CX)(AX*4), Z17, Z17
 	VADDPS 64(CX)(AX*4), Z18, Z18
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 600(SP)
-	MOVQ   600(SP), AX
+	MOVQ   AX, 680(SP)
+	MOVQ   680(SP), AX
 	VADDPS (CX)(AX*4), Z19, Z19
 	VADDPS 64(CX)(AX*4), Z20, Z20
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 600(SP)
-	MOVQ   600(SP), AX
+	MOVQ   AX, 680(SP)
+	MOVQ   680(SP), AX
 	VADDPS (CX)(AX*4), Z21, Z21
 	VADDPS 64(CX)(AX*4), Z22, Z22
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 600(SP)
-	MOVQ   600(SP), AX
+	MOVQ   AX, 680(SP)
+	MOVQ   680(SP), AX
 	VADDPS (CX)(AX*4), Z23, Z23
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else133:
-	MOVQ    592(SP), AX
-	MOVQ    AX, 600(SP)
-	MOVQ    600(SP), AX
+else156:
+	MOVQ    672(SP), AX
+	MOVQ    AX, 680(SP)
+	MOVQ    680(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
 	VMOVUPS Z2, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 600(SP)
-	MOVQ    600(SP), AX
+	MOVQ    AX, 680(SP)
+	MOVQ    680(SP), AX
 	VMOVUPS Z3, (CX)(AX*4)
 	VMOVUPS Z4, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 600(SP)
-	MOVQ    600(SP), AX
+	MOVQ    AX, 680(SP)
+	MOVQ    680(SP), AX
 	VMOVUPS Z5, (CX)(AX*4)
 	VMOVUPS Z6, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 600(SP)
-	MOVQ    600(SP), AX
+	MOVQ    AX, 680(SP)
+	MOVQ    680(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z8, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 600(SP)
-	MOVQ    600(SP), AX
+	MOVQ    AX, 680(SP)
+	MOVQ    680(SP), AX
 	VMOVUPS Z9, (CX)(AX*4)
 	VMOVUPS Z10, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 600(SP)
-	MOVQ    600(SP), AX
+	MOVQ    AX, 680(SP)
+	MOVQ    680(SP), AX
 	VMOVUPS Z11, (CX)(AX*4)
 	VMOVUPS Z12, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 600(SP)
-	MOVQ    600(SP), AX
+	MOVQ    AX, 680(SP)
+	MOVQ    680(SP), AX
 	VMOVUPS Z13, (CX)(AX*4)
 	VMOVUPS Z14, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 600(SP)
-	MOVQ    600(SP), AX
+	MOVQ    AX, 680(SP)
+	MOVQ    680(SP), AX
 	VMOVUPS Z15, (CX)(AX*4)
 	VMOVUPS Z16, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 600(SP)
-	MOVQ    600(SP), AX
+	MOVQ    AX, 680(SP)
+	MOVQ    680(SP), AX
 	VMOVUPS Z17, (CX)(AX*4)
 	VMOVUPS Z18, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 600(SP)
-	MOVQ    600(SP), AX
+	MOVQ    AX, 680(SP)
+	MOVQ    680(SP), AX
 	VMOVUPS Z19, (CX)(AX*4)
 	VMOVUPS Z20, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 600(SP)
-	MOVQ    600(SP), AX
+	MOVQ    AX, 680(SP)
+	MOVQ    680(SP), AX
 	VMOVUPS Z21, (CX)(AX*4)
 	VMOVUPS Z22, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 600(SP)
-	MOVQ    600(SP), AX
+	MOVQ    AX, 680(SP)
+	MOVQ    680(SP), AX
 	VMOVUPS Z23, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif132
+	JMP     endif155
 
-else131:
-	MOVQ    120(SP), AX
+else154:
+	MOVQ    128(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
@@ -4231,72 +4558,72 @@ else131:
 	VMOVUPS Z23, 1408(CX)(AX*4)
 	VMOVUPS Z1, 1472(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 608(SP)
+	MOVQ    AX, 688(SP)
 
-loop135:
-	MOVQ   608(SP), AX
-	MOVQ   584(SP), CX
+loop158:
+	MOVQ   688(SP), AX
+	MOVQ   664(SP), CX
 	CMPQ   AX, CX
-	JGE    end136
+	JGE    end159
 	XORQ   CX, CX
-	MOVQ   448(SP), DX
+	MOVQ   528(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
 	MOVQ   BX, SI
-	MOVQ   592(SP), DI
+	MOVQ   672(SP), DI
 	ADDQ   DI, SI
-	MOVQ   120(SP), R8
-	IMUL3Q $+384, R8, R9
-	IMUL3Q $+32, AX, R10
-	ADDQ   R10, R9
+	IMUL3Q $+32, AX, R8
+	MOVQ   128(SP), R9
+	IMUL3Q $+384, R9, R10
+	ADDQ   R10, R8
 	ADDQ   DI, BX
-	MOVQ   264(SP), DI
+	MOVQ   272(SP), DI
 	XORQ   R10, R10
 	CMPQ   DI, $+0
 	SETEQ  R10
 	MOVQ   R10, DI
 	XORQ   $+1, DI
-	IMUL3Q $+384, R8, R8
+	IMUL3Q $+384, R9, R9
 	SHLQ   $0x05, AX
 	MOVQ   out0_base+48(FP), AX
-	MOVQ   scr2_base+120(FP), R8
+	MOVQ   scr2_base+120(FP), R9
 
-loop137:
+loop160:
 	CMPQ   CX, DX
-	JGE    end138
-	LEAQ   (R9)(CX*1), R10
-	VMOVSS (R8)(R10*4), X0
+	JGE    end161
+	LEAQ   (R8)(CX*1), R10
+	VMOVSS (R9)(R10*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  DI, DI
-	JEQ    guard139
+	JEQ    guard162
 	LEAQ   (BX)(CX*1), R10
 	VMOVSS (AX)(R10*4), X1
 
-guard139:
+guard162:
 	VADDSS X1, X0, X0
 	LEAQ   (SI)(CX*1), R10
 	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
-	JMP    loop137
+	JMP    loop160
 
-end138:
-	ADDQ $+1, 608(SP)
-	JMP  loop135
+end161:
+	ADDQ $+1, 688(SP)
+	JMP  loop158
 
-end136:
-endif132:
-	ADDQ $+12, 576(SP)
-	JMP  loop111
+end159:
+endif155:
+	ADDQ $+12, 656(SP)
+	JMP  loop134
 
-end112:
-	MOVQ 472(SP), AX
-	MOVQ AX, 616(SP)
+end135:
+	MOVQ 552(SP), AX
+	MOVQ AX, 696(SP)
 
-loop140:
-	MOVQ       616(SP), AX
-	MOVQ       416(SP), CX
+loop163:
+	MOVQ       696(SP), AX
+	MOVQ       424(SP), CX
 	CMPQ       AX, CX
-	JGE        end141
+	JGE        end164
 	MOVQ       $+4, DX
 	SUBQ       AX, CX
 	XORQ       BX, BX
@@ -4305,21 +4632,21 @@ loop140:
 	MOVQ       $+4, DX
 	TESTQ      BX, BX
 	CMOVQNE    DX, CX
-	MOVQ       CX, 624(SP)
-	MOVQ       424(SP), CX
+	MOVQ       CX, 704(SP)
+	MOVQ       504(SP), CX
 	MOVQ       AX, DX
 	IMUL3Q     $+400, DX, DX
 	ADDQ       DX, CX
-	MOVQ       456(SP), DX
-	MOVQ       408(SP), BX
+	MOVQ       536(SP), DX
+	MOVQ       416(SP), BX
 	ADDQ       AX, BX
 	MOVQ       BX, AX
 	IMULQ      n2+160(FP), AX
-	MOVQ       136(SP), BX
-	MOVQ       440(SP), SI
+	MOVQ       144(SP), BX
+	MOVQ       520(SP), SI
 	ADDQ       SI, BX
 	ADDQ       BX, AX
-	MOVQ       AX, 632(SP)
+	MOVQ       AX, 712(SP)
 	VXORPS     Z1, Z1, Z1
 	VMOVUPS    Z1, Z0
 	VMOVUPS    Z1, Z2
@@ -4328,10 +4655,10 @@ loop140:
 	VMOVUPS    Z1, Z5
 	VMOVUPS    Z1, Z6
 	VMOVUPS    Z1, Z7
-	MOVQ       160(SP), AX
+	MOVQ       168(SP), AX
 	TESTQ      AX, AX
-	JEQ        else142
-	MOVQ       632(SP), AX
+	JEQ        else165
+	MOVQ       712(SP), AX
 	MOVQ       out0_base+48(FP), BX
 	PREFETCHT0 (BX)(AX*4)
 	PREFETCHT0 64(BX)(AX*4)
@@ -4354,7 +4681,7 @@ loop140:
 	PREFETCHT0 64(BX)(SI*4)
 	PREFETCHT0 124(BX)(SI*4)
 
-else142:
+else165:
 	MOVQ  n0+144(FP), AX
 	XORQ  BX, BX
 	CMPQ  AX, $+48
@@ -4371,19 +4698,19 @@ else142:
 	SETLE SI
 	ORQ   SI, AX
 	TESTQ AX, AX
-	JEQ   else144
-	MOVQ  448(SP), AX
+	JEQ   else167
+	MOVQ  528(SP), AX
 	CMPQ  AX, $+32
-	JNE   else146
+	JNE   else169
 	XORQ  AX, AX
-	MOVQ  280(SP), BX
+	MOVQ  288(SP), BX
 	MOVQ  in1_base+24(FP), SI
 	MOVQ  scr0_base+72(FP), DI
 
-uloop148:
+uloop171:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend149
+	JGE          uend172
 	VMOVUPS      (SI)(DX*4), Z8
 	VMOVUPS      64(SI)(DX*4), Z9
 	VBROADCASTSS (DI)(CX*4), Z10
@@ -4449,12 +4776,12 @@ uloop148:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop148
+	JMP          uloop171
 
-uend149:
-loop150:
+uend172:
+loop173:
 	CMPQ         AX, BX
-	JGE          end151
+	JGE          end174
 	VMOVUPS      (SI)(DX*4), Z8
 	VMOVUPS      64(SI)(DX*4), Z9
 	VBROADCASTSS (DI)(CX*4), Z10
@@ -4472,15 +4799,15 @@ loop150:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop150
+	JMP          loop173
 
-end151:
-	JMP endif147
+end174:
+	JMP endif170
 
-else146:
+else169:
 	XORQ    AX, AX
-	MOVQ    280(SP), BX
-	MOVQ    448(SP), SI
+	MOVQ    288(SP), BX
+	MOVQ    528(SP), SI
 	MOVQ    SI, DI
 	SUBQ    $+16, DI
 	XORQ    R8, R8
@@ -4510,10 +4837,10 @@ else146:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop152:
+uloop175:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend153
+	JGE          uend176
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -4603,12 +4930,12 @@ uloop152:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop152
+	JMP          uloop175
 
-uend153:
-loop154:
+uend176:
+loop177:
 	CMPQ         AX, BX
-	JGE          end155
+	JGE          end178
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -4632,22 +4959,22 @@ loop154:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop154
+	JMP          loop177
 
-end155:
-endif147:
-	JMP endif145
+end178:
+endif170:
+	JMP endif168
 
-else144:
+else167:
 	XORQ AX, AX
-	MOVQ 280(SP), BX
+	MOVQ 288(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop156:
+uloop179:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend157
+	JGE          uend180
 	VMOVUPS      (DI)(DX*4), Z8
 	VMOVUPS      64(DI)(DX*4), Z9
 	VBROADCASTSS (SI)(CX*4), Z10
@@ -4713,12 +5040,12 @@ uloop156:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+4, AX
-	JMP          uloop156
+	JMP          uloop179
 
-uend157:
-loop158:
+uend180:
+loop181:
 	CMPQ         AX, BX
-	JGE          end159
+	JGE          end182
 	VMOVUPS      (DI)(DX*4), Z8
 	VMOVUPS      64(DI)(DX*4), Z9
 	VBROADCASTSS (SI)(CX*4), Z10
@@ -4736,78 +5063,78 @@ loop158:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+1, AX
-	JMP          loop158
+	JMP          loop181
 
-end159:
-endif145:
-	MOVQ   624(SP), AX
+end182:
+endif168:
+	MOVQ   704(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+4
 	SETEQ  CL
 	MOVQ   CX, AX
-	MOVQ   448(SP), CX
+	MOVQ   528(SP), CX
 	XORQ   DX, DX
 	CMPQ   CX, $+32
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else160
-	MOVQ   264(SP), AX
+	JEQ    else183
+	MOVQ   272(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
 	SETEQ  CL
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else162
-	MOVQ   632(SP), AX
-	MOVQ   AX, 640(SP)
-	MOVQ   640(SP), AX
+	JEQ    else185
+	MOVQ   712(SP), AX
+	MOVQ   AX, 720(SP)
+	MOVQ   720(SP), AX
 	MOVQ   out0_base+48(FP), CX
 	VADDPS (CX)(AX*4), Z0, Z0
 	VADDPS 64(CX)(AX*4), Z2, Z2
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 640(SP)
-	MOVQ   640(SP), AX
+	MOVQ   AX, 720(SP)
+	MOVQ   720(SP), AX
 	VADDPS (CX)(AX*4), Z3, Z3
 	VADDPS 64(CX)(AX*4), Z4, Z4
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 640(SP)
-	MOVQ   640(SP), AX
+	MOVQ   AX, 720(SP)
+	MOVQ   720(SP), AX
 	VADDPS (CX)(AX*4), Z5, Z5
 	VADDPS 64(CX)(AX*4), Z6, Z6
 	ADDQ   n2+160(FP), AX
-	MOVQ   AX, 640(SP)
-	MOVQ   640(SP), AX
+	MOVQ   AX, 720(SP)
+	MOVQ   720(SP), AX
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else162:
-	MOVQ    632(SP), AX
-	MOVQ    AX, 640(SP)
-	MOVQ    640(SP), AX
+else185:
+	MOVQ    712(SP), AX
+	MOVQ    AX, 720(SP)
+	MOVQ    720(SP), AX
 	MOVQ    out0_base+48(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
 	VMOVUPS Z2, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 640(SP)
-	MOVQ    640(SP), AX
+	MOVQ    AX, 720(SP)
+	MOVQ    720(SP), AX
 	VMOVUPS Z3, (CX)(AX*4)
 	VMOVUPS Z4, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 640(SP)
-	MOVQ    640(SP), AX
+	MOVQ    AX, 720(SP)
+	MOVQ    720(SP), AX
 	VMOVUPS Z5, (CX)(AX*4)
 	VMOVUPS Z6, 64(CX)(AX*4)
 	ADDQ    n2+160(FP), AX
-	MOVQ    AX, 640(SP)
-	MOVQ    640(SP), AX
+	MOVQ    AX, 720(SP)
+	MOVQ    720(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif161
+	JMP     endif184
 
-else160:
-	MOVQ    120(SP), AX
+else183:
+	MOVQ    128(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
 	VMOVUPS Z0, (CX)(AX*4)
@@ -4819,26 +5146,26 @@ else160:
 	VMOVUPS Z7, 384(CX)(AX*4)
 	VMOVUPS Z1, 448(CX)(AX*4)
 	XORQ    AX, AX
-	MOVQ    AX, 648(SP)
+	MOVQ    AX, 728(SP)
 
-loop164:
-	MOVQ   648(SP), AX
-	MOVQ   624(SP), CX
+loop187:
+	MOVQ   728(SP), AX
+	MOVQ   704(SP), CX
 	CMPQ   AX, CX
-	JGE    end165
+	JGE    end188
 	XORQ   CX, CX
-	MOVQ   448(SP), DX
+	MOVQ   528(SP), DX
 	MOVQ   AX, BX
 	IMULQ  n2+160(FP), BX
 	MOVQ   BX, SI
-	MOVQ   632(SP), DI
+	MOVQ   712(SP), DI
 	ADDQ   DI, SI
 	IMUL3Q $+32, AX, R8
-	MOVQ   120(SP), R9
+	MOVQ   128(SP), R9
 	IMUL3Q $+384, R9, R10
 	ADDQ   R10, R8
 	ADDQ   DI, BX
-	MOVQ   264(SP), DI
+	MOVQ   272(SP), DI
 	XORQ   R10, R10
 	CMPQ   DI, $+0
 	SETEQ  R10
@@ -4849,99 +5176,99 @@ loop164:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), R9
 
-loop166:
+loop189:
 	CMPQ   CX, DX
-	JGE    end167
+	JGE    end190
 	LEAQ   (R8)(CX*1), R10
 	VMOVSS (R9)(R10*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  DI, DI
-	JEQ    guard168
+	JEQ    guard191
 	LEAQ   (BX)(CX*1), R10
 	VMOVSS (AX)(R10*4), X1
 
-guard168:
+guard191:
 	VADDSS X1, X0, X0
 	LEAQ   (SI)(CX*1), R10
 	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
-	JMP    loop166
+	JMP    loop189
 
-end167:
-	ADDQ $+1, 648(SP)
-	JMP  loop164
+end190:
+	ADDQ $+1, 728(SP)
+	JMP  loop187
 
-end165:
-endif161:
-	ADDQ $+4, 616(SP)
-	JMP  loop140
+end188:
+endif184:
+	ADDQ $+4, 696(SP)
+	JMP  loop163
 
-end141:
-endif52:
-	ADDQ $+32, 440(SP)
+end164:
+endif75:
+	ADDQ $+32, 520(SP)
+	JMP  loop72
+
+end73:
+	ADDQ $+1, 408(SP)
 	JMP  loop49
 
 end50:
-	ADDQ $+1, 400(SP)
-	JMP  loop45
-
-end46:
-	MOVQ 208(SP), AX
-	MOVQ 168(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 208(SP)
-	MOVQ 208(SP), AX
+	MOVQ 216(SP), AX
 	MOVQ 176(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 216(SP)
+	MOVQ 216(SP), AX
+	MOVQ 184(SP), CX
 	CMPQ AX, CX
-	JNE  else169
-	MOVQ 184(SP), AX
+	JNE  else192
+	MOVQ 192(SP), AX
+	MOVQ AX, 216(SP)
+	MOVQ 208(SP), AX
+	MOVQ 200(SP), CX
+	ADDQ CX, AX
 	MOVQ AX, 208(SP)
-	MOVQ 200(SP), AX
-	MOVQ 192(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 200(SP)
 
-else169:
-	MOVQ 256(SP), AX
-	MOVQ 216(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 256(SP)
-	MOVQ 256(SP), AX
+else192:
+	MOVQ 264(SP), AX
 	MOVQ 224(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 264(SP)
+	MOVQ 264(SP), AX
+	MOVQ 232(SP), CX
 	CMPQ AX, CX
-	JNE  else171
-	MOVQ 232(SP), AX
+	JNE  else194
+	MOVQ 240(SP), AX
+	MOVQ AX, 264(SP)
+	MOVQ 256(SP), AX
+	MOVQ 248(SP), CX
+	ADDQ CX, AX
 	MOVQ AX, 256(SP)
-	MOVQ 248(SP), AX
-	MOVQ 240(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 248(SP)
 
-else171:
-	ADDQ $+1, 264(SP)
-	JMP  loop31
+else194:
+	ADDQ $+1, 272(SP)
+	JMP  loop35
 
-end32:
-	MOVQ 96(SP), AX
-	MOVQ 56(SP), CX
-	ADDQ CX, AX
-	MOVQ AX, 96(SP)
-	MOVQ 96(SP), AX
+end36:
+	MOVQ 104(SP), AX
 	MOVQ 64(SP), CX
-	CMPQ AX, CX
-	JNE  else173
-	MOVQ 72(SP), AX
-	MOVQ AX, 96(SP)
-	MOVQ 88(SP), AX
-	MOVQ 80(SP), CX
 	ADDQ CX, AX
-	MOVQ AX, 88(SP)
+	MOVQ AX, 104(SP)
+	MOVQ 104(SP), AX
+	MOVQ 72(SP), CX
+	CMPQ AX, CX
+	JNE  else196
+	MOVQ 80(SP), AX
+	MOVQ AX, 104(SP)
+	MOVQ 96(SP), AX
+	MOVQ 88(SP), CX
+	ADDQ CX, AX
+	MOVQ AX, 96(SP)
 
-else173:
-	ADDQ $+1, 120(SP)
-	JMP  loop19
+else196:
+	ADDQ $+1, 128(SP)
+	JMP  loop23
 
-end20:
+end24:
 	RET
 
 DATA matmul_gemm_c_avx512_c1<>+0(SB)/4, $0x00000000
