@@ -25,7 +25,9 @@ type flatDims struct {
 //
 //  1. pack every (batch, NC block, KC block) panel of B, with its column sums
 //     for VNNI;
-//  2. pack every (batch, KC block, MC block) block of A;
+//  2. pack every (batch, KC block, MC block) block of A (skipped at run
+//     time when A is read in place, or packed block by block inside step 3
+//     because N is one NC block);
 //  3. for each (batch, NC block): for each KC block: for each MC block: for
 //     each NR sliver: for each MR row tile: the micro-kernel (vmicro).
 //
