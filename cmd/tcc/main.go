@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 )
 
 // usageError is an error in the command line; it makes tcc exit with status 2.
@@ -50,6 +51,12 @@ var commands = []command{
 }
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// The assembler's liveness and register allocation allocate many
+		// short-lived maps: a collection every 4x growth instead of 2x
+		// compiles the examples 15-20% faster.
+		debug.SetGCPercent(400)
+	}
 	os.Exit(tcc(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -166,6 +166,11 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 	// A read in place: see schedule.GEMM.DirectA.
 	directAOK := bl.DirectA > 0 && P > 0 && !vnni && lw.a.plain() && isUnit(aColE) && lw.a.buf.Elem == m.Acc && !lw.a.cast && len(m.KOuter) == 0
 	directACondE := lw.directACond(d, P)
+	if directOK {
+		// (Only with B read in place too: one k loop per tile less to
+		// generate; the products small enough for A in place are.)
+		directACondE = and(directACondE, directCond)
+	}
 	// A packed in the loop (schedule.GEMM.AInLoop) when N is one NC block
 	// (then every block of A is used by one compute iteration only) and A
 	// is not read in place.
@@ -460,7 +465,7 @@ func (lw *lowering) buildFlat(d flatDims, vnni, correct bool) ([]*loop.Step, err
 			micro, err := lw.vmicro(vmicroArgs{
 				packA: packA, packB: packB, tile: tile, aPitch: P, aStride: astr, directA: aIn,
 				pa: vpa, pb: vpbp, kc: kd, mr: mr, nr: nr, vnni: vnni, csum: csum, cpos: cpos,
-				direct: direct, directB: directB, bStep: bRowE,
+				direct: direct, directB: directB, bStep: bRowE, onlyDirect: inPlace && directOK,
 				ctile: ct, cRow: cRowE, cCol: cColE,
 				first: first, last: last,
 				tslot: mul(ref(vt), i64(MR*NR)),

@@ -32,6 +32,9 @@ type vmicroArgs struct {
 	direct  loop.Expr
 	directB *loop.Buf
 	bStep   loop.Expr
+	// onlyDirect: the caller has established direct, and only the k loops
+	// reading B in place are generated.
+	onlyDirect bool
 	// aStride, when set, is A's row stride at run time (A read in place, or
 	// packed at a run-time pitch): A[r, k] at pa + r*aStride + k. The rows
 	// are addressed in groups of three from a running offset per group, so
@@ -152,7 +155,10 @@ func (lw *lowering) vmicro(a vmicroArgs) ([]loop.Stmt, error) {
 		kl.Unroll = 4
 		return kl
 	}
-	packed := kloop(a.packB, i64(NR), nil)
+	var packed loop.Stmt
+	if !a.onlyDirect {
+		packed = kloop(a.packB, i64(NR), nil)
+	}
 	if a.direct != nil {
 		counts := make([]loop.Expr, NV)
 		for v := range counts {
@@ -161,7 +167,11 @@ func (lw *lowering) vmicro(a vmicroArgs) ([]loop.Stmt, error) {
 		direct := []loop.Stmt{&loop.If{Cond: cmp(ir.Eq, a.nr, i64(NR)),
 			Then: []loop.Stmt{kloop(a.directB, a.bStep, nil)},
 			Else: []loop.Stmt{kloop(a.directB, a.bStep, counts)}}}
-		out = append(out, &loop.If{Cond: a.direct, Then: direct, Else: []loop.Stmt{packed}})
+		if a.onlyDirect {
+			out = append(out, direct...)
+		} else {
+			out = append(out, &loop.If{Cond: a.direct, Then: direct, Else: []loop.Stmt{packed}})
+		}
 	} else {
 		out = append(out, packed)
 	}

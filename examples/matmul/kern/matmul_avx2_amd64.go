@@ -108,26 +108,27 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 	_ = N64
 	sz1 := ((N64 == int64(1)) && (M64 != int64(1)))
 	sz2 := (M64 * K64)
-	sz3 := ((sz2 <= int64(16384)) && (K64 <= int64(256)) && (M64 >= int64(6)))
-	sz4 := (M64 == int64(1))
-	sz5 := tccgoSel((int64(256) < K64), int64(256), K64)
-	sz6 := (tccgoDiv((M64+int64(5)), int64(6)) * int64(6))
-	sz7 := tccgoSel((int64(510) < sz6), int64(510), sz6)
-	sz8 := (tccgoDiv(((K64+sz5)-int64(1)), sz5) * tccgoDiv(((M64+sz7)-int64(1)), sz7))
-	sz9 := (K64 * N64)
-	sz10 := (int64(2) * (M64 * (N64 * K64)))
-	sz11 := tccgoSel((sz10 < int64(4194304)), (tccgoDiv((N64+int64(15)), int64(16)) * int64(16)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16)) * int64(16)))
-	sz12 := tccgoSel((int64(64) > sz11), int64(64), sz11)
-	sz13 := tccgoSel((int64(4096) < sz12), int64(4096), sz12)
-	sz14 := tccgoDiv(((N64 + sz13) - int64(1)), sz13)
-	s0_C_packAp := tccRun_Matmul_avx2_pool0.GetUncleared(int(tccgoSel(sz1, int64(0), tccgoSel(sz3, int64(0), tccgoSel(sz4, int64(0), (sz8*(sz7*int64(272))))))))
+	sz3 := (K64 * N64)
+	sz4 := (((M64 < int64(24)) && (sz3 <= int64(1048576))) || (sz3 <= int64(65536)))
+	sz5 := ((sz2 <= int64(16384)) && (K64 <= int64(256)) && (M64 >= int64(6)) && sz4)
+	sz6 := (M64 == int64(1))
+	sz7 := tccgoSel((int64(256) < K64), int64(256), K64)
+	sz8 := (tccgoDiv((M64+int64(5)), int64(6)) * int64(6))
+	sz9 := tccgoSel((int64(510) < sz8), int64(510), sz8)
+	sz10 := (tccgoDiv(((K64+sz7)-int64(1)), sz7) * tccgoDiv(((M64+sz9)-int64(1)), sz9))
+	sz11 := (int64(2) * (M64 * (N64 * K64)))
+	sz12 := tccgoSel((sz11 < int64(4194304)), (tccgoDiv((N64+int64(15)), int64(16)) * int64(16)), (tccgoDiv((tccgoDiv((N64+int64(7)), int64(8))+int64(15)), int64(16)) * int64(16)))
+	sz13 := tccgoSel((int64(64) > sz12), int64(64), sz12)
+	sz14 := tccgoSel((int64(4096) < sz13), int64(4096), sz13)
+	sz15 := tccgoDiv(((N64 + sz14) - int64(1)), sz14)
+	s0_C_packAp := tccRun_Matmul_avx2_pool0.GetUncleared(int(tccgoSel(sz1, int64(0), tccgoSel(sz5, int64(0), tccgoSel(sz6, int64(0), (sz10*(sz9*int64(272))))))))
 	s0_C_packA := *s0_C_packAp
-	s0_C_packBp := tccRun_Matmul_avx2_pool1.GetUncleared(int(tccgoSel(sz1, int64(0), tccgoSel((((M64 < int64(24)) && (sz9 <= int64(1048576))) || (sz9 <= int64(65536))), int64(0), (sz14*(sz5*sz13))))))
+	s0_C_packBp := tccRun_Matmul_avx2_pool1.GetUncleared(int(tccgoSel(sz1, int64(0), tccgoSel(sz4, int64(0), (sz15*(sz7*sz14))))))
 	s0_C_packB := *s0_C_packBp
-	s0_C_tilep := tccRun_Matmul_avx2_pool2.GetUncleared(int((sz14 * int64(96))))
+	s0_C_tilep := tccRun_Matmul_avx2_pool2.GetUncleared(int((sz15 * int64(96))))
 	s0_C_tile := *s0_C_tilep
 	{
-		tccgoN := tccgoSel(sz1, int64(0), tccgoSel(sz4, int64(0), tccgoSel(((sz14 == int64(1)) && (!sz3)), int64(0), tccgoSel(sz3, int64(0), sz8))))
+		tccgoN := tccgoSel(sz1, int64(0), tccgoSel(sz6, int64(0), tccgoSel(((sz15 == int64(1)) && (!sz5)), int64(0), tccgoSel(sz5, int64(0), sz10))))
 		tccgoWork := sz2
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*65536 {
@@ -143,8 +144,8 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 		}
 	}
 	{
-		tccgoN := tccgoSel(sz1, int64(0), tccgoSel(sz4, int64(0), sz14))
-		tccgoWork := sz10
+		tccgoN := tccgoSel(sz1, int64(0), tccgoSel(sz6, int64(0), sz15))
+		tccgoWork := sz11
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*65536 {
 				matmul_gemm_c_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
@@ -159,8 +160,8 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 		}
 	}
 	{
-		tccgoN := tccgoSel(sz4, tccgoDiv(((N64+int64(4096))-int64(1)), int64(4096)), int64(0))
-		tccgoWork := sz10
+		tccgoN := tccgoSel(sz6, tccgoDiv(((N64+int64(4096))-int64(1)), int64(4096)), int64(0))
+		tccgoWork := sz11
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*65536 {
 				matmul_gemm_c_gemv_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))
@@ -176,7 +177,7 @@ func tccRun_Matmul_avx2(A []float32, B []float32, C []float32, M int, K int, N i
 	}
 	{
 		tccgoN := tccgoSel(sz1, tccgoDiv(((M64+int64(256))-int64(1)), int64(256)), int64(0))
-		tccgoWork := sz10
+		tccgoWork := sz11
 		if tccgoN > 0 {
 			if tccgoN <= 1 || tccgoWork < 2*65536 {
 				matmul_gemm_c_gemvdot_avx2(A, B, C, s0_C_packA, s0_C_packB, s0_C_tile, M, K, N, 0, int(tccgoN))

@@ -613,6 +613,22 @@ divz7:
 	CMPQ    CX, $+6
 	SETGE   DL
 	ANDQ    DX, AX
+	MOVQ    n0+144(FP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+24
+	SETLT   DL
+	MOVQ    DX, CX
+	MOVQ    n1+152(FP), DX
+	IMULQ   n2+160(FP), DX
+	XORQ    BX, BX
+	CMPQ    DX, $+1048576
+	SETLE   BL
+	ANDQ    BX, CX
+	XORQ    BX, BX
+	CMPQ    DX, $+65536
+	SETLE   BL
+	ORQ     BX, CX
+	ANDQ    CX, AX
 	MOVQ    AX, 48(SP)
 	MOVQ    n2+160(FP), AX
 	MOVQ    $+4096, BX
@@ -689,6 +705,22 @@ divz9:
 	CMPQ    DX, $+6
 	SETGE   BL
 	ANDQ    BX, CX
+	MOVQ    n0+144(FP), DX
+	XORQ    BX, BX
+	CMPQ    DX, $+24
+	SETLT   BL
+	MOVQ    BX, DX
+	MOVQ    n1+152(FP), BX
+	IMULQ   n2+160(FP), BX
+	XORQ    SI, SI
+	CMPQ    BX, $+1048576
+	SETLE   SI
+	ANDQ    SI, DX
+	XORQ    SI, SI
+	CMPQ    BX, $+65536
+	SETLE   SI
+	ORQ     SI, DX
+	ANDQ    DX, CX
 	XORQ    $+1, CX
 	ANDQ    CX, AX
 	MOVQ    AX, 56(SP)
@@ -1485,26 +1517,9 @@ else70:
 	MOVQ   $+3, BX
 	IMULQ  n1+152(FP), BX
 	ADDQ   BX, DX
-	MOVQ   n0+144(FP), BX
-	XORQ   SI, SI
-	CMPQ   BX, $+24
-	SETLT  SI
-	MOVQ   SI, BX
-	MOVQ   n1+152(FP), SI
-	IMULQ  n2+160(FP), SI
-	XORQ   DI, DI
-	CMPQ   SI, $+1048576
-	SETLE  DI
-	ANDQ   DI, BX
-	XORQ   DI, DI
-	CMPQ   SI, $+65536
-	SETLE  DI
-	ORQ    DI, BX
-	TESTQ  BX, BX
-	JEQ    else72
 	MOVQ   520(SP), BX
 	CMPQ   BX, $+16
-	JNE    else74
+	JNE    else72
 	XORQ   BX, BX
 	MOVQ   288(SP), SI
 	MOVQ   n1+152(FP), DI
@@ -1515,10 +1530,10 @@ else70:
 	MOVQ   in0_base+0(FP), R9
 	MOVQ   in1_base+24(FP), R10
 
-uloop76:
+uloop74:
 	LEAQ         3(BX), R11
 	CMPQ         R11, SI
-	JGE          uend77
+	JGE          uend75
 	VMOVUPS      (R10)(CX*4), Y12
 	VMOVUPS      32(R10)(CX*4), Y13
 	VBROADCASTSS (R9)(AX*4), Y14
@@ -1628,12 +1643,12 @@ uloop76:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+4, BX
-	JMP          uloop76
+	JMP          uloop74
 
-uend77:
-loop78:
+uend75:
+loop76:
 	CMPQ         BX, SI
-	JGE          end79
+	JGE          end77
 	VMOVUPS      (R10)(CX*4), Y12
 	VMOVUPS      32(R10)(CX*4), Y13
 	VBROADCASTSS (R9)(AX*4), Y14
@@ -1662,12 +1677,12 @@ loop78:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+1, BX
-	JMP          loop78
+	JMP          loop76
 
-end79:
-	JMP endif75
+end77:
+	JMP endif73
 
-else74:
+else72:
 	XORQ    BX, BX
 	MOVQ    288(SP), SI
 	MOVQ    n1+152(FP), DI
@@ -1705,10 +1720,10 @@ else74:
 	MOVQ    in0_base+0(FP), R9
 	MOVQ    in1_base+24(FP), R12
 
-uloop80:
+uloop78:
 	LEAQ         3(BX), R13
 	CMPQ         R13, SI
-	JGE          uend81
+	JGE          uend79
 	VMOVQ        R10, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1842,12 +1857,12 @@ uloop80:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+4, BX
-	JMP          uloop80
+	JMP          uloop78
 
-uend81:
-loop82:
+uend79:
+loop80:
 	CMPQ         BX, SI
-	JGE          end83
+	JGE          end81
 	VMOVQ        R10, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -1882,177 +1897,13 @@ loop82:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+1, BX
-	JMP          loop82
+	JMP          loop80
 
-end83:
-endif75:
-	JMP endif73
-
-else72:
-	XORQ   BX, BX
-	MOVQ   288(SP), SI
-	MOVQ   n1+152(FP), DI
-	MOVQ   n1+152(FP), R8
-	IMUL3Q $+2, R8, R8
-	MOVQ   $+2, R9
-	IMULQ  n1+152(FP), R9
-	MOVQ   in0_base+0(FP), R9
-	MOVQ   scr1_base+96(FP), R10
-
-uloop84:
-	LEAQ         3(BX), R11
-	CMPQ         R11, SI
-	JGE          uend85
-	VMOVUPS      (R10)(CX*4), Y12
-	VMOVUPS      32(R10)(CX*4), Y13
-	VBROADCASTSS (R9)(AX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	LEAQ         (DI)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	LEAQ         (R8)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS (R9)(DX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	LEAQ         (DI)(DX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	LEAQ         (R8)(DX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+1, AX
-	ADDQ         $+1, DX
-	ADDQ         $+16, CX
-	VMOVUPS      (R10)(CX*4), Y12
-	VMOVUPS      32(R10)(CX*4), Y13
-	VBROADCASTSS (R9)(AX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	LEAQ         (DI)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	LEAQ         (R8)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS (R9)(DX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	LEAQ         (DI)(DX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	LEAQ         (R8)(DX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+1, AX
-	ADDQ         $+1, DX
-	ADDQ         $+16, CX
-	VMOVUPS      (R10)(CX*4), Y12
-	VMOVUPS      32(R10)(CX*4), Y13
-	VBROADCASTSS (R9)(AX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	LEAQ         (DI)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	LEAQ         (R8)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS (R9)(DX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	LEAQ         (DI)(DX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	LEAQ         (R8)(DX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+1, AX
-	ADDQ         $+1, DX
-	ADDQ         $+16, CX
-	VMOVUPS      (R10)(CX*4), Y12
-	VMOVUPS      32(R10)(CX*4), Y13
-	VBROADCASTSS (R9)(AX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	LEAQ         (DI)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	LEAQ         (R8)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS (R9)(DX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	LEAQ         (DI)(DX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	LEAQ         (R8)(DX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+1, AX
-	ADDQ         $+1, DX
-	ADDQ         $+16, CX
-	ADDQ         $+4, BX
-	JMP          uloop84
-
-uend85:
-loop86:
-	CMPQ         BX, SI
-	JGE          end87
-	VMOVUPS      (R10)(CX*4), Y12
-	VMOVUPS      32(R10)(CX*4), Y13
-	VBROADCASTSS (R9)(AX*4), Y14
-	VFMADD231PS  Y12, Y14, Y0
-	VFMADD231PS  Y13, Y14, Y2
-	LEAQ         (DI)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y3
-	VFMADD231PS  Y13, Y14, Y4
-	LEAQ         (R8)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y5
-	VFMADD231PS  Y13, Y14, Y6
-	VBROADCASTSS (R9)(DX*4), Y14
-	VFMADD231PS  Y12, Y14, Y7
-	VFMADD231PS  Y13, Y14, Y8
-	LEAQ         (DI)(DX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y9
-	VFMADD231PS  Y13, Y14, Y10
-	LEAQ         (R8)(DX*1), R11
-	VBROADCASTSS (R9)(R11*4), Y14
-	VFMADD231PS  Y12, Y14, Y11
-	VFMADD231PS  Y13, Y14, Y1
-	ADDQ         $+1, AX
-	ADDQ         $+1, DX
-	ADDQ         $+16, CX
-	ADDQ         $+1, BX
-	JMP          loop86
-
-end87:
+end81:
 endif73:
 	MOVQ   520(SP), AX
 	CMPQ   AX, $+16
-	JNE    else88
+	JNE    else82
 	MOVQ   272(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
@@ -2060,7 +1911,7 @@ endif73:
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else90
+	JEQ    else84
 	MOVQ   560(SP), AX
 	MOVQ   AX, 568(SP)
 	MOVQ   568(SP), AX
@@ -2093,7 +1944,7 @@ endif73:
 	VADDPS (CX)(AX*4), Y11, Y11
 	VADDPS 32(CX)(AX*4), Y1, Y1
 
-else90:
+else84:
 	MOVQ    560(SP), AX
 	MOVQ    AX, 568(SP)
 	MOVQ    568(SP), AX
@@ -2125,9 +1976,9 @@ else90:
 	MOVQ    568(SP), AX
 	VMOVUPS Y11, (CX)(AX*4)
 	VMOVUPS Y1, 32(CX)(AX*4)
-	JMP     endif89
+	JMP     endif83
 
-else88:
+else82:
 	MOVQ    128(SP), AX
 	IMUL3Q  $+96, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -2146,10 +1997,10 @@ else88:
 	XORQ    AX, AX
 	MOVQ    AX, 576(SP)
 
-loop92:
+loop86:
 	MOVQ   576(SP), AX
 	CMPQ   AX, $+6
-	JGE    end93
+	JGE    end87
 	XORQ   CX, CX
 	MOVQ   520(SP), DX
 	MOVQ   AX, BX
@@ -2173,30 +2024,30 @@ loop92:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), R9
 
-loop94:
+loop88:
 	CMPQ   CX, DX
-	JGE    end95
+	JGE    end89
 	LEAQ   (R8)(CX*1), R10
 	VMOVSS (R9)(R10*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  DI, DI
-	JEQ    guard96
+	JEQ    guard90
 	LEAQ   (BX)(CX*1), R10
 	VMOVSS (AX)(R10*4), X1
 
-guard96:
+guard90:
 	VADDSS X1, X0, X0
 	LEAQ   (SI)(CX*1), R10
 	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
-	JMP    loop94
+	JMP    loop88
 
-end95:
+end89:
 	ADDQ $+1, 576(SP)
-	JMP  loop92
+	JMP  loop86
 
-end93:
-endif89:
+end87:
+endif83:
 	ADDQ $+6, 536(SP)
 	JMP  loop68
 
@@ -2207,11 +2058,11 @@ else66:
 	XORQ AX, AX
 	MOVQ AX, 584(SP)
 
-loop97:
+loop91:
 	MOVQ       584(SP), AX
 	MOVQ       424(SP), CX
 	CMPQ       AX, CX
-	JGE        end98
+	JGE        end92
 	MOVQ       $+6, DX
 	SUBQ       AX, CX
 	XORQ       BX, BX
@@ -2250,7 +2101,7 @@ loop97:
 	VMOVUPS    Y1, Y1
 	MOVQ       168(SP), AX
 	TESTQ      AX, AX
-	JEQ        else99
+	JEQ        else93
 	MOVQ       600(SP), AX
 	MOVQ       out0_base+48(FP), BX
 	PREFETCHT0 (BX)(AX*4)
@@ -2286,7 +2137,7 @@ loop97:
 	PREFETCHT0 32(BX)(SI*4)
 	PREFETCHT0 60(BX)(SI*4)
 
-else99:
+else93:
 	MOVQ  n0+144(FP), AX
 	XORQ  BX, BX
 	CMPQ  AX, $+24
@@ -2303,19 +2154,19 @@ else99:
 	SETLE SI
 	ORQ   SI, AX
 	TESTQ AX, AX
-	JEQ   else101
+	JEQ   else95
 	MOVQ  520(SP), AX
 	CMPQ  AX, $+16
-	JNE   else103
+	JNE   else97
 	XORQ  AX, AX
 	MOVQ  288(SP), BX
 	MOVQ  in1_base+24(FP), SI
 	MOVQ  scr0_base+72(FP), DI
 
-uloop105:
+uloop99:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend106
+	JGE          uend100
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -2405,12 +2256,12 @@ uloop105:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop105
+	JMP          uloop99
 
-uend106:
-loop107:
+uend100:
+loop101:
 	CMPQ         AX, BX
-	JGE          end108
+	JGE          end102
 	VMOVUPS      (SI)(DX*4), Y12
 	VMOVUPS      32(SI)(DX*4), Y13
 	VBROADCASTSS (DI)(CX*4), Y14
@@ -2434,12 +2285,12 @@ loop107:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop107
+	JMP          loop101
 
-end108:
-	JMP endif104
+end102:
+	JMP endif98
 
-else103:
+else97:
 	XORQ    AX, AX
 	MOVQ    288(SP), BX
 	MOVQ    520(SP), SI
@@ -2472,10 +2323,10 @@ else103:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop109:
+uloop103:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend110
+	JGE          uend104
 	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -2589,12 +2440,12 @@ uloop109:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop109
+	JMP          uloop103
 
-uend110:
-loop111:
+uend104:
+loop105:
 	CMPQ         AX, BX
-	JGE          end112
+	JGE          end106
 	VMOVQ        DI, X12
 	VPBROADCASTD X12, Y12
 	VPCMPGTD     matmul_gemm_c_avx2_c2<>+0(SB), Y12, Y12
@@ -2624,22 +2475,22 @@ loop111:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop111
+	JMP          loop105
 
-end112:
-endif104:
-	JMP endif102
+end106:
+endif98:
+	JMP endif96
 
-else101:
+else95:
 	XORQ AX, AX
 	MOVQ 288(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop113:
+uloop107:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend114
+	JGE          uend108
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -2729,12 +2580,12 @@ uloop113:
 	ADDQ         $+1, CX
 	ADDQ         $+16, DX
 	ADDQ         $+4, AX
-	JMP          uloop113
+	JMP          uloop107
 
-uend114:
-loop115:
+uend108:
+loop109:
 	CMPQ         AX, BX
-	JGE          end116
+	JGE          end110
 	VMOVUPS      (DI)(DX*4), Y12
 	VMOVUPS      32(DI)(DX*4), Y13
 	VBROADCASTSS (SI)(CX*4), Y14
@@ -2758,10 +2609,10 @@ loop115:
 	ADDQ         $+1, CX
 	ADDQ         $+16, DX
 	ADDQ         $+1, AX
-	JMP          loop115
+	JMP          loop109
 
-end116:
-endif102:
+end110:
+endif96:
 	MOVQ   592(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+6
@@ -2773,7 +2624,7 @@ endif102:
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else117
+	JEQ    else111
 	MOVQ   272(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
@@ -2781,7 +2632,7 @@ endif102:
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else119
+	JEQ    else113
 	MOVQ   600(SP), AX
 	MOVQ   AX, 608(SP)
 	MOVQ   608(SP), AX
@@ -2814,7 +2665,7 @@ endif102:
 	VADDPS (CX)(AX*4), Y11, Y11
 	VADDPS 32(CX)(AX*4), Y1, Y1
 
-else119:
+else113:
 	MOVQ    600(SP), AX
 	MOVQ    AX, 608(SP)
 	MOVQ    608(SP), AX
@@ -2846,9 +2697,9 @@ else119:
 	MOVQ    608(SP), AX
 	VMOVUPS Y11, (CX)(AX*4)
 	VMOVUPS Y1, 32(CX)(AX*4)
-	JMP     endif118
+	JMP     endif112
 
-else117:
+else111:
 	MOVQ    128(SP), AX
 	IMUL3Q  $+96, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -2867,11 +2718,11 @@ else117:
 	XORQ    AX, AX
 	MOVQ    AX, 616(SP)
 
-loop121:
+loop115:
 	MOVQ   616(SP), AX
 	MOVQ   592(SP), CX
 	CMPQ   AX, CX
-	JGE    end122
+	JGE    end116
 	XORQ   CX, CX
 	MOVQ   520(SP), DX
 	MOVQ   AX, BX
@@ -2895,34 +2746,34 @@ loop121:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), R8
 
-loop123:
+loop117:
 	CMPQ   CX, DX
-	JGE    end124
+	JGE    end118
 	LEAQ   (R9)(CX*1), R10
 	VMOVSS (R8)(R10*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  DI, DI
-	JEQ    guard125
+	JEQ    guard119
 	LEAQ   (BX)(CX*1), R10
 	VMOVSS (AX)(R10*4), X1
 
-guard125:
+guard119:
 	VADDSS X1, X0, X0
 	LEAQ   (SI)(CX*1), R10
 	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
-	JMP    loop123
+	JMP    loop117
 
-end124:
+end118:
 	ADDQ $+1, 616(SP)
-	JMP  loop121
+	JMP  loop115
 
-end122:
-endif118:
+end116:
+endif112:
 	ADDQ $+6, 584(SP)
-	JMP  loop97
+	JMP  loop91
 
-end98:
+end92:
 endif67:
 	ADDQ $+16, 512(SP)
 	JMP  loop64
@@ -2939,7 +2790,7 @@ end46:
 	MOVQ 216(SP), AX
 	MOVQ 184(SP), CX
 	CMPQ AX, CX
-	JNE  else126
+	JNE  else120
 	MOVQ 192(SP), AX
 	MOVQ AX, 216(SP)
 	MOVQ 208(SP), AX
@@ -2947,7 +2798,7 @@ end46:
 	ADDQ CX, AX
 	MOVQ AX, 208(SP)
 
-else126:
+else120:
 	MOVQ 264(SP), AX
 	MOVQ 224(SP), CX
 	ADDQ CX, AX
@@ -2955,7 +2806,7 @@ else126:
 	MOVQ 264(SP), AX
 	MOVQ 232(SP), CX
 	CMPQ AX, CX
-	JNE  else128
+	JNE  else122
 	MOVQ 240(SP), AX
 	MOVQ AX, 264(SP)
 	MOVQ 256(SP), AX
@@ -2963,7 +2814,7 @@ else126:
 	ADDQ CX, AX
 	MOVQ AX, 256(SP)
 
-else128:
+else122:
 	ADDQ $+1, 272(SP)
 	JMP  loop31
 
@@ -2975,7 +2826,7 @@ end32:
 	MOVQ 104(SP), AX
 	MOVQ 72(SP), CX
 	CMPQ AX, CX
-	JNE  else130
+	JNE  else124
 	MOVQ 80(SP), AX
 	MOVQ AX, 104(SP)
 	MOVQ 96(SP), AX
@@ -2983,7 +2834,7 @@ end32:
 	ADDQ CX, AX
 	MOVQ AX, 96(SP)
 
-else130:
+else124:
 	ADDQ $+1, 128(SP)
 	JMP  loop19
 

@@ -675,7 +675,24 @@ divz9:
 	ANDQ    AX, SI
 	ORQ     SI, BX
 	ANDQ    BX, CX
-	MOVQ    CX, 48(SP)
+	MOVQ    CX, AX
+	MOVQ    n0+144(FP), CX
+	XORQ    DX, DX
+	CMPQ    CX, $+48
+	SETLT   DL
+	MOVQ    DX, CX
+	MOVQ    n1+152(FP), DX
+	IMULQ   n2+160(FP), DX
+	XORQ    BX, BX
+	CMPQ    DX, $+1048576
+	SETLE   BL
+	ANDQ    BX, CX
+	XORQ    BX, BX
+	CMPQ    DX, $+65536
+	SETLE   BL
+	ORQ     BX, CX
+	ANDQ    CX, AX
+	MOVQ    AX, 48(SP)
 	MOVQ    n2+160(FP), AX
 	MOVQ    $+4096, BX
 	MOVQ    $+128, SI
@@ -789,6 +806,22 @@ divz13:
 	ORQ     DI, SI
 	ANDQ    SI, BX
 	MOVQ    BX, AX
+	MOVQ    n0+144(FP), DX
+	XORQ    BX, BX
+	CMPQ    DX, $+48
+	SETLT   BL
+	MOVQ    BX, DX
+	MOVQ    n1+152(FP), BX
+	IMULQ   n2+160(FP), BX
+	XORQ    SI, SI
+	CMPQ    BX, $+1048576
+	SETLE   SI
+	ANDQ    SI, DX
+	XORQ    SI, SI
+	CMPQ    BX, $+65536
+	SETLE   SI
+	ORQ     SI, DX
+	ANDQ    DX, AX
 	XORQ    $+1, AX
 	ANDQ    AX, CX
 	MOVQ    CX, 56(SP)
@@ -1714,26 +1747,9 @@ else78:
 	MOVQ   $+9, DI
 	IMULQ  n1+152(FP), DI
 	ADDQ   DI, DX
-	MOVQ   n0+144(FP), DI
-	XORQ   R8, R8
-	CMPQ   DI, $+48
-	SETLT  R8
-	MOVQ   R8, DI
-	MOVQ   n1+152(FP), R8
-	IMULQ  n2+160(FP), R8
-	XORQ   R9, R9
-	CMPQ   R8, $+1048576
-	SETLE  R9
-	ANDQ   R9, DI
-	XORQ   R9, R9
-	CMPQ   R8, $+65536
-	SETLE  R9
-	ORQ    R9, DI
-	TESTQ  DI, DI
-	JEQ    else80
 	MOVQ   528(SP), DI
 	CMPQ   DI, $+32
-	JNE    else82
+	JNE    else80
 	XORQ   DI, DI
 	MOVQ   288(SP), R8
 	MOVQ   n1+152(FP), R9
@@ -1744,10 +1760,10 @@ else78:
 	MOVQ   in0_base+0(FP), R11
 	MOVQ   in1_base+24(FP), R12
 
-uloop84:
+uloop82:
 	LEAQ         3(DI), R13
 	CMPQ         R13, R8
-	JGE          uend85
+	JGE          uend83
 	VMOVUPS      (R12)(CX*4), Z24
 	VMOVUPS      64(R12)(CX*4), Z25
 	VBROADCASTSS (R11)(AX*4), Z26
@@ -1953,12 +1969,12 @@ uloop84:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+4, DI
-	JMP          uloop84
+	JMP          uloop82
 
-uend85:
-loop86:
+uend83:
+loop84:
 	CMPQ         DI, R8
-	JGE          end87
+	JGE          end85
 	VMOVUPS      (R12)(CX*4), Z24
 	VMOVUPS      64(R12)(CX*4), Z25
 	VBROADCASTSS (R11)(AX*4), Z26
@@ -2011,12 +2027,12 @@ loop86:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+1, DI
-	JMP          loop86
+	JMP          loop84
 
-end87:
-	JMP endif83
+end85:
+	JMP endif81
 
-else82:
+else80:
 	XORQ    DI, DI
 	MOVQ    288(SP), R8
 	MOVQ    n1+152(FP), R9
@@ -2054,10 +2070,10 @@ else82:
 	MOVQ    in0_base+0(FP), R11
 	MOVQ    in1_base+24(FP), R14
 
-uloop88:
+uloop86:
 	LEAQ         3(DI), R15
 	CMPQ         R15, R8
-	JGE          uend89
+	JGE          uend87
 	MOVQ         $-1, R15
 	BZHIQ        R12, R15, R15
 	KMOVQ        R15, K1
@@ -2287,12 +2303,12 @@ uloop88:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+4, DI
-	JMP          uloop88
+	JMP          uloop86
 
-uend89:
-loop90:
+uend87:
+loop88:
 	CMPQ         DI, R8
-	JGE          end91
+	JGE          end89
 	MOVQ         $-1, R15
 	BZHIQ        R12, R15, R15
 	KMOVQ        R15, K1
@@ -2351,297 +2367,13 @@ loop90:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+1, DI
-	JMP          loop90
+	JMP          loop88
 
-end91:
-endif83:
-	JMP endif81
-
-else80:
-	XORQ   DI, DI
-	MOVQ   288(SP), R8
-	MOVQ   n1+152(FP), R9
-	MOVQ   n1+152(FP), R10
-	IMUL3Q $+2, R10, R10
-	MOVQ   $+2, R11
-	IMULQ  n1+152(FP), R11
-	MOVQ   in0_base+0(FP), R11
-	MOVQ   scr1_base+96(FP), R12
-
-uloop92:
-	LEAQ         3(DI), R13
-	CMPQ         R13, R8
-	JGE          uend93
-	VMOVUPS      (R12)(CX*4), Z24
-	VMOVUPS      64(R12)(CX*4), Z25
-	VBROADCASTSS (R11)(AX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	LEAQ         (R9)(AX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	LEAQ         (R10)(AX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS (R11)(BX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	LEAQ         (R9)(BX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	LEAQ         (R10)(BX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS (R11)(SI*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	LEAQ         (R9)(SI*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	LEAQ         (R10)(SI*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS (R11)(DX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	LEAQ         (R9)(DX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	LEAQ         (R10)(DX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+1, AX
-	ADDQ         $+1, BX
-	ADDQ         $+1, SI
-	ADDQ         $+1, DX
-	ADDQ         $+32, CX
-	VMOVUPS      (R12)(CX*4), Z24
-	VMOVUPS      64(R12)(CX*4), Z25
-	VBROADCASTSS (R11)(AX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	LEAQ         (R9)(AX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	LEAQ         (R10)(AX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS (R11)(BX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	LEAQ         (R9)(BX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	LEAQ         (R10)(BX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS (R11)(SI*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	LEAQ         (R9)(SI*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	LEAQ         (R10)(SI*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS (R11)(DX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	LEAQ         (R9)(DX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	LEAQ         (R10)(DX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+1, AX
-	ADDQ         $+1, BX
-	ADDQ         $+1, SI
-	ADDQ         $+1, DX
-	ADDQ         $+32, CX
-	VMOVUPS      (R12)(CX*4), Z24
-	VMOVUPS      64(R12)(CX*4), Z25
-	VBROADCASTSS (R11)(AX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	LEAQ         (R9)(AX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	LEAQ         (R10)(AX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS (R11)(BX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	LEAQ         (R9)(BX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	LEAQ         (R10)(BX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS (R11)(SI*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	LEAQ         (R9)(SI*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	LEAQ         (R10)(SI*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS (R11)(DX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	LEAQ         (R9)(DX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	LEAQ         (R10)(DX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+1, AX
-	ADDQ         $+1, BX
-	ADDQ         $+1, SI
-	ADDQ         $+1, DX
-	ADDQ         $+32, CX
-	VMOVUPS      (R12)(CX*4), Z24
-	VMOVUPS      64(R12)(CX*4), Z25
-	VBROADCASTSS (R11)(AX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	LEAQ         (R9)(AX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	LEAQ         (R10)(AX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS (R11)(BX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	LEAQ         (R9)(BX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	LEAQ         (R10)(BX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS (R11)(SI*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	LEAQ         (R9)(SI*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	LEAQ         (R10)(SI*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS (R11)(DX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	LEAQ         (R9)(DX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	LEAQ         (R10)(DX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+1, AX
-	ADDQ         $+1, BX
-	ADDQ         $+1, SI
-	ADDQ         $+1, DX
-	ADDQ         $+32, CX
-	ADDQ         $+4, DI
-	JMP          uloop92
-
-uend93:
-loop94:
-	CMPQ         DI, R8
-	JGE          end95
-	VMOVUPS      (R12)(CX*4), Z24
-	VMOVUPS      64(R12)(CX*4), Z25
-	VBROADCASTSS (R11)(AX*4), Z26
-	VFMADD231PS  Z24, Z26, Z0
-	VFMADD231PS  Z25, Z26, Z2
-	LEAQ         (R9)(AX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z3
-	VFMADD231PS  Z25, Z26, Z4
-	LEAQ         (R10)(AX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z5
-	VFMADD231PS  Z25, Z26, Z6
-	VBROADCASTSS (R11)(BX*4), Z26
-	VFMADD231PS  Z24, Z26, Z7
-	VFMADD231PS  Z25, Z26, Z8
-	LEAQ         (R9)(BX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z9
-	VFMADD231PS  Z25, Z26, Z10
-	LEAQ         (R10)(BX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z11
-	VFMADD231PS  Z25, Z26, Z12
-	VBROADCASTSS (R11)(SI*4), Z26
-	VFMADD231PS  Z24, Z26, Z13
-	VFMADD231PS  Z25, Z26, Z14
-	LEAQ         (R9)(SI*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z15
-	VFMADD231PS  Z25, Z26, Z16
-	LEAQ         (R10)(SI*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z17
-	VFMADD231PS  Z25, Z26, Z18
-	VBROADCASTSS (R11)(DX*4), Z26
-	VFMADD231PS  Z24, Z26, Z19
-	VFMADD231PS  Z25, Z26, Z20
-	LEAQ         (R9)(DX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z21
-	VFMADD231PS  Z25, Z26, Z22
-	LEAQ         (R10)(DX*1), R13
-	VBROADCASTSS (R11)(R13*4), Z26
-	VFMADD231PS  Z24, Z26, Z23
-	VFMADD231PS  Z25, Z26, Z1
-	ADDQ         $+1, AX
-	ADDQ         $+1, BX
-	ADDQ         $+1, SI
-	ADDQ         $+1, DX
-	ADDQ         $+32, CX
-	ADDQ         $+1, DI
-	JMP          loop94
-
-end95:
+end89:
 endif81:
 	MOVQ   528(SP), AX
 	CMPQ   AX, $+32
-	JNE    else96
+	JNE    else90
 	MOVQ   272(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
@@ -2649,7 +2381,7 @@ endif81:
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else98
+	JEQ    else92
 	MOVQ   584(SP), AX
 	MOVQ   AX, 592(SP)
 	MOVQ   592(SP), AX
@@ -2712,7 +2444,7 @@ endif81:
 	VADDPS (CX)(AX*4), Z23, Z23
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else98:
+else92:
 	MOVQ    584(SP), AX
 	MOVQ    AX, 592(SP)
 	MOVQ    592(SP), AX
@@ -2774,9 +2506,9 @@ else98:
 	MOVQ    592(SP), AX
 	VMOVUPS Z23, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif97
+	JMP     endif91
 
-else96:
+else90:
 	MOVQ    128(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -2807,10 +2539,10 @@ else96:
 	XORQ    AX, AX
 	MOVQ    AX, 600(SP)
 
-loop100:
+loop94:
 	MOVQ   600(SP), AX
 	CMPQ   AX, $+12
-	JGE    end101
+	JGE    end95
 	XORQ   CX, CX
 	MOVQ   528(SP), DX
 	MOVQ   AX, BX
@@ -2834,30 +2566,30 @@ loop100:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), R9
 
-loop102:
+loop96:
 	CMPQ   CX, DX
-	JGE    end103
+	JGE    end97
 	LEAQ   (R8)(CX*1), R10
 	VMOVSS (R9)(R10*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  DI, DI
-	JEQ    guard104
+	JEQ    guard98
 	LEAQ   (BX)(CX*1), R10
 	VMOVSS (AX)(R10*4), X1
 
-guard104:
+guard98:
 	VADDSS X1, X0, X0
 	LEAQ   (SI)(CX*1), R10
 	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
-	JMP    loop102
+	JMP    loop96
 
-end103:
+end97:
 	ADDQ $+1, 600(SP)
-	JMP  loop100
+	JMP  loop94
 
-end101:
-endif97:
+end95:
+endif91:
 	ADDQ $+12, 560(SP)
 	JMP  loop76
 
@@ -2865,11 +2597,11 @@ end77:
 	MOVQ 552(SP), AX
 	MOVQ AX, 608(SP)
 
-loop105:
+loop99:
 	MOVQ       608(SP), AX
 	MOVQ       424(SP), CX
 	CMPQ       AX, CX
-	JGE        end106
+	JGE        end100
 	SUBQ       $+4, CX
 	XORQ       DX, DX
 	CMPQ       AX, CX
@@ -2902,7 +2634,7 @@ loop105:
 	VMOVUPS    Z1, Z7
 	MOVQ       168(SP), AX
 	TESTQ      AX, AX
-	JEQ        else107
+	JEQ        else101
 	MOVQ       632(SP), AX
 	MOVQ       out0_base+48(FP), DX
 	PREFETCHT0 (DX)(AX*4)
@@ -2926,32 +2658,15 @@ loop105:
 	PREFETCHT0 64(DX)(BX*4)
 	PREFETCHT0 124(DX)(BX*4)
 
-else107:
+else101:
 	MOVQ   624(SP), DX
 	MOVQ   DX, AX
 	MOVQ   $+3, BX
 	IMULQ  n1+152(FP), BX
 	ADDQ   BX, DX
-	MOVQ   n0+144(FP), BX
-	XORQ   SI, SI
-	CMPQ   BX, $+48
-	SETLT  SI
-	MOVQ   SI, BX
-	MOVQ   n1+152(FP), SI
-	IMULQ  n2+160(FP), SI
-	XORQ   DI, DI
-	CMPQ   SI, $+1048576
-	SETLE  DI
-	ANDQ   DI, BX
-	XORQ   DI, DI
-	CMPQ   SI, $+65536
-	SETLE  DI
-	ORQ    DI, BX
-	TESTQ  BX, BX
-	JEQ    else109
 	MOVQ   528(SP), BX
 	CMPQ   BX, $+32
-	JNE    else111
+	JNE    else103
 	XORQ   BX, BX
 	MOVQ   288(SP), SI
 	MOVQ   n1+152(FP), DI
@@ -2962,10 +2677,10 @@ else107:
 	MOVQ   in0_base+0(FP), R9
 	MOVQ   in1_base+24(FP), R10
 
-uloop113:
+uloop105:
 	LEAQ         3(BX), R11
 	CMPQ         R11, SI
-	JGE          uend114
+	JGE          uend106
 	VMOVUPS      (R10)(CX*4), Z8
 	VMOVUPS      64(R10)(CX*4), Z9
 	VBROADCASTSS (R9)(AX*4), Z10
@@ -3043,12 +2758,12 @@ uloop113:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+4, BX
-	JMP          uloop113
+	JMP          uloop105
 
-uend114:
-loop115:
+uend106:
+loop107:
 	CMPQ         BX, SI
-	JGE          end116
+	JGE          end108
 	VMOVUPS      (R10)(CX*4), Z8
 	VMOVUPS      64(R10)(CX*4), Z9
 	VBROADCASTSS (R9)(AX*4), Z10
@@ -3069,12 +2784,12 @@ loop115:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+1, BX
-	JMP          loop115
+	JMP          loop107
 
-end116:
-	JMP endif112
+end108:
+	JMP endif104
 
-else111:
+else103:
 	XORQ    BX, BX
 	MOVQ    288(SP), SI
 	MOVQ    n1+152(FP), DI
@@ -3112,10 +2827,10 @@ else111:
 	MOVQ    in0_base+0(FP), R9
 	MOVQ    in1_base+24(FP), R12
 
-uloop117:
+uloop109:
 	LEAQ         3(BX), R13
 	CMPQ         R13, SI
-	JGE          uend118
+	JGE          uend110
 	MOVQ         $-1, R13
 	BZHIQ        R10, R13, R13
 	KMOVQ        R13, K1
@@ -3217,12 +2932,12 @@ uloop117:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+4, BX
-	JMP          uloop117
+	JMP          uloop109
 
-uend118:
-loop119:
+uend110:
+loop111:
 	CMPQ         BX, SI
-	JGE          end120
+	JGE          end112
 	MOVQ         $-1, R13
 	BZHIQ        R10, R13, R13
 	KMOVQ        R13, K1
@@ -3249,137 +2964,13 @@ loop119:
 	ADDQ         $+1, DX
 	ADDQ         n2+160(FP), CX
 	ADDQ         $+1, BX
-	JMP          loop119
+	JMP          loop111
 
-end120:
-endif112:
-	JMP endif110
-
-else109:
-	XORQ   BX, BX
-	MOVQ   288(SP), SI
-	MOVQ   n1+152(FP), DI
-	MOVQ   n1+152(FP), R8
-	IMUL3Q $+2, R8, R8
-	MOVQ   $+2, R9
-	IMULQ  n1+152(FP), R9
-	MOVQ   in0_base+0(FP), R9
-	MOVQ   scr1_base+96(FP), R10
-
-uloop121:
-	LEAQ         3(BX), R11
-	CMPQ         R11, SI
-	JGE          uend122
-	VMOVUPS      (R10)(CX*4), Z8
-	VMOVUPS      64(R10)(CX*4), Z9
-	VBROADCASTSS (R9)(AX*4), Z10
-	VFMADD231PS  Z8, Z10, Z0
-	VFMADD231PS  Z9, Z10, Z2
-	LEAQ         (DI)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Z10
-	VFMADD231PS  Z8, Z10, Z3
-	VFMADD231PS  Z9, Z10, Z4
-	LEAQ         (R8)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Z10
-	VFMADD231PS  Z8, Z10, Z5
-	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS (R9)(DX*4), Z10
-	VFMADD231PS  Z8, Z10, Z7
-	VFMADD231PS  Z9, Z10, Z1
-	ADDQ         $+1, AX
-	ADDQ         $+1, DX
-	ADDQ         $+32, CX
-	VMOVUPS      (R10)(CX*4), Z8
-	VMOVUPS      64(R10)(CX*4), Z9
-	VBROADCASTSS (R9)(AX*4), Z10
-	VFMADD231PS  Z8, Z10, Z0
-	VFMADD231PS  Z9, Z10, Z2
-	LEAQ         (DI)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Z10
-	VFMADD231PS  Z8, Z10, Z3
-	VFMADD231PS  Z9, Z10, Z4
-	LEAQ         (R8)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Z10
-	VFMADD231PS  Z8, Z10, Z5
-	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS (R9)(DX*4), Z10
-	VFMADD231PS  Z8, Z10, Z7
-	VFMADD231PS  Z9, Z10, Z1
-	ADDQ         $+1, AX
-	ADDQ         $+1, DX
-	ADDQ         $+32, CX
-	VMOVUPS      (R10)(CX*4), Z8
-	VMOVUPS      64(R10)(CX*4), Z9
-	VBROADCASTSS (R9)(AX*4), Z10
-	VFMADD231PS  Z8, Z10, Z0
-	VFMADD231PS  Z9, Z10, Z2
-	LEAQ         (DI)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Z10
-	VFMADD231PS  Z8, Z10, Z3
-	VFMADD231PS  Z9, Z10, Z4
-	LEAQ         (R8)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Z10
-	VFMADD231PS  Z8, Z10, Z5
-	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS (R9)(DX*4), Z10
-	VFMADD231PS  Z8, Z10, Z7
-	VFMADD231PS  Z9, Z10, Z1
-	ADDQ         $+1, AX
-	ADDQ         $+1, DX
-	ADDQ         $+32, CX
-	VMOVUPS      (R10)(CX*4), Z8
-	VMOVUPS      64(R10)(CX*4), Z9
-	VBROADCASTSS (R9)(AX*4), Z10
-	VFMADD231PS  Z8, Z10, Z0
-	VFMADD231PS  Z9, Z10, Z2
-	LEAQ         (DI)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Z10
-	VFMADD231PS  Z8, Z10, Z3
-	VFMADD231PS  Z9, Z10, Z4
-	LEAQ         (R8)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Z10
-	VFMADD231PS  Z8, Z10, Z5
-	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS (R9)(DX*4), Z10
-	VFMADD231PS  Z8, Z10, Z7
-	VFMADD231PS  Z9, Z10, Z1
-	ADDQ         $+1, AX
-	ADDQ         $+1, DX
-	ADDQ         $+32, CX
-	ADDQ         $+4, BX
-	JMP          uloop121
-
-uend122:
-loop123:
-	CMPQ         BX, SI
-	JGE          end124
-	VMOVUPS      (R10)(CX*4), Z8
-	VMOVUPS      64(R10)(CX*4), Z9
-	VBROADCASTSS (R9)(AX*4), Z10
-	VFMADD231PS  Z8, Z10, Z0
-	VFMADD231PS  Z9, Z10, Z2
-	LEAQ         (DI)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Z10
-	VFMADD231PS  Z8, Z10, Z3
-	VFMADD231PS  Z9, Z10, Z4
-	LEAQ         (R8)(AX*1), R11
-	VBROADCASTSS (R9)(R11*4), Z10
-	VFMADD231PS  Z8, Z10, Z5
-	VFMADD231PS  Z9, Z10, Z6
-	VBROADCASTSS (R9)(DX*4), Z10
-	VFMADD231PS  Z8, Z10, Z7
-	VFMADD231PS  Z9, Z10, Z1
-	ADDQ         $+1, AX
-	ADDQ         $+1, DX
-	ADDQ         $+32, CX
-	ADDQ         $+1, BX
-	JMP          loop123
-
-end124:
-endif110:
+end112:
+endif104:
 	MOVQ   528(SP), AX
 	CMPQ   AX, $+32
-	JNE    else125
+	JNE    else113
 	MOVQ   272(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
@@ -3387,7 +2978,7 @@ endif110:
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else127
+	JEQ    else115
 	MOVQ   632(SP), AX
 	MOVQ   AX, 640(SP)
 	MOVQ   640(SP), AX
@@ -3410,7 +3001,7 @@ endif110:
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else127:
+else115:
 	MOVQ    632(SP), AX
 	MOVQ    AX, 640(SP)
 	MOVQ    640(SP), AX
@@ -3432,9 +3023,9 @@ else127:
 	MOVQ    640(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif126
+	JMP     endif114
 
-else125:
+else113:
 	MOVQ    128(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -3449,10 +3040,10 @@ else125:
 	XORQ    AX, AX
 	MOVQ    AX, 648(SP)
 
-loop129:
+loop117:
 	MOVQ   648(SP), AX
 	CMPQ   AX, $+4
-	JGE    end130
+	JGE    end118
 	XORQ   CX, CX
 	MOVQ   528(SP), DX
 	MOVQ   AX, BX
@@ -3476,45 +3067,45 @@ loop129:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), R8
 
-loop131:
+loop119:
 	CMPQ   CX, DX
-	JGE    end132
+	JGE    end120
 	LEAQ   (R9)(CX*1), R10
 	VMOVSS (R8)(R10*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  DI, DI
-	JEQ    guard133
+	JEQ    guard121
 	LEAQ   (BX)(CX*1), R10
 	VMOVSS (AX)(R10*4), X1
 
-guard133:
+guard121:
 	VADDSS X1, X0, X0
 	LEAQ   (SI)(CX*1), R10
 	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
-	JMP    loop131
+	JMP    loop119
 
-end132:
+end120:
 	ADDQ $+1, 648(SP)
-	JMP  loop129
+	JMP  loop117
 
-end130:
-endif126:
+end118:
+endif114:
 	ADDQ $+4, 608(SP)
-	JMP  loop105
+	JMP  loop99
 
-end106:
+end100:
 	JMP endif75
 
 else74:
 	XORQ AX, AX
 	MOVQ AX, 656(SP)
 
-loop134:
+loop122:
 	MOVQ       656(SP), AX
 	MOVQ       552(SP), CX
 	CMPQ       AX, CX
-	JGE        end135
+	JGE        end123
 	MOVQ       $+12, CX
 	MOVQ       424(SP), DX
 	SUBQ       AX, DX
@@ -3565,7 +3156,7 @@ loop134:
 	VMOVUPS    Z1, Z23
 	MOVQ       168(SP), AX
 	TESTQ      AX, AX
-	JEQ        else136
+	JEQ        else124
 	MOVQ       672(SP), AX
 	MOVQ       out0_base+48(FP), BX
 	PREFETCHT0 (BX)(AX*4)
@@ -3637,7 +3228,7 @@ loop134:
 	PREFETCHT0 64(BX)(SI*4)
 	PREFETCHT0 124(BX)(SI*4)
 
-else136:
+else124:
 	MOVQ  n0+144(FP), AX
 	XORQ  BX, BX
 	CMPQ  AX, $+48
@@ -3654,19 +3245,19 @@ else136:
 	SETLE SI
 	ORQ   SI, AX
 	TESTQ AX, AX
-	JEQ   else138
+	JEQ   else126
 	MOVQ  528(SP), AX
 	CMPQ  AX, $+32
-	JNE   else140
+	JNE   else128
 	XORQ  AX, AX
 	MOVQ  288(SP), BX
 	MOVQ  in1_base+24(FP), SI
 	MOVQ  scr0_base+72(FP), DI
 
-uloop142:
+uloop130:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend143
+	JGE          uend131
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -3828,12 +3419,12 @@ uloop142:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop142
+	JMP          uloop130
 
-uend143:
-loop144:
+uend131:
+loop132:
 	CMPQ         AX, BX
-	JGE          end145
+	JGE          end133
 	VMOVUPS      (SI)(DX*4), Z24
 	VMOVUPS      64(SI)(DX*4), Z25
 	VBROADCASTSS (DI)(CX*4), Z26
@@ -3875,12 +3466,12 @@ loop144:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop144
+	JMP          loop132
 
-end145:
-	JMP endif141
+end133:
+	JMP endif129
 
-else140:
+else128:
 	XORQ    AX, AX
 	MOVQ    288(SP), BX
 	MOVQ    528(SP), SI
@@ -3913,10 +3504,10 @@ else140:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop146:
+uloop134:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend147
+	JGE          uend135
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -4102,12 +3693,12 @@ uloop146:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop146
+	JMP          uloop134
 
-uend147:
-loop148:
+uend135:
+loop136:
 	CMPQ         AX, BX
-	JGE          end149
+	JGE          end137
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -4155,22 +3746,22 @@ loop148:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop148
+	JMP          loop136
 
-end149:
-endif141:
-	JMP endif139
+end137:
+endif129:
+	JMP endif127
 
-else138:
+else126:
 	XORQ AX, AX
 	MOVQ 288(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop150:
+uloop138:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend151
+	JGE          uend139
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -4332,12 +3923,12 @@ uloop150:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+4, AX
-	JMP          uloop150
+	JMP          uloop138
 
-uend151:
-loop152:
+uend139:
+loop140:
 	CMPQ         AX, BX
-	JGE          end153
+	JGE          end141
 	VMOVUPS      (DI)(DX*4), Z24
 	VMOVUPS      64(DI)(DX*4), Z25
 	VBROADCASTSS (SI)(CX*4), Z26
@@ -4379,10 +3970,10 @@ loop152:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+1, AX
-	JMP          loop152
+	JMP          loop140
 
-end153:
-endif139:
+end141:
+endif127:
 	MOVQ   664(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+12
@@ -4394,7 +3985,7 @@ endif139:
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else154
+	JEQ    else142
 	MOVQ   272(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
@@ -4402,7 +3993,7 @@ endif139:
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else156
+	JEQ    else144
 	MOVQ   672(SP), AX
 	MOVQ   AX, 680(SP)
 	MOVQ   680(SP), AX
@@ -4465,7 +4056,7 @@ endif139:
 	VADDPS (CX)(AX*4), Z23, Z23
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else156:
+else144:
 	MOVQ    672(SP), AX
 	MOVQ    AX, 680(SP)
 	MOVQ    680(SP), AX
@@ -4527,9 +4118,9 @@ else156:
 	MOVQ    680(SP), AX
 	VMOVUPS Z23, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif155
+	JMP     endif143
 
-else154:
+else142:
 	MOVQ    128(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -4560,11 +4151,11 @@ else154:
 	XORQ    AX, AX
 	MOVQ    AX, 688(SP)
 
-loop158:
+loop146:
 	MOVQ   688(SP), AX
 	MOVQ   664(SP), CX
 	CMPQ   AX, CX
-	JGE    end159
+	JGE    end147
 	XORQ   CX, CX
 	MOVQ   528(SP), DX
 	MOVQ   AX, BX
@@ -4588,42 +4179,42 @@ loop158:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), R9
 
-loop160:
+loop148:
 	CMPQ   CX, DX
-	JGE    end161
+	JGE    end149
 	LEAQ   (R8)(CX*1), R10
 	VMOVSS (R9)(R10*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  DI, DI
-	JEQ    guard162
+	JEQ    guard150
 	LEAQ   (BX)(CX*1), R10
 	VMOVSS (AX)(R10*4), X1
 
-guard162:
+guard150:
 	VADDSS X1, X0, X0
 	LEAQ   (SI)(CX*1), R10
 	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
-	JMP    loop160
+	JMP    loop148
 
-end161:
+end149:
 	ADDQ $+1, 688(SP)
-	JMP  loop158
+	JMP  loop146
 
-end159:
-endif155:
+end147:
+endif143:
 	ADDQ $+12, 656(SP)
-	JMP  loop134
+	JMP  loop122
 
-end135:
+end123:
 	MOVQ 552(SP), AX
 	MOVQ AX, 696(SP)
 
-loop163:
+loop151:
 	MOVQ       696(SP), AX
 	MOVQ       424(SP), CX
 	CMPQ       AX, CX
-	JGE        end164
+	JGE        end152
 	MOVQ       $+4, DX
 	SUBQ       AX, CX
 	XORQ       BX, BX
@@ -4657,7 +4248,7 @@ loop163:
 	VMOVUPS    Z1, Z7
 	MOVQ       168(SP), AX
 	TESTQ      AX, AX
-	JEQ        else165
+	JEQ        else153
 	MOVQ       712(SP), AX
 	MOVQ       out0_base+48(FP), BX
 	PREFETCHT0 (BX)(AX*4)
@@ -4681,7 +4272,7 @@ loop163:
 	PREFETCHT0 64(BX)(SI*4)
 	PREFETCHT0 124(BX)(SI*4)
 
-else165:
+else153:
 	MOVQ  n0+144(FP), AX
 	XORQ  BX, BX
 	CMPQ  AX, $+48
@@ -4698,19 +4289,19 @@ else165:
 	SETLE SI
 	ORQ   SI, AX
 	TESTQ AX, AX
-	JEQ   else167
+	JEQ   else155
 	MOVQ  528(SP), AX
 	CMPQ  AX, $+32
-	JNE   else169
+	JNE   else157
 	XORQ  AX, AX
 	MOVQ  288(SP), BX
 	MOVQ  in1_base+24(FP), SI
 	MOVQ  scr0_base+72(FP), DI
 
-uloop171:
+uloop159:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend172
+	JGE          uend160
 	VMOVUPS      (SI)(DX*4), Z8
 	VMOVUPS      64(SI)(DX*4), Z9
 	VBROADCASTSS (DI)(CX*4), Z10
@@ -4776,12 +4367,12 @@ uloop171:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop171
+	JMP          uloop159
 
-uend172:
-loop173:
+uend160:
+loop161:
 	CMPQ         AX, BX
-	JGE          end174
+	JGE          end162
 	VMOVUPS      (SI)(DX*4), Z8
 	VMOVUPS      64(SI)(DX*4), Z9
 	VBROADCASTSS (DI)(CX*4), Z10
@@ -4799,12 +4390,12 @@ loop173:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop173
+	JMP          loop161
 
-end174:
-	JMP endif170
+end162:
+	JMP endif158
 
-else169:
+else157:
 	XORQ    AX, AX
 	MOVQ    288(SP), BX
 	MOVQ    528(SP), SI
@@ -4837,10 +4428,10 @@ else169:
 	MOVQ    in1_base+24(FP), SI
 	MOVQ    scr0_base+72(FP), R9
 
-uloop175:
+uloop163:
 	LEAQ         3(AX), R10
 	CMPQ         R10, BX
-	JGE          uend176
+	JGE          uend164
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -4930,12 +4521,12 @@ uloop175:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+4, AX
-	JMP          uloop175
+	JMP          uloop163
 
-uend176:
-loop177:
+uend164:
+loop165:
 	CMPQ         AX, BX
-	JGE          end178
+	JGE          end166
 	MOVQ         $-1, R10
 	BZHIQ        DI, R10, R10
 	KMOVQ        R10, K1
@@ -4959,22 +4550,22 @@ loop177:
 	ADDQ         $+1, CX
 	ADDQ         n2+160(FP), DX
 	ADDQ         $+1, AX
-	JMP          loop177
+	JMP          loop165
 
-end178:
-endif170:
-	JMP endif168
+end166:
+endif158:
+	JMP endif156
 
-else167:
+else155:
 	XORQ AX, AX
 	MOVQ 288(SP), BX
 	MOVQ scr0_base+72(FP), SI
 	MOVQ scr1_base+96(FP), DI
 
-uloop179:
+uloop167:
 	LEAQ         3(AX), R8
 	CMPQ         R8, BX
-	JGE          uend180
+	JGE          uend168
 	VMOVUPS      (DI)(DX*4), Z8
 	VMOVUPS      64(DI)(DX*4), Z9
 	VBROADCASTSS (SI)(CX*4), Z10
@@ -5040,12 +4631,12 @@ uloop179:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+4, AX
-	JMP          uloop179
+	JMP          uloop167
 
-uend180:
-loop181:
+uend168:
+loop169:
 	CMPQ         AX, BX
-	JGE          end182
+	JGE          end170
 	VMOVUPS      (DI)(DX*4), Z8
 	VMOVUPS      64(DI)(DX*4), Z9
 	VBROADCASTSS (SI)(CX*4), Z10
@@ -5063,10 +4654,10 @@ loop181:
 	ADDQ         $+1, CX
 	ADDQ         $+32, DX
 	ADDQ         $+1, AX
-	JMP          loop181
+	JMP          loop169
 
-end182:
-endif168:
+end170:
+endif156:
 	MOVQ   704(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+4
@@ -5078,7 +4669,7 @@ endif168:
 	SETEQ  DL
 	ANDQ   DX, AX
 	TESTQ  AX, AX
-	JEQ    else183
+	JEQ    else171
 	MOVQ   272(SP), AX
 	XORQ   CX, CX
 	CMPQ   AX, $+0
@@ -5086,7 +4677,7 @@ endif168:
 	MOVQ   CX, AX
 	XORQ   $+1, AX
 	TESTQ  AX, AX
-	JEQ    else185
+	JEQ    else173
 	MOVQ   712(SP), AX
 	MOVQ   AX, 720(SP)
 	MOVQ   720(SP), AX
@@ -5109,7 +4700,7 @@ endif168:
 	VADDPS (CX)(AX*4), Z7, Z7
 	VADDPS 64(CX)(AX*4), Z1, Z1
 
-else185:
+else173:
 	MOVQ    712(SP), AX
 	MOVQ    AX, 720(SP)
 	MOVQ    720(SP), AX
@@ -5131,9 +4722,9 @@ else185:
 	MOVQ    720(SP), AX
 	VMOVUPS Z7, (CX)(AX*4)
 	VMOVUPS Z1, 64(CX)(AX*4)
-	JMP     endif184
+	JMP     endif172
 
-else183:
+else171:
 	MOVQ    128(SP), AX
 	IMUL3Q  $+384, AX, AX
 	MOVQ    scr2_base+120(FP), CX
@@ -5148,11 +4739,11 @@ else183:
 	XORQ    AX, AX
 	MOVQ    AX, 728(SP)
 
-loop187:
+loop175:
 	MOVQ   728(SP), AX
 	MOVQ   704(SP), CX
 	CMPQ   AX, CX
-	JGE    end188
+	JGE    end176
 	XORQ   CX, CX
 	MOVQ   528(SP), DX
 	MOVQ   AX, BX
@@ -5176,34 +4767,34 @@ loop187:
 	MOVQ   out0_base+48(FP), AX
 	MOVQ   scr2_base+120(FP), R9
 
-loop189:
+loop177:
 	CMPQ   CX, DX
-	JGE    end190
+	JGE    end178
 	LEAQ   (R8)(CX*1), R10
 	VMOVSS (R9)(R10*4), X0
 	VXORPS X1, X1, X1
 	TESTQ  DI, DI
-	JEQ    guard191
+	JEQ    guard179
 	LEAQ   (BX)(CX*1), R10
 	VMOVSS (AX)(R10*4), X1
 
-guard191:
+guard179:
 	VADDSS X1, X0, X0
 	LEAQ   (SI)(CX*1), R10
 	VMOVSS X0, (AX)(R10*4)
 	ADDQ   $+1, CX
-	JMP    loop189
+	JMP    loop177
 
-end190:
+end178:
 	ADDQ $+1, 728(SP)
-	JMP  loop187
+	JMP  loop175
 
-end188:
-endif184:
+end176:
+endif172:
 	ADDQ $+4, 696(SP)
-	JMP  loop163
+	JMP  loop151
 
-end164:
+end152:
 endif75:
 	ADDQ $+32, 520(SP)
 	JMP  loop72
@@ -5220,7 +4811,7 @@ end50:
 	MOVQ 216(SP), AX
 	MOVQ 184(SP), CX
 	CMPQ AX, CX
-	JNE  else192
+	JNE  else180
 	MOVQ 192(SP), AX
 	MOVQ AX, 216(SP)
 	MOVQ 208(SP), AX
@@ -5228,7 +4819,7 @@ end50:
 	ADDQ CX, AX
 	MOVQ AX, 208(SP)
 
-else192:
+else180:
 	MOVQ 264(SP), AX
 	MOVQ 224(SP), CX
 	ADDQ CX, AX
@@ -5236,7 +4827,7 @@ else192:
 	MOVQ 264(SP), AX
 	MOVQ 232(SP), CX
 	CMPQ AX, CX
-	JNE  else194
+	JNE  else182
 	MOVQ 240(SP), AX
 	MOVQ AX, 264(SP)
 	MOVQ 256(SP), AX
@@ -5244,7 +4835,7 @@ else192:
 	ADDQ CX, AX
 	MOVQ AX, 256(SP)
 
-else194:
+else182:
 	ADDQ $+1, 272(SP)
 	JMP  loop35
 
@@ -5256,7 +4847,7 @@ end36:
 	MOVQ 104(SP), AX
 	MOVQ 72(SP), CX
 	CMPQ AX, CX
-	JNE  else196
+	JNE  else184
 	MOVQ 80(SP), AX
 	MOVQ AX, 104(SP)
 	MOVQ 96(SP), AX
@@ -5264,7 +4855,7 @@ end36:
 	ADDQ CX, AX
 	MOVQ AX, 96(SP)
 
-else196:
+else184:
 	ADDQ $+1, 128(SP)
 	JMP  loop23
 
